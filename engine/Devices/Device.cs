@@ -1,0 +1,110 @@
+namespace CoroNetGAN.Engine.Devices;
+
+/// <summary>
+/// Where tensors live and ops run: one backend plus a pool of its buffers. Create one with
+/// <see cref="Create"/> (<c>auto</c>, <c>cpu</c>, <c>ilgpu-cpu</c>, <c>opencl</c>, <c>cuda</c>, or an indexed
+/// name such as <c>cuda:1</c> from <see cref="Available"/>).
+/// </summary>
+/// <remarks>
+/// A device is used from one thread at a time (tensors and tapes are not thread-safe); the CPU backend itself
+/// spreads each op across all cores. Disposing a device frees its pooled buffers and its accelerator.
+/// </remarks>
+public sealed class Device : IDisposable
+{
+    static readonly Lazy<Device> s_cpu = new(() => new Device(new DeviceInfo("cpu", DeviceKind.Cpu, CpuDescription(), false), new CpuBackend(), null));
+
+    readonly IDisposable? _accelerator;
+    readonly BufferPool _pool;
+
+    Device(DeviceInfo info, IBackend backend, IDisposable? accelerator)
+    {
+        Info = info;
+        Backend = backend;
+        _accelerator = accelerator;
+        _pool = new BufferPool(backend);
+    }
+
+    /// <summary>The process-wide CPU device.</summary>
+    public static Device Cpu => s_cpu.Value;
+
+    /// <summary>What this device is.</summary>
+    public DeviceInfo Info { get; }
+
+    /// <summary>Its name, e.g. <c>cpu</c> or <c>cuda:0</c>.</summary>
+    public string Name => Info.Name;
+
+    /// <summary>Its backend kind.</summary>
+    public DeviceKind Kind => Info.Kind;
+
+    /// <summary>The ops implementation.</summary>
+    public IBackend Backend { get; }
+
+    /// <summary>Floats held free in the buffer pool.</summary>
+    public long PooledFloats => _pool.PooledFloats;
+
+    /// <summary>Lists every device this machine has: <c>cpu</c> always, then ILGPU's devices.</summary>
+    public static IReadOnlyList<DeviceInfo> Available()
+    {
+        var list = new List<DeviceInfo> { Cpu.Info };
+        list.AddRange(IlgpuRuntime.Enumerate().Select(d => d.Info));
+        return list;
+    }
+
+    /// <summary>
+    /// Opens a device by name. <c>auto</c> takes the first CUDA GPU, else the first OpenCL GPU, else <c>cpu</c>;
+    /// <c>cuda</c> and <c>opencl</c> take the first of their kind. Throws <see cref="ArgumentException"/>
+    /// listing the available devices when the name matches none.
+    /// </summary>
+    public static Device Create(string name = "auto")
+    {
+        string spec = name.Trim().ToLowerInvariant();
+        if (spec == "cpu") return Cpu;
+        var ilgpu = IlgpuRuntime.Enumerate();
+        (DeviceInfo Info, ILGPU.Runtime.Device Device)? pick = spec switch
+        {
+            "auto" => ilgpu.Where(d => d.Info.Kind == DeviceKind.Cuda).Cast<(DeviceInfo, ILGPU.Runtime.Device)?>().FirstOrDefault()
+                      ?? ilgpu.Where(d => d.Info.Kind == DeviceKind.OpenCL && d.Info.IsGpu).Cast<(DeviceInfo, ILGPU.Runtime.Device)?>().FirstOrDefault(),
+            "cuda" or "opencl" => ilgpu.Where(d => d.Info.Name.StartsWith(spec + ":", StringComparison.Ordinal)).Cast<(DeviceInfo, ILGPU.Runtime.Device)?>().FirstOrDefault(),
+            _ => ilgpu.Where(d => d.Info.Name == spec).Cast<(DeviceInfo, ILGPU.Runtime.Device)?>().FirstOrDefault(),
+        };
+        if (pick is null)
+        {
+            if (spec == "auto") return Cpu;
+            string avail = string.Join(", ", Available().Select(d => $"{d.Name} ({d.Description})"));
+            string why = IlgpuRuntime.Error is { } e ? $" ILGPU could not start: {e}." : "";
+            throw new ArgumentException($"Device '{name}' is not present on this machine. Available: {avail}.{why}", nameof(name));
+        }
+        var (info, dev) = pick.Value;
+        var accelerator = IlgpuRuntime.CreateAccelerator(dev);
+        return new Device(info, (IBackend)(object)new IlgpuBackend(accelerator, info.Name), accelerator);
+    }
+
+    internal DeviceStorage Rent(int length) => _pool.Rent(length);
+
+    internal void Return(DeviceStorage storage) => _pool.Return(storage);
+
+    /// <summary>Frees the buffers held in the pool (tensors still alive keep theirs).</summary>
+    public void TrimPool() => _pool.Trim();
+
+    /// <summary>Waits until all queued work on the device has finished.</summary>
+    public void Synchronize() => Backend.Synchronize();
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        if (ReferenceEquals(this, s_cpu.IsValueCreated ? s_cpu.Value : null)) return;
+        _pool.Dispose();
+        Backend.Dispose();
+        _accelerator?.Dispose();
+    }
+
+    /// <inheritdoc />
+    public override string ToString() => Name;
+
+    static string CpuDescription()
+    {
+        string simd = System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? "AVX-512"
+            : System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated ? "AVX2" : "scalar";
+        return $"managed {simd} kernels on {Environment.ProcessorCount} cores";
+    }
+}
