@@ -5,7 +5,7 @@ namespace CoroNetGAN.Engine.Tensors;
 /// <summary>
 /// Reverse-mode autograd. While a tape is active (between its creation and <see cref="Dispose"/>, on this thread)
 /// every op records how to send gradients back to its inputs, and every tensor the ops create belongs to the tape.
-/// <see cref="Backward"/> runs the records in reverse; gradients of leaves (<see cref="Tensor.RequiresGrad"/> set,
+/// <see cref="Backward(Tensor)"/> runs the records in reverse; gradients of leaves (<see cref="Tensor.RequiresGrad"/> set,
 /// not produced by an op: parameters and inputs) accumulate into <see cref="Tensor.Grad"/>, so a tensor that
 /// feeds several ops (a residual connection, a U-Net skip) receives the sum. Disposing the tape returns every
 /// intermediate buffer to the device pool.

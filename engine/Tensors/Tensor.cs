@@ -43,7 +43,7 @@ public sealed class Tensor : IDisposable
     /// <summary>Whether gradients flow to this tensor. Set it on leaves (inputs, parameters).</summary>
     public bool RequiresGrad { get; set; }
 
-    /// <summary>The accumulated gradient of a leaf after <see cref="Tape.Backward"/>; owned by this tensor.</summary>
+    /// <summary>The accumulated gradient of a leaf after <see cref="Tape.Backward(Tensor)"/>; owned by this tensor.</summary>
     public Tensor? Grad { get; internal set; }
 
     /// <summary>An optional name used in error messages (parameters carry their key).</summary>
