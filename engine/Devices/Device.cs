@@ -72,7 +72,7 @@ public sealed class Device : IDisposable
             if (spec == "auto") return Cpu;
             string avail = string.Join(", ", Available().Select(d => $"{d.Name} ({d.Description})"));
             string why = IlgpuRuntime.Error is { } e ? $" ILGPU could not start: {e}." : "";
-            throw new ArgumentException($"Device '{name}' is not present on this machine. Available: {avail}.{why}", nameof(name));
+            throw new ArgumentException($"Device '{name}' is not present on this machine. Available: {avail}.{why}");
         }
         var (info, dev) = pick.Value;
         var accelerator = IlgpuRuntime.CreateAccelerator(dev);

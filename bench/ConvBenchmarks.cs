@@ -1,0 +1,72 @@
+using BenchmarkDotNet.Attributes;
+using CoroNetGAN.Engine.Devices;
+using CoroNetGAN.Engine.Ops;
+using CoroNetGAN.Engine.Tensors;
+
+namespace CoroNetGAN.Bench;
+
+/// <summary>
+/// The ResNet generator's dominant layer: conv 3x3, 256 -> 256 channels, on 1x256x64x64 (the residual blocks
+/// at 256x256 input), forward and backward (input and weight gradients), per backend.
+/// </summary>
+[Config(typeof(GflopsConfig))]
+public class ConvBenchmarks
+{
+    /// <summary>Multiply-adds of the forward pass: 64*64 pixels x 256 out x 256 in x 9 taps.</summary>
+    public const long Macs = 64L * 64 * 256 * 256 * 9;
+
+    Device _device = null!;
+    Tensor _x = null!, _w = null!, _b = null!, _dy = null!, _y = null!;
+    Tape _tape = null!;
+
+    /// <summary>Backend name as given to Device.Create.</summary>
+    [ParamsSource(nameof(Backends))]
+    public string Backend { get; set; } = "cpu";
+
+    /// <summary>cpu always; ILGPU devices when CORONETGAN_BENCH_DEVICES names them (ilgpu-cpu takes minutes here).</summary>
+    public static IEnumerable<string> Backends() => BenchDevices.Names();
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _device = Device.Create(Backend);
+        _x = Tensor.RandomNormal(_device, 1, 0f, 1f, 1, 256, 64, 64);
+        _w = Tensor.RandomNormal(_device, 2, 0f, 0.02f, 256, 256, 3, 3);
+        _b = Tensor.RandomNormal(_device, 3, 0f, 0.02f, 256);
+        _dy = Tensor.RandomNormal(_device, 4, 0f, 1f, 1, 256, 64, 64);
+        _w.RequiresGrad = true;
+        _x.RequiresGrad = true;
+        _b.RequiresGrad = true;
+        // One recorded forward; each backward invocation replays the same records.
+        _tape = new Tape();
+        _y = Ops.Conv2d(_x, _w, _b, 1, 1);
+    }
+
+    /// <summary>y = conv2d(x, w, b).</summary>
+    [Benchmark(Description = "conv3x3 256->256 64x64 forward"), GflopCount(2 * Macs)]
+    public void Forward()
+    {
+        using var scope = Tape.NoGrad();
+        Ops.Conv2d(_x, _w, _b, 1, 1);
+        _device.Synchronize();
+    }
+
+    /// <summary>Input, weight and bias gradients of one conv (the forward is not timed).</summary>
+    [Benchmark(Description = "conv3x3 256->256 64x64 backward"), GflopCount(4 * Macs)]
+    public void Backward()
+    {
+        _tape.Backward(_y, _dy);
+        _device.Synchronize();
+        _x.ZeroGrad();
+        _w.ZeroGrad();
+        _b.ZeroGrad();
+    }
+
+    [GlobalCleanup]
+    public void Cleanup()
+    {
+        _tape.Dispose();
+        foreach (var t in new[] { _x, _w, _b, _dy }) t.Dispose();
+        if (_device != Device.Cpu) _device.Dispose();
+    }
+}

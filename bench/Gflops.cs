@@ -1,0 +1,64 @@
+using System.Reflection;
+using BenchmarkDotNet.Columns;
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Jobs;
+using BenchmarkDotNet.Reports;
+using BenchmarkDotNet.Running;
+
+namespace CoroNetGAN.Bench;
+
+/// <summary>Floating-point operations one invocation of the benchmark performs.</summary>
+[AttributeUsage(AttributeTargets.Method)]
+public sealed class GflopCountAttribute(long flops) : Attribute
+{
+    /// <summary>FLOPs per invocation.</summary>
+    public long Flops { get; } = flops;
+}
+
+/// <summary>A column with the achieved GFLOP/s: the attribute's FLOPs over the mean time.</summary>
+public sealed class GflopsColumn : IColumn
+{
+    public string Id => "GFLOPs";
+    public string ColumnName => "GFLOP/s";
+    public bool AlwaysShow => true;
+    public ColumnCategory Category => ColumnCategory.Custom;
+    public int PriorityInCategory => 0;
+    public bool IsNumeric => true;
+    public UnitType UnitType => UnitType.Dimensionless;
+    public string Legend => "Achieved GFLOP/s (FLOPs per invocation / mean time)";
+    public bool IsAvailable(Summary summary) => true;
+    public bool IsDefault(Summary summary, BenchmarkCase benchmarkCase) => false;
+    public string GetValue(Summary summary, BenchmarkCase benchmarkCase) => GetValue(summary, benchmarkCase, SummaryStyle.Default);
+
+    public string GetValue(Summary summary, BenchmarkCase benchmarkCase, SummaryStyle style)
+    {
+        var attr = benchmarkCase.Descriptor.WorkloadMethod.GetCustomAttribute<GflopCountAttribute>();
+        var report = summary[benchmarkCase];
+        if (attr == null || report?.ResultStatistics == null) return "-";
+        double ns = report.ResultStatistics.Mean;
+        return (attr.Flops / ns).ToString("F1");
+    }
+}
+
+/// <summary>Short runs (the machines here are noisy and small) with the GFLOP/s column.</summary>
+public sealed class GflopsConfig : ManualConfig
+{
+    public GflopsConfig()
+    {
+        AddJob(Job.ShortRun.WithWarmupCount(2).WithIterationCount(5));
+        AddColumn(new GflopsColumn());
+    }
+}
+
+/// <summary>Devices to benchmark: cpu, plus those named in CORONETGAN_BENCH_DEVICES (comma-separated).</summary>
+public static class BenchDevices
+{
+    public static IEnumerable<string> Names()
+    {
+        yield return "cpu";
+        var extra = Environment.GetEnvironmentVariable("CORONETGAN_BENCH_DEVICES");
+        if (string.IsNullOrWhiteSpace(extra)) yield break;
+        foreach (var name in extra.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            if (name != "cpu") yield return name;
+    }
+}

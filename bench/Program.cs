@@ -1,0 +1,64 @@
+using System.Diagnostics;
+using BenchmarkDotNet.Running;
+using CoroNetGAN.Engine.Devices;
+using CoroNetGAN.Engine.Ops;
+using CoroNetGAN.Engine.Tensors;
+
+namespace CoroNetGAN.Bench;
+
+/// <summary>
+/// BenchmarkDotNet entry point. <c>quick [device]</c> instead prints a Stopwatch median of the conv benchmark,
+/// for a fast look while developing (use the BenchmarkDotNet run for numbers you report).
+/// </summary>
+public static class Program
+{
+    public static void Main(string[] args)
+    {
+        if (args.Length > 0 && args[0] == "quick")
+        {
+            Quick(args.Length > 1 ? args[1] : "cpu", args.Length > 2 ? int.Parse(args[2]) : 10);
+            return;
+        }
+        BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+    }
+
+    static void Quick(string deviceName, int iters)
+    {
+        var b = new ConvBenchmarks { Backend = deviceName };
+        b.Setup();
+        Console.WriteLine($"device {deviceName}: {Device.Create(deviceName).Info.Description}, GEMM {CoroNetGAN.Kernels.Cpu.Gemm.MicroKernel}");
+        unsafe
+        {
+            const int M = 256, N = 4096, K = 2304;
+            var a = new float[M * K]; var bm = new float[K * N]; var c = new float[M * N];
+            new Random(1).NextBytes(new byte[1]);
+            for (int i = 0; i < a.Length; i++) a[i] = (i % 7) * 0.1f;
+            for (int i = 0; i < bm.Length; i++) bm[i] = (i % 5) * 0.1f;
+            fixed (float* pa = a, pb = bm, pc = c)
+            {
+                float* fa = pa, fb = pb, fc = pc;
+                Report("gemm NN", () => CoroNetGAN.Kernels.Cpu.Gemm.Sgemm(false, false, M, N, K, fa, K, fb, N, fc, N, false), 2L * M * N * K, iters);
+                Report("gemm TN", () => CoroNetGAN.Kernels.Cpu.Gemm.Sgemm(true, false, K, N, M, fa, K, fc, N, fb, N, false), 2L * M * N * K, iters);
+                Report("gemm NT", () => CoroNetGAN.Kernels.Cpu.Gemm.Sgemm(false, true, M, K, N, fc, N, fb, N, fa, K, false), 2L * M * N * K, iters);
+            }
+        }
+        Report("forward", b.Forward, 2 * ConvBenchmarks.Macs, iters);
+        Report("backward", b.Backward, 4 * ConvBenchmarks.Macs, iters);
+        b.Cleanup();
+    }
+
+    static void Report(string name, Action body, long flops, int iters)
+    {
+        body();
+        var times = new List<double>();
+        for (int i = 0; i < iters; i++)
+        {
+            var sw = Stopwatch.StartNew();
+            body();
+            times.Add(sw.Elapsed.TotalMilliseconds);
+        }
+        times.Sort();
+        double med = times[times.Count / 2];
+        Console.WriteLine($"{name,-9} median {med,8:F2} ms  best {times[0],8:F2} ms  {flops / med / 1e6,7:F1} GFLOP/s (median)  {flops / times[0] / 1e6,7:F1} (best)");
+    }
+}
