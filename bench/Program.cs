@@ -37,6 +37,8 @@ public static class Program
             fixed (float* pa = a, pb = bm, pc = c)
             {
                 float* fa = pa, fb = pb, fc = pc;
+                Report("kernel 6x16 L1 x20000", () => { for (int r = 0; r < 20000; r++) CoroNetGAN.Kernels.Cpu.Gemm.Kernel6x16(256, fa, fb, fc, 16, false); }, 20000L * 2 * 6 * 16 * 256, iters);
+                Report("gemm 96x256x256 x100", () => { for (int r = 0; r < 100; r++) CoroNetGAN.Kernels.Cpu.Gemm.Sgemm(false, false, 96, 256, 256, fa, 256, fb, 256, fc, 256, false); }, 100L * 2 * 96 * 256 * 256, iters);
                 Report("gemm NN", () => CoroNetGAN.Kernels.Cpu.Gemm.Sgemm(false, false, M, N, K, fa, K, fb, N, fc, N, false), 2L * M * N * K, iters);
                 Report("gemm TN", () => CoroNetGAN.Kernels.Cpu.Gemm.Sgemm(true, false, K, N, M, fa, K, fc, N, fb, N, false), 2L * M * N * K, iters);
                 Report("gemm NT", () => CoroNetGAN.Kernels.Cpu.Gemm.Sgemm(false, true, M, K, N, fc, N, fb, N, fa, K, false), 2L * M * N * K, iters);
@@ -51,14 +53,18 @@ public static class Program
     {
         body();
         var times = new List<double>();
+        var proc = Process.GetCurrentProcess();
+        var cpu0 = proc.TotalProcessorTime;
         for (int i = 0; i < iters; i++)
         {
             var sw = Stopwatch.StartNew();
             body();
             times.Add(sw.Elapsed.TotalMilliseconds);
         }
+        proc.Refresh();
+        double cpuMs = (proc.TotalProcessorTime - cpu0).TotalMilliseconds / iters;
         times.Sort();
         double med = times[times.Count / 2];
-        Console.WriteLine($"{name,-9} median {med,8:F2} ms  best {times[0],8:F2} ms  {flops / med / 1e6,7:F1} GFLOP/s (median)  {flops / times[0] / 1e6,7:F1} (best)");
+        Console.WriteLine($"{name,-9} median {med,8:F2} ms  best {times[0],8:F2} ms  {flops / med / 1e6,7:F1} GFLOP/s (median)  {flops / times[0] / 1e6,7:F1} (best)  {flops / cpuMs / 1e6,6:F1} per CPU-second");
     }
 }

@@ -1,9 +1,10 @@
 namespace CoroNetGAN.Kernels.Cpu;
 
 /// <summary>
-/// 2-D convolution on the CPU as unfold (im2col) + packed GEMM, forward and both gradients side by side.
-/// The unfolded input is built for a block of output pixels at a time so its scratch stays bounded
-/// (a 7x7 conv on 256x256 would otherwise need 0.8 GB); a 1x1, stride-1, unpadded conv skips the unfold.
+/// 2-D convolution on the CPU as packed GEMMs, forward and both gradients side by side. The forward and the
+/// weight gradient read the unfolded input straight from the image while packing (<see cref="Im2ColB"/>); the
+/// input gradient computes unfolded columns for a block of pixels at a time and folds them back, so its scratch
+/// stays bounded (a 7x7 conv on 256x256 would otherwise need 0.8 GB). A 1x1, stride-1, unpadded conv needs no unfold.
 /// </summary>
 public static unsafe class Conv2d
 {
@@ -21,28 +22,16 @@ public static unsafe class Conv2d
         return (int)Math.Max(32, fit / 32 * 32);
     }
 
-    /// <summary>y[N,O,OH,OW] = conv2d(x, w) + b (b may be null).</summary>
+    /// <summary>y[N,O,OH,OW] = conv2d(x, w) + b (b may be null); the unfold is fused into the GEMM's packing.</summary>
     public static void Forward(float* x, float* w, float* b, float* y, in ConvGeometry g)
     {
         int p = g.OutPixels, r = g.ColRows;
-        bool pointwise = IsPointwise(g);
-        int block = PixelBlock(g);
-        float* col = pointwise ? null : Scratch.Get((long)r * block);
         for (int n = 0; n < g.N; n++)
         {
             float* xn = x + (long)n * g.InputPlane;
             float* yn = y + (long)n * g.OutputPlane;
-            for (int p0 = 0; p0 < p; p0 += block)
-            {
-                int pc = Math.Min(block, p - p0);
-                if (pointwise)
-                    Gemm.Sgemm(false, false, g.O, pc, r, w, r, xn + p0, p, yn + p0, p, false);
-                else
-                {
-                    Im2Col(xn, g, p0, pc, col);
-                    Gemm.Sgemm(false, false, g.O, pc, r, w, r, col, pc, yn + p0, p, false);
-                }
-            }
+            if (IsPointwise(g)) Gemm.Sgemm(false, false, g.O, p, r, w, r, xn, p, yn, p, false);
+            else Gemm.Sgemm(false, g.O, p, r, w, r, new Im2ColB(xn, g), yn, p, false);
         }
         if (b != null) Channels.BiasAdd(y, b, y, g.N, g.O, p);
     }
@@ -73,70 +62,20 @@ public static unsafe class Conv2d
         }
     }
 
-    /// <summary>dw[O,C,KH,KW] = the weight gradient of conv2d, summed over the batch.</summary>
+    /// <summary>dw[O,C,KH,KW] = the weight gradient of conv2d, summed over the batch (unfold fused into packing).</summary>
     public static void BackwardWeight(float* x, float* dy, float* dw, in ConvGeometry g)
     {
         int p = g.OutPixels, r = g.ColRows;
-        bool pointwise = IsPointwise(g);
-        int block = PixelBlock(g);
-        float* col = pointwise ? null : Scratch.Get((long)r * block);
-        bool first = true;
         for (int n = 0; n < g.N; n++)
         {
             float* xn = x + (long)n * g.InputPlane;
             float* dyn = dy + (long)n * g.OutputPlane;
-            for (int p0 = 0; p0 < p; p0 += block)
-            {
-                int pc = Math.Min(block, p - p0);
-                if (pointwise)
-                    Gemm.Sgemm(false, true, g.O, r, pc, dyn + p0, p, xn + p0, p, dw, r, !first);
-                else
-                {
-                    Im2Col(xn, g, p0, pc, col);
-                    Gemm.Sgemm(false, true, g.O, r, pc, dyn + p0, p, col, pc, dw, r, !first);
-                }
-                first = false;
-            }
+            if (IsPointwise(g)) Gemm.Sgemm(false, true, g.O, r, p, dyn, p, xn, p, dw, r, n > 0);
+            else Gemm.Sgemm(false, g.O, r, p, dyn, p, new Im2ColTransposedB(xn, g), dw, r, n > 0);
         }
-        if (first) new Span<float>(dw, g.O * r).Clear();
     }
 
-    /// <summary>col[r, j] = x[c, oy*s - pad + ky, ox*s - pad + kx] for output pixel p0 + j, zero outside the image.</summary>
-    static void Im2Col(float* x, ConvGeometry g, int p0, int pc, float* col)
-    {
-        int kk = g.KH * g.KW;
-        Par.For(g.ColRows, 8, (r0, r1) =>
-        {
-            for (int r = (int)r0; r < r1; r++)
-            {
-                int c = r / kk, ky = r % kk / g.KW, kx = r % g.KW;
-                float* plane = x + (long)c * g.H * g.W;
-                float* dst = col + (long)r * pc;
-                int j = 0, pix = p0;
-                while (j < pc)
-                {
-                    int oy = pix / g.OutW, ox = pix % g.OutW;
-                    int run = Math.Min(g.OutW - ox, pc - j);
-                    int iy = oy * g.StrideH - g.PadH + ky;
-                    if ((uint)iy >= (uint)g.H)
-                        new Span<float>(dst + j, run).Clear();
-                    else
-                    {
-                        float* src = plane + (long)iy * g.W;
-                        int ix = ox * g.StrideW - g.PadW + kx;
-                        if (g.StrideW == 1 && ix >= 0 && ix + run <= g.W)
-                            new ReadOnlySpan<float>(src + ix, run).CopyTo(new Span<float>(dst + j, run));
-                        else
-                            for (int t = 0; t < run; t++, ix += g.StrideW)
-                                dst[j + t] = (uint)ix < (uint)g.W ? src[ix] : 0f;
-                    }
-                    j += run; pix += run;
-                }
-            }
-        });
-    }
-
-    /// <summary>The adjoint of <see cref="Im2Col"/>: adds col back onto the image; parallel over channels so writes never collide.</summary>
+    /// <summary>The adjoint of the unfold (<see cref="Im2ColB"/>): adds col back onto the image; parallel over channels so writes never collide.</summary>
     static void Col2ImAdd(float* col, ConvGeometry g, int p0, int pc, float* x)
     {
         int kk = g.KH * g.KW;

@@ -17,6 +17,8 @@ namespace CoroNetGAN.Kernels.Cpu;
 public static unsafe class Gemm
 {
     const int KC = 256;
+    /// <summary>Column panels per task.</summary>
+    const int NB = 4;
 
     static readonly bool Use512 = Vector512.IsHardwareAccelerated;
     static int MR => Use512 ? 8 : 6;
@@ -30,7 +32,15 @@ public static unsafe class Gemm
     /// as [K, M] when <paramref name="transA"/>; likewise B. lda, ldb and ldc are the row strides as stored.
     /// </summary>
     public static void Sgemm(bool transA, bool transB, int m, int n, int k,
-        float* a, int lda, float* b, int ldb, float* c, int ldc, bool accumulate)
+        float* a, int lda, float* b, int ldb, float* c, int ldc, bool accumulate) =>
+        Sgemm(transA, m, n, k, a, lda, new DenseB(b, ldb, transB), c, ldc, accumulate);
+
+    /// <summary>
+    /// C[M,N] (+)= op(A)[M,K] * B[K,N] where B is produced panel by panel by <paramref name="b"/> while packing,
+    /// so a convolution can feed its unfolded input without materialising it.
+    /// </summary>
+    public static void Sgemm<TB>(bool transA, int m, int n, int k, float* a, int lda, TB b, float* c, int ldc, bool accumulate)
+        where TB : struct, IPackedB
     {
         if (m <= 0 || n <= 0) return;
         if (k <= 0)
@@ -41,34 +51,37 @@ public static unsafe class Gemm
         int mr = MR, nr = NR;
         int mPanels = (m + mr - 1) / mr;
         int nPanels = (n + nr - 1) / nr;
-        int kcMax = Math.Min(KC, k);
-        float* apack = (float*)NativeMemory.AlignedAlloc((nuint)((long)mPanels * mr * kcMax * sizeof(float)), 64);
+        // All of A is packed up front when it fits, so one parallel sweep covers every K block and each task's
+        // C tile stays in cache from the first K block to the last.
+        long kbMax = Math.Max(KC, APackBudget / ((long)mPanels * mr) / KC * KC);
+        int kb = (int)Math.Min(k, kbMax);
+        float* apack = (float*)NativeMemory.AlignedAlloc((nuint)((long)mPanels * mr * kb * sizeof(float)), 64);
         try
         {
-            // Split rows as well as columns when there are too few column panels to keep every core busy.
-            int workers = Environment.ProcessorCount;
-            int rowBlocks = Math.Max(1, Math.Min(mPanels, (4 * workers + nPanels - 1) / nPanels));
+            // A task owns up to NB adjacent column panels: packing them together reads B in runs of NB*NR floats,
+            // which matters when B's rows are far apart (page walks). Rows are split too when there are too few
+            // column blocks to keep every core busy.
+            int workers = Par.Threads;
+            int panelsPerBlock = Math.Max(1, Math.Min(NB, nPanels / (2 * workers)));
+            int nBlocks = (nPanels + panelsPerBlock - 1) / panelsPerBlock;
+            int rowBlocks = Math.Max(1, Math.Min(mPanels, (4 * workers + nBlocks - 1) / nBlocks));
             int panelsPerRowBlock = (mPanels + rowBlocks - 1) / rowBlocks;
             rowBlocks = (mPanels + panelsPerRowBlock - 1) / panelsPerRowBlock;
 
-            for (int pc = 0; pc < k; pc += KC)
+            for (int k0 = 0; k0 < k; k0 += kb)
             {
-                int kc = Math.Min(KC, k - pc);
-                bool acc = accumulate || pc > 0;
-                var ctx = new GemmArgs(transA, transB, m, n, kc, pc, a, lda, b, ldb, c, ldc, acc, apack, mr, nr);
-                if (mPanels > 1)
-                    Parallel.For(0, mPanels, ip => PackA(ctx, ip));
-                else
-                    PackA(ctx, 0);
-                int tasks = nPanels * rowBlocks;
-                if (tasks == 1) RunTask(ctx, 0, 0, mPanels);
-                else
-                    Parallel.For(0, tasks, t =>
-                    {
-                        int jp = t / rowBlocks, rb = t % rowBlocks;
-                        int p0 = rb * panelsPerRowBlock;
-                        RunTask(ctx, jp, p0, Math.Min(mPanels, p0 + panelsPerRowBlock));
-                    });
+                int kLen = Math.Min(kb, k - k0);
+                var ctx = new GemmArgs(transA, m, n, kLen, k0, a, lda, c, ldc, accumulate || k0 > 0, apack, mr, nr);
+                if (mPanels > 1) Par.Loop(0, mPanels, ip => PackA(ctx, ip));
+                else PackA(ctx, 0);
+                int tasks = nBlocks * rowBlocks;
+                Par.Loop(0, tasks, t =>
+                {
+                    int jb = t / rowBlocks, rb = t % rowBlocks;
+                    int p0 = rb * panelsPerRowBlock;
+                    int jp0 = jb * panelsPerBlock;
+                    RunTask(ctx, b, jp0, Math.Min(nPanels, jp0 + panelsPerBlock), p0, Math.Min(mPanels, p0 + panelsPerRowBlock));
+                });
             }
         }
         finally
@@ -77,12 +90,15 @@ public static unsafe class Gemm
         }
     }
 
-    readonly struct GemmArgs(bool transA, bool transB, int m, int n, int kc, int pc,
-        float* a, int lda, float* b, int ldb, float* c, int ldc, bool accumulate, float* apack, int mr, int nr)
+    /// <summary>Largest packed A, in floats (16 MiB); beyond it K is swept in several passes.</summary>
+    const long APackBudget = 1L << 22;
+
+    readonly struct GemmArgs(bool transA, int m, int n, int kc, int pc,
+        float* a, int lda, float* c, int ldc, bool accumulate, float* apack, int mr, int nr)
     {
-        public readonly bool TransA = transA, TransB = transB, Accumulate = accumulate;
-        public readonly int M = m, N = n, Kc = kc, Pc = pc, Lda = lda, Ldb = ldb, Ldc = ldc, Mr = mr, Nr = nr;
-        public readonly float* A = a, B = b, C = c, APack = apack;
+        public readonly bool TransA = transA, Accumulate = accumulate;
+        public readonly int M = m, N = n, Kc = kc, Pc = pc, Lda = lda, Ldc = ldc, Mr = mr, Nr = nr;
+        public readonly float* A = a, C = c, APack = apack;
     }
 
     [ThreadStatic] static float* t_bpack;
@@ -100,6 +116,7 @@ public static unsafe class Gemm
         return t_bpack;
     }
 
+    /// <summary>Packs row panel ip of op(A) for this pass's K range as [k][mr], zero rows past M.</summary>
     static void PackA(in GemmArgs g, int ip)
     {
         int mr = g.Mr, kc = g.Kc;
@@ -111,7 +128,7 @@ public static unsafe class Gemm
             for (int r = 0; r < rows; r++)
             {
                 float* src = g.A + (long)(i0 + r) * g.Lda + g.Pc;
-                for (int kk = 0; kk < kc; kk++) dst[kk * mr + r] = src[kk];
+                for (int kk = 0; kk < kc; kk++) dst[(long)kk * mr + r] = src[kk];
             }
         }
         else
@@ -119,91 +136,66 @@ public static unsafe class Gemm
             for (int kk = 0; kk < kc; kk++)
             {
                 float* src = g.A + (long)(g.Pc + kk) * g.Lda + i0;
-                float* d = dst + kk * mr;
+                float* d = dst + (long)kk * mr;
                 for (int r = 0; r < rows; r++) d[r] = src[r];
             }
         }
         if (rows < mr)
             for (int kk = 0; kk < kc; kk++)
-                for (int r = rows; r < mr; r++) dst[kk * mr + r] = 0f;
+                for (int r = rows; r < mr; r++) dst[(long)kk * mr + r] = 0f;
     }
 
-    static void PackB(in GemmArgs g, int jp, float* dst)
+    /// <summary>Column panels [jp0, jp1) of C against row panels [p0, p1), over every K block of the pass.</summary>
+    static void RunTask<TB>(in GemmArgs g, TB b, int jp0, int jp1, int p0, int p1) where TB : struct, IPackedB
     {
-        int nr = g.Nr, kc = g.Kc;
-        int j0 = jp * nr;
-        int cols = Math.Min(nr, g.N - j0);
-        if (!g.TransB)
-        {
-            if (cols == nr)
-            {
-                for (int kk = 0; kk < kc; kk++)
-                {
-                    float* src = g.B + (long)(g.Pc + kk) * g.Ldb + j0;
-                    Buffer.MemoryCopy(src, dst + kk * nr, nr * sizeof(float), nr * sizeof(float));
-                }
-            }
-            else
-            {
-                for (int kk = 0; kk < kc; kk++)
-                {
-                    float* src = g.B + (long)(g.Pc + kk) * g.Ldb + j0;
-                    float* d = dst + kk * nr;
-                    int j = 0;
-                    for (; j < cols; j++) d[j] = src[j];
-                    for (; j < nr; j++) d[j] = 0f;
-                }
-            }
-        }
-        else
-        {
-            for (int j = 0; j < cols; j++)
-            {
-                float* src = g.B + (long)(j0 + j) * g.Ldb + g.Pc;
-                for (int kk = 0; kk < kc; kk++) dst[kk * nr + j] = src[kk];
-            }
-            for (int j = cols; j < nr; j++)
-                for (int kk = 0; kk < kc; kk++) dst[kk * nr + j] = 0f;
-        }
-    }
-
-    static void RunTask(in GemmArgs g, int jp, int p0, int p1)
-    {
-        int mr = g.Mr, nr = g.Nr, kc = g.Kc;
-        float* bpack = BPackBuffer(KC * nr);
-        PackB(g, jp, bpack);
-        int j0 = jp * nr;
-        int cols = Math.Min(nr, g.N - j0);
+        int mr = g.Mr, nr = g.Nr;
+        float* bpack = BPackBuffer(NB * KC * nr);
         float* tile = stackalloc float[8 * 32 + 16];
-        for (int ip = p0; ip < p1; ip++)
+        for (int pc = 0; pc < g.Kc; pc += KC)
         {
-            int i0 = ip * mr;
-            int rows = Math.Min(mr, g.M - i0);
-            float* ap = g.APack + (long)ip * mr * kc;
-            float* cp = g.C + (long)i0 * g.Ldc + j0;
-            if (rows == mr && cols == nr)
+            int kc = Math.Min(KC, g.Kc - pc);
+            bool acc = g.Accumulate || pc > 0;
+            for (int jp = jp0; jp < jp1; jp++)
             {
-                if (Use512) Kernel8x32(kc, ap, bpack, cp, g.Ldc, g.Accumulate);
-                else Kernel6x16(kc, ap, bpack, cp, g.Ldc, g.Accumulate);
+                int j0 = jp * nr;
+                b.Pack(g.Pc + pc, kc, j0, Math.Min(nr, g.N - j0), nr, bpack + (long)(jp - jp0) * kc * nr);
             }
-            else
+            for (int jp = jp0; jp < jp1; jp++)
             {
-                // Edge tile: compute the full register tile into scratch, then add or copy the valid part.
-                if (Use512) Kernel8x32(kc, ap, bpack, tile, nr, false);
-                else Kernel6x16(kc, ap, bpack, tile, nr, false);
-                for (int r = 0; r < rows; r++)
+                int j0 = jp * nr;
+                int cols = Math.Min(nr, g.N - j0);
+                float* bp = bpack + (long)(jp - jp0) * kc * nr;
+                for (int ip = p0; ip < p1; ip++)
                 {
-                    float* dst = cp + (long)r * g.Ldc;
-                    float* src = tile + r * nr;
-                    if (g.Accumulate) for (int j = 0; j < cols; j++) dst[j] += src[j];
-                    else for (int j = 0; j < cols; j++) dst[j] = src[j];
+                    int i0 = ip * mr;
+                    int rows = Math.Min(mr, g.M - i0);
+                    float* ap = g.APack + (long)ip * mr * g.Kc + (long)pc * mr;
+                    float* cp = g.C + (long)i0 * g.Ldc + j0;
+                    if (rows == mr && cols == nr)
+                    {
+                        if (Use512) Kernel8x32(kc, ap, bp, cp, g.Ldc, acc);
+                        else Kernel6x16(kc, ap, bp, cp, g.Ldc, acc);
+                    }
+                    else
+                    {
+                        // Edge tile: compute the full register tile into scratch, then add or copy the valid part.
+                        if (Use512) Kernel8x32(kc, ap, bp, tile, nr, false);
+                        else Kernel6x16(kc, ap, bp, tile, nr, false);
+                        for (int r = 0; r < rows; r++)
+                        {
+                            float* dst = cp + (long)r * g.Ldc;
+                            float* src = tile + r * nr;
+                            if (acc) for (int j = 0; j < cols; j++) dst[j] += src[j];
+                            else for (int j = 0; j < cols; j++) dst[j] = src[j];
+                        }
+                    }
                 }
             }
         }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    static void Kernel8x32(int kc, float* ap, float* bp, float* c, int ldc, bool accumulate)
+    internal static void Kernel8x32(int kc, float* ap, float* bp, float* c, int ldc, bool accumulate)
     {
         Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default,
             c20 = default, c21 = default, c30 = default, c31 = default,
@@ -240,7 +232,7 @@ public static unsafe class Gemm
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    static void Kernel6x16(int kc, float* ap, float* bp, float* c, int ldc, bool accumulate)
+    internal static void Kernel6x16(int kc, float* ap, float* bp, float* c, int ldc, bool accumulate)
     {
         Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default,
             c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
@@ -268,5 +260,53 @@ public static unsafe class Gemm
     {
         if (accumulate) { v0 += Vector256.Load(c); v1 += Vector256.Load(c + 8); }
         v0.Store(c); v1.Store(c + 8);
+    }
+}
+
+/// <summary>
+/// A right-hand GEMM operand that packs itself: writes rows [k0, k0 + kc) and columns [j0, j0 + cols) of B as
+/// dst[kk * nr + j], with zeros in columns cols..nr-1.
+/// </summary>
+public unsafe interface IPackedB
+{
+    /// <summary>Packs one K block of one column panel.</summary>
+    void Pack(int k0, int kc, int j0, int cols, int nr, float* dst);
+}
+
+/// <summary>B stored in memory, row-major [K, N] with row stride ldb, or transposed ([N, K]).</summary>
+public readonly unsafe struct DenseB(float* b, int ldb, bool transposed) : IPackedB
+{
+    readonly float* _b = b;
+    readonly int _ldb = ldb;
+    readonly bool _t = transposed;
+
+    /// <inheritdoc />
+    public void Pack(int k0, int kc, int j0, int cols, int nr, float* dst)
+    {
+        if (!_t)
+        {
+            for (int kk = 0; kk < kc; kk++)
+            {
+                float* src = _b + (long)(k0 + kk) * _ldb + j0;
+                float* d = dst + kk * nr;
+                if (cols == nr) Buffer.MemoryCopy(src, d, nr * sizeof(float), nr * sizeof(float));
+                else
+                {
+                    int j = 0;
+                    for (; j < cols; j++) d[j] = src[j];
+                    for (; j < nr; j++) d[j] = 0f;
+                }
+            }
+        }
+        else
+        {
+            for (int j = 0; j < cols; j++)
+            {
+                float* src = _b + (long)(j0 + j) * _ldb + k0;
+                for (int kk = 0; kk < kc; kk++) dst[kk * nr + j] = src[kk];
+            }
+            for (int j = cols; j < nr; j++)
+                for (int kk = 0; kk < kc; kk++) dst[kk * nr + j] = 0f;
+        }
     }
 }

@@ -1,19 +1,40 @@
 namespace CoroNetGAN.Kernels.Cpu;
 
 /// <summary>Splits a range of work across cores, staying on the calling thread when the range is small.</summary>
-internal static class Par
+public static class Par
 {
     /// <summary>Elementwise work below this many elements is not worth a thread hand-off.</summary>
     public const int ElementGrain = 1 << 16;
+
+    static ParallelOptions s_options = new() { MaxDegreeOfParallelism = Environment.ProcessorCount };
+
+    /// <summary>Threads the CPU kernels use (default: all cores; CORONETGAN_CPU_THREADS overrides).</summary>
+    public static int Threads
+    {
+        get => s_options.MaxDegreeOfParallelism;
+        set => s_options = new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, value) };
+    }
+
+    static Par()
+    {
+        if (int.TryParse(Environment.GetEnvironmentVariable("CORONETGAN_CPU_THREADS"), out int t) && t > 0) Threads = t;
+    }
+
+    /// <summary>Parallel.For over [from, to) with the configured thread limit.</summary>
+    public static void Loop(int from, int to, Action<int> body)
+    {
+        if (Threads == 1) { for (int i = from; i < to; i++) body(i); return; }
+        Parallel.For(from, to, s_options, body);
+    }
 
     /// <summary>Calls body(start, end) over [0, n) in contiguous chunks of at least <paramref name="grain"/> items.</summary>
     public static void For(long n, long grain, Action<long, long> body)
     {
         if (n <= 0) return;
-        long chunks = Math.Min(Environment.ProcessorCount * 4L, (n + grain - 1) / Math.Max(1, grain));
+        long chunks = Math.Min(Threads * 4L, (n + grain - 1) / Math.Max(1, grain));
         if (chunks <= 1) { body(0, n); return; }
         long size = (n + chunks - 1) / chunks;
-        Parallel.For(0, (int)chunks, c =>
+        Loop(0, (int)chunks, c =>
         {
             long s = c * size, e = Math.Min(n, s + size);
             if (s < e) body(s, e);
@@ -24,6 +45,6 @@ internal static class Par
     public static void Each(int n, Action<int> body)
     {
         if (n == 1) body(0);
-        else if (n > 1) Parallel.For(0, n, body);
+        else if (n > 1) Loop(0, n, body);
     }
 }
