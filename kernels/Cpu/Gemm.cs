@@ -20,9 +20,11 @@ public static unsafe class Gemm
     /// <summary>Column panels per task.</summary>
     const int NB = 4;
 
-    static readonly bool Use512 = Vector512.IsHardwareAccelerated;
-    static int MR => Use512 ? 8 : 6;
-    static int NR => Use512 ? 32 : 16;
+    /// <summary>
+    /// Whether the 8x32 Vector512 micro-kernel is used (default: when AVX-512 is present). Tests switch it to run
+    /// both kernels on any machine; each GEMM call reads it once.
+    /// </summary>
+    internal static volatile bool Use512 = Vector512.IsHardwareAccelerated;
 
     /// <summary>Name of the micro-kernel in use, for benchmark reports.</summary>
     public static string MicroKernel => Use512 ? "Vector512 8x32" : "Vector256 6x16";
@@ -48,7 +50,8 @@ public static unsafe class Gemm
             if (!accumulate) for (int i = 0; i < m; i++) new Span<float>(c + (long)i * ldc, n).Clear();
             return;
         }
-        int mr = MR, nr = NR;
+        bool use512 = Use512;
+        int mr = use512 ? 8 : 6, nr = use512 ? 32 : 16;
         int mPanels = (m + mr - 1) / mr;
         int nPanels = (n + nr - 1) / nr;
         // All of A is packed up front when it fits, so one parallel sweep covers every K block and each task's
@@ -71,7 +74,7 @@ public static unsafe class Gemm
             for (int k0 = 0; k0 < k; k0 += kb)
             {
                 int kLen = Math.Min(kb, k - k0);
-                var ctx = new GemmArgs(transA, m, n, kLen, k0, a, lda, c, ldc, accumulate || k0 > 0, apack, mr, nr);
+                var ctx = new GemmArgs(transA, m, n, kLen, k0, a, lda, c, ldc, accumulate || k0 > 0, apack, mr, nr, use512);
                 if (mPanels > 1) Par.Loop(0, mPanels, ip => PackA(ctx, ip));
                 else PackA(ctx, 0);
                 int tasks = nBlocks * rowBlocks;
@@ -94,9 +97,9 @@ public static unsafe class Gemm
     const long APackBudget = 1L << 22;
 
     readonly struct GemmArgs(bool transA, int m, int n, int kc, int pc,
-        float* a, int lda, float* c, int ldc, bool accumulate, float* apack, int mr, int nr)
+        float* a, int lda, float* c, int ldc, bool accumulate, float* apack, int mr, int nr, bool use512)
     {
-        public readonly bool TransA = transA, Accumulate = accumulate;
+        public readonly bool TransA = transA, Accumulate = accumulate, Use512 = use512;
         public readonly int M = m, N = n, Kc = kc, Pc = pc, Lda = lda, Ldc = ldc, Mr = mr, Nr = nr;
         public readonly float* A = a, C = c, APack = apack;
     }
@@ -173,13 +176,13 @@ public static unsafe class Gemm
                     float* cp = g.C + (long)i0 * g.Ldc + j0;
                     if (rows == mr && cols == nr)
                     {
-                        if (Use512) Kernel8x32(kc, ap, bp, cp, g.Ldc, acc);
+                        if (g.Use512) Kernel8x32(kc, ap, bp, cp, g.Ldc, acc);
                         else Kernel6x16(kc, ap, bp, cp, g.Ldc, acc);
                     }
                     else
                     {
                         // Edge tile: compute the full register tile into scratch, then add or copy the valid part.
-                        if (Use512) Kernel8x32(kc, ap, bp, tile, nr, false);
+                        if (g.Use512) Kernel8x32(kc, ap, bp, tile, nr, false);
                         else Kernel6x16(kc, ap, bp, tile, nr, false);
                         for (int r = 0; r < rows; r++)
                         {
