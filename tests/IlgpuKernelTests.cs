@@ -130,26 +130,40 @@ public sealed class IlgpuKernelTests : IClassFixture<IlgpuFixture>
     }
 
     [Fact]
-    public void StorageOfAnotherBackend_Throws_AndDisposingIt_LeavesThisOneWorking()
+    public void StorageOfAnotherBackend_Throws()
     {
         using var s = new Scope(B);
         var mine = s.Up(new[] { 1f, 2f, 3f });
-        B.Fill(mine, 3, 5f);
-        using (var other = new IlgpuBackend(_fx.Accelerator, "other"))
-        {
-            var theirs = other.Allocate(3);
-            var e = Assert.Throws<ArgumentException>(() => B.Fill(theirs, 3, 1f));
-            Assert.Contains(nameof(IBackend.Fill), e.Message);
-            Assert.Throws<ArgumentException>(() => B.Add(mine, theirs, mine, 3));
-            // The same kernel loaded by a second backend on the same accelerator, then disposed with it.
-            other.Fill(theirs, 3, 7f);
-            var back = new float[3];
-            other.Download(theirs, back);
-            Assert.Equal(new[] { 7f, 7f, 7f }, back);
-            theirs.Dispose();
-        }
-        B.Fill(mine, 3, 9f);
-        Assert.Equal(new[] { 9f, 9f, 9f }, s.Down(mine));
+        using var other = new IlgpuBackend(_fx.Accelerator, "other");
+        using var theirs = other.Allocate(3);
+        var e = Assert.Throws<ArgumentException>(() => B.Fill(theirs, 3, 1f));
+        Assert.Contains(nameof(IBackend.Fill), e.Message);
+        Assert.Throws<ArgumentException>(() => B.Add(mine, theirs, mine, 3));
+        Assert.Throws<ArgumentException>(() => B.Conv2dForward(mine, mine, theirs, mine, ConvGeometry.ForConv(1, 1, 1, 1, 1, 1, 1, 1, 0)));
+    }
+
+    [Fact]
+    public void Dispose_ReleasesOnlyThisBackendsKernels()
+    {
+        // Two backends loading the same kernel on one accelerator, one disposed: the other's kernels must stay
+        // alive (on CUDA a disposed kernel's module is unloaded; the CPU accelerator would not notice).
+        var first = new IlgpuBackend(_fx.Accelerator, "first");
+        using var second = new IlgpuBackend(_fx.Accelerator, "second");
+        using var a = first.Allocate(4);
+        using var b = second.Allocate(4);
+        first.Fill(a, 4, 1f);
+        second.Fill(b, 4, 2f);
+        Assert.NotEmpty(first.LoadedKernels);
+        Assert.DoesNotContain(first.LoadedKernels, k => second.LoadedKernels.Contains(k));
+        var firstKernels = first.LoadedKernels.ToArray();
+        first.Dispose();
+        Assert.All(firstKernels, k => Assert.True(k.IsDisposed));
+        Assert.All(second.LoadedKernels, k => Assert.False(k.IsDisposed));
+        second.Fill(b, 4, 3f);
+        var got = new float[4];
+        second.Download(b, got);
+        Assert.Equal(new[] { 3f, 3f, 3f, 3f }, got);
+        Assert.Throws<ObjectDisposedException>(() => first.Fill(a, 4, 1f));
     }
 
     // ---- elementwise -------------------------------------------------------------------------------

@@ -1,8 +1,10 @@
 using CoroNetGAN.Kernels;
 using CoroNetGAN.Kernels.Ilgpu;
 using ILGPU;
+using ILGPU.Backends.EntryPoints;
 using ILGPU.Runtime;
 using I = ILGPU.Index1D;
+using St = ILGPU.Runtime.AcceleratorStream;
 using V = ILGPU.ArrayView<float>;
 
 namespace CoroNetGAN.Engine.Devices;
@@ -26,36 +28,36 @@ public sealed class IlgpuBackend : IBackend
 
     private readonly Accelerator _acc;
     private readonly int _maxLaunch;
-    private readonly List<Delegate> _loaded = new();
+    private readonly List<Kernel> _kernels = new();
     private MemoryBuffer1D<float, Stride1D.Dense>? _dummy;
     private MemoryBuffer1D<float, Stride1D.Dense>? _partials;
     private bool _disposed;
 
-    private Action<I, V, float, int, int>? _fill;
-    private Action<I, V, V, int, int>? _copy, _addInPlace, _relu, _tanh, _meanBackward;
-    private Action<I, V, V, V, int, int>? _add, _mul, _scaleBy, _reluBack, _tanhBack;
-    private Action<I, V, float, V, int, int>? _scale;
-    private Action<I, V, V, V, float, float, uint, int, int>? _dropout;
-    private Action<I, V, V, float, int, int>? _leaky;
-    private Action<I, V, V, V, float, int, int>? _leakyBack;
-    private Action<I, V, V, V, int, int, int, int>? _biasAdd, _maskForward, _concat;
-    private Action<I, V, V, int, int, int>? _channelSum;
-    private Action<I, V, V, V, int, int, int>? _maskGrad;
-    private Action<I, V, V, V, int, int, int, int, int, int>? _split;
-    private Action<I, V, V, int, int, int, int, int>? _padForward, _padBackward;
-    private Action<I, V, V, V, V, ConvGeometry, int, int, int>? _convForward;
-    private Action<I, V, V, V, ConvGeometry, int, int>? _convBackData, _convBackWeight;
-    private Action<I, V, V, V, V, V, NormShape, int>? _normStats;
-    private Action<I, V, V, V, V, V, V, NormShape, int, int, int>? _normApply;
-    private Action<I, V, V, V, V, V, V, V, V, NormShape, int>? _normBackward;
-    private Action<I, V, V, V, V, V, V, int, int, int, int>? _instanceParamGrad;
-    private Action<I, V, V, V, V, V, V, NormShape, int, int>? _evalForward;
-    private Action<I, V, V, V, V, NormShape, int, int>? _evalBackward;
-    private Action<I, V, V, V, V, V, V, NormShape>? _evalParamGrad;
-    private Action<I, V, V, V, int, int, int>? _partialsKernel;
-    private Action<I, V, V, int, float>? _finish;
-    private Action<I, V, V, V, V, V, int, int, int, int, int>? _lossBackward;
-    private Action<I, V, V, V, V, float, float, float, float, float, float, int, int>? _adam;
+    private Action<St, I, V, float, int, int>? _fill;
+    private Action<St, I, V, V, int, int>? _copy, _addInPlace, _relu, _tanh, _meanBackward;
+    private Action<St, I, V, V, V, int, int>? _add, _mul, _scaleBy, _reluBack, _tanhBack;
+    private Action<St, I, V, float, V, int, int>? _scale;
+    private Action<St, I, V, V, V, float, float, uint, int, int>? _dropout;
+    private Action<St, I, V, V, float, int, int>? _leaky;
+    private Action<St, I, V, V, V, float, int, int>? _leakyBack;
+    private Action<St, I, V, V, V, int, int, int, int>? _biasAdd, _maskForward, _concat;
+    private Action<St, I, V, V, int, int, int>? _channelSum;
+    private Action<St, I, V, V, V, int, int, int>? _maskGrad;
+    private Action<St, I, V, V, V, int, int, int, int, int, int>? _split;
+    private Action<St, I, V, V, int, int, int, int, int>? _padForward, _padBackward;
+    private Action<St, I, V, V, V, V, ConvGeometry, int, int, int>? _convForward;
+    private Action<St, I, V, V, V, ConvGeometry, int, int>? _convBackData, _convBackWeight;
+    private Action<St, I, V, V, V, V, V, NormShape, int>? _normStats;
+    private Action<St, I, V, V, V, V, V, V, NormShape, int, int, int>? _normApply;
+    private Action<St, I, V, V, V, V, V, V, V, V, NormShape, int>? _normBackward;
+    private Action<St, I, V, V, V, V, V, V, int, int, int, int>? _instanceParamGrad;
+    private Action<St, I, V, V, V, V, V, V, NormShape, int, int>? _evalForward;
+    private Action<St, I, V, V, V, V, NormShape, int, int>? _evalBackward;
+    private Action<St, I, V, V, V, V, V, V, NormShape>? _evalParamGrad;
+    private Action<St, I, V, V, V, int, int, int>? _partialsKernel;
+    private Action<St, I, V, V, int, float>? _finish;
+    private Action<St, I, V, V, V, V, V, int, int, int, int, int>? _lossBackward;
+    private Action<St, I, V, V, V, V, float, float, float, float, float, float, int, int>? _adam;
 
     /// <summary>Creates a backend that runs on <paramref name="accelerator"/>, which the caller keeps owning.</summary>
     /// <param name="accelerator">The accelerator to allocate on and launch kernels on.</param>
@@ -79,20 +81,34 @@ public sealed class IlgpuBackend : IBackend
 
     // ---- plumbing ----------------------------------------------------------------------------------
 
-    private T Load<T>(ref T? slot, Func<T> load) where T : Delegate
+    // Kernels are compiled and loaded outside the accelerator's kernel cache on purpose: a cached kernel is
+    // shared by everyone who loads the same method on that accelerator, ILGPU says it must not be disposed
+    // manually, and once disposed the cache keeps handing out the dead instance. Loading our own copy lets
+    // Dispose release exactly what this backend created.
+    private T Load<T>(ref T? slot, Delegate kernelMethod) where T : Delegate
     {
         if (slot is null)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            slot = load();
-            _loaded.Add(slot);
+            var entry = EntryPointDescription.FromImplicitlyGroupedKernel(kernelMethod.Method);
+            var compiled = _acc.CompileKernel(entry);
+            var kernel = _acc.LoadAutoGroupedKernel(compiled);
+            _kernels.Add(kernel);
+            slot = kernel.CreateLauncherDelegate<T>();
         }
         return slot;
     }
 
+    /// <summary>The kernels this backend has loaded so far (tests check their lifetime).</summary>
+    internal IReadOnlyList<Kernel> LoadedKernels => _kernels;
+
+    private St S => _acc.DefaultStream;
+
     private IlgpuStorage Storage(DeviceStorage s, string method)
     {
         ArgumentNullException.ThrowIfNull(s);
+        // Every op resolves its buffers first, so this is also where a disposed backend refuses work.
+        ObjectDisposedException.ThrowIf(_disposed, this);
         if (s is IlgpuStorage st && ReferenceEquals(st.Backend, this)) return st;
         throw new ArgumentException($"{method}: the storage belongs to backend '{s.Backend.Name}', not to this '{Name}' backend.");
     }
@@ -153,7 +169,7 @@ public sealed class IlgpuBackend : IBackend
         var vy = View(y, nameof(Fill));
         if (n <= 0) return;
         int t = Threads(n);
-        Load(ref _fill, () => _acc.LoadAutoGroupedStreamKernel<I, V, float, int, int>(ElementwiseKernels.Fill))(t, vy, value, n, t);
+        Load(ref _fill, ElementwiseKernels.Fill)(S, t, vy, value, n, t);
     }
 
     /// <inheritdoc />
@@ -162,7 +178,7 @@ public sealed class IlgpuBackend : IBackend
         var vx = View(x, nameof(Copy)); var vy = View(y, nameof(Copy));
         if (n <= 0) return;
         int t = Threads(n);
-        Load(ref _copy, () => _acc.LoadAutoGroupedStreamKernel<I, V, V, int, int>(ElementwiseKernels.Copy))(t, vx, vy, n, t);
+        Load(ref _copy, ElementwiseKernels.Copy)(S, t, vx, vy, n, t);
     }
 
     /// <inheritdoc />
@@ -171,7 +187,7 @@ public sealed class IlgpuBackend : IBackend
         var va = View(a, nameof(Add)); var vb = View(b, nameof(Add)); var vy = View(y, nameof(Add));
         if (n <= 0) return;
         int t = Threads(n);
-        Load(ref _add, () => _acc.LoadAutoGroupedStreamKernel<I, V, V, V, int, int>(ElementwiseKernels.Add))(t, va, vb, vy, n, t);
+        Load(ref _add, ElementwiseKernels.Add)(S, t, va, vb, vy, n, t);
     }
 
     /// <inheritdoc />
@@ -180,7 +196,7 @@ public sealed class IlgpuBackend : IBackend
         var vy = View(y, nameof(AddInPlace)); var vx = View(x, nameof(AddInPlace));
         if (n <= 0) return;
         int t = Threads(n);
-        Load(ref _addInPlace, () => _acc.LoadAutoGroupedStreamKernel<I, V, V, int, int>(ElementwiseKernels.AddInPlace))(t, vy, vx, n, t);
+        Load(ref _addInPlace, ElementwiseKernels.AddInPlace)(S, t, vy, vx, n, t);
     }
 
     /// <inheritdoc />
@@ -189,7 +205,7 @@ public sealed class IlgpuBackend : IBackend
         var va = View(a, nameof(Mul)); var vb = View(b, nameof(Mul)); var vy = View(y, nameof(Mul));
         if (n <= 0) return;
         int t = Threads(n);
-        Load(ref _mul, () => _acc.LoadAutoGroupedStreamKernel<I, V, V, V, int, int>(ElementwiseKernels.Mul))(t, va, vb, vy, n, t);
+        Load(ref _mul, ElementwiseKernels.Mul)(S, t, va, vb, vy, n, t);
     }
 
     /// <inheritdoc />
@@ -198,7 +214,7 @@ public sealed class IlgpuBackend : IBackend
         var vx = View(x, nameof(Scale)); var vy = View(y, nameof(Scale));
         if (n <= 0) return;
         int t = Threads(n);
-        Load(ref _scale, () => _acc.LoadAutoGroupedStreamKernel<I, V, float, V, int, int>(ElementwiseKernels.Scale))(t, vx, s, vy, n, t);
+        Load(ref _scale, ElementwiseKernels.Scale)(S, t, vx, s, vy, n, t);
     }
 
     /// <inheritdoc />
@@ -207,7 +223,7 @@ public sealed class IlgpuBackend : IBackend
         var vx = View(x, nameof(ScaleBy)); var vs = View(s, nameof(ScaleBy)); var vy = View(y, nameof(ScaleBy));
         if (n <= 0) return;
         int t = Threads(n);
-        Load(ref _scaleBy, () => _acc.LoadAutoGroupedStreamKernel<I, V, V, V, int, int>(ElementwiseKernels.ScaleBy))(t, vx, vs, vy, n, t);
+        Load(ref _scaleBy, ElementwiseKernels.ScaleBy)(S, t, vx, vs, vy, n, t);
     }
 
     /// <inheritdoc />
@@ -216,7 +232,7 @@ public sealed class IlgpuBackend : IBackend
         var vx = View(x, nameof(ReluForward)); var vy = View(y, nameof(ReluForward));
         if (n <= 0) return;
         int t = Threads(n);
-        Load(ref _relu, () => _acc.LoadAutoGroupedStreamKernel<I, V, V, int, int>(ActivationKernels.ReluForward))(t, vx, vy, n, t);
+        Load(ref _relu, ActivationKernels.ReluForward)(S, t, vx, vy, n, t);
     }
 
     /// <inheritdoc />
@@ -225,7 +241,7 @@ public sealed class IlgpuBackend : IBackend
         var vx = View(x, nameof(ReluBackward)); var vdy = View(dy, nameof(ReluBackward)); var vdx = View(dx, nameof(ReluBackward));
         if (n <= 0) return;
         int t = Threads(n);
-        Load(ref _reluBack, () => _acc.LoadAutoGroupedStreamKernel<I, V, V, V, int, int>(ActivationKernels.ReluBackward))(t, vx, vdy, vdx, n, t);
+        Load(ref _reluBack, ActivationKernels.ReluBackward)(S, t, vx, vdy, vdx, n, t);
     }
 
     /// <inheritdoc />
@@ -234,7 +250,7 @@ public sealed class IlgpuBackend : IBackend
         var vx = View(x, nameof(LeakyReluForward)); var vy = View(y, nameof(LeakyReluForward));
         if (n <= 0) return;
         int t = Threads(n);
-        Load(ref _leaky, () => _acc.LoadAutoGroupedStreamKernel<I, V, V, float, int, int>(ActivationKernels.LeakyReluForward))(t, vx, vy, slope, n, t);
+        Load(ref _leaky, ActivationKernels.LeakyReluForward)(S, t, vx, vy, slope, n, t);
     }
 
     /// <inheritdoc />
@@ -243,7 +259,7 @@ public sealed class IlgpuBackend : IBackend
         var vx = View(x, nameof(LeakyReluBackward)); var vdy = View(dy, nameof(LeakyReluBackward)); var vdx = View(dx, nameof(LeakyReluBackward));
         if (n <= 0) return;
         int t = Threads(n);
-        Load(ref _leakyBack, () => _acc.LoadAutoGroupedStreamKernel<I, V, V, V, float, int, int>(ActivationKernels.LeakyReluBackward))(t, vx, vdy, vdx, slope, n, t);
+        Load(ref _leakyBack, ActivationKernels.LeakyReluBackward)(S, t, vx, vdy, vdx, slope, n, t);
     }
 
     /// <inheritdoc />
@@ -252,7 +268,7 @@ public sealed class IlgpuBackend : IBackend
         var vx = View(x, nameof(TanhForward)); var vy = View(y, nameof(TanhForward));
         if (n <= 0) return;
         int t = Threads(n);
-        Load(ref _tanh, () => _acc.LoadAutoGroupedStreamKernel<I, V, V, int, int>(ActivationKernels.TanhForward))(t, vx, vy, n, t);
+        Load(ref _tanh, ActivationKernels.TanhForward)(S, t, vx, vy, n, t);
     }
 
     /// <inheritdoc />
@@ -261,7 +277,7 @@ public sealed class IlgpuBackend : IBackend
         var vy = View(y, nameof(TanhBackward)); var vdy = View(dy, nameof(TanhBackward)); var vdx = View(dx, nameof(TanhBackward));
         if (n <= 0) return;
         int t = Threads(n);
-        Load(ref _tanhBack, () => _acc.LoadAutoGroupedStreamKernel<I, V, V, V, int, int>(ActivationKernels.TanhBackward))(t, vy, vdy, vdx, n, t);
+        Load(ref _tanhBack, ActivationKernels.TanhBackward)(S, t, vy, vdy, vdx, n, t);
     }
 
     /// <inheritdoc />
@@ -272,8 +288,7 @@ public sealed class IlgpuBackend : IBackend
         // p = 1 drops everything (U < 1 always), so the infinite 1/(1-p) is never used; keep it finite anyway.
         float keep = p < 1f ? 1f / (1f - p) : 0f;
         int t = Threads(n);
-        Load(ref _dropout, () => _acc.LoadAutoGroupedStreamKernel<I, V, V, V, float, float, uint, int, int>(ElementwiseKernels.Dropout))(
-            t, vx, vy, vm, p, keep, seed, n, t);
+        Load(ref _dropout, ElementwiseKernels.Dropout)(S, t, vx, vy, vm, p, keep, seed, n, t);
     }
 
     // ---- channel structure -------------------------------------------------------------------------
@@ -285,8 +300,7 @@ public sealed class IlgpuBackend : IBackend
         int n = batch * channels * plane;
         if (n <= 0) return;
         int t = Threads(n);
-        Load(ref _biasAdd, () => _acc.LoadAutoGroupedStreamKernel<I, V, V, V, int, int, int, int>(ChannelKernels.BiasAdd))(
-            t, vx, vb, vy, channels, plane, n, t);
+        Load(ref _biasAdd, ChannelKernels.BiasAdd)(S, t, vx, vb, vy, channels, plane, n, t);
     }
 
     /// <inheritdoc />
@@ -294,8 +308,7 @@ public sealed class IlgpuBackend : IBackend
     {
         var vdy = View(dy, nameof(ChannelSum)); var vdb = View(db, nameof(ChannelSum));
         if (channels <= 0) return;
-        Load(ref _channelSum, () => _acc.LoadAutoGroupedStreamKernel<I, V, V, int, int, int>(ChannelKernels.Sum))(
-            channels, vdy, vdb, batch, channels, plane);
+        Load(ref _channelSum, ChannelKernels.Sum)(S, channels, vdy, vdb, batch, channels, plane);
     }
 
     /// <inheritdoc />
@@ -305,8 +318,7 @@ public sealed class IlgpuBackend : IBackend
         int n = batch * channels * plane;
         if (n <= 0) return;
         int t = Threads(n);
-        Load(ref _maskForward, () => _acc.LoadAutoGroupedStreamKernel<I, V, V, V, int, int, int, int>(ChannelKernels.MaskForward))(
-            t, vx, vm, vy, channels, plane, n, t);
+        Load(ref _maskForward, ChannelKernels.MaskForward)(S, t, vx, vm, vy, channels, plane, n, t);
     }
 
     /// <inheritdoc />
@@ -321,13 +333,11 @@ public sealed class IlgpuBackend : IBackend
         if (n > 0)
         {
             int t = Threads(n);
-            Load(ref _maskForward, () => _acc.LoadAutoGroupedStreamKernel<I, V, V, V, int, int, int, int>(ChannelKernels.MaskForward))(
-                t, vdy, vm, vdx, channels, plane, n, t);
+            Load(ref _maskForward, ChannelKernels.MaskForward)(S, t, vdy, vm, vdx, channels, plane, n, t);
         }
         if (dm is not null)
         {
-            Load(ref _maskGrad, () => _acc.LoadAutoGroupedStreamKernel<I, V, V, V, int, int, int>(ChannelKernels.MaskGrad))(
-                channels, vx, vdy, vdm, batch, channels, plane);
+            Load(ref _maskGrad, ChannelKernels.MaskGrad)(S, channels, vx, vdy, vdm, batch, channels, plane);
         }
     }
 
@@ -338,8 +348,7 @@ public sealed class IlgpuBackend : IBackend
         int n = batch * (ca + cb) * plane;
         if (n <= 0) return;
         int t = Threads(n);
-        Load(ref _concat, () => _acc.LoadAutoGroupedStreamKernel<I, V, V, V, int, int, int, int>(ChannelKernels.Concat))(
-            t, va, vb, vy, ca * plane, cb * plane, n, t);
+        Load(ref _concat, ChannelKernels.Concat)(S, t, va, vb, vy, ca * plane, cb * plane, n, t);
     }
 
     /// <inheritdoc />
@@ -350,8 +359,7 @@ public sealed class IlgpuBackend : IBackend
         int n = batch * (ca + cb) * plane;
         if (n <= 0 || (da is null && db is null)) return;
         int t = Threads(n);
-        Load(ref _split, () => _acc.LoadAutoGroupedStreamKernel<I, V, V, V, int, int, int, int, int, int>(ChannelKernels.Split))(
-            t, vdy, vda, vdb, ca * plane, cb * plane, da is null ? 0 : 1, db is null ? 0 : 1, n, t);
+        Load(ref _split, ChannelKernels.Split)(S, t, vdy, vda, vdb, ca * plane, cb * plane, da is null ? 0 : 1, db is null ? 0 : 1, n, t);
     }
 
     // ---- padding -----------------------------------------------------------------------------------
@@ -364,8 +372,7 @@ public sealed class IlgpuBackend : IBackend
         int n = planes * (h + 2 * pad) * (w + 2 * pad);
         if (n <= 0) return;
         int t = Threads(n);
-        Load(ref _padForward, () => _acc.LoadAutoGroupedStreamKernel<I, V, V, int, int, int, int, int>(PaddingKernels.ReflectionPadForward))(
-            t, vx, vy, h, w, pad, n, t);
+        Load(ref _padForward, PaddingKernels.ReflectionPadForward)(S, t, vx, vy, h, w, pad, n, t);
     }
 
     /// <inheritdoc />
@@ -376,8 +383,7 @@ public sealed class IlgpuBackend : IBackend
         int n = planes * h * w;
         if (n <= 0) return;
         int t = Threads(n);
-        Load(ref _padBackward, () => _acc.LoadAutoGroupedStreamKernel<I, V, V, int, int, int, int, int>(PaddingKernels.ReflectionPadBackward))(
-            t, vdy, vdx, h, w, pad, n, t);
+        Load(ref _padBackward, PaddingKernels.ReflectionPadBackward)(S, t, vdy, vdx, h, w, pad, n, t);
     }
 
     private static void CheckPad(string method, int h, int w, int pad)
@@ -397,8 +403,7 @@ public sealed class IlgpuBackend : IBackend
         int items = ConvKernels.ForwardItems(g);
         if (items <= 0) return;
         int t = Threads(items);
-        Load(ref _convForward, () => _acc.LoadAutoGroupedStreamKernel<I, V, V, V, V, ConvGeometry, int, int, int>(ConvKernels.Forward))(
-            t, vx, vw, vb, vy, g, b is null ? 0 : 1, items, t);
+        Load(ref _convForward, ConvKernels.Forward)(S, t, vx, vw, vb, vy, g, b is null ? 0 : 1, items, t);
     }
 
     /// <inheritdoc />
@@ -409,8 +414,7 @@ public sealed class IlgpuBackend : IBackend
         int items = ConvKernels.BackwardDataItems(g);
         if (items <= 0) return;
         int t = Threads(items);
-        Load(ref _convBackData, () => _acc.LoadAutoGroupedStreamKernel<I, V, V, V, ConvGeometry, int, int>(ConvKernels.BackwardData))(
-            t, vdy, vw, vdx, g, items, t);
+        Load(ref _convBackData, ConvKernels.BackwardData)(S, t, vdy, vw, vdx, g, items, t);
     }
 
     /// <inheritdoc />
@@ -421,8 +425,7 @@ public sealed class IlgpuBackend : IBackend
         int items = g.O * g.C * g.KH * g.KW;
         if (items <= 0) return;
         int t = Threads(items);
-        Load(ref _convBackWeight, () => _acc.LoadAutoGroupedStreamKernel<I, V, V, V, ConvGeometry, int, int>(ConvKernels.BackwardWeight))(
-            t, vx, vdy, vdw, g, items, t);
+        Load(ref _convBackWeight, ConvKernels.BackwardWeight)(S, t, vx, vdy, vdw, g, items, t);
     }
 
     // ---- normalisation -----------------------------------------------------------------------------
@@ -436,22 +439,19 @@ public sealed class IlgpuBackend : IBackend
     private void NormStats(V x, V mean, V rstd, V runningMean, V runningVar, NormShape sh)
     {
         int t = Threads(sh.Groups);
-        Load(ref _normStats, () => _acc.LoadAutoGroupedStreamKernel<I, V, V, V, V, V, NormShape, int>(NormKernels.Stats))(
-            t, x, mean, rstd, runningMean, runningVar, sh, t);
+        Load(ref _normStats, NormKernels.Stats)(S, t, x, mean, rstd, runningMean, runningVar, sh, t);
     }
 
     private void NormApply(V x, V gamma, V beta, V mean, V rstd, V y, NormShape sh, bool perImage, int n)
     {
         int t = Threads(n);
-        Load(ref _normApply, () => _acc.LoadAutoGroupedStreamKernel<I, V, V, V, V, V, V, NormShape, int, int, int>(NormKernels.Apply))(
-            t, x, gamma, beta, mean, rstd, y, sh, perImage ? 1 : 0, n, t);
+        Load(ref _normApply, NormKernels.Apply)(S, t, x, gamma, beta, mean, rstd, y, sh, perImage ? 1 : 0, n, t);
     }
 
     private void NormBackward(V x, V gamma, V mean, V rstd, V dy, V dx, V dgamma, V dbeta, NormShape sh)
     {
         int t = Threads(sh.Groups);
-        Load(ref _normBackward, () => _acc.LoadAutoGroupedStreamKernel<I, V, V, V, V, V, V, V, V, NormShape, int>(NormKernels.Backward))(
-            t, x, gamma, mean, rstd, dy, dx, dgamma, dbeta, sh, t);
+        Load(ref _normBackward, NormKernels.Backward)(S, t, x, gamma, mean, rstd, dy, dx, dgamma, dbeta, sh, t);
     }
 
     /// <inheritdoc />
@@ -484,8 +484,7 @@ public sealed class IlgpuBackend : IBackend
         int flags = GradFlags(null, dgamma, dbeta);
         if (flags != 0)
         {
-            Load(ref _instanceParamGrad, () => _acc.LoadAutoGroupedStreamKernel<I, V, V, V, V, V, V, int, int, int, int>(NormKernels.InstanceParamGrad))(
-                channels, vx, vm, vr, vdy, vdg, vdb, batch, channels, plane, flags);
+            Load(ref _instanceParamGrad, NormKernels.InstanceParamGrad)(S, channels, vx, vm, vr, vdy, vdg, vdb, batch, channels, plane, flags);
         }
     }
 
@@ -530,8 +529,7 @@ public sealed class IlgpuBackend : IBackend
         if (n <= 0) return;
         var sh = NormShape.Batch(batch, channels, plane, eps, 0f, AffineFlags(gamma, beta));
         int t = Threads(n);
-        Load(ref _evalForward, () => _acc.LoadAutoGroupedStreamKernel<I, V, V, V, V, V, V, NormShape, int, int>(NormKernels.EvalForward))(
-            t, vx, vg, vb, vrm, vrv, vy, sh, n, t);
+        Load(ref _evalForward, NormKernels.EvalForward)(S, t, vx, vg, vb, vrm, vrv, vy, sh, n, t);
     }
 
     /// <inheritdoc />
@@ -547,13 +545,11 @@ public sealed class IlgpuBackend : IBackend
         if (n > 0)
         {
             int t = Threads(n);
-            Load(ref _evalBackward, () => _acc.LoadAutoGroupedStreamKernel<I, V, V, V, V, NormShape, int, int>(NormKernels.EvalBackward))(
-                t, vg, vrv, vdy, vdx, sh, n, t);
+            Load(ref _evalBackward, NormKernels.EvalBackward)(S, t, vg, vrv, vdy, vdx, sh, n, t);
         }
         if (dgamma is not null || dbeta is not null)
         {
-            Load(ref _evalParamGrad, () => _acc.LoadAutoGroupedStreamKernel<I, V, V, V, V, V, V, NormShape>(NormKernels.EvalParamGrad))(
-                channels, vx, vrm, vrv, vdy, vdg, vdb, sh);
+            Load(ref _evalParamGrad, NormKernels.EvalParamGrad)(S, channels, vx, vrm, vrv, vdy, vdg, vdb, sh);
         }
     }
 
@@ -566,18 +562,15 @@ public sealed class IlgpuBackend : IBackend
         int chunk = Math.Max(MinChunk, (n + MaxParts - 1) / MaxParts);
         int parts = (n + chunk - 1) / chunk;
         var partials = (_partials ??= _acc.Allocate1D<float>(MaxParts)).View;
-        Load(ref _partialsKernel, () => _acc.LoadAutoGroupedStreamKernel<I, V, V, V, int, int, int>(ReductionKernels.Partials))(
-            parts, a, b, partials, op, n, chunk);
-        Load(ref _finish, () => _acc.LoadAutoGroupedStreamKernel<I, V, V, int, float>(ReductionKernels.Finish))(
-            1, partials, y, parts, n);
+        Load(ref _partialsKernel, ReductionKernels.Partials)(S, parts, a, b, partials, op, n, chunk);
+        Load(ref _finish, ReductionKernels.Finish)(S, 1, partials, y, parts, n);
     }
 
     private void LossBackward(V a, V b, V dy, V da, V db, int op, bool writeA, bool writeB, int n)
     {
         if (n <= 0 || (!writeA && !writeB)) return;
         int t = Threads(n);
-        Load(ref _lossBackward, () => _acc.LoadAutoGroupedStreamKernel<I, V, V, V, V, V, int, int, int, int, int>(LossKernels.Backward))(
-            t, a, b, dy, da, db, op, writeA ? 1 : 0, writeB ? 1 : 0, n, t);
+        Load(ref _lossBackward, LossKernels.Backward)(S, t, a, b, dy, da, db, op, writeA ? 1 : 0, writeB ? 1 : 0, n, t);
     }
 
     private void CheckCount(string method, int n)
@@ -600,7 +593,7 @@ public sealed class IlgpuBackend : IBackend
         var vdy = View(dy, nameof(MeanBackward)); var vdx = View(dx, nameof(MeanBackward));
         if (n <= 0) return;
         int t = Threads(n);
-        Load(ref _meanBackward, () => _acc.LoadAutoGroupedStreamKernel<I, V, V, int, int>(ReductionKernels.MeanBackward))(t, vdy, vdx, n, t);
+        Load(ref _meanBackward, ReductionKernels.MeanBackward)(S, t, vdy, vdx, n, t);
     }
 
     /// <inheritdoc />
@@ -664,8 +657,7 @@ public sealed class IlgpuBackend : IBackend
         double bc1 = 1.0 - Math.Pow(beta1, step);
         double bc2Sqrt = Math.Sqrt(1.0 - Math.Pow(beta2, step));
         int t = Threads(n);
-        Load(ref _adam, () => _acc.LoadAutoGroupedStreamKernel<I, V, V, V, V, float, float, float, float, float, float, int, int>(OptimizerKernels.Adam))(
-            t, vp, vg, vm, vv, (float)(lr / bc1), beta1, beta2, eps, weightDecay, (float)bc2Sqrt, n, t);
+        Load(ref _adam, OptimizerKernels.Adam)(S, t, vp, vg, vm, vv, (float)(lr / bc1), beta1, beta2, eps, weightDecay, (float)bc2Sqrt, n, t);
     }
 
     // ---- lifetime ----------------------------------------------------------------------------------
@@ -675,11 +667,8 @@ public sealed class IlgpuBackend : IBackend
     {
         if (_disposed) return;
         _disposed = true;
-        foreach (var d in _loaded)
-        {
-            if (d.TryGetKernel(out var kernel)) kernel.Dispose();
-        }
-        _loaded.Clear();
+        foreach (var kernel in _kernels) kernel.Dispose();
+        _kernels.Clear();
         _dummy?.Dispose();
         _partials?.Dispose();
         _dummy = null;
