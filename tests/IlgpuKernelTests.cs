@@ -3,8 +3,14 @@ using CoroNetGAN.Engine.Devices;
 using CoroNetGAN.Kernels;
 using CoroNetGAN.Kernels.Ilgpu;
 using ILGPU;
+using ILGPU.Backends;
+using ILGPU.Backends.EntryPoints;
+using ILGPU.Backends.OpenCL;
+using ILGPU.Backends.PTX;
 using ILGPU.Runtime;
 using ILGPU.Runtime.CPU;
+using ILGPU.Runtime.Cuda;
+using ILGPU.Runtime.OpenCL;
 using Xunit;
 
 namespace CoroNetGAN.Tests;
@@ -166,6 +172,55 @@ public sealed class IlgpuKernelTests : IClassFixture<IlgpuFixture>
         Assert.Throws<ObjectDisposedException>(() => first.Fill(a, 4, 1f));
     }
 
+    // ---- GPU code generation -------------------------------------------------------------------------
+
+    /// <summary>Every kernel method of CoroNetGAN.Kernels.Ilgpu (public static, first parameter Index1D).</summary>
+    public static IEnumerable<object[]> KernelMethods() =>
+        typeof(ConvKernels).Assembly.GetTypes()
+            .Where(t => t.Namespace == typeof(ConvKernels).Namespace)
+            .SelectMany(t => t.GetMethods(BindingFlags.Public | BindingFlags.Static))
+            .Where(m => m.GetParameters() is { Length: > 0 } ps && ps[0].ParameterType == typeof(Index1D))
+            .OrderBy(m => m.DeclaringType!.Name + "." + m.Name)
+            .Select(m => new object[] { m.DeclaringType!.Name + "." + m.Name });
+
+    private static MethodInfo KernelMethod(string name)
+    {
+        var parts = name.Split('.');
+        var type = typeof(ConvKernels).Assembly.GetTypes().Single(t => t.Namespace == typeof(ConvKernels).Namespace && t.Name == parts[0]);
+        return type.GetMethod(parts[1], BindingFlags.Public | BindingFlags.Static)!;
+    }
+
+    [Fact]
+    public void KernelMethods_AreAllFound()
+    {
+        // Guards the code-generation theory below against silently compiling nothing.
+        Assert.True(KernelMethods().Count() >= 35, $"only {KernelMethods().Count()} kernels found");
+    }
+
+    /// <summary>
+    /// The CPU accelerator runs a kernel's .NET IL directly, so it cannot catch code ILGPU's GPU backends
+    /// reject. Compiling every kernel to PTX (sm_90) and OpenCL C needs no device and catches that here.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(KernelMethods))]
+    public void Kernel_CompilesToPtxAndOpenCL(string kernel)
+    {
+        var entry = EntryPointDescription.FromImplicitlyGroupedKernel(KernelMethod(kernel));
+        using (var ptx = new PTXBackend(_fx.Context, new CudaCapabilityContext(CudaArchitecture.SM_90),
+            CudaArchitecture.SM_90, CudaInstructionSet.ISA_80, null))
+        {
+            var compiled = (PTXCompiledKernel)ptx.Compile(entry, KernelSpecialization.Empty);
+            Assert.Contains(".entry", compiled.PTXAssembly);
+        }
+        // No fp64: many OpenCL GPUs lack it, and a kernel that needs double is a silent slowdown elsewhere.
+        using (var cl = new CLBackend(_fx.Context, new CLCapabilityContext(float16: false, float64: false, genericAddressSpace: true, int64_Atomics: false, subGroups: false),
+            CLDeviceVendor.Other, CLCVersion.CL20))
+        {
+            var compiled = (CLCompiledKernel)cl.Compile(entry, KernelSpecialization.Empty);
+            Assert.Contains("kernel", compiled.Source);
+        }
+    }
+
     // ---- elementwise -------------------------------------------------------------------------------
 
     [Fact]
@@ -228,6 +283,22 @@ public sealed class IlgpuKernelTests : IClassFixture<IlgpuFixture>
         Close(x.Select(v => Math.Tanh(v)).ToArray(), ty, "tanh");
         B.TanhBackward(y, dg, grad, n);
         Close(ty.Select((v, i) => g[i] * (1 - (double)v * v)).ToArray(), s.Down(grad), "tanhBack");
+    }
+
+    [Fact]
+    public void KernelUniform_IsBitIdenticalToRandomHash()
+    {
+        var r = new Random(44);
+        for (int k = 0; k < 8; k++)
+        {
+            uint seed = (uint)r.Next() ^ ((uint)r.Next() << 16);
+            for (uint i = 0; i < 100_000; i++)
+            {
+                if (RandomHash.Uniform(seed, i) != ElementwiseKernels.Uniform(seed, i))
+                    Assert.Fail($"seed {seed}, index {i}: {RandomHash.Uniform(seed, i)} vs {ElementwiseKernels.Uniform(seed, i)}");
+            }
+            Assert.Equal(RandomHash.Uniform(seed, uint.MaxValue), ElementwiseKernels.Uniform(seed, uint.MaxValue));
+        }
     }
 
     [Fact]
