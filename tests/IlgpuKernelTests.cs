@@ -3,7 +3,6 @@ using CoroNetGAN.Engine.Devices;
 using CoroNetGAN.Kernels;
 using CoroNetGAN.Kernels.Ilgpu;
 using ILGPU;
-using ILGPU.Backends;
 using ILGPU.Backends.EntryPoints;
 using ILGPU.Backends.OpenCL;
 using ILGPU.Backends.PTX;

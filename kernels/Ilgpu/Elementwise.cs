@@ -47,7 +47,7 @@ public static class ElementwiseKernels
     /// <summary>y[i] = s[0] * x[i].</summary>
     public static void ScaleBy(Index1D t, ArrayView<float> x, ArrayView<float> s, ArrayView<float> y, int n, int stride)
     {
-        // Read once per thread: y may alias x, never s, but the load is hoisted either way.
+        // One load of the device scalar per thread, not per element.
         float factor = s[0];
         for (int i = t; i < n; i += stride) y[i] = factor * x[i];
     }
