@@ -17,5 +17,9 @@ public static class RandomHash
     }
 
     /// <summary>Uniform in [0, 1) with 24 bits of precision.</summary>
-    public static float Uniform(uint seed, uint index) => (Hash(seed, index) >> 8) * (1.0f / 16777216.0f);
+    /// <remarks>
+    /// Converted through int: a uint-to-float conversion compiles to conv.r.un, a detour through double that
+    /// would make ILGPU require fp64, which many OpenCL devices lack. The value is below 2^24, so this is exact.
+    /// </remarks>
+    public static float Uniform(uint seed, uint index) => (int)(Hash(seed, index) >> 8) * (1.0f / 16777216.0f);
 }

@@ -76,7 +76,7 @@ public sealed class Device : IDisposable
         }
         var (info, dev) = pick.Value;
         var accelerator = IlgpuRuntime.CreateAccelerator(dev);
-        return new Device(info, (IBackend)(object)new IlgpuBackend(accelerator, info.Name), accelerator);
+        return new Device(info, new IlgpuBackend(accelerator, info.Name), accelerator);
     }
 
     internal DeviceStorage Rent(int length) => _pool.Rent(length);

@@ -53,14 +53,6 @@ public static class ElementwiseKernels
     }
 
     /// <summary>
-    /// <see cref="RandomHash.Uniform"/>, bit for bit, without its float64 detour: that one converts the uint
-    /// straight to float, which C# compiles to conv.r.un (unsigned to native float = double), and ILGPU then
-    /// needs fp64, which many OpenCL devices lack. The value is below 2^24, so going through int is exact.
-    /// </summary>
-    public static float Uniform(uint seed, uint index) =>
-        (int)(RandomHash.Hash(seed, index) >> 8) * (1.0f / 16777216.0f);
-
-    /// <summary>
     /// Inverted dropout: mask[i] = U(seed, i) &gt;= p ? keepScale : 0 and y = x * mask, where keepScale = 1/(1-p)
     /// is computed by the caller so every backend rounds it the same way.
     /// </summary>
@@ -69,7 +61,7 @@ public static class ElementwiseKernels
     {
         for (int i = t; i < n; i += stride)
         {
-            float m = Uniform(seed, (uint)i) >= p ? keepScale : 0f;
+            float m = RandomHash.Uniform(seed, (uint)i) >= p ? keepScale : 0f;
             mask[i] = m;
             y[i] = x[i] * m;
         }
