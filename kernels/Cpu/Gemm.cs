@@ -58,38 +58,32 @@ public static unsafe class Gemm
         // C tile stays in cache from the first K block to the last.
         long kbMax = Math.Max(KC, APackBudget / ((long)mPanels * mr) / KC * KC);
         int kb = (int)Math.Min(k, kbMax);
-        float* apack = (float*)NativeMemory.AlignedAlloc((nuint)((long)mPanels * mr * kb * sizeof(float)), 64);
-        try
-        {
-            // A task owns up to NB adjacent column panels: packing them together reads B in runs of NB*NR floats,
-            // which matters when B's rows are far apart (page walks). Rows are split too when there are too few
-            // column blocks to keep every core busy.
-            int workers = Par.Threads;
-            int panelsPerBlock = Math.Max(1, Math.Min(NB, nPanels / (2 * workers)));
-            int nBlocks = (nPanels + panelsPerBlock - 1) / panelsPerBlock;
-            int rowBlocks = Math.Max(1, Math.Min(mPanels, (4 * workers + nBlocks - 1) / nBlocks));
-            int panelsPerRowBlock = (mPanels + rowBlocks - 1) / rowBlocks;
-            rowBlocks = (mPanels + panelsPerRowBlock - 1) / panelsPerRowBlock;
+        float* apack = APackBuffer((long)mPanels * mr * kb);
+        // A task owns up to NB adjacent column panels: packing them together reads B in runs of NB*NR floats,
+        // which matters when B's rows are far apart (page walks). Rows are split too when there are too few
+        // column blocks to keep every core busy.
+        int workers = Par.Threads;
+        int panelsPerBlock = Math.Max(1, Math.Min(NB, nPanels / (2 * workers)));
+        int nBlocks = (nPanels + panelsPerBlock - 1) / panelsPerBlock;
+        int rowBlocks = Math.Max(1, Math.Min(mPanels, (4 * workers + nBlocks - 1) / nBlocks));
+        int panelsPerRowBlock = (mPanels + rowBlocks - 1) / rowBlocks;
+        rowBlocks = (mPanels + panelsPerRowBlock - 1) / panelsPerRowBlock;
 
-            for (int k0 = 0; k0 < k; k0 += kb)
-            {
-                int kLen = Math.Min(kb, k - k0);
-                var ctx = new GemmArgs(transA, m, n, kLen, k0, a, lda, c, ldc, accumulate || k0 > 0, apack, mr, nr, use512);
-                if (mPanels > 1) Par.Loop(0, mPanels, ip => PackA(ctx, ip));
-                else PackA(ctx, 0);
-                int tasks = nBlocks * rowBlocks;
-                Par.Loop(0, tasks, t =>
-                {
-                    int jb = t / rowBlocks, rb = t % rowBlocks;
-                    int p0 = rb * panelsPerRowBlock;
-                    int jp0 = jb * panelsPerBlock;
-                    RunTask(ctx, b, jp0, Math.Min(nPanels, jp0 + panelsPerBlock), p0, Math.Min(mPanels, p0 + panelsPerRowBlock));
-                });
-            }
-        }
-        finally
+        for (int k0 = 0; k0 < k; k0 += kb)
         {
-            NativeMemory.AlignedFree(apack);
+            int kLen = Math.Min(kb, k - k0);
+            var ctx = new GemmArgs(transA, m, n, kLen, k0, a, lda, c, ldc, accumulate || k0 > 0, apack, mr, nr, use512);
+            // Packing A is a copy; a thread hand-off only pays for itself on large operands.
+            if (mPanels > 1 && (long)mPanels * mr * kLen > 1 << 18) Par.Loop(0, mPanels, ip => PackA(ctx, ip));
+            else for (int ip = 0; ip < mPanels; ip++) PackA(ctx, ip);
+            int tasks = nBlocks * rowBlocks;
+            Par.Loop(0, tasks, t =>
+            {
+                int jb = t / rowBlocks, rb = t % rowBlocks;
+                int p0 = rb * panelsPerRowBlock;
+                int jp0 = jb * panelsPerBlock;
+                RunTask(ctx, b, jp0, Math.Min(nPanels, jp0 + panelsPerBlock), p0, Math.Min(mPanels, p0 + panelsPerRowBlock));
+            });
         }
     }
 
@@ -102,6 +96,21 @@ public static unsafe class Gemm
         public readonly bool TransA = transA, Accumulate = accumulate, Use512 = use512;
         public readonly int M = m, N = n, Kc = kc, Pc = pc, Lda = lda, Ldc = ldc, Mr = mr, Nr = nr;
         public readonly float* A = a, C = c, APack = apack;
+    }
+
+    [ThreadStatic] static float* t_apack;
+    [ThreadStatic] static long t_apackLen;
+
+    /// <summary>The calling thread's packed-A buffer; it only grows, so steady-state GEMMs allocate nothing.</summary>
+    static float* APackBuffer(long floats)
+    {
+        if (t_apackLen < floats)
+        {
+            if (t_apack != null) NativeMemory.AlignedFree(t_apack);
+            t_apack = (float*)NativeMemory.AlignedAlloc((nuint)(floats * sizeof(float)), 64);
+            t_apackLen = floats;
+        }
+        return t_apack;
     }
 
     [ThreadStatic] static float* t_bpack;
