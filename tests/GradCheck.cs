@@ -117,7 +117,7 @@ public static class GradCheck
     /// single wrong element among tens of thousands still shows).
     /// </summary>
     public static void Directional(string what, Nd[] xs, int k, Func<Nd[], Nd> reference, Nd r, float[] grad, int seed,
-        double h = 1e-3, double tol = 1e-4)
+        double h = 1e-3, double tol = 2e-5)
     {
         var v = TestRandom.Array(new Random(seed), xs[k].Shape);
         var x = xs[k].Data;
