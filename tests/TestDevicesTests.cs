@@ -1,0 +1,22 @@
+namespace CoroNetGAN.Tests;
+
+/// <summary>The device list the other tests run over.</summary>
+public class TestDevicesTests
+{
+    [Fact]
+    public void CpuFirstThenOnlyListedDevicesOpenedOnce()
+    {
+        var listed = Device.Available().Select(d => d.Name).ToList();
+        Assert.Equal("cpu", TestDevices.Names[0]);
+        Assert.Same(Device.Cpu, TestDevices.Get("cpu"));
+        Assert.Equal(TestDevices.Names.Count, TestDevices.Names.Distinct().Count());
+        Assert.All(TestDevices.AllNames, n => Assert.Contains(n, listed));
+        Assert.All(TestDevices.Names, n => Assert.True(n is "cpu" or "ilgpu-cpu", n));
+        foreach (var n in TestDevices.AllNames)
+        {
+            var d = TestDevices.Get(n);
+            Assert.Same(d, TestDevices.Get(n));
+            Assert.Equal(n, d.Name);
+        }
+    }
+}
