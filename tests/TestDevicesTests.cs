@@ -4,14 +4,14 @@ namespace CoroNetGAN.Tests;
 public class TestDevicesTests
 {
     [Fact]
-    public void CpuFirstThenOnlyListedDevicesOpenedOnce()
+    public void CpuFirstThenEveryListedDeviceOpenedOnce()
     {
         var listed = Device.Available().Select(d => d.Name).ToList();
         Assert.Equal("cpu", TestDevices.Names[0]);
         Assert.Same(Device.Cpu, TestDevices.Get("cpu"));
         Assert.Equal(TestDevices.Names.Count, TestDevices.Names.Distinct().Count());
         Assert.All(TestDevices.AllNames, n => Assert.Contains(n, listed));
-        Assert.All(TestDevices.Names, n => Assert.True(n is "cpu" or "ilgpu-cpu", n));
+        Assert.Equal(listed, TestDevices.Names);
         foreach (var n in TestDevices.AllNames)
         {
             var d = TestDevices.Get(n);

@@ -24,8 +24,16 @@ public sealed class Device : IDisposable
         _pool = new BufferPool(backend);
     }
 
+    static readonly Lazy<Device> s_meta = new(() => new Device(new DeviceInfo("meta", DeviceKind.Meta, "shapes only, no data", false), new MetaBackend(), null));
+
     /// <summary>The process-wide CPU device.</summary>
     public static Device Cpu => s_cpu.Value;
+
+    /// <summary>
+    /// The device that holds shapes but no data: models built on it run their forward pass without computing,
+    /// which is how MACs are counted. Not listed by <see cref="Available"/>.
+    /// </summary>
+    public static Device Meta => s_meta.Value;
 
     /// <summary>What this device is.</summary>
     public DeviceInfo Info { get; }
@@ -59,6 +67,7 @@ public sealed class Device : IDisposable
     {
         string spec = name.Trim().ToLowerInvariant();
         if (spec == "cpu") return Cpu;
+        if (spec == "meta") return Meta;
         var ilgpu = IlgpuRuntime.Enumerate();
         (DeviceInfo Info, ILGPU.Runtime.Device Device)? pick = spec switch
         {
@@ -92,7 +101,7 @@ public sealed class Device : IDisposable
     /// <inheritdoc />
     public void Dispose()
     {
-        if (ReferenceEquals(this, s_cpu.IsValueCreated ? s_cpu.Value : null)) return;
+        if (ReferenceEquals(this, s_cpu.IsValueCreated ? s_cpu.Value : null) || ReferenceEquals(this, s_meta.IsValueCreated ? s_meta.Value : null)) return;
         _pool.Dispose();
         Backend.Dispose();
         _accelerator?.Dispose();

@@ -11,6 +11,8 @@ public enum DeviceKind
     OpenCL,
     /// <summary>An NVIDIA GPU through ILGPU's CUDA backend.</summary>
     Cuda,
+    /// <summary>Shapes only, no data: for counting MACs and checking configurations (<see cref="Device.Meta"/>).</summary>
+    Meta,
 }
 
 /// <summary>One device this machine offers.</summary>

@@ -1,3 +1,4 @@
+using CoroNetGAN.Engine.Metrics;
 using CoroNetGAN.Engine.Tensors;
 
 namespace CoroNetGAN.Engine.Ops;
@@ -25,6 +26,7 @@ public static partial class Ops
         var dev = Checks.SameDevice("leaky_relu", ("input", x));
         var y = Tensor.Empty(dev, x.Dims);
         dev.Backend.LeakyReluForward(x.Storage, y.Storage, x.Length, slope);
+        OpCounter.Elementwise("leaky_relu", y);
         if (Tape.ShouldRecord(x))
             Tape.Record("leaky_relu", y, [x], (dy, grads) =>
             {

@@ -1,3 +1,4 @@
+using CoroNetGAN.Engine.Metrics;
 using CoroNetGAN.Engine.Tensors;
 using CoroNetGAN.Kernels;
 
@@ -23,6 +24,7 @@ public static partial class Ops
             throw new ArgumentException($"{op}: input {Tensor.Format(x.Dims)} is smaller than kernel {weight.Dim(2)}x{weight.Dim(3)} with padding {padding}.");
         var y = Tensor.Empty(dev, g.N, g.O, g.OutH, g.OutW);
         dev.Backend.Conv2dForward(x.Storage, weight.Storage, Checks.Opt(bias), y.Storage, g);
+        OpCounter.Conv(x, weight, bias, y, transposed: false);
         if (Tape.ShouldRecord(x, weight, bias))
             Tape.Record(op, y, bias == null ? [x, weight] : [x, weight, bias], (dy, grads) =>
             {
@@ -55,6 +57,7 @@ public static partial class Ops
         var y = Tensor.Empty(dev, g.N, g.C, g.H, g.W);
         dev.Backend.Conv2dBackwardData(x.Storage, weight.Storage, y.Storage, g);
         if (bias != null) dev.Backend.ChannelBiasAdd(y.Storage, bias.Storage, y.Storage, g.N, g.C, g.H * g.W);
+        OpCounter.Conv(x, weight, bias, y, transposed: true);
         if (Tape.ShouldRecord(x, weight, bias))
             Tape.Record(op, y, bias == null ? [x, weight] : [x, weight, bias], (dy, grads) =>
             {

@@ -1,3 +1,4 @@
+using CoroNetGAN.Engine.Metrics;
 using CoroNetGAN.Engine.Tensors;
 
 namespace CoroNetGAN.Engine.Ops;
@@ -20,6 +21,7 @@ public static partial class Ops
         var mean = Tensor.Empty(dev, n * c);
         var rstd = Tensor.Empty(dev, n * c);
         dev.Backend.InstanceNormForward(x.Storage, Checks.Opt(gamma), Checks.Opt(beta), y.Storage, mean.Storage, rstd.Storage, n, c, plane, eps);
+        OpCounter.Norm(op, y, gamma, beta);
         if (Tape.ShouldRecord(x, gamma, beta))
             Tape.Record(op, y, Inputs(x, gamma, beta), (dy, grads) =>
             {
@@ -54,6 +56,7 @@ public static partial class Ops
         if ((runningMean == null) != (runningVar == null))
             throw new ArgumentException($"{op}: give both running_mean and running_var or neither.");
         var y = Tensor.Empty(dev, x.Dims);
+        OpCounter.Norm(op, y, gamma, beta);
         if (!training)
         {
             if (runningMean == null || runningVar == null)

@@ -1,3 +1,4 @@
+using CoroNetGAN.Engine.Metrics;
 using CoroNetGAN.Engine.Tensors;
 
 namespace CoroNetGAN.Engine.Ops;
@@ -69,6 +70,7 @@ public static partial class Ops
         int n = x.Dim(0), c = x.Dim(1), plane = x.Dim(2) * x.Dim(3);
         var y = Tensor.Empty(dev, x.Dims);
         dev.Backend.ChannelMaskForward(x.Storage, m.Storage, y.Storage, n, c, plane);
+        OpCounter.Elementwise("channel_mask", y);
         if (Tape.ShouldRecord(x, m))
             Tape.Record(op, y, [x, m], (dy, grads) =>
             {

@@ -119,6 +119,7 @@ public sealed class Tensor : IDisposable
     /// <summary>Normal(mean, std) values from a seeded generator (reproducible on every device).</summary>
     public static Tensor RandomNormal(Device device, int seed, float mean, float std, params int[] shape)
     {
+        if (device.Kind == DeviceKind.Meta) return Empty(device, shape);
         var rng = new Random(seed);
         var data = new float[ShapeLength(shape)];
         for (int i = 0; i < data.Length; i++)
@@ -132,6 +133,7 @@ public sealed class Tensor : IDisposable
     /// <summary>Uniform [low, high) values from a seeded generator.</summary>
     public static Tensor RandomUniform(Device device, int seed, float low, float high, params int[] shape)
     {
+        if (device.Kind == DeviceKind.Meta) return Empty(device, shape);
         var rng = new Random(seed);
         var data = new float[ShapeLength(shape)];
         for (int i = 0; i < data.Length; i++) data[i] = low + (high - low) * (float)rng.NextDouble();
