@@ -1,0 +1,76 @@
+using CoroNetGAN.Engine.Tensors;
+
+namespace CoroNetGAN.Engine.Layers;
+
+/// <summary>The normalisation a model uses, as pytorch-CycleGAN-and-pix2pix's <c>--norm</c>.</summary>
+public enum NormKind
+{
+    /// <summary>InstanceNorm2d(affine=False, track_running_stats=False): CycleGAN's default.</summary>
+    Instance,
+    /// <summary>BatchNorm2d(affine=True, track_running_stats=True): pix2pix's default.</summary>
+    Batch,
+    /// <summary>No normalisation.</summary>
+    None,
+}
+
+/// <summary>torch.nn.InstanceNorm2d (eps 1e-5, no running statistics); <c>weight</c>/<c>bias</c> when affine.</summary>
+public sealed class InstanceNorm2d : Module
+{
+    /// <summary>Creates the layer; affine parameters start at weight 1, bias 0 (PyTorch's reset).</summary>
+    public InstanceNorm2d(Init init, int channels, bool affine = false)
+    {
+        Channels = channels;
+        if (affine)
+        {
+            Weight = AddParameter("weight", init.Constant(1f, channels));
+            Bias = AddParameter("bias", init.Constant(0f, channels));
+        }
+    }
+
+    /// <summary>Channels.</summary>
+    public int Channels { get; }
+    /// <summary>Scale [C], or null.</summary>
+    public Tensor? Weight { get; }
+    /// <summary>Shift [C], or null.</summary>
+    public Tensor? Bias { get; }
+
+    /// <inheritdoc />
+    protected override Tensor ForwardCore(Tensor x) => Ops.Ops.InstanceNorm(x, Weight, Bias);
+}
+
+/// <summary>
+/// torch.nn.BatchNorm2d (affine, running statistics, momentum 0.1, eps 1e-5): <c>weight</c>, <c>bias</c>,
+/// <c>running_mean</c>, <c>running_var</c> and the step count <c>num_batches_tracked</c>.
+/// </summary>
+public sealed class BatchNorm2d : Module
+{
+    /// <summary>Creates the layer with weight N(1, 0.02) (the reference init), bias 0, running mean 0 and variance 1.</summary>
+    public BatchNorm2d(Init init, int channels)
+    {
+        Channels = channels;
+        Weight = AddParameter("weight", init.Normal(1f, 0.02f, channels));
+        Bias = AddParameter("bias", init.Constant(0f, channels));
+        RunningMean = AddBuffer("running_mean", init.Constant(0f, channels));
+        RunningVar = AddBuffer("running_var", init.Constant(1f, channels));
+    }
+
+    /// <summary>Channels.</summary>
+    public int Channels { get; }
+    /// <summary>Scale [C].</summary>
+    public Tensor Weight { get; }
+    /// <summary>Shift [C].</summary>
+    public Tensor Bias { get; }
+    /// <summary>Running mean [C].</summary>
+    public Tensor RunningMean { get; }
+    /// <summary>Running (unbiased) variance [C].</summary>
+    public Tensor RunningVar { get; }
+    /// <summary>Training-mode forward passes so far (PyTorch's num_batches_tracked).</summary>
+    public long NumBatchesTracked { get; set; }
+
+    /// <inheritdoc />
+    protected override Tensor ForwardCore(Tensor x)
+    {
+        if (Training) NumBatchesTracked++;
+        return Ops.Ops.BatchNorm(x, Weight, Bias, RunningMean, RunningVar, Training);
+    }
+}

@@ -1,0 +1,114 @@
+using CoroNetGAN.Engine.Devices;
+using CoroNetGAN.Engine.Layers;
+using CoroNetGAN.Engine.Tensors;
+
+namespace CoroNetGAN.Engine.Models;
+
+/// <summary>Settings of a <see cref="ResnetGenerator"/>.</summary>
+/// <param name="InputChannels">Image channels in (3).</param>
+/// <param name="OutputChannels">Image channels out (3).</param>
+/// <param name="Ngf">Filters of the first conv (64); the others are multiples.</param>
+/// <param name="Blocks">Residual blocks (9 for ResNet-9, 6 for ResNet-6).</param>
+/// <param name="Norm">Instance norm (CycleGAN), batch norm, or none.</param>
+/// <param name="UseDropout">Dropout 0.5 inside each residual block (off in CycleGAN).</param>
+/// <param name="Widths">Per-layer widths for a pruned generator, in the order of <see cref="ResnetGenerator.WidthLayout"/>
+/// (5 + Blocks entries); null for full width.</param>
+public sealed record ResnetGeneratorConfig(int InputChannels = 3, int OutputChannels = 3, int Ngf = 64, int Blocks = 9,
+    NormKind Norm = NormKind.Instance, bool UseDropout = false, IReadOnlyList<int>? Widths = null);
+
+/// <summary>
+/// The ResNet generator of CycleGAN (pytorch-CycleGAN-and-pix2pix's ResnetGenerator): reflection pad + 7x7 conv,
+/// two stride-2 downsampling convs, residual blocks, two stride-2 transposed convs, reflection pad + 7x7 conv and
+/// tanh. Parameter keys are the reference's state_dict keys (<c>model.1.weight</c>,
+/// <c>model.10.conv_block.1.weight</c>, ...). A pruned generator is the same class with other widths.
+/// </summary>
+public sealed class ResnetGenerator : Module
+{
+    /// <summary>Names of the width entries, in order (for Blocks = 9: c1, d1, R, b1..b9, u1, u2).</summary>
+    public static string WidthLayout(int blocks) =>
+        string.Join(", ", new[] { "c1", "d1", "R" }.Concat(Enumerable.Range(1, blocks).Select(i => $"b{i}")).Concat(["u1", "u2"]));
+
+    /// <summary>Full widths: ngf, 2ngf, 4ngf, 4ngf per block, 2ngf, ngf.</summary>
+    public static int[] FullWidths(int ngf, int blocks) =>
+        new[] { ngf, 2 * ngf, 4 * ngf }.Concat(Enumerable.Repeat(4 * ngf, blocks)).Concat([2 * ngf, ngf]).ToArray();
+
+    readonly Sequential _model;
+
+    /// <summary>Builds the generator on <paramref name="device"/> with the reference init (N(0, 0.02)) from <paramref name="seed"/>.</summary>
+    public ResnetGenerator(ResnetGeneratorConfig config, Device device, int seed = 0)
+    {
+        const string name = "ResNet generator";
+        Validate.Positive(name, "input channels", config.InputChannels);
+        Validate.Positive(name, "output channels", config.OutputChannels);
+        Validate.Positive(name, "ngf", config.Ngf);
+        Validate.Positive(name, "the number of residual blocks", config.Blocks);
+        Config = config;
+        Widths = Validate.Widths(name, config.Widths, FullWidths(config.Ngf, config.Blocks), WidthLayout(config.Blocks));
+        var init = new Init(device, seed);
+        var norm = config.Norm;
+        bool bias = NormLayers.ConvBias(norm);
+        int c1 = Widths[0], d1 = Widths[1], r = Widths[2], u1 = Widths[^2], u2 = Widths[^1];
+
+        var layers = new List<Module>
+        {
+            new ReflectionPad2d(3), new Layers.Conv2d(init, config.InputChannels, c1, 7, 1, 0, bias), NormLayers.Create(init, norm, c1), new ReLU(),
+            new Layers.Conv2d(init, c1, d1, 3, 2, 1, bias), NormLayers.Create(init, norm, d1), new ReLU(),
+            new Layers.Conv2d(init, d1, r, 3, 2, 1, bias), NormLayers.Create(init, norm, r), new ReLU(),
+        };
+        for (int i = 0; i < config.Blocks; i++)
+            layers.Add(new ResnetBlock(init, r, Widths[3 + i], norm, config.UseDropout));
+        layers.AddRange([
+            new Layers.ConvTranspose2d(init, r, u1, 3, 2, 1, 1, bias), NormLayers.Create(init, norm, u1), new ReLU(),
+            new Layers.ConvTranspose2d(init, u1, u2, 3, 2, 1, 1, bias), NormLayers.Create(init, norm, u2), new ReLU(),
+            new ReflectionPad2d(3), new Layers.Conv2d(init, u2, config.OutputChannels, 7, 1, 0, bias: true), new Tanh(),
+        ]);
+        _model = AddChild("model", new Sequential(layers));
+    }
+
+    /// <summary>The configuration it was built from.</summary>
+    public ResnetGeneratorConfig Config { get; }
+
+    /// <summary>The per-layer widths in use (full or pruned).</summary>
+    public IReadOnlyList<int> Widths { get; }
+
+    /// <inheritdoc />
+    protected override Tensor ForwardCore(Tensor x)
+    {
+        if (x.Rank != 4 || x.Dim(1) != Config.InputChannels)
+            throw new ArgumentException($"ResNet generator: expects input [N,{Config.InputChannels},H,W], got {Tensor.Format(x.Dims)}.");
+        if (x.Dim(2) % 4 != 0 || x.Dim(3) % 4 != 0 || x.Dim(2) < 8 || x.Dim(3) < 8)
+            throw new ArgumentException($"ResNet generator: height and width must be multiples of 4 and at least 8 (two stride-2 downsamplings and back), got {Tensor.Format(x.Dims)}.");
+        return _model.Forward(x);
+    }
+}
+
+/// <summary>
+/// One residual block: x + [pad 1, conv 3x3 (dim -> inner), norm, ReLU, (dropout), pad 1, conv 3x3 (inner -> dim), norm],
+/// under the reference's key <c>conv_block</c>. The inner width is pruned independently; dim is the shared residual width.
+/// </summary>
+public sealed class ResnetBlock : Module
+{
+    readonly Sequential _block;
+
+    /// <summary>Creates the block.</summary>
+    public ResnetBlock(Init init, int dim, int inner, NormKind norm, bool useDropout)
+    {
+        bool bias = NormLayers.ConvBias(norm);
+        var layers = new List<Module>
+        {
+            new ReflectionPad2d(1), new Layers.Conv2d(init, dim, inner, 3, 1, 0, bias), NormLayers.Create(init, norm, inner), new ReLU(),
+        };
+        if (useDropout) layers.Add(new Dropout(0.5f, init.NextSeed()));
+        layers.AddRange([new ReflectionPad2d(1), new Layers.Conv2d(init, inner, dim, 3, 1, 0, bias), NormLayers.Create(init, norm, dim)]);
+        _block = AddChild("conv_block", new Sequential(layers));
+    }
+
+    /// <inheritdoc />
+    protected override Tensor ForwardCore(Tensor x)
+    {
+        var h = _block.Forward(x);
+        var y = Ops.Ops.Add(x, h);
+        if (Tape.Current is { IsRecording: false }) h.Dispose();
+        return y;
+    }
+}
