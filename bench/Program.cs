@@ -14,6 +14,16 @@ public static class Program
 {
     public static void Main(string[] args)
     {
+        if (args.Length > 0 && args[0] == "quick-models")
+        {
+            var g = new GeneratorBenchmarks { Backend = args.Length > 1 ? args[1] : "cpu" };
+            g.Setup();
+            int n = args.Length > 2 ? int.Parse(args[2]) : 5;
+            Report("resnet9", g.Resnet9, 2 * 49_551_507_456L, n);
+            Report("unet256", g.Unet256, 2 * 6_048_186_368L, n);
+            g.Cleanup();
+            return;
+        }
         if (args.Length > 0 && args[0] == "quick")
         {
             Quick(args.Length > 1 ? args[1] : "cpu", args.Length > 2 ? int.Parse(args[2]) : 10);

@@ -1,0 +1,78 @@
+using System.Text.Json;
+
+namespace CoroNetGAN.Tests;
+
+/// <summary>The coronetgan command line, run in-process as a user would type it.</summary>
+public class CliTests
+{
+    static (int Code, string Out, string Err) Run(params string[] args)
+    {
+        var (oldOut, oldErr) = (Console.Out, Console.Error);
+        using var o = new StringWriter();
+        using var e = new StringWriter();
+        Console.SetOut(o);
+        Console.SetError(e);
+        try { return (CoroNetGAN.Cli.Program.Main(args), o.ToString(), e.ToString()); }
+        finally { Console.SetOut(oldOut); Console.SetError(oldErr); }
+    }
+
+    [Fact]
+    public void MacsJsonForResnet9()
+    {
+        var (code, output, _) = Run("macs", "--arch", "resnet9", "--json");
+        Assert.Equal(0, code);
+        using var doc = JsonDocument.Parse(output);
+        var root = doc.RootElement;
+        Assert.Equal("resnet9", root.GetProperty("arch").GetString());
+        Assert.Equal(256, root.GetProperty("size").GetInt32());
+        Assert.Equal(56_799_264_768L, root.GetProperty("macs").GetInt64());
+        Assert.Equal(49_551_507_456L, root.GetProperty("trueMacs").GetInt64());
+        Assert.Equal(11_378_179L, root.GetProperty("params").GetInt64());
+        var convs = root.GetProperty("layers").EnumerateArray().Where(l => l.GetProperty("op").GetString()!.StartsWith("conv", StringComparison.Ordinal)).ToList();
+        Assert.Equal(24, convs.Count);
+        Assert.Equal("model.1", convs[0].GetProperty("layer").GetString());
+    }
+
+    [Fact]
+    public void MacsTableForUnetAndPatchGan()
+    {
+        var (code, output, _) = Run("macs", "--arch", "unet256");
+        Assert.Equal(0, code);
+        Assert.Contains("18,140,364,800", output);
+        Assert.Contains("54,413,955", output);
+        (code, output, _) = Run("macs", "--arch", "patchgan", "--ngf", "64");
+        Assert.Equal(0, code);
+        Assert.Contains("2,764,737", output);
+        (code, output, _) = Run("macs", "--arch", "resnet9", "--ngf", "16", "--size", "256");
+        Assert.Equal(0, code);
+        Assert.Contains("(3.781 G)", output);
+    }
+
+    [Fact]
+    public void MacsRejectsBadInputWithAReason()
+    {
+        var (code, _, err) = Run("macs", "--arch", "unet256", "--size", "128");
+        Assert.Equal(2, code);
+        Assert.Contains("multiple of 256", err);
+        Assert.Contains("use unet128", err);
+        (code, _, err) = Run("macs", "--arch", "vgg");
+        Assert.Equal(2, code);
+        Assert.Contains("resnet9", err);
+        (code, _, err) = Run("macs", "--arch", "resnet9", "--ngf", "0");
+        Assert.Equal(2, code);
+        Assert.Contains("ngf must be at least 1, got 0", err);
+    }
+
+    [Fact]
+    public void DevicesListsCpuAndRejectsAnAbsentDevice()
+    {
+        var (code, output, _) = Run("devices", "--json");
+        Assert.Equal(0, code);
+        using var doc = JsonDocument.Parse(output);
+        Assert.Equal("cpu", doc.RootElement[0].GetProperty("name").GetString());
+        (code, _, var err) = Run("devices", "--device", "cuda:7");
+        Assert.Equal(2, code);
+        Assert.Contains("'cuda:7' is not present", err);
+        Assert.Contains("cpu (", err);
+    }
+}
