@@ -150,6 +150,19 @@ public sealed unsafe class CpuBackend : IBackend
         Losses.BceWithLogitsBackward(P(x), P(t), P(dy), P0(dx), P0(dt), n);
 
     /// <inheritdoc />
+    public void HyperWeightForward(DeviceStorage zIn, DeviceStorage zOut, DeviceStorage b0, DeviceStorage w1, DeviceStorage b1,
+        DeviceStorage w2, DeviceStorage b2, DeviceStorage w, in HyperShape shape) =>
+        HyperWeights.Forward(P(zIn), P(zOut), P(b0), P(w1), P(b1), P(w2), P(b2), P(w), shape);
+    /// <inheritdoc />
+    public void HyperWeightBackward(DeviceStorage zIn, DeviceStorage zOut, DeviceStorage b0, DeviceStorage w1, DeviceStorage b1,
+        DeviceStorage w2, DeviceStorage dw, DeviceStorage dzIn, DeviceStorage dzOut, DeviceStorage db0, DeviceStorage dw1,
+        DeviceStorage db1, DeviceStorage dw2, DeviceStorage db2, in HyperShape shape) =>
+        HyperWeights.Backward(P(zIn), P(zOut), P(b0), P(w1), P(b1), P(w2), P(dw), P(dzIn), P(dzOut), P(db0), P(dw1), P(db1), P(dw2), P(db2), shape);
+    /// <inheritdoc />
+    public void ProximalStep(DeviceStorage z, int n, float thr, float pruneThreshold, int minChannels) =>
+        Proximal.SoftThreshold(P(z), n, thr, pruneThreshold, minChannels);
+
+    /// <inheritdoc />
     public void AdamStep(DeviceStorage p, DeviceStorage g, DeviceStorage m, DeviceStorage v, int n,
         float lr, float beta1, float beta2, float eps, float weightDecay, int step) =>
         Optimizers.Adam(P(p), P(g), P(m), P(v), n, lr, beta1, beta2, eps, weightDecay, step);

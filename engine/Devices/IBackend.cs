@@ -147,6 +147,24 @@ public interface IBackend : IDisposable
     /// <summary>dx = dy[0] * (sigmoid(x) - t) / n; dt = dy[0] * (-x) / n; either may be null.</summary>
     void BceWithLogitsLossBackward(DeviceStorage x, DeviceStorage t, DeviceStorage dy, DeviceStorage? dx, DeviceStorage? dt, int n);
 
+    // ---- hypernetwork pruning ----------------------------------------------------------------------
+
+    /// <summary>
+    /// DHP weight generation (METHOD.md 2.2): w = generated weight ([Cout,Cin,K,K], or [Cin,Cout,K,K] when
+    /// transposed) from latents zIn [Cin], zOut [Cout] and B0 [Cin,Cout], w1, b1 [Cin,Cout,M], w2 [Cin,Cout,KK,M], b2 [Cin,Cout,KK].
+    /// </summary>
+    void HyperWeightForward(DeviceStorage zIn, DeviceStorage zOut, DeviceStorage b0, DeviceStorage w1, DeviceStorage b1,
+        DeviceStorage w2, DeviceStorage b2, DeviceStorage w, in HyperShape shape);
+    /// <summary>Gradients of <see cref="HyperWeightForward"/> for every input, from dw; all outputs overwritten.</summary>
+    void HyperWeightBackward(DeviceStorage zIn, DeviceStorage zOut, DeviceStorage b0, DeviceStorage w1, DeviceStorage b1,
+        DeviceStorage w2, DeviceStorage dw, DeviceStorage dzIn, DeviceStorage dzOut, DeviceStorage db0, DeviceStorage dw1,
+        DeviceStorage db1, DeviceStorage dw2, DeviceStorage db2, in HyperShape shape);
+    /// <summary>
+    /// In place: z = sign(z) max(|z| - thr, 0) on the first n entries, only while more than minChannels entries
+    /// have |z| &gt;= pruneThreshold, and never for the minChannels largest (<see cref="Kernels.Cpu.Proximal"/>).
+    /// </summary>
+    void ProximalStep(DeviceStorage z, int n, float thr, float pruneThreshold, int minChannels);
+
     // ---- optimizers --------------------------------------------------------------------------------
 
     /// <summary>

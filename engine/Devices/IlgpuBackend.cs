@@ -58,6 +58,10 @@ public sealed class IlgpuBackend : IBackend
     private Action<St, I, V, V, int, float>? _finish;
     private Action<St, I, V, V, V, V, V, int, int, int, int, int>? _lossBackward;
     private Action<St, I, V, V, V, V, float, float, float, float, float, float, int, int>? _adam;
+    private Action<St, I, V, V, V, V, V, V, V, V, HyperShape, int>? _hyperForward;
+    private Action<St, I, V, V, V, V, V, V, V, V, V, V, V, V, HyperShape, int>? _hyperPairs;
+    private Action<St, I, V, V, V, int, int, int>? _hyperInGrad, _hyperOutGrad;
+    private Action<St, I, V, int, float, float, int>? _proximal;
 
     /// <summary>Creates a backend that runs on <paramref name="accelerator"/>, which the caller keeps owning.</summary>
     /// <param name="accelerator">The accelerator to allocate on and launch kernels on.</param>
@@ -658,6 +662,45 @@ public sealed class IlgpuBackend : IBackend
         double bc2Sqrt = Math.Sqrt(1.0 - Math.Pow(beta2, step));
         int t = Threads(n);
         Load(ref _adam, OptimizerKernels.Adam)(S, t, vp, vg, vm, vv, (float)(lr / bc1), beta1, beta2, eps, weightDecay, (float)bc2Sqrt, n, t);
+    }
+
+    // ---- hypernetwork pruning ----------------------------------------------------------------------
+
+    /// <inheritdoc />
+    public void HyperWeightForward(DeviceStorage zIn, DeviceStorage zOut, DeviceStorage b0, DeviceStorage w1, DeviceStorage b1,
+        DeviceStorage w2, DeviceStorage b2, DeviceStorage w, in HyperShape shape)
+    {
+        const string method = nameof(HyperWeightForward);
+        int pairs = shape.Cin * shape.Cout;
+        if (pairs <= 0) return;
+        int t = Threads(pairs);
+        Load(ref _hyperForward, HyperWeightKernels.Forward)(S, t, View(zIn, method), View(zOut, method), View(b0, method),
+            View(w1, method), View(b1, method), View(w2, method), View(b2, method), View(w, method), shape, t);
+    }
+
+    /// <inheritdoc />
+    public void HyperWeightBackward(DeviceStorage zIn, DeviceStorage zOut, DeviceStorage b0, DeviceStorage w1, DeviceStorage b1,
+        DeviceStorage w2, DeviceStorage dw, DeviceStorage dzIn, DeviceStorage dzOut, DeviceStorage db0, DeviceStorage dw1,
+        DeviceStorage db1, DeviceStorage dw2, DeviceStorage db2, in HyperShape shape)
+    {
+        const string method = nameof(HyperWeightBackward);
+        int pairs = shape.Cin * shape.Cout;
+        if (pairs <= 0) return;
+        int t = Threads(pairs);
+        var vzIn = View(zIn, method); var vzOut = View(zOut, method); var vdb0 = View(db0, method);
+        Load(ref _hyperPairs, HyperWeightKernels.BackwardPairs)(S, t, vzIn, vzOut, View(b0, method), View(w1, method), View(b1, method),
+            View(w2, method), View(dw, method), vdb0, View(dw1, method), View(db1, method), View(dw2, method), View(db2, method), shape, t);
+        int ti = Threads(shape.Cin), to = Threads(shape.Cout);
+        Load(ref _hyperInGrad, HyperWeightKernels.LatentInGrad)(S, ti, vdb0, vzOut, View(dzIn, method), shape.Cin, shape.Cout, ti);
+        Load(ref _hyperOutGrad, HyperWeightKernels.LatentOutGrad)(S, to, vdb0, vzIn, View(dzOut, method), shape.Cin, shape.Cout, to);
+    }
+
+    /// <inheritdoc />
+    public void ProximalStep(DeviceStorage z, int n, float thr, float pruneThreshold, int minChannels)
+    {
+        var vz = View(z, nameof(ProximalStep));
+        if (n <= 0) return;
+        Load(ref _proximal, ProximalKernels.SoftThreshold)(S, 1, vz, n, thr, pruneThreshold, minChannels);
     }
 
     // ---- lifetime ----------------------------------------------------------------------------------

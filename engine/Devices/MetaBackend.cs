@@ -107,6 +107,13 @@ public sealed class MetaBackend : IBackend
     /// <inheritdoc />
     public void AdamStep(DeviceStorage p, DeviceStorage g, DeviceStorage m, DeviceStorage v, int n, float lr, float beta1, float beta2, float eps, float weightDecay, int step) { }
 
+    /// <inheritdoc />
+    public void HyperWeightForward(DeviceStorage zIn, DeviceStorage zOut, DeviceStorage b0, DeviceStorage w1, DeviceStorage b1, DeviceStorage w2, DeviceStorage b2, DeviceStorage w, in HyperShape shape) { }
+    /// <inheritdoc />
+    public void HyperWeightBackward(DeviceStorage zIn, DeviceStorage zOut, DeviceStorage b0, DeviceStorage w1, DeviceStorage b1, DeviceStorage w2, DeviceStorage dw, DeviceStorage dzIn, DeviceStorage dzOut, DeviceStorage db0, DeviceStorage dw1, DeviceStorage db1, DeviceStorage dw2, DeviceStorage db2, in HyperShape shape) { }
+    /// <inheritdoc />
+    public void ProximalStep(DeviceStorage z, int n, float thr, float pruneThreshold, int minChannels) { }
+
     sealed class MetaStorage(IBackend backend, int length) : DeviceStorage(backend, length)
     {
         public override void Dispose() { }
