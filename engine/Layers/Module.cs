@@ -101,7 +101,19 @@ public abstract class Module : IDisposable
     public Tensor Forward(Tensor x)
     {
         using var scope = OpCounter.Enter(this);
-        return ForwardCore(x);
+        var y = ForwardCore(x);
+        return OutputHook == null ? y : OutputHook(y);
+    }
+
+    /// <summary>Applied to this module's output (the pruning search masks pruned channels with it).</summary>
+    internal Func<Tensor, Tensor>? OutputHook { get; set; }
+
+    /// <summary>This module and every descendant, by full dotted path.</summary>
+    public IEnumerable<(string Path, Module Module)> NamedModules()
+    {
+        yield return (Path, this);
+        foreach (var (_, c) in _children)
+            foreach (var item in c.NamedModules()) yield return item;
     }
 
     /// <summary>The computation.</summary>

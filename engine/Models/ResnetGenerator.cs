@@ -1,5 +1,6 @@
 using CoroNetGAN.Engine.Devices;
 using CoroNetGAN.Engine.Layers;
+using CoroNetGAN.Engine.Pruning;
 using CoroNetGAN.Engine.Tensors;
 
 namespace CoroNetGAN.Engine.Models;
@@ -22,7 +23,12 @@ public sealed record ResnetGeneratorConfig(int InputChannels = 3, int OutputChan
 /// tanh. Parameter keys are the reference's state_dict keys (<c>model.1.weight</c>,
 /// <c>model.10.conv_block.1.weight</c>, ...). A pruned generator is the same class with other widths.
 /// </summary>
-public sealed class ResnetGenerator : Module
+/// <remarks>
+/// Built with <see cref="HyperOptions"/>, every conv is a <see cref="HyperConv"/> whose weight a hypernetwork
+/// generates from latent vectors (METHOD.md 3.1): z_in (image, fixed), c1, d1, R (shared by down2 and the second conv
+/// of every block: the residual stream), b1..bN (inside each block), u1, u2, z_out (image, fixed).
+/// </remarks>
+public sealed class ResnetGenerator : Module, IPrunableGenerator
 {
     /// <summary>Names of the width entries, in order (for Blocks = 9: c1, d1, R, b1..b9, u1, u2).</summary>
     public static string WidthLayout(int blocks) =>
@@ -34,8 +40,11 @@ public sealed class ResnetGenerator : Module
 
     readonly Sequential _model;
 
-    /// <summary>Builds the generator on <paramref name="device"/> with the reference init (N(0, 0.02)) from <paramref name="seed"/>.</summary>
-    public ResnetGenerator(ResnetGeneratorConfig config, Device device, int seed = 0)
+    /// <summary>
+    /// Builds the generator on <paramref name="device"/> with the reference init (N(0, 0.02)) from <paramref name="seed"/>,
+    /// or, with <paramref name="hyper"/>, the searching generator whose weights a hypernetwork generates.
+    /// </summary>
+    public ResnetGenerator(ResnetGeneratorConfig config, Device device, int seed = 0, HyperOptions? hyper = null)
     {
         const string name = "ResNet generator";
         Validate.Positive(name, "input channels", config.InputChannels);
@@ -44,26 +53,69 @@ public sealed class ResnetGenerator : Module
         Validate.Positive(name, "the number of residual blocks", config.Blocks);
         Config = config;
         Widths = Validate.Widths(name, config.Widths, FullWidths(config.Ngf, config.Blocks), WidthLayout(config.Blocks));
+        if (hyper != null && config.Widths != null)
+            throw new ArgumentException($"{name}: a searching (hyper) generator is built at full width; widths come from its latents.");
         var init = new Init(device, seed);
         var norm = config.Norm;
         bool bias = NormLayers.ConvBias(norm);
         int c1 = Widths[0], d1 = Widths[1], r = Widths[2], u1 = Widths[^2], u2 = Widths[^1];
+        int blocks = config.Blocks;
+
+        // Latents in width-layout order, so the prunable ones line up with the width list.
+        Latent[]? z = null;
+        if (hyper != null)
+        {
+            var set = AddChild("latents", new LatentSet());
+            Hyper = new HyperNetwork(set);
+            var zin = set.Add(init, "in", config.InputChannels, isFixed: true);
+            var names = WidthLayout(blocks).Split(", ");
+            var prunable = names.Select((n, i) => set.Add(init, n, Widths[i])).ToArray();
+            var zout = set.Add(init, "out", config.OutputChannels, isFixed: true);
+            z = [zin, .. prunable, zout];
+        }
+        // z indices: 0 in, 1 c1, 2 d1, 3 R, 4..3+blocks b_k, 4+blocks u1, 5+blocks u2, 6+blocks out.
+        Module Conv(int cin, int cout, int k, int stride, int pad, bool withBias, int zi, int zo, bool transposed = false) =>
+            z == null
+                ? transposed ? new Layers.ConvTranspose2d(init, cin, cout, k, stride, pad, 1, withBias) : new Layers.Conv2d(init, cin, cout, k, stride, pad, withBias)
+                : new HyperConv(init, new LatentRef(z[zi]), new LatentRef(z[zo]), k, stride, pad, transposed ? 1 : 0, transposed, withBias, hyper!.Embedding);
+        Module Site(Module m, int zi)
+        {
+            if (z != null) Hyper!.AddSite(m, new LatentRef(z[zi]));
+            return m;
+        }
 
         var layers = new List<Module>
         {
-            new ReflectionPad2d(3), new Layers.Conv2d(init, config.InputChannels, c1, 7, 1, 0, bias), NormLayers.Create(init, norm, c1), new ReLU(),
-            new Layers.Conv2d(init, c1, d1, 3, 2, 1, bias), NormLayers.Create(init, norm, d1), new ReLU(),
-            new Layers.Conv2d(init, d1, r, 3, 2, 1, bias), NormLayers.Create(init, norm, r), new ReLU(),
+            new ReflectionPad2d(3), Conv(config.InputChannels, c1, 7, 1, 0, bias, 0, 1), Site(NormLayers.Create(init, norm, c1), 1), new ReLU(),
+            Conv(c1, d1, 3, 2, 1, bias, 1, 2), Site(NormLayers.Create(init, norm, d1), 2), new ReLU(),
+            Conv(d1, r, 3, 2, 1, bias, 2, 3), Site(NormLayers.Create(init, norm, r), 3), new ReLU(),
         };
-        for (int i = 0; i < config.Blocks; i++)
-            layers.Add(new ResnetBlock(init, r, Widths[3 + i], norm, config.UseDropout));
+        for (int i = 0; i < blocks; i++)
+        {
+            int zb = 4 + i;
+            var block = new ResnetBlock(init, r, Widths[3 + i], norm, config.UseDropout,
+                Conv(r, Widths[3 + i], 3, 1, 0, bias, 3, zb), Conv(Widths[3 + i], r, 3, 1, 0, bias, zb, 3));
+            Site(block.InnerNorm, zb);
+            Site(block.OutputNorm, 3);
+            layers.Add(block);
+        }
         layers.AddRange([
-            new Layers.ConvTranspose2d(init, r, u1, 3, 2, 1, 1, bias), NormLayers.Create(init, norm, u1), new ReLU(),
-            new Layers.ConvTranspose2d(init, u1, u2, 3, 2, 1, 1, bias), NormLayers.Create(init, norm, u2), new ReLU(),
-            new ReflectionPad2d(3), new Layers.Conv2d(init, u2, config.OutputChannels, 7, 1, 0, bias: true), new Tanh(),
+            Conv(r, u1, 3, 2, 1, bias, 3, 4 + blocks, transposed: true), Site(NormLayers.Create(init, norm, u1), 4 + blocks), new ReLU(),
+            Conv(u1, u2, 3, 2, 1, bias, 4 + blocks, 5 + blocks, transposed: true), Site(NormLayers.Create(init, norm, u2), 5 + blocks), new ReLU(),
+            new ReflectionPad2d(3), Conv(u2, config.OutputChannels, 7, 1, 0, true, 5 + blocks, 6 + blocks), new Tanh(),
         ]);
         _model = AddChild("model", new Sequential(layers));
     }
+
+    /// <inheritdoc />
+    public HyperNetwork? Hyper { get; }
+
+    /// <inheritdoc />
+    public Module BuildPlain(IReadOnlyList<int> widths, Device device) =>
+        new ResnetGenerator(Config with { Widths = widths.ToArray() }, device);
+
+    /// <inheritdoc />
+    public int[] InputShape(int size) => [1, Config.InputChannels, size, size];
 
     /// <summary>The configuration it was built from.</summary>
     public ResnetGeneratorConfig Config { get; }
@@ -90,18 +142,29 @@ public sealed class ResnetBlock : Module
 {
     readonly Sequential _block;
 
-    /// <summary>Creates the block.</summary>
+    /// <summary>Creates the block with plain convs.</summary>
     public ResnetBlock(Init init, int dim, int inner, NormKind norm, bool useDropout)
+        : this(init, dim, inner, norm, useDropout,
+            new Layers.Conv2d(init, dim, inner, 3, 1, 0, NormLayers.ConvBias(norm)), new Layers.Conv2d(init, inner, dim, 3, 1, 0, NormLayers.ConvBias(norm)))
     {
-        bool bias = NormLayers.ConvBias(norm);
-        var layers = new List<Module>
-        {
-            new ReflectionPad2d(1), new Layers.Conv2d(init, dim, inner, 3, 1, 0, bias), NormLayers.Create(init, norm, inner), new ReLU(),
-        };
+    }
+
+    /// <summary>Creates the block around the given convs (plain or hyper): pad, conv1, norm, ReLU, (dropout), pad, conv2, norm.</summary>
+    public ResnetBlock(Init init, int dim, int inner, NormKind norm, bool useDropout, Module conv1, Module conv2)
+    {
+        InnerNorm = NormLayers.Create(init, norm, inner);
+        OutputNorm = NormLayers.Create(init, norm, dim);
+        var layers = new List<Module> { new ReflectionPad2d(1), conv1, InnerNorm, new ReLU() };
         if (useDropout) layers.Add(new Dropout(0.5f, init.NextSeed()));
-        layers.AddRange([new ReflectionPad2d(1), new Layers.Conv2d(init, inner, dim, 3, 1, 0, bias), NormLayers.Create(init, norm, dim)]);
+        layers.AddRange([new ReflectionPad2d(1), conv2, OutputNorm]);
         _block = AddChild("conv_block", new Sequential(layers));
     }
+
+    /// <summary>The norm after the first conv (its output carries the block's inner channels).</summary>
+    public Module InnerNorm { get; }
+
+    /// <summary>The norm after the second conv (its output is added to the residual stream).</summary>
+    public Module OutputNorm { get; }
 
     /// <inheritdoc />
     protected override Tensor ForwardCore(Tensor x)

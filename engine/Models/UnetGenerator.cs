@@ -1,5 +1,6 @@
 using CoroNetGAN.Engine.Devices;
 using CoroNetGAN.Engine.Layers;
+using CoroNetGAN.Engine.Pruning;
 using CoroNetGAN.Engine.Tensors;
 
 namespace CoroNetGAN.Engine.Models;
@@ -22,7 +23,12 @@ public sealed record UnetGeneratorConfig(int InputChannels = 3, int OutputChanne
 /// (<c>model.model.1.model.3.model.2.running_mean</c>). Every conv is 4x4 stride 2 padding 1. As in the reference,
 /// whose LeakyReLU runs in place, each skip connection carries the LeakyReLU-activated tensor.
 /// </summary>
-public sealed class UnetGenerator : Module
+/// <remarks>
+/// Built with <see cref="HyperOptions"/>, every conv is a <see cref="HyperConv"/> (METHOD.md 3.2): latents z_in
+/// (image, fixed), d1..dN for the down convs, uN..u2 for the up convs, z_out (image, fixed); an up conv's input
+/// latent is cat(z_dL, z_u(L+1)), in the order of the feature concatenation.
+/// </remarks>
+public sealed class UnetGenerator : Module, IPrunableGenerator
 {
     /// <summary>Names of the width entries, in order: d1..dN, uN..u2.</summary>
     public static string WidthLayout(int numDowns) =>
@@ -38,8 +44,11 @@ public sealed class UnetGenerator : Module
 
     readonly UnetSkipBlock _model;
 
-    /// <summary>Builds the generator on <paramref name="device"/> with the reference init from <paramref name="seed"/>.</summary>
-    public UnetGenerator(UnetGeneratorConfig config, Device device, int seed = 0)
+    /// <summary>
+    /// Builds the generator on <paramref name="device"/> with the reference init from <paramref name="seed"/>, or, with
+    /// <paramref name="hyper"/>, the searching generator whose weights a hypernetwork generates.
+    /// </summary>
+    public UnetGenerator(UnetGeneratorConfig config, Device device, int seed = 0, HyperOptions? hyper = null)
     {
         const string name = "U-Net generator";
         Validate.Positive(name, "input channels", config.InputChannels);
@@ -50,22 +59,63 @@ public sealed class UnetGenerator : Module
         Config = config;
         int n = config.NumDowns;
         Widths = Validate.Widths(name, config.Widths, FullWidths(config.Ngf, n), WidthLayout(n));
+        if (hyper != null && config.Widths != null)
+            throw new ArgumentException($"{name}: a searching (hyper) generator is built at full width; widths come from its latents.");
         var init = new Init(device, seed);
         int D(int level) => Widths[level - 1];
         int U(int level) => Widths[n + (n - level)];
+
+        Latent? zIn = null, zOut = null;
+        Latent[] zd = [], zu = [];
+        if (hyper != null)
+        {
+            var set = AddChild("latents", new LatentSet());
+            Hyper = new HyperNetwork(set);
+            zIn = set.Add(init, "in", config.InputChannels, isFixed: true);
+            zd = Enumerable.Range(1, n).Select(l => set.Add(init, $"d{l}", D(l))).ToArray();
+            // zu[level] for level 2..n, created n first to follow the width layout.
+            zu = new Latent[n + 1];
+            for (int l = n; l >= 2; l--) zu[l] = set.Add(init, $"u{l}", U(l));
+            zOut = set.Add(init, "out", config.OutputChannels, isFixed: true);
+        }
+        bool bias = NormLayers.ConvBias(config.Norm);
+        Module Conv(int cin, int cout, bool transposed, bool withBias, Func<LatentRef> zi, Func<LatentRef> zo) =>
+            hyper == null
+                ? transposed ? new Layers.ConvTranspose2d(init, cin, cout, 4, 2, 1, 0, withBias) : new Layers.Conv2d(init, cin, cout, 4, 2, 1, withBias)
+                : new HyperConv(init, zi(), zo(), 4, 2, 1, 0, transposed, withBias, hyper.Embedding);
 
         // Innermost first, then outwards, as the reference builds it.
         UnetSkipBlock? block = null;
         for (int level = n; level >= 1; level--)
         {
-            int downIn = level == 1 ? config.InputChannels : D(level - 1);
-            int upOut = level == 1 ? config.OutputChannels : U(level);
-            int upIn = level == n ? D(level) : D(level) + U(level + 1);
-            bool dropout = config.UseDropout && level >= 5 && level < n;
-            block = new UnetSkipBlock(init, level == 1, level == n, downIn, D(level), upIn, upOut, config.Norm, dropout, block);
+            int l = level;
+            int downIn = l == 1 ? config.InputChannels : D(l - 1);
+            int upOut = l == 1 ? config.OutputChannels : U(l);
+            int upIn = l == n ? D(l) : D(l) + U(l + 1);
+            bool dropout = config.UseDropout && l >= 5 && l < n;
+            var down = Conv(downIn, D(l), false, bias, () => new LatentRef(l == 1 ? zIn! : zd[l - 2]), () => new LatentRef(zd[l - 1]));
+            var up = Conv(upIn, upOut, true, l == 1 || bias,
+                () => l == n ? new LatentRef(zd[l - 1]) : new LatentRef(zd[l - 1], zu[l + 1]),
+                () => new LatentRef(l == 1 ? zOut! : zu[l]));
+            block = new UnetSkipBlock(init, l == 1, l == n, down, up, D(l), upOut, config.Norm, dropout, block);
+            if (Hyper != null)
+            {
+                Hyper.AddSite(block.DownSite, new LatentRef(zd[l - 1]));
+                if (l > 1) Hyper.AddSite(block.UpSite!, new LatentRef(zu[l]));
+            }
         }
         _model = AddChild("model", block!);
     }
+
+    /// <inheritdoc />
+    public HyperNetwork? Hyper { get; }
+
+    /// <inheritdoc />
+    public Module BuildPlain(IReadOnlyList<int> widths, Device device) =>
+        new UnetGenerator(Config with { Widths = widths.ToArray() }, device);
+
+    /// <inheritdoc />
+    public int[] InputShape(int size) => [1, Config.InputChannels, size, size];
 
     /// <summary>The configuration it was built from.</summary>
     public UnetGeneratorConfig Config { get; }
@@ -96,33 +146,41 @@ public sealed class UnetSkipBlock : Module
     readonly Sequential _model;
     readonly bool _outermost;
 
-    /// <summary>Creates one level around <paramref name="submodule"/> (null for the innermost).</summary>
-    public UnetSkipBlock(Init init, bool outermost, bool innermost, int downIn, int downOut, int upIn, int upOut,
+    /// <summary>
+    /// Creates one level around <paramref name="submodule"/> (null for the innermost) with the given down and up
+    /// convs (plain or hyper); downOut and upOut size the norms.
+    /// </summary>
+    public UnetSkipBlock(Init init, bool outermost, bool innermost, Module downConv, Module upConv, int downOut, int upOut,
         NormKind norm, bool dropout, UnetSkipBlock? submodule)
     {
         _outermost = outermost;
-        bool bias = NormLayers.ConvBias(norm);
-        var downConv = new Layers.Conv2d(init, downIn, downOut, 4, 2, 1, bias);
         var layers = new List<Module>();
         if (outermost)
         {
-            layers.Add(downConv);
-            layers.Add(submodule!);
-            layers.AddRange([new ReLU(), new Layers.ConvTranspose2d(init, upIn, upOut, 4, 2, 1, 0, bias: true), new Tanh()]);
+            layers.AddRange([downConv, submodule!, new ReLU(), upConv, new Tanh()]);
+            DownSite = downConv;
         }
         else if (innermost)
         {
-            layers.AddRange([new LeakyReLU(0.2f), downConv]);
-            layers.AddRange([new ReLU(), new Layers.ConvTranspose2d(init, upIn, upOut, 4, 2, 1, 0, bias), NormLayers.Create(init, norm, upOut)]);
+            UpSite = NormLayers.Create(init, norm, upOut);
+            layers.AddRange([new LeakyReLU(0.2f), downConv, new ReLU(), upConv, UpSite]);
+            DownSite = downConv;
         }
         else
         {
-            layers.AddRange([new LeakyReLU(0.2f), downConv, NormLayers.Create(init, norm, downOut), submodule!]);
-            layers.AddRange([new ReLU(), new Layers.ConvTranspose2d(init, upIn, upOut, 4, 2, 1, 0, bias), NormLayers.Create(init, norm, upOut)]);
+            DownSite = NormLayers.Create(init, norm, downOut);
+            UpSite = NormLayers.Create(init, norm, upOut);
+            layers.AddRange([new LeakyReLU(0.2f), downConv, DownSite, submodule!, new ReLU(), upConv, UpSite]);
             if (dropout) layers.Add(new Dropout(0.5f, init.NextSeed()));
         }
         _model = AddChild("model", new Sequential(layers));
     }
+
+    /// <summary>The module whose output carries the down conv's channels (its norm, or the conv where there is none).</summary>
+    public Module DownSite { get; }
+
+    /// <summary>The module whose output carries the up conv's channels (its norm); null for the outermost level.</summary>
+    public Module? UpSite { get; }
 
     /// <inheritdoc />
     protected override Tensor ForwardCore(Tensor x)

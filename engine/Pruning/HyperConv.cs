@@ -1,0 +1,130 @@
+using CoroNetGAN.Engine.Layers;
+using CoroNetGAN.Engine.Tensors;
+
+namespace CoroNetGAN.Engine.Pruning;
+
+/// <summary>
+/// A conv or transposed conv whose weight the hypernetwork generates on every forward pass from the latents of
+/// its input and output channels (DHP's conv_dhp, METHOD.md 2.1-2.2). Its own tensors: bias0 [Cin,Cout],
+/// weight1 and bias1 [Cin,Cout,M], weight2 [Cin,Cout,K*K,M], bias2 [Cin,Cout,K*K], and the plain conv bias [Cout].
+/// </summary>
+public sealed class HyperConv : Module
+{
+    /// <summary>Creates the layer with DHP's initialisation: B0, b1, b2 zero; w1 U(-√3, √3); W2 U(-b, b) with
+    /// b = √3 √(1/(M Cin K²)) ("hyperfan-in"), so the generated weights start with variance 1/(Cin K²).</summary>
+    public HyperConv(Init init, LatentRef zIn, LatentRef zOut, int kernel, int stride, int padding, int outputPadding,
+        bool transposed, bool bias, int embedding)
+    {
+        ZIn = zIn; ZOut = zOut; Kernel = kernel; Stride = stride; Padding = padding; OutputPadding = outputPadding;
+        Transposed = transposed;
+        int cin = zIn.Channels, cout = zOut.Channels, kk = kernel * kernel, m = embedding;
+        float s1 = MathF.Sqrt(3f), s2 = MathF.Sqrt(3f) * MathF.Sqrt(1f / (m * cin * kk));
+        Bias0 = AddParameter("bias0", init.Constant(0f, cin, cout));
+        Weight1 = AddParameter("weight1", Tensor.RandomUniform(init.Device, init.NextSeed(), -s1, s1, cin, cout, m));
+        Bias1 = AddParameter("bias1", init.Constant(0f, cin, cout, m));
+        Weight2 = AddParameter("weight2", Tensor.RandomUniform(init.Device, init.NextSeed(), -s2, s2, cin, cout, kk, m));
+        Bias2 = AddParameter("bias2", init.Constant(0f, cin, cout, kk));
+        if (bias) Bias = AddParameter("bias", init.Constant(0f, cout));
+    }
+
+    /// <summary>Latent of the input channels.</summary>
+    public LatentRef ZIn { get; }
+    /// <summary>Latent of the output channels.</summary>
+    public LatentRef ZOut { get; }
+    /// <summary>Kernel size.</summary>
+    public int Kernel { get; }
+    /// <summary>Stride.</summary>
+    public int Stride { get; }
+    /// <summary>Padding.</summary>
+    public int Padding { get; }
+    /// <summary>Output padding (transposed only).</summary>
+    public int OutputPadding { get; }
+    /// <summary>Transposed conv (weight [Cin, Cout, K, K]).</summary>
+    public bool Transposed { get; }
+    /// <summary>B0.</summary>
+    public Tensor Bias0 { get; }
+    /// <summary>w1.</summary>
+    public Tensor Weight1 { get; }
+    /// <summary>b1.</summary>
+    public Tensor Bias1 { get; }
+    /// <summary>W2.</summary>
+    public Tensor Weight2 { get; }
+    /// <summary>b2.</summary>
+    public Tensor Bias2 { get; }
+    /// <summary>The backbone conv bias [Cout], or null.</summary>
+    public Tensor? Bias { get; }
+
+    /// <summary>Generates the full weight from the current latents.</summary>
+    public Tensor GenerateWeight() =>
+        Ops.Ops.HyperWeight(ZIn.Value(), ZOut.Value(), Bias0, Weight1, Bias1, Weight2, Bias2, Kernel, Transposed);
+
+    /// <inheritdoc />
+    protected override Tensor ForwardCore(Tensor x)
+    {
+        var w = GenerateWeight();
+        return Transposed
+            ? Ops.Ops.ConvTranspose2d(x, w, Bias, Stride, Padding, OutputPadding)
+            : Ops.Ops.Conv2d(x, w, Bias, Stride, Padding);
+    }
+
+    /// <summary>
+    /// The weight of the compact layer, computed from the surviving latent entries only (METHOD.md 2.6): the latents
+    /// and every hypernetwork tensor are sliced to the kept (input, output) pairs and the weight generated from them.
+    /// Runs on the host; extraction happens once.
+    /// </summary>
+    public float[] CompactWeight(bool[] keepIn, bool[] keepOut)
+    {
+        int cin = ZIn.Channels, cout = ZOut.Channels, kk = Kernel * Kernel, m = Weight1.Dim(2);
+        int[] ins = Enumerable.Range(0, cin).Where(i => keepIn[i]).ToArray();
+        int[] outs = Enumerable.Range(0, cout).Where(j => keepOut[j]).ToArray();
+        float[] zi = Flat(ZIn), zo = Flat(ZOut);
+        float[] b0 = Bias0.ToArray(), w1 = Weight1.ToArray(), b1 = Bias1.ToArray(), w2 = Weight2.ToArray(), b2 = Bias2.ToArray();
+        int ci = ins.Length, co = outs.Length;
+        var sb0 = new float[ci * co]; var sw1 = new float[ci * co * m]; var sb1 = new float[ci * co * m];
+        var sw2 = new float[ci * co * kk * m]; var sb2 = new float[ci * co * kk];
+        for (int a = 0; a < ci; a++)
+            for (int b = 0; b < co; b++)
+            {
+                int src = ins[a] * cout + outs[b], dst = a * co + b;
+                sb0[dst] = b0[src];
+                Array.Copy(w1, src * m, sw1, dst * m, m);
+                Array.Copy(b1, src * m, sb1, dst * m, m);
+                Array.Copy(w2, src * kk * m, sw2, dst * kk * m, kk * m);
+                Array.Copy(b2, src * kk, sb2, dst * kk, kk);
+            }
+        var w = new float[ci * co * kk];
+        unsafe
+        {
+            fixed (float* pzi = ins.Select(i => zi[i]).ToArray(), pzo = outs.Select(j => zo[j]).ToArray(),
+                   pb0 = sb0, pw1 = sw1, pb1 = sb1, pw2 = sw2, pb2 = sb2, pw = w)
+                Kernels.Cpu.HyperWeights.Forward(pzi, pzo, pb0, pw1, pb1, pw2, pb2, pw, new Kernels.HyperShape(ci, co, kk, m, Transposed));
+        }
+        return w;
+    }
+
+    static float[] Flat(LatentRef r) => r.Parts.SelectMany(p => p.Value.ToArray()).ToArray();
+}
+
+/// <summary>The latent vectors of a hyper generator, registered as its parameters under <c>latents.z_NAME</c>.</summary>
+public sealed class LatentSet : Module
+{
+    readonly List<Latent> _all = new();
+
+    /// <summary>Creates and registers a latent with entries N(0, 1) (DHP's torch.randn).</summary>
+    public Latent Add(Init init, string name, int channels, bool isFixed = false)
+    {
+        var t = AddParameter("z_" + name, init.Normal(0f, 1f, 1, channels, 1, 1));
+        var l = new Latent(name, t, isFixed);
+        _all.Add(l);
+        return l;
+    }
+
+    /// <summary>Every latent, in creation order.</summary>
+    public IReadOnlyList<Latent> All => _all;
+
+    /// <summary>The prunable latents, in the generator's width-layout order.</summary>
+    public IReadOnlyList<Latent> Prunable => _all.Where(l => !l.IsFixed).ToList();
+
+    /// <inheritdoc />
+    protected override Tensor ForwardCore(Tensor x) => throw new InvalidOperationException("Latents are not run; hyper layers read them.");
+}

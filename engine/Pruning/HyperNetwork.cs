@@ -1,0 +1,128 @@
+using CoroNetGAN.Engine.Devices;
+using CoroNetGAN.Engine.Layers;
+using CoroNetGAN.Engine.Metrics;
+using CoroNetGAN.Engine.Tensors;
+
+namespace CoroNetGAN.Engine.Pruning;
+
+/// <summary>Settings of the hypernetwork that generates a searching generator's weights.</summary>
+/// <param name="Embedding">Embedding size M of every hyper layer (DHP default 8).</param>
+public sealed record HyperOptions(int Embedding = 8);
+
+/// <summary>A generator that can be built with a hypernetwork and cut down to a compact plain generator.</summary>
+public interface IPrunableGenerator
+{
+    /// <summary>The hypernetwork when the generator was built for the search; null for a plain generator.</summary>
+    HyperNetwork? Hyper { get; }
+
+    /// <summary>A plain generator of the same family and settings with the given per-layer widths.</summary>
+    Module BuildPlain(IReadOnlyList<int> widths, Device device);
+
+    /// <summary>The (N, C, H, W) input of one image at <paramref name="size"/> pixels.</summary>
+    int[] InputShape(int size);
+}
+
+/// <summary>
+/// The hypernetwork side of a searching generator: its latents, its hyper layers, and the points where each
+/// latent's channels appear as activations. It computes masks and widths, can zero pruned channels in the forward
+/// pass (to check extraction), and extracts the compact generator (METHOD.md 2.4-2.6).
+/// </summary>
+public sealed class HyperNetwork
+{
+    readonly List<(Module Module, LatentRef Latent)> _sites = new();
+    readonly List<Tensor> _maskTensors = new();
+
+    internal HyperNetwork(LatentSet latents) => Latents = latents;
+
+    /// <summary>Every latent (fixed image latents included).</summary>
+    public LatentSet Latents { get; }
+
+    /// <summary>The prunable latents in width-layout order.</summary>
+    public IReadOnlyList<Latent> Prunable => Latents.Prunable;
+
+    /// <summary>
+    /// Records that <paramref name="module"/>'s output carries the channels of <paramref name="latent"/>: the last module
+    /// (after the norm) before those channels are read by another layer or added to the residual stream.
+    /// </summary>
+    internal void AddSite(Module module, LatentRef latent) => _sites.Add((module, latent));
+
+    /// <summary>Widths the masks keep, one per prunable latent (the compact generator's width list).</summary>
+    public int[] Widths(float pruneThreshold, int minChannels) =>
+        Prunable.Select(l => l.Mask(pruneThreshold, minChannels).Count(k => k)).ToArray();
+
+    /// <summary>
+    /// When on, every pruned channel's activation is multiplied by zero where it is produced, so the full generator
+    /// computes exactly what the compact one will (the search itself runs unmasked, as DHP does).
+    /// </summary>
+    public void SetMasking(bool on, float pruneThreshold, int minChannels)
+    {
+        foreach (var t in _maskTensors) t.Dispose();
+        _maskTensors.Clear();
+        foreach (var (module, latent) in _sites)
+        {
+            if (!on) { module.OutputHook = null; continue; }
+            var mask = latent.Mask(pruneThreshold, minChannels).Select(k => k ? 1f : 0f).ToArray();
+            var device = latent.Parts[0].Value.Device;
+            var m = Tensor.FromArray(device, mask, mask.Length);
+            Tape.Release(m);
+            _maskTensors.Add(m);
+            module.OutputHook = y => Ops.Ops.ChannelMask(y, m);
+        }
+    }
+
+    /// <summary>
+    /// Cuts out the compact generator: a plain generator of the masked widths whose conv weights are generated from
+    /// the surviving latent entries only, with conv biases and norms sliced to the kept channels. The hypernetwork is
+    /// not part of the result.
+    /// </summary>
+    public Module Extract(IPrunableGenerator generator, Module hyperModel, float pruneThreshold, int minChannels, Device? device = null)
+    {
+        var target = device ?? Latents.All[0].Value.Device;
+        var plain = generator.BuildPlain(Widths(pruneThreshold, minChannels), target);
+        var modules = plain.NamedModules().ToDictionary(m => m.Path, m => m.Module);
+        foreach (var (path, module) in hyperModel.NamedModules())
+        {
+            if (module is not HyperConv hc) continue;
+            var keepIn = hc.ZIn.Mask(pruneThreshold, minChannels);
+            var keepOut = hc.ZOut.Mask(pruneThreshold, minChannels);
+            var w = hc.CompactWeight(keepIn, keepOut);
+            var (weight, bias) = modules[path] switch
+            {
+                Layers.Conv2d c => (c.Weight, c.Bias),
+                Layers.ConvTranspose2d c => (c.Weight, c.Bias),
+                var other => throw new InvalidOperationException($"Extraction: {path} is a {other.GetType().Name} in the plain generator, not a conv."),
+            };
+            weight.CopyFrom(w);
+            if (hc.Bias != null && bias != null) bias.CopyFrom(Slice(hc.Bias.ToArray(), keepOut));
+        }
+        foreach (var (module, latent) in _sites)
+        {
+            var keep = latent.Mask(pruneThreshold, minChannels);
+            switch (module, modules[module.Path])
+            {
+                case (BatchNorm2d h, BatchNorm2d p):
+                    p.Weight.CopyFrom(Slice(h.Weight.ToArray(), keep));
+                    p.Bias.CopyFrom(Slice(h.Bias.ToArray(), keep));
+                    p.RunningMean.CopyFrom(Slice(h.RunningMean.ToArray(), keep));
+                    p.RunningVar.CopyFrom(Slice(h.RunningVar.ToArray(), keep));
+                    p.NumBatchesTracked = h.NumBatchesTracked;
+                    break;
+                case (InstanceNorm2d { Weight: not null } h, InstanceNorm2d p):
+                    p.Weight!.CopyFrom(Slice(h.Weight.ToArray(), keep));
+                    p.Bias!.CopyFrom(Slice(h.Bias!.ToArray(), keep));
+                    break;
+            }
+        }
+        plain.Train(hyperModel.Training);
+        return plain;
+    }
+
+    /// <summary>MACs (torchprofile convention) of the compact generator the given widths describe, at <paramref name="size"/> pixels.</summary>
+    public static long Macs(IPrunableGenerator generator, IReadOnlyList<int> widths, int size)
+    {
+        using var model = generator.BuildPlain(widths, Device.Meta);
+        return MacCounter.Count(model, generator.InputShape(size)).Macs;
+    }
+
+    static float[] Slice(float[] values, bool[] keep) => values.Where((_, i) => keep[i]).ToArray();
+}
