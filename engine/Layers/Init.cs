@@ -21,6 +21,6 @@ public sealed class Init(Device device, int seed)
     /// <summary>A constant.</summary>
     public Tensor Constant(float value, params int[] shape) => Tensor.Full(Device, value, shape);
 
-    /// <summary>The next per-tensor seed (also used for dropout streams).</summary>
-    public int NextSeed() => HashCode.Combine(seed, ++_counter) & int.MaxValue;
+    /// <summary>The next per-tensor seed (also used for dropout streams); a pure function of the model seed and the count.</summary>
+    public int NextSeed() => (int)(Kernels.RandomHash.Hash((uint)seed, (uint)++_counter) & int.MaxValue);
 }

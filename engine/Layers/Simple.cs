@@ -52,7 +52,8 @@ public sealed class Dropout(float p, int seed) : Module
     protected override Tensor ForwardCore(Tensor x)
     {
         if (!Training || P == 0f) return x;
-        uint s = (uint)HashCode.Combine(seed, Calls++);
+        // RandomHash, not HashCode.Combine: the latter is salted per process, which would make runs irreproducible.
+        uint s = Kernels.RandomHash.Hash((uint)seed, (uint)Calls++);
         return Ops.Ops.Dropout(x, P, s, training: true);
     }
 }

@@ -1,0 +1,205 @@
+using CoroNetGAN.Engine.Layers;
+
+namespace CoroNetGAN.Engine.Pruning;
+
+/// <summary>Where a search stands after a check.</summary>
+public enum SearchState
+{
+    /// <summary>Still above the target.</summary>
+    Searching,
+    /// <summary>The stop rule fired: MACs/full - target &lt;= stop limit.</summary>
+    Reached,
+    /// <summary>The step budget ran out and the smallest latent entries were pruned to meet the target.</summary>
+    Forced,
+}
+
+/// <summary>
+/// The controller of CoroNetGAN's search (DHP's stop rule, METHOD.md 2.3-2.5): after every optimizer step it
+/// soft-thresholds the prunable latents by lambda x learning rate; every <see cref="SearchSettings.CheckEvery"/> steps
+/// it turns the masks into widths and the widths into MACs, and ends the search when
+/// MACs/full - target &lt;= stop limit. With a step budget it adapts lambda to arrive in time, logging each change,
+/// and meets the target by force if the budget runs out.
+/// </summary>
+/// <remarks>Not thread-safe; call it from the training loop.</remarks>
+public sealed class PruningSearch
+{
+    readonly IPrunableGenerator _generator;
+    readonly HyperNetwork _hyper;
+    readonly Module _model;
+    int _nextCheck;
+    int _lastCheckStep;
+    double _lastRatio = 1.0;
+
+    /// <summary>Starts a search on a generator built with a hypernetwork; validates the settings.</summary>
+    public PruningSearch(Module generator, SearchSettings settings)
+    {
+        if (generator is not IPrunableGenerator { Hyper: { } hyper } g)
+            throw new ArgumentException("The search needs a generator built with a hypernetwork (HyperOptions).");
+        _generator = g;
+        _hyper = hyper;
+        _model = generator;
+        Settings = settings;
+        if (settings.Lambda < 0 || !float.IsFinite(settings.Lambda))
+            throw new ArgumentException($"lambda must be >= 0, got {settings.Lambda}.");
+        if (settings.MinChannels < 1) throw new ArgumentException($"the minimum channel count must be at least 1, got {settings.MinChannels}.");
+        if (!(settings.StopLimit >= 0)) throw new ArgumentException($"the stop limit must be >= 0, got {settings.StopLimit}.");
+        if (settings.CheckEvery < 1) throw new ArgumentException($"the check interval must be at least 1 step, got {settings.CheckEvery}.");
+        if (settings.StepBudget is < 1) throw new ArgumentException($"the step budget must be at least 1, got {settings.StepBudget}.");
+
+        var full = hyper.Prunable.Select(l => l.Channels).ToArray();
+        FullMacs = HyperNetwork.Macs(g, full, settings.ImageSize);
+        MinimumMacs = HyperNetwork.Macs(g, full.Select(c => Math.Min(c, settings.MinChannels)).ToArray(), settings.ImageSize);
+        double minRatio = (double)MinimumMacs / FullMacs;
+        if (settings.TargetRatio.HasValue == settings.TargetGMacs.HasValue)
+            throw new ArgumentException("Give exactly one target: a ratio (--target-ratio) or GMACs (--target-gmacs).");
+        if (settings.TargetRatio is { } ratio)
+        {
+            if (!(ratio > 0 && ratio <= 1)) throw new ArgumentException($"the target ratio must be in (0, 1], got {ratio}.");
+            TargetRatio = ratio;
+        }
+        else
+        {
+            double gmacs = settings.TargetGMacs!.Value;
+            if (!(gmacs > 0)) throw new ArgumentException($"the target must be a positive number of GMACs, got {gmacs}.");
+            TargetRatio = gmacs * 1e9 / FullMacs;
+            if (TargetRatio > 1)
+                throw new ArgumentException($"the target {gmacs} GMACs exceeds the full generator's {FullMacs / 1e9:F3} GMACs at {settings.ImageSize}x{settings.ImageSize}.");
+        }
+        if (TargetRatio < minRatio)
+            throw new ArgumentException($"the target ({TargetRatio:P2} of {FullMacs / 1e9:F3} GMACs) is below what the minimum channel count allows: " +
+                $"with {settings.MinChannels} channels per prunable layer the smallest generator has {MinimumMacs / 1e9:F4} GMACs ({minRatio:P2}). " +
+                "Lower --min-channels or raise the target.");
+        Lambda = settings.Lambda;
+        _nextCheck = settings.CheckEvery;
+    }
+
+    /// <summary>The settings.</summary>
+    public SearchSettings Settings { get; }
+    /// <summary>MACs of the full generator (torchprofile convention, at the settings' image size).</summary>
+    public long FullMacs { get; }
+    /// <summary>MACs when every prunable layer keeps only the minimum channel count.</summary>
+    public long MinimumMacs { get; }
+    /// <summary>Target MACs / full MACs.</summary>
+    public double TargetRatio { get; }
+    /// <summary>The regularisation factor in force (adapted when a step budget is set).</summary>
+    public float Lambda { get; private set; }
+    /// <summary>Optimizer steps seen.</summary>
+    public int Step { get; private set; }
+    /// <summary>The state after the last check.</summary>
+    public SearchState State { get; private set; }
+    /// <summary>MACs / full MACs at the last check.</summary>
+    public double CurrentRatio => _lastRatio;
+    /// <summary>The widths at the last check.</summary>
+    public int[] CurrentWidths { get; private set; } = [];
+    /// <summary>Log lines (check results, lambda changes); also raised through <see cref="Log"/>.</summary>
+    public List<string> History { get; } = new();
+    /// <summary>Receives each log line.</summary>
+    public event Action<string>? Log;
+
+    /// <summary>
+    /// Call after each optimizer step with the learning rate that step used: applies the proximal step to every
+    /// prunable latent, then checks the MACs when due. Returns the state; stop searching when it is not Searching.
+    /// </summary>
+    public SearchState AfterStep(float learningRate)
+    {
+        if (State != SearchState.Searching) return State;
+        Step++;
+        float thr = Lambda * learningRate;
+        foreach (var z in _hyper.Prunable) Ops.Ops.ProximalStep(z.Value, thr, Settings.PruneThreshold, Settings.MinChannels);
+        if (Step >= _nextCheck || Settings.StepBudget is { } b && Step >= b) Check();
+        return State;
+    }
+
+    /// <summary>Counts the MACs of the current masks and applies the stop rule (also called by <see cref="AfterStep"/>).</summary>
+    public SearchState Check()
+    {
+        CurrentWidths = _hyper.Widths(Settings.PruneThreshold, Settings.MinChannels);
+        double ratio = (double)HyperNetwork.Macs(_generator, CurrentWidths, Settings.ImageSize) / FullMacs;
+        int stepsSince = Math.Max(1, Step - _lastCheckStep);
+        double dropPerStep = Math.Max(0, _lastRatio - ratio) / stepsSince;
+        _lastRatio = ratio;
+        _lastCheckStep = Step;
+        string status = $"step {Step}: MACs {ratio:P2} of full (target {TargetRatio:P2}), widths [{string.Join(",", CurrentWidths)}]";
+        if (ratio - TargetRatio <= Settings.StopLimit)
+        {
+            State = SearchState.Reached;
+            Emit(status + $" -> target reached (within {Settings.StopLimit:P0}); search ends");
+            return State;
+        }
+        if (Settings.StepBudget is { } budget)
+        {
+            if (Step >= budget)
+            {
+                Emit(status + " -> step budget spent");
+                Force();
+                return State;
+            }
+            Adapt(ratio, budget, dropPerStep, status);
+        }
+        else Emit(status);
+        // Check every step once the remaining gap is within two intervals' worth of progress, so the stop rule
+        // fires before the masks overshoot the target.
+        double gap = ratio - TargetRatio - Settings.StopLimit;
+        bool near = dropPerStep > 0 && gap <= 2 * dropPerStep * Settings.CheckEvery;
+        _nextCheck = Step + (near ? 1 : Settings.CheckEvery);
+        return State;
+    }
+
+    void Adapt(double ratio, int budget, double dropPerStep, string status)
+    {
+        double needed = (ratio - TargetRatio - Settings.StopLimit) / Math.Max(1, budget - Step);
+        float before = Lambda;
+        // Shrinking entries only cross the threshold after a delay, so pressure rises geometrically while nothing
+        // moves and eases off when progress is far ahead of schedule.
+        if (dropPerStep < 0.8 * needed) Lambda = (float)Math.Min(Lambda * Math.Clamp(dropPerStep > 0 ? needed / dropPerStep : 2.0, 1.25, 2.0), 1e6);
+        else if (dropPerStep > 3 * needed) Lambda *= 0.7f;
+        if (Lambda == 0f && needed > 0) Lambda = 0.1f;
+        Emit(Lambda != before
+            ? status + $"; lambda {before:G3} -> {Lambda:G3} to reach the target by step {budget}"
+            : status + $"; on course for step {budget} (lambda {Lambda:G3})");
+    }
+
+    /// <summary>Zeroes the smallest surviving latent entries, a few at a time, until the stop rule holds.</summary>
+    void Force()
+    {
+        int removed = 0;
+        while (true)
+        {
+            CurrentWidths = _hyper.Widths(Settings.PruneThreshold, Settings.MinChannels);
+            double ratio = (double)HyperNetwork.Macs(_generator, CurrentWidths, Settings.ImageSize) / FullMacs;
+            _lastRatio = ratio;
+            if (ratio - TargetRatio <= Settings.StopLimit) break;
+            // Candidates: kept entries of layers above their minimum, smallest magnitude first.
+            var candidates = new List<(float Mag, Latent Z, int Index)>();
+            foreach (var z in _hyper.Prunable)
+            {
+                var v = z.Value.ToArray();
+                var keep = z.Mask(Settings.PruneThreshold, Settings.MinChannels);
+                int kept = keep.Count(k => k);
+                if (kept <= Settings.MinChannels) continue;
+                var order = Enumerable.Range(0, v.Length).Where(i => keep[i]).OrderBy(i => MathF.Abs(v[i])).Take(kept - Settings.MinChannels);
+                candidates.AddRange(order.Select(i => (MathF.Abs(v[i]), z, i)));
+            }
+            if (candidates.Count == 0) break;
+            int take = Math.Max(1, candidates.Count / 50);
+            foreach (var group in candidates.OrderBy(c => c.Mag).Take(take).GroupBy(c => c.Z))
+            {
+                var v = group.Key.Value.ToArray();
+                foreach (var c in group) v[c.Index] = 0f;
+                group.Key.Value.CopyFrom(v);
+                removed += group.Count();
+            }
+        }
+        State = SearchState.Forced;
+        Emit($"step {Step}: pruned the {removed} smallest latent entries to meet the target: MACs {_lastRatio:P2} of full, widths [{string.Join(",", CurrentWidths)}]");
+    }
+
+    /// <summary>The compact generator at the current masks (the hypernetwork is not part of it).</summary>
+    public Module Extract() => _hyper.Extract(_generator, _model, Settings.PruneThreshold, Settings.MinChannels);
+
+    void Emit(string line)
+    {
+        History.Add(line);
+        Log?.Invoke(line);
+    }
+}

@@ -1,0 +1,26 @@
+namespace CoroNetGAN.Engine.Pruning;
+
+/// <summary>
+/// Settings of the controlled pruning search. Give the target as a ratio of the full generator's MACs
+/// (<see cref="TargetRatio"/>, e.g. 0.05) or in GMACs (<see cref="TargetGMacs"/>, e.g. 2.6).
+/// </summary>
+/// <param name="TargetRatio">Target MACs / full MACs, in (0, 1].</param>
+/// <param name="TargetGMacs">Target MACs in billions (torchprofile convention) at <paramref name="ImageSize"/>.</param>
+/// <param name="Lambda">Regularisation factor: the proximal step shrinks latents by lambda x learning rate (DHP: 0.1 with Adam).</param>
+/// <param name="PruneThreshold">|z| below this marks a pruned channel (DHP: 5e-3).</param>
+/// <param name="MinChannels">Channels every prunable layer keeps (DHP: 4).</param>
+/// <param name="StopLimit">The search ends when MACs/full - target &lt;= this (DHP: 0.02).</param>
+/// <param name="CheckEvery">Steps between MAC checks (DHP: 100); checks come every step once the target is near.</param>
+/// <param name="StepBudget">Steps the search may take; when set, lambda adapts so the target is reached within it,
+/// and when the budget runs out the smallest latent entries are pruned until the target is met.</param>
+/// <param name="ImageSize">Input size the MACs are counted at (256 for the paper's figures).</param>
+public sealed record SearchSettings(
+    double? TargetRatio = null,
+    double? TargetGMacs = null,
+    float Lambda = 0.1f,
+    float PruneThreshold = 5e-3f,
+    int MinChannels = 4,
+    double StopLimit = 0.02,
+    int CheckEvery = 100,
+    int? StepBudget = null,
+    int ImageSize = 256);

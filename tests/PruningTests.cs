@@ -1,0 +1,213 @@
+using CoroNetGAN.Engine.Layers;
+using CoroNetGAN.Engine.Metrics;
+using CoroNetGAN.Engine.Models;
+using CoroNetGAN.Engine.Pruning;
+
+namespace CoroNetGAN.Tests;
+
+/// <summary>The hypernetwork generators, extraction, the proximal step in the search, and the controller.</summary>
+public class PruningTests
+{
+    static readonly HyperOptions Hyper = new(Embedding: 8);
+
+    static Module HyperResnet(int ngf, Device? d = null, int seed = 3) =>
+        new ResnetGenerator(new ResnetGeneratorConfig(Ngf: ngf), d ?? Device.Cpu, seed, Hyper);
+
+    static Module HyperUnet(int ngf, int numDowns, Device? d = null, int seed = 4) =>
+        new UnetGenerator(new UnetGeneratorConfig(Ngf: ngf, NumDowns: numDowns, UseDropout: false), d ?? Device.Cpu, seed, Hyper);
+
+    static HyperNetwork Net(Module m) => ((IPrunableGenerator)m).Hyper!;
+
+    [Fact]
+    public void LatentsFollowTheWidthLayout()
+    {
+        using var r = HyperResnet(4);
+        Assert.Equal(14, Net(r).Prunable.Count);
+        Assert.Equal(ResnetGenerator.WidthLayout(9).Split(", "), Net(r).Prunable.Select(l => l.Name));
+        Assert.Equal(16, Net(r).Latents.All.Count);
+        using var u = HyperUnet(4, 8);
+        Assert.Equal(15, Net(u).Prunable.Count);
+        Assert.Equal(UnetGenerator.WidthLayout(8).Split(", "), Net(u).Prunable.Select(l => l.Name));
+        // The residual stream shares one latent: down2's output and every block's second conv.
+        var convs = r.NamedModules().Where(m => m.Module is HyperConv).Select(m => (m.Path, (HyperConv)m.Module)).ToList();
+        var zR = Net(r).Prunable[2];
+        Assert.Same(zR, convs.Single(c => c.Path == "model.7").Item2.ZOut.Parts[0]);
+        Assert.All(convs.Where(c => c.Path.EndsWith("conv_block.5", StringComparison.Ordinal)), c => Assert.Same(zR, c.Item2.ZOut.Parts[0]));
+        // A U-Net up conv reads cat(z_d, z_u) in the order of the features.
+        var up7 = (HyperConv)u.NamedModules().Single(m => m.Path == "model.model.1.model.3.model.3.model.3.model.3.model.3.model.5").Module;
+        Assert.Equal(["d7", "u8"], up7.ZIn.Parts.Select(p => p.Name));
+    }
+
+    [Theory]
+    [InlineData(64, 64, 3)]
+    [InlineData(128, 32, 4)]
+    [InlineData(16, 48, 7)]
+    public void GeneratedWeightsStartWithVarianceOneOverFanIn(int cin, int cout, int k)
+    {
+        var init = new Init(Device.Cpu, 11);
+        var set = new LatentSet();
+        var zi = set.Add(init, "a", cin);
+        var zo = set.Add(init, "b", cout);
+        using var conv = new HyperConv(init, new LatentRef(zi), new LatentRef(zo), k, 1, 0, 0, false, false, 8);
+        using var scope = Tape.NoGrad();
+        var w = conv.GenerateWeight().ToArray();
+        double mean = w.Average(v => (double)v), var = w.Average(v => (v - mean) * (v - mean));
+        // The latents are N(0,1) draws; conditioned on the ones drawn, Var(W) = mean(z_in²) mean(z_out²) / (Cin k²).
+        double zi2 = zi.Value.ToArray().Average(v => (double)v * v), zo2 = zo.Value.ToArray().Average(v => (double)v * v);
+        Assert.InRange(var * cin * k * k / (zi2 * zo2), 0.9, 1.1);
+        Assert.InRange(var * cin * k * k, 0.5, 2.0);
+        set.Dispose();
+    }
+
+    static float[] RunForward(Module m, float[] x, int[] shape)
+    {
+        using var scope = Tape.NoGrad();
+        return m.Forward(Tensor.FromArray(Device.Cpu, x, shape)).ToArray();
+    }
+
+    public static IEnumerable<object[]> Families => [["resnet"], ["unet"]];
+
+    [Theory]
+    [MemberData(nameof(Families))]
+    public void ExtractionWithEveryMaskTrueReproducesTheHyperGenerator(string family)
+    {
+        using var hyper = family == "resnet" ? HyperResnet(4) : HyperUnet(4, 5);
+        var x = TestRandom.Array(new Random(1), [2, 3, 32, 32]).ToFloats();
+        // Threshold 0 keeps every entry.
+        using var compact = Net(hyper).Extract((IPrunableGenerator)hyper, hyper, 0f, 4);
+        Assert.Equal(((IPrunableGenerator)hyper).Hyper!.Prunable.Select(l => l.Channels), Widths(compact));
+        hyper.Eval(); compact.Eval();
+        Close.Check($"{family} compact vs hyper, full masks", RunForward(hyper, x, [2, 3, 32, 32]), RunForward(compact, x, [2, 3, 32, 32]), 1e-5);
+    }
+
+    [Theory]
+    [MemberData(nameof(Families))]
+    public void ExtractionWithRealMasksEqualsTheMaskedHyperGenerator(string family)
+    {
+        using var hyper = family == "resnet" ? HyperResnet(4) : HyperUnet(4, 5);
+        var net = Net(hyper);
+        var rng = new Random(9);
+        foreach (var z in net.Prunable)
+        {
+            var v = z.Value.ToArray();
+            // Zero a random ~40% of the entries beyond the four largest.
+            var order = Enumerable.Range(0, v.Length).OrderByDescending(i => MathF.Abs(v[i])).Skip(4);
+            foreach (int i in order) if (rng.NextDouble() < 0.4) v[i] = 0f;
+            z.Value.CopyFrom(v);
+        }
+        var widths = net.Widths(5e-3f, 4);
+        Assert.Contains(widths, w => w < 16);
+        using var compact = net.Extract((IPrunableGenerator)hyper, hyper, 5e-3f, 4);
+        Assert.Equal(widths, Widths(compact));
+        var x = TestRandom.Array(new Random(2), [2, 3, 32, 32]).ToFloats();
+        net.SetMasking(true, 5e-3f, 4);
+        // Training mode: batch statistics per channel, identical in both networks for the kept channels.
+        var expected = RunForward(hyper, x, [2, 3, 32, 32]);
+        net.SetMasking(false, 5e-3f, 4);
+        Close.Check($"{family} compact vs masked hyper", expected, RunForward(compact, x, [2, 3, 32, 32]), 1e-5);
+        // The compact model is the plain class, MAC-countable like any other.
+        var macs = MacCounter.Count(compact, 1, 3, 32, 32).Macs;
+        Assert.Equal(HyperNetwork.Macs((IPrunableGenerator)hyper, widths, 32), macs);
+    }
+
+    static IReadOnlyList<int> Widths(Module m) => m switch
+    {
+        ResnetGenerator r => r.Widths,
+        UnetGenerator u => u.Widths,
+        _ => throw new ArgumentException(m.GetType().Name),
+    };
+
+    [Fact]
+    public void AfterStepShrinksPrunableLatentsAndLeavesFixedOnes()
+    {
+        using var g = HyperResnet(4);
+        var net = Net(g);
+        var fixedBefore = net.Latents.All.Where(l => l.IsFixed).Select(l => l.Value.ToArray()).ToList();
+        var prunableBefore = net.Prunable.Select(l => l.Value.ToArray()).ToList();
+        var search = new PruningSearch(g, new SearchSettings(TargetRatio: 0.5, Lambda: 100f, ImageSize: 32, CheckEvery: 1000));
+        search.AfterStep(1e-3f);
+        Assert.Equal(fixedBefore, net.Latents.All.Where(l => l.IsFixed).Select(l => l.Value.ToArray()).ToList());
+        for (int i = 0; i < prunableBefore.Count; i++)
+        {
+            var after = net.Prunable[i].Value.ToArray();
+            var before = prunableBefore[i];
+            var top = before.Select(MathF.Abs).OrderByDescending(a => a).ElementAt(3);
+            for (int j = 0; j < before.Length; j++)
+            {
+                float a = MathF.Abs(before[j]);
+                float expected = a >= top ? before[j] : a <= 0.1f ? 0f : MathF.CopySign(a - 0.1f, before[j]);
+                Assert.Equal(expected, after[j], 1e-6f);
+            }
+        }
+    }
+
+    [Fact]
+    public void SearchToRatio0_3StopsByTheRuleWithinTheStopLimit()
+    {
+        using var g = HyperResnet(16, seed: 21);
+        var settings = new SearchSettings(TargetRatio: 0.3, Lambda: 0.1f, CheckEvery: 20, StepBudget: 400, ImageSize: 64);
+        var search = new PruningSearch(g, settings);
+        using var parameters = g.Parameters();
+        using var adam = new Adam(parameters, lr: 2e-4f);
+        var x = Tensor.RandomUniform(Device.Cpu, 1, -1f, 1f, 1, 3, 64, 64);
+        var target = Tensor.RandomUniform(Device.Cpu, 2, -1f, 1f, 1, 3, 64, 64);
+        var state = SearchState.Searching;
+        for (int step = 0; step < 400 && state == SearchState.Searching; step++)
+        {
+            using (var tape = new Tape())
+                tape.Backward(Ops.L1Loss(g.Forward(x), target));
+            adam.Step();
+            adam.ZeroGrad();
+            state = search.AfterStep(adam.LearningRate);
+        }
+        Assert.True(state == SearchState.Reached, string.Join("\n", search.History));
+        using var compact = search.Extract();
+        double ratio = (double)MacCounter.Count(compact, 1, 3, 64, 64).Macs / search.FullMacs;
+        Assert.True(Math.Abs(ratio - 0.3) <= settings.StopLimit, $"compact at {ratio:P2}; log:\n{string.Join("\n", search.History)}");
+        Assert.Contains(search.History, l => l.Contains("lambda", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void ExhaustedBudgetMeetsTheTargetByForce()
+    {
+        using var g = HyperResnet(8, seed: 5);
+        var search = new PruningSearch(g, new SearchSettings(TargetRatio: 0.2, Lambda: 0f, CheckEvery: 5, StepBudget: 5, ImageSize: 32));
+        SearchState state = SearchState.Searching;
+        for (int i = 0; i < 5; i++) state = search.AfterStep(2e-4f);
+        Assert.Equal(SearchState.Forced, state);
+        Assert.True(search.CurrentRatio - 0.2 <= 0.02, $"{search.CurrentRatio}");
+        using var compact = search.Extract();
+        Assert.Equal(search.CurrentWidths, ((ResnetGenerator)compact).Widths);
+    }
+
+    [Fact]
+    public void BadSettingsAreRefusedNamingTheLimit()
+    {
+        using var g = HyperResnet(4);
+        Assert.Contains("(0, 1]", Assert.Throws<ArgumentException>(() => new PruningSearch(g, new SearchSettings(TargetRatio: 0, ImageSize: 32))).Message);
+        Assert.Contains("(0, 1]", Assert.Throws<ArgumentException>(() => new PruningSearch(g, new SearchSettings(TargetRatio: 1.5, ImageSize: 32))).Message);
+        Assert.Contains("lambda must be >= 0", Assert.Throws<ArgumentException>(() => new PruningSearch(g, new SearchSettings(TargetRatio: 0.5, Lambda: -1, ImageSize: 32))).Message);
+        var e = Assert.Throws<ArgumentException>(() => new PruningSearch(g, new SearchSettings(TargetRatio: 0.01, ImageSize: 32)));
+        Assert.Contains("minimum channel count", e.Message);
+        Assert.Contains("4 channels per prunable layer", e.Message);
+        Assert.Contains("exactly one target", Assert.Throws<ArgumentException>(() => new PruningSearch(g, new SearchSettings(TargetRatio: 0.5, TargetGMacs: 1, ImageSize: 32))).Message);
+        Assert.Contains("exceeds the full generator", Assert.Throws<ArgumentException>(() => new PruningSearch(g, new SearchSettings(TargetGMacs: 1000, ImageSize: 32))).Message);
+        using var plain = new ResnetGenerator(new ResnetGeneratorConfig(Ngf: 4), Device.Meta);
+        Assert.Contains("hypernetwork", Assert.Throws<ArgumentException>(() => new PruningSearch(plain, new SearchSettings(TargetRatio: 0.5))).Message);
+    }
+
+    [Fact]
+    public void HyperGeneratorsAgreeAcrossDevices()
+    {
+        var x = TestRandom.Array(new Random(3), [1, 3, 32, 32]).ToFloats();
+        float[]? first = null;
+        foreach (var name in TestDevices.Names)
+        {
+            var d = TestDevices.Get(name);
+            using var g = HyperResnet(4, d, seed: 8);
+            using var scope = Tape.NoGrad();
+            var y = g.Forward(Tensor.FromArray(d, x, 1, 3, 32, 32)).ToArray();
+            if (first == null) first = y; else Close.Check($"hyper resnet on {name}", first, y, 1e-4);
+        }
+    }
+}
