@@ -57,7 +57,7 @@ public sealed record ParityReport(string Case, string Architecture, string Devic
         {
             int failed = Rows.Count(r => !r.Passed);
             var w = Worst;
-            string worst = $"largest error {w.Error.ToString("0.00e+00", CultureInfo.InvariantCulture)} ({w.Name}, {w.Measure.ToString().ToLowerInvariant()})";
+            string worst = $"closest to its tolerance: {w.Name}, {w.Measure.ToString().ToLowerInvariant()} error {w.Error.ToString("0.00e+00", CultureInfo.InvariantCulture)}";
             return Passed
                 ? $"PASS {Case} ({Architecture}, {(Training ? "train" : "eval")} mode) on {Device}: {Rows.Count} tensors within tolerance; {worst}"
                 : $"FAIL {Case} ({Architecture}, {(Training ? "train" : "eval")} mode) on {Device}: {failed} of {Rows.Count} tensors out of tolerance; {worst}";

@@ -31,6 +31,8 @@ public sealed class StateDictMismatchException : ArgumentException
     {
         var sb = new StringBuilder();
         sb.Append(source == null ? "The state dict" : $"{source}").Append($" does not fit this {moduleName} ({expectedCount} keys):");
+        if (missing.Count == expectedCount && expectedCount > 0)
+            sb.Append("\n  none of its keys is present: the file holds another architecture or layout.");
         if (missing.Count > 0)
         {
             sb.Append($"\n  {missing.Count} missing key(s):");
