@@ -23,7 +23,7 @@ internal sealed class CaseArgs(string architecture, JsonElement args)
     {
         if (!TryGet(name, out var v)) return fallback ?? throw Missing(name);
         if (v.ValueKind == JsonValueKind.Number && v.TryGetInt32(out int i)) return i;
-        if (v.ValueKind == JsonValueKind.Array && v.GetArrayLength() > 0 && v.EnumerateArray().All(e => e.ValueKind == JsonValueKind.Number))
+        if (v.ValueKind == JsonValueKind.Array && v.GetArrayLength() > 0 && v.EnumerateArray().All(e => e.ValueKind == JsonValueKind.Number && e.TryGetInt32(out _)))
         {
             var values = v.EnumerateArray().Select(e => e.GetInt32()).Distinct().ToList();
             if (values.Count == 1) return values[0];

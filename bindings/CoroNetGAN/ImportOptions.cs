@@ -5,6 +5,7 @@ namespace CoroNetGAN;
 /// <summary>
 /// What <see cref="Interchange.ImportPyTorch"/> should assume about a PyTorch state dict. Every field is optional:
 /// what the keys and shapes show is inferred, and a given value that disagrees with the file is an error.
+/// Immutable; safe to share between threads.
 /// </summary>
 /// <param name="Ngf">Filters of the first conv (ngf; ndf for the discriminator).</param>
 /// <param name="Norm">The norm the network was trained with.</param>

@@ -8,7 +8,8 @@ namespace CoroNetGAN.Engine.Serialization;
 /// <summary>
 /// What the keys and shapes of a pytorch-CycleGAN-and-pix2pix state dict say about the network that wrote it.
 /// A field is null when the keys that would show it are absent; <see cref="Evidence"/> names, per field, the key
-/// it was read from, so a disagreeing option can be reported against it.
+/// it was read from, so a disagreeing option can be reported against it. Immutable; the readers keep no state
+/// and may run on any thread.
 /// </summary>
 /// <param name="InputChannels">Image channels in.</param>
 /// <param name="OutputChannels">Image channels out (generators).</param>
