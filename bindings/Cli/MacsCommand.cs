@@ -25,7 +25,7 @@ internal static class MacsCommand
             try
             {
                 int s = parse.GetValue(size) ?? Architectures.NativeSize(a);
-                NormKind? n = parse.GetValue(norm) is { } text ? ParseNorm(text) : null;
+                NormKind? n = parse.GetValue(norm) is { } text ? CliParsing.Norm(text) : null;
                 var report = Architectures.CountMacs(a, parse.GetValue(ngf), s, n, parse.GetValue(inputNc));
                 if (parse.GetValue(json)) PrintJson(a, parse.GetValue(ngf), s, report);
                 else PrintTable(a, parse.GetValue(ngf), s, report);
@@ -39,14 +39,6 @@ internal static class MacsCommand
         });
         return cmd;
     }
-
-    static NormKind ParseNorm(string text) => text.Trim().ToLowerInvariant() switch
-    {
-        "instance" => NormKind.Instance,
-        "batch" => NormKind.Batch,
-        "none" => NormKind.None,
-        _ => throw new ArgumentException($"--norm must be instance, batch or none, got '{text}'."),
-    };
 
     static string N(long v) => v.ToString("N0", CultureInfo.InvariantCulture);
 

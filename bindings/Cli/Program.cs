@@ -11,6 +11,9 @@ public static class Program
         var root = new RootCommand("coronetgan: train and compress image-to-image GANs (CycleGAN, pix2pix) on CPU, CUDA or OpenCL.");
         root.Subcommands.Add(DevicesCommand.Create());
         root.Subcommands.Add(MacsCommand.Create());
+        root.Subcommands.Add(ImportCommand.Create());
+        root.Subcommands.Add(ExportCommand.Create());
+        root.Subcommands.Add(ParityCommand.Create());
         return root.Parse(args).Invoke();
     }
 }

@@ -59,6 +59,12 @@ public abstract class Module : IDisposable
 
     static string Join(string a, string b) => a.Length == 0 ? b : a + "." + b;
 
+    /// <summary>This module's own parameters (short names), in registration order: PyTorch's state_dict order.</summary>
+    internal IReadOnlyList<(string Name, Tensor Tensor)> LocalParameters => _parameters;
+
+    /// <summary>This module's own buffers (short names), in registration order.</summary>
+    internal IReadOnlyList<(string Name, Tensor Tensor)> LocalBuffers => _buffers;
+
     /// <summary>The direct children.</summary>
     public IReadOnlyList<(string Name, Module Module)> Children => _children;
 

@@ -17,9 +17,10 @@ public enum NormKind
 public sealed class InstanceNorm2d : Module
 {
     /// <summary>Creates the layer; affine parameters start at weight 1, bias 0 (PyTorch's reset).</summary>
-    public InstanceNorm2d(Init init, int channels, bool affine = false)
+    public InstanceNorm2d(Init init, int channels, bool affine = false, float eps = 1e-5f)
     {
         Channels = channels;
+        Eps = eps;
         if (affine)
         {
             Weight = AddParameter("weight", init.Constant(1f, channels));
@@ -29,25 +30,29 @@ public sealed class InstanceNorm2d : Module
 
     /// <summary>Channels.</summary>
     public int Channels { get; }
+    /// <summary>Added to the variance before the square root.</summary>
+    public float Eps { get; }
     /// <summary>Scale [C], or null.</summary>
     public Tensor? Weight { get; }
     /// <summary>Shift [C], or null.</summary>
     public Tensor? Bias { get; }
 
     /// <inheritdoc />
-    protected override Tensor ForwardCore(Tensor x) => Ops.Ops.InstanceNorm(x, Weight, Bias);
+    protected override Tensor ForwardCore(Tensor x) => Ops.Ops.InstanceNorm(x, Weight, Bias, Eps);
 }
 
 /// <summary>
-/// torch.nn.BatchNorm2d (affine, running statistics, momentum 0.1, eps 1e-5): <c>weight</c>, <c>bias</c>,
+/// torch.nn.BatchNorm2d (affine, running statistics; momentum 0.1 and eps 1e-5 unless given): <c>weight</c>, <c>bias</c>,
 /// <c>running_mean</c>, <c>running_var</c> and the step count <c>num_batches_tracked</c>.
 /// </summary>
 public sealed class BatchNorm2d : Module
 {
     /// <summary>Creates the layer with weight N(1, 0.02) (the reference init), bias 0, running mean 0 and variance 1.</summary>
-    public BatchNorm2d(Init init, int channels)
+    public BatchNorm2d(Init init, int channels, float eps = 1e-5f, float momentum = 0.1f)
     {
         Channels = channels;
+        Eps = eps;
+        Momentum = momentum;
         Weight = AddParameter("weight", init.Normal(1f, 0.02f, channels));
         Bias = AddParameter("bias", init.Constant(0f, channels));
         RunningMean = AddBuffer("running_mean", init.Constant(0f, channels));
@@ -56,6 +61,10 @@ public sealed class BatchNorm2d : Module
 
     /// <summary>Channels.</summary>
     public int Channels { get; }
+    /// <summary>Added to the variance before the square root.</summary>
+    public float Eps { get; }
+    /// <summary>Weight of the batch statistics in the running statistics' update.</summary>
+    public float Momentum { get; }
     /// <summary>Scale [C].</summary>
     public Tensor Weight { get; }
     /// <summary>Shift [C].</summary>
@@ -71,6 +80,6 @@ public sealed class BatchNorm2d : Module
     protected override Tensor ForwardCore(Tensor x)
     {
         if (Training) NumBatchesTracked++;
-        return Ops.Ops.BatchNorm(x, Weight, Bias, RunningMean, RunningVar, Training);
+        return Ops.Ops.BatchNorm(x, Weight, Bias, RunningMean, RunningVar, Training, Momentum, Eps);
     }
 }

@@ -1,0 +1,153 @@
+using CoroNetGAN.Engine.Devices;
+using CoroNetGAN.Engine.Layers;
+using CoroNetGAN.Engine.Models;
+using CoroNetGAN.Engine.Serialization;
+
+namespace CoroNetGAN;
+
+/// <summary>
+/// Weights in and out: PyTorch state dicts of pytorch-CycleGAN-and-pix2pix saved as safetensors (the interchange
+/// format, under PyTorch's keys such as <c>model.10.conv_block.5.weight</c>), and the engine's own model files,
+/// which add the architecture and its configuration so a model loads by path alone. Nothing is ever unpickled:
+/// convert a <c>.pth</c> to safetensors in Python first.
+/// </summary>
+/// <remarks>
+/// Thread-safe: the methods keep no shared state and may run concurrently on different models and files. A
+/// model passed in must not be used by another thread during the call. Files are written atomically (a temporary
+/// file renamed over the target).
+/// </remarks>
+public static class Interchange
+{
+    /// <summary>
+    /// The architectures <see cref="ImportPyTorch"/> accepts: those of <see cref="Architectures.Names"/>, plus
+    /// <c>resnet</c> and <c>unet</c>, which take the number of blocks or downsamplings from the file.
+    /// </summary>
+    public static IReadOnlyList<string> ImportNames { get; } = ["resnet9", "resnet6", "resnet", "unet256", "unet128", "unet64", "unet", "patchgan"];
+
+    /// <summary>
+    /// Builds the architecture <paramref name="arch"/> on <paramref name="device"/> and loads a PyTorch state dict
+    /// from the safetensors file <paramref name="path"/> into it. Channels, ngf, norm, depth and pruned per-layer
+    /// widths are inferred from the keys and shapes; <paramref name="options"/> may state them, and are checked.
+    /// </summary>
+    /// <exception cref="ArgumentException">An unknown architecture, or an option or architecture that disagrees with
+    /// the file (the message names the key that shows it).</exception>
+    /// <exception cref="StateDictMismatchException">Keys missing, unexpected or of the wrong shape, each named.</exception>
+    /// <exception cref="SafeTensorsFormatException">The file is not valid safetensors.</exception>
+    public static Module ImportPyTorch(string path, string arch, Device device, ImportOptions? options = null)
+    {
+        options ??= new ImportOptions();
+        var file = SafeTensorsFile.Read(path);
+        string a = arch.Trim().ToLowerInvariant();
+        if (!ImportNames.Contains(a))
+            throw new ArgumentException($"Unknown architecture '{arch}' for import. Known: {string.Join(", ", ImportNames)}.");
+        var model = a.StartsWith("resnet", StringComparison.Ordinal) ? ResnetFrom(path, a, file, options, device)
+            : a.StartsWith("unet", StringComparison.Ordinal) ? UnetFrom(path, a, file, options, device)
+            : PatchGanFrom(path, file, options, device);
+        try { StateDict.Load(model, file.Tensors, path); }
+        catch { model.Dispose(); throw; }
+        return model;
+    }
+
+    /// <summary>Writes <paramref name="model"/>'s state dict to <paramref name="path"/> as safetensors under PyTorch's keys
+    /// (metadata <c>format</c> = <c>pt</c>), loadable with <c>safetensors.torch.load_file</c> and <c>load_state_dict</c>.</summary>
+    public static void ExportPyTorch(Module model, string path) =>
+        StateDict.Save(model, path, new Dictionary<string, string> { ["format"] = "pt" });
+
+    /// <summary>Saves a ResNet, U-Net or PatchGAN model in the engine's model format (weights plus architecture and configuration).</summary>
+    /// <exception cref="ArgumentException">The module is not one of those models.</exception>
+    public static void SaveModel(Module model, string path) => ModelFile.Save(model, path);
+
+    /// <summary>Loads a model file written by <see cref="SaveModel"/>, rebuilding the right class on <paramref name="device"/>.</summary>
+    /// <exception cref="InvalidDataException">Not a model file, or one this version cannot read; the message names the file.</exception>
+    public static Module LoadModel(string path, Device device) => ModelFile.Load(path, device);
+
+    /// <summary>The architecture name and configuration JSON a model file would record for <paramref name="model"/>.</summary>
+    public static string Describe(Module model)
+    {
+        var (arch, config) = ModelFile.Describe(model);
+        return $"{arch} {config}";
+    }
+
+    static Module ResnetFrom(string path, string arch, SafeTensorsFile file, ImportOptions o, Device device)
+    {
+        var l = PyTorchLayout.Resnet(file.Tensors);
+        var m = new Merge(path, l);
+        int? implied = arch switch { "resnet9" => 9, "resnet6" => 6, _ => null };
+        int blocks = m.Pick("blocks", "--blocks", o.Blocks, l.Depth, 9, implied, arch);
+        int ngf = m.Pick("ngf", "--ngf", o.Ngf, l.Width, 64);
+        int input = m.Pick("input channels", "--input-nc", o.InputChannels, l.InputChannels, 3);
+        int output = m.Pick("output channels", "--output-nc", o.OutputChannels, l.OutputChannels, 3);
+        var norm = m.PickNorm(o.Norm, l.Norm, NormKind.Instance);
+        bool dropout = m.PickDropout(o.UseDropout, l.UseDropout, false);
+        m.ThrowIfAny();
+        var widths = l.Widths is { } w && w.Count == 5 + blocks && !w.SequenceEqual(ResnetGenerator.FullWidths(ngf, blocks)) ? w : null;
+        return new ResnetGenerator(new ResnetGeneratorConfig(input, output, ngf, blocks, norm, dropout, widths), device);
+    }
+
+    static Module UnetFrom(string path, string arch, SafeTensorsFile file, ImportOptions o, Device device)
+    {
+        var l = PyTorchLayout.Unet(file.Tensors);
+        var m = new Merge(path, l);
+        int? implied = arch switch { "unet256" => 8, "unet128" => 7, "unet64" => 6, _ => null };
+        int downs = m.Pick("downsamplings", "--num-downs", o.NumDowns, l.Depth, 8, implied, arch);
+        int ngf = m.Pick("ngf", "--ngf", o.Ngf, l.Width, 64);
+        int input = m.Pick("input channels", "--input-nc", o.InputChannels, l.InputChannels, 3);
+        int output = m.Pick("output channels", "--output-nc", o.OutputChannels, l.OutputChannels, 3);
+        var norm = m.PickNorm(o.Norm, l.Norm, NormKind.Batch);
+        m.ThrowIfAny();
+        var widths = l.Widths is { } w && w.Count == 2 * downs - 1 && !w.SequenceEqual(UnetGenerator.FullWidths(ngf, downs)) ? w : null;
+        return new UnetGenerator(new UnetGeneratorConfig(input, output, downs, ngf, norm, o.UseDropout ?? true, widths), device);
+    }
+
+    static Module PatchGanFrom(string path, SafeTensorsFile file, ImportOptions o, Device device)
+    {
+        var l = PyTorchLayout.PatchGan(file.Tensors);
+        var m = new Merge(path, l);
+        int layers = m.Pick("layers", "--n-layers", o.Layers, l.Depth, 3);
+        int ndf = m.Pick("ndf", "--ngf", o.Ngf, l.Width, 64);
+        int input = m.Pick("input channels", "--input-nc", o.InputChannels, l.InputChannels, 3);
+        var norm = m.PickNorm(o.Norm, l.Norm, NormKind.Instance);
+        m.ThrowIfAny();
+        return new PatchGanDiscriminator(new PatchGanConfig(input, ndf, layers, norm), device);
+    }
+
+    /// <summary>Combines options, the architecture name and the file's evidence, collecting every disagreement.</summary>
+    sealed class Merge(string path, PyTorchLayout layout)
+    {
+        readonly List<string> _errors = new();
+
+        public int Pick(string field, string option, int? given, int? inferred, int fallback, int? implied = null, string? arch = null)
+        {
+            string evidence = layout.Evidence.TryGetValue(field, out var e) ? e : "";
+            if (given != null && inferred != null && given != inferred)
+                _errors.Add($"{option} {given} disagrees with the file: its {field} is {inferred} ({evidence}).");
+            if (implied != null && inferred != null && implied != inferred)
+                _errors.Add($"--arch {arch} has {implied} {field} but the file has {inferred} ({evidence}); choose the matching architecture, or the generic one ('resnet' or 'unet').");
+            if (implied != null && given != null && implied != given)
+                _errors.Add($"--arch {arch} has {implied} {field}, but {option} says {given}.");
+            return given ?? inferred ?? implied ?? fallback;
+        }
+
+        public NormKind PickNorm(NormKind? given, NormKind? inferred, NormKind fallback)
+        {
+            if (given != null && inferred != null && given != inferred)
+                _errors.Add($"--norm {Name(given.Value)} disagrees with the file, which was saved with norm {Name(inferred.Value)} ({layout.Evidence["norm"]}).");
+            return given ?? inferred ?? fallback;
+        }
+
+        public bool PickDropout(bool? given, bool? inferred, bool fallback)
+        {
+            if (given != null && inferred != null && given != inferred)
+                _errors.Add($"dropout {(given.Value ? "on" : "off")} disagrees with the file, whose residual blocks {(inferred.Value ? "hold" : "hold no")} dropout (conv_block.{(inferred.Value ? 6 : 5)}.weight).");
+            return given ?? inferred ?? fallback;
+        }
+
+        public void ThrowIfAny()
+        {
+            if (_errors.Count > 0)
+                throw new ArgumentException($"{path}: " + string.Join("\n  ", _errors));
+        }
+
+        static string Name(NormKind n) => n.ToString().ToLowerInvariant();
+    }
+}

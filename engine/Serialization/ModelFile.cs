@@ -1,0 +1,102 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using CoroNetGAN.Engine.Devices;
+using CoroNetGAN.Engine.Layers;
+using CoroNetGAN.Engine.Models;
+
+namespace CoroNetGAN.Engine.Serialization;
+
+/// <summary>
+/// The engine's own model file: a safetensors file with the model's state dict under PyTorch's keys (so it is
+/// also a valid interchange file) and <c>__metadata__</c> entries <c>format</c> = <c>coronetgan-model</c>,
+/// <c>version</c>, <c>architecture</c> (<c>ResnetGenerator</c>, <c>UnetGenerator</c> or <c>NLayerDiscriminator</c>)
+/// and <c>config</c>, the JSON of the model's configuration record (channels, ngf, blocks or downsamplings, norm,
+/// dropout, pruned widths). It holds everything needed to rebuild the model and nothing of training state.
+/// Save and Load may run on any thread; the module itself must not be used concurrently.
+/// </summary>
+public static class ModelFile
+{
+    /// <summary>The metadata <c>format</c> value.</summary>
+    public const string Format = "coronetgan-model";
+
+    /// <summary>The format version this engine writes and the newest it reads.</summary>
+    public const int Version = 1;
+
+    static readonly JsonSerializerOptions Json = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
+        // A misspelt or foreign field would otherwise be dropped and the model rebuilt from defaults.
+        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+    };
+
+    /// <summary>The architecture name and configuration JSON of a supported model.</summary>
+    /// <exception cref="ArgumentException">The module is not one of the three reference models.</exception>
+    public static (string Architecture, string ConfigJson) Describe(Module model) => model switch
+    {
+        ResnetGenerator r => ("ResnetGenerator", JsonSerializer.Serialize(r.Config with { Widths = Pruned(r.Widths, r.Config) }, Json)),
+        UnetGenerator u => ("UnetGenerator", JsonSerializer.Serialize(u.Config with { Widths = Pruned(u.Widths, u.Config) }, Json)),
+        PatchGanDiscriminator d => ("NLayerDiscriminator", JsonSerializer.Serialize(d.Config, Json)),
+        _ => throw new ArgumentException($"Only ResnetGenerator, UnetGenerator and PatchGanDiscriminator models can be saved as model files, not {model.GetType().Name}."),
+    };
+
+    // Full-width models store no width list, so the file reads the same as one built without widths.
+    static IReadOnlyList<int>? Pruned(IReadOnlyList<int> widths, ResnetGeneratorConfig c) =>
+        widths.SequenceEqual(ResnetGenerator.FullWidths(c.Ngf, c.Blocks)) ? null : widths.ToArray();
+
+    static IReadOnlyList<int>? Pruned(IReadOnlyList<int> widths, UnetGeneratorConfig c) =>
+        widths.SequenceEqual(UnetGenerator.FullWidths(c.Ngf, c.NumDowns)) ? null : widths.ToArray();
+
+    /// <summary>Writes <paramref name="model"/> to <paramref name="path"/> (atomically).</summary>
+    /// <exception cref="ArgumentException">The module is not one of the three reference models.</exception>
+    public static void Save(Module model, string path)
+    {
+        var (arch, config) = Describe(model);
+        var metadata = new Dictionary<string, string>
+        {
+            ["format"] = Format,
+            ["version"] = Version.ToString(CultureInfo.InvariantCulture),
+            ["architecture"] = arch,
+            ["config"] = config,
+        };
+        StateDict.Save(model, path, metadata);
+    }
+
+    /// <summary>Rebuilds the model stored in <paramref name="path"/> on <paramref name="device"/> and loads its weights.</summary>
+    /// <exception cref="InvalidDataException">Not a model file, a newer version, or a bad configuration; the message names the file.</exception>
+    /// <exception cref="StateDictMismatchException">The tensors do not fit the configuration.</exception>
+    public static Module Load(string path, Device device)
+    {
+        var file = SafeTensorsFile.Read(path);
+        var meta = file.Metadata;
+        if (!meta.TryGetValue("format", out var format) || format != Format)
+            throw new InvalidDataException($"{path}: not a CoroNetGAN model file (metadata format is '{format ?? "absent"}', expected '{Format}'); PyTorch weights are imported with an architecture instead.");
+        if (!meta.TryGetValue("version", out var v) || !int.TryParse(v, NumberStyles.None, CultureInfo.InvariantCulture, out int version) || version < 1)
+            throw new InvalidDataException($"{path}: model file version '{v ?? "absent"}' is not a positive integer.");
+        if (version > Version)
+            throw new InvalidDataException($"{path}: model file version {version} was written by a newer CoroNetGAN; this one reads up to version {Version}.");
+        string arch = meta.TryGetValue("architecture", out var a) ? a : "";
+        string config = meta.TryGetValue("config", out var c) ? c : throw new InvalidDataException($"{path}: the metadata has no config.");
+        Module model;
+        try
+        {
+            model = arch switch
+            {
+                "ResnetGenerator" => new ResnetGenerator(Parse<ResnetGeneratorConfig>(config), device),
+                "UnetGenerator" => new UnetGenerator(Parse<UnetGeneratorConfig>(config), device),
+                "NLayerDiscriminator" => new PatchGanDiscriminator(Parse<PatchGanConfig>(config), device),
+                _ => throw new InvalidDataException($"unknown architecture '{arch}' (known: ResnetGenerator, UnetGenerator, NLayerDiscriminator)."),
+            };
+        }
+        catch (Exception e) when (e is JsonException or ArgumentException or InvalidDataException)
+        {
+            throw new InvalidDataException($"{path}: cannot rebuild the model from its metadata: {e.Message}", e);
+        }
+        try { StateDict.Load(model, file.Tensors, path); }
+        catch { model.Dispose(); throw; }
+        return model;
+    }
+
+    static T Parse<T>(string json) => JsonSerializer.Deserialize<T>(json, Json) ?? throw new InvalidDataException("the config is null.");
+}
