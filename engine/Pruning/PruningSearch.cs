@@ -27,7 +27,10 @@ public sealed class PruningSearch
     readonly HyperNetwork _hyper;
     readonly Module _model;
     int _nextCheck;
-    int _lastCheckStep;
+    int _lastRegularStep;
+    double _lastRegularRatio = 1.0;
+    double _rate = -1;
+    bool _near;
     double _lastRatio = 1.0;
 
     /// <summary>Starts a search on a generator built with a hypernetwork; validates the settings.</summary>
@@ -115,10 +118,7 @@ public sealed class PruningSearch
     {
         CurrentWidths = _hyper.Widths(Settings.PruneThreshold, Settings.MinChannels);
         double ratio = (double)HyperNetwork.Macs(_generator, CurrentWidths, Settings.ImageSize) / FullMacs;
-        int stepsSince = Math.Max(1, Step - _lastCheckStep);
-        double dropPerStep = Math.Max(0, _lastRatio - ratio) / stepsSince;
         _lastRatio = ratio;
-        _lastCheckStep = Step;
         string status = $"step {Step}: MACs {ratio:P2} of full (target {TargetRatio:P2}), widths [{string.Join(",", CurrentWidths)}]";
         if (ratio - TargetRatio <= Settings.StopLimit)
         {
@@ -126,22 +126,32 @@ public sealed class PruningSearch
             Emit(status + $" -> target reached (within {Settings.StopLimit:P0}); search ends");
             return State;
         }
-        if (Settings.StepBudget is { } budget)
+        if (Settings.StepBudget is { } budget && Step >= budget)
         {
-            if (Step >= budget)
-            {
-                Emit(status + " -> step budget spent");
-                Force();
-                return State;
-            }
-            Adapt(ratio, budget, dropPerStep, status);
+            Emit(status + " -> step budget spent");
+            Force();
+            return State;
         }
-        else Emit(status);
-        // Check every step once the remaining gap is within two intervals' worth of progress, so the stop rule
-        // fires before the masks overshoot the target.
-        double gap = ratio - TargetRatio - Settings.StopLimit;
-        bool near = dropPerStep > 0 && gap <= 2 * dropPerStep * Settings.CheckEvery;
-        _nextCheck = Step + (near ? 1 : Settings.CheckEvery);
+        // Progress is measured, and lambda adapted, only over whole check intervals: single-step differences near
+        // the end are mostly zero and would whipsaw the controller.
+        if (Step - _lastRegularStep >= Settings.CheckEvery)
+        {
+            double drop = Math.Max(0, _lastRegularRatio - ratio) / (Step - _lastRegularStep);
+            _rate = _rate < 0 ? drop : 0.5 * _rate + 0.5 * drop;
+            _lastRegularStep = Step;
+            _lastRegularRatio = ratio;
+            if (Settings.StepBudget is { } b) Adapt(ratio, b, _rate, status);
+            else Emit(status);
+            // Once the remaining gap is within two intervals' worth of progress, check every step so the stop rule
+            // fires before the masks overshoot the target.
+            double gap = ratio - TargetRatio - Settings.StopLimit;
+            if (!_near && _rate > 0 && gap <= 2 * _rate * Settings.CheckEvery)
+            {
+                _near = true;
+                Emit($"step {Step}: close to the target; checking MACs every step");
+            }
+        }
+        _nextCheck = Step + (_near ? 1 : Math.Max(1, Settings.CheckEvery - (Step - _lastRegularStep)));
         return State;
     }
 
