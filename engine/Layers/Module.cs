@@ -81,10 +81,13 @@ public abstract class Module : IDisposable
             foreach (var item in c.Walk(pick)) yield return item;
     }
 
-    /// <summary>The parameters as a <see cref="ParameterSet"/> (for an optimizer), keyed by their dotted names.</summary>
+    /// <summary>
+    /// The parameters as a <see cref="ParameterSet"/> (for an optimizer), keyed by their dotted names. The set does not
+    /// own them: disposing it leaves the module intact.
+    /// </summary>
     public ParameterSet Parameters()
     {
-        var set = new ParameterSet();
+        var set = new ParameterSet(ownsTensors: false);
         foreach (var (n, t) in NamedParameters()) set.Add(n, t);
         return set;
     }

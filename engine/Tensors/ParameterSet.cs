@@ -8,6 +8,14 @@ namespace CoroNetGAN.Engine.Tensors;
 /// </summary>
 public sealed class ParameterSet : IDisposable
 {
+    readonly bool _owns;
+
+    /// <summary>
+    /// Creates an empty set. When <paramref name="ownsTensors"/> is true (the default) disposing the set disposes its
+    /// parameters; a set that only lists a module's parameters (<see cref="Layers.Module.Parameters"/>) does not.
+    /// </summary>
+    public ParameterSet(bool ownsTensors = true) => _owns = ownsTensors;
+
     readonly List<KeyValuePair<string, Tensor>> _items = new();
     readonly Dictionary<string, Tensor> _byName = new(StringComparer.Ordinal);
 
@@ -50,9 +58,10 @@ public sealed class ParameterSet : IDisposable
         foreach (var p in _items) p.Value.ZeroGrad();
     }
 
-    /// <summary>Disposes every parameter.</summary>
+    /// <summary>Disposes every parameter if the set owns them; otherwise does nothing.</summary>
     public void Dispose()
     {
+        if (!_owns) return;
         foreach (var p in _items) p.Value.Dispose();
     }
 }
