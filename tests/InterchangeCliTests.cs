@@ -5,16 +5,7 @@ namespace CoroNetGAN.Tests;
 /// <summary>coronetgan import, export and parity, run in-process as a user would type them.</summary>
 public class InterchangeCliTests
 {
-    static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var (oldOut, oldErr) = (Console.Out, Console.Error);
-        using var o = new StringWriter();
-        using var e = new StringWriter();
-        Console.SetOut(o);
-        Console.SetError(e);
-        try { return (CoroNetGAN.Cli.Program.Main(args), o.ToString(), e.ToString()); }
-        finally { Console.SetOut(oldOut); Console.SetError(oldErr); }
-    }
+    static (int Code, string Out, string Err) Run(params string[] args) => CliRunner.Run(args);
 
     [Fact]
     public void ParityPrintsOneLinePerTensorAndPasses()

@@ -1,3 +1,4 @@
+using CoroNetGAN.Engine.Devices;
 using CoroNetGAN.Engine.Metrics;
 using CoroNetGAN.Engine.Tensors;
 
@@ -23,15 +24,8 @@ public static partial class Ops
         dev.Backend.InstanceNormForward(x.Storage, Checks.Opt(gamma), Checks.Opt(beta), y.Storage, mean.Storage, rstd.Storage, n, c, plane, eps);
         OpCounter.Norm(op, y, gamma, beta);
         if (Tape.ShouldRecord(x, gamma, beta))
-            Tape.Record(op, y, Inputs(x, gamma, beta), (dy, grads) =>
-            {
-                var dx = Tensor.Empty(dev, x.Dims);
-                var dg = gamma is { RequiresGrad: true } ? Tensor.Empty(dev, gamma.Dims) : null;
-                var db = beta is { RequiresGrad: true } ? Tensor.Empty(dev, beta.Dims) : null;
-                dev.Backend.InstanceNormBackward(x.Storage, Checks.Opt(gamma), mean.Storage, rstd.Storage, dy.Storage, dx.Storage,
-                    Checks.Opt(dg), Checks.Opt(db), n, c, plane);
-                AssignAffine(grads, x, dx, gamma, dg, beta, db);
-            });
+            Tape.Record(op, y, Inputs(x, gamma, beta), (dy, grads) => NormBackward(grads, x, gamma, beta, (dx, dg, db) =>
+                dev.Backend.InstanceNormBackward(x.Storage, Checks.Opt(gamma), mean.Storage, rstd.Storage, dy.Storage, dx, dg, db, n, c, plane)));
         else if (Tape.Current == null) { mean.Dispose(); rstd.Dispose(); }
         return y;
     }
@@ -64,15 +58,9 @@ public static partial class Ops
             dev.Backend.BatchNormForwardEval(x.Storage, Checks.Opt(gamma), Checks.Opt(beta), runningMean.Storage, runningVar.Storage,
                 y.Storage, n, c, plane, eps);
             if (Tape.ShouldRecord(x, gamma, beta))
-                Tape.Record(op, y, Inputs(x, gamma, beta), (dy, grads) =>
-                {
-                    var dx = Tensor.Empty(dev, x.Dims);
-                    var dg = gamma is { RequiresGrad: true } ? Tensor.Empty(dev, gamma.Dims) : null;
-                    var db = beta is { RequiresGrad: true } ? Tensor.Empty(dev, beta.Dims) : null;
+                Tape.Record(op, y, Inputs(x, gamma, beta), (dy, grads) => NormBackward(grads, x, gamma, beta, (dx, dg, db) =>
                     dev.Backend.BatchNormBackwardEval(x.Storage, Checks.Opt(gamma), runningMean.Storage, runningVar.Storage, dy.Storage,
-                        dx.Storage, Checks.Opt(dg), Checks.Opt(db), n, c, plane, eps);
-                    AssignAffine(grads, x, dx, gamma, dg, beta, db);
-                });
+                        dx, dg, db, n, c, plane, eps)));
             return y;
         }
         if (n * plane < 2)
@@ -82,15 +70,8 @@ public static partial class Ops
         dev.Backend.BatchNormForwardTrain(x.Storage, Checks.Opt(gamma), Checks.Opt(beta), y.Storage, mean.Storage, rstd.Storage,
             Checks.Opt(runningMean), Checks.Opt(runningVar), n, c, plane, eps, momentum);
         if (Tape.ShouldRecord(x, gamma, beta))
-            Tape.Record(op, y, Inputs(x, gamma, beta), (dy, grads) =>
-            {
-                var dx = Tensor.Empty(dev, x.Dims);
-                var dg = gamma is { RequiresGrad: true } ? Tensor.Empty(dev, gamma.Dims) : null;
-                var db = beta is { RequiresGrad: true } ? Tensor.Empty(dev, beta.Dims) : null;
-                dev.Backend.BatchNormBackwardTrain(x.Storage, Checks.Opt(gamma), mean.Storage, rstd.Storage, dy.Storage, dx.Storage,
-                    Checks.Opt(dg), Checks.Opt(db), n, c, plane);
-                AssignAffine(grads, x, dx, gamma, dg, beta, db);
-            });
+            Tape.Record(op, y, Inputs(x, gamma, beta), (dy, grads) => NormBackward(grads, x, gamma, beta, (dx, dg, db) =>
+                dev.Backend.BatchNormBackwardTrain(x.Storage, Checks.Opt(gamma), mean.Storage, rstd.Storage, dy.Storage, dx, dg, db, n, c, plane)));
         else if (Tape.Current == null) { mean.Dispose(); rstd.Dispose(); }
         return y;
     }
@@ -101,6 +82,20 @@ public static partial class Ops
         if (gamma != null) list.Add(gamma);
         if (beta != null) list.Add(beta);
         return list.ToArray();
+    }
+
+    /// <summary>
+    /// The backward of a norm: allocates dx and the affine gradients that are needed, lets <paramref name="run"/> fill
+    /// them with the backend's kernel, and hands them to the tape.
+    /// </summary>
+    static void NormBackward(Tensor?[] grads, Tensor x, Tensor? gamma, Tensor? beta, Action<DeviceStorage, DeviceStorage?, DeviceStorage?> run)
+    {
+        var dev = x.Device;
+        var dx = Tensor.Empty(dev, x.Dims);
+        var dg = gamma is { RequiresGrad: true } ? Tensor.Empty(dev, gamma.Dims) : null;
+        var db = beta is { RequiresGrad: true } ? Tensor.Empty(dev, beta.Dims) : null;
+        run(dx.Storage, Checks.Opt(dg), Checks.Opt(db));
+        AssignAffine(grads, x, dx, gamma, dg, beta, db);
     }
 
     static void AssignAffine(Tensor?[] grads, Tensor x, Tensor dx, Tensor? gamma, Tensor? dg, Tensor? beta, Tensor? db)
