@@ -24,6 +24,11 @@ public static class Program
             g.Cleanup();
             return;
         }
+        if (args.Length > 0 && args[0] == "step-profile")
+        {
+            StepProfile.Run(args.Length > 1 ? int.Parse(args[1]) : 20);
+            return;
+        }
         if (args.Length > 0 && args[0] == "prune-report")
         {
             PruneReport.Run(args.Length > 1 ? int.Parse(args[1]) : 64, args.Length > 2 ? int.Parse(args[2]) : 256, args.Length > 3 ? int.Parse(args[3]) : 20);

@@ -1,3 +1,6 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
 namespace CoroNetGAN.Kernels.Cpu;
 
 /// <summary>
@@ -12,6 +15,7 @@ public readonly unsafe struct Im2ColB(float* x, ConvGeometry g) : IPackedB
     readonly ConvGeometry _g = g;
 
     /// <inheritdoc />
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Pack(int k0, int kc, int j0, int cols, int nr, float* dst)
     {
         var g = _g;
@@ -30,7 +34,16 @@ public readonly unsafe struct Im2ColB(float* x, ConvGeometry g) : IPackedB
                 int ix = ox0 * g.StrideW - g.PadW + kx;
                 if ((uint)iy >= (uint)g.H) new Span<float>(d, cols).Clear();
                 else if (g.StrideW == 1 && ix >= 0 && ix + cols <= g.W)
-                    new ReadOnlySpan<float>(plane + (long)iy * g.W + ix, cols).CopyTo(new Span<float>(d, cols));
+                {
+                    float* src = plane + (long)iy * g.W + ix;
+                    if (cols == 16)
+                    {
+                        // The common interior case: two vector moves instead of a memmove call per row.
+                        Vector256.Load(src).Store(d);
+                        Vector256.Load(src + 8).Store(d + 8);
+                    }
+                    else new ReadOnlySpan<float>(src, cols).CopyTo(new Span<float>(d, cols));
+                }
                 else
                 {
                     float* row = plane + (long)iy * g.W;
@@ -71,6 +84,7 @@ public readonly unsafe struct Im2ColTransposedB(float* x, ConvGeometry g) : IPac
     readonly ConvGeometry _g = g;
 
     /// <inheritdoc />
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Pack(int k0, int kc, int j0, int cols, int nr, float* dst)
     {
         var g = _g;
