@@ -66,4 +66,28 @@ public class CliTests
         Assert.Contains("'cuda:7' is not present", err);
         Assert.Contains("cpu (", err);
     }
+
+    [Fact]
+    public void InfoReportsWidthsMacsAndParameters()
+    {
+        string path = Path.Combine(Path.GetTempPath(), $"info-{Guid.NewGuid():N}.safetensors");
+        try
+        {
+            int[] widths = [4, 6, 8, 3, 4, 5, 6, 7, 8, 2, 3, 4, 6, 4];
+            using (var g = new CoroNetGAN.Engine.Models.ResnetGenerator(new CoroNetGAN.Engine.Models.ResnetGeneratorConfig(Ngf: 8, Widths: widths), Device.Cpu))
+                Interchange.SaveModel(g, path);
+            var (code, output, _) = Run("info", "--model", path, "--json");
+            Assert.Equal(0, code);
+            using var doc = JsonDocument.Parse(output);
+            Assert.Equal(widths, doc.RootElement.GetProperty("widths").EnumerateArray().Select(e => e.GetInt32()));
+            using var meta = new CoroNetGAN.Engine.Models.ResnetGenerator(new CoroNetGAN.Engine.Models.ResnetGeneratorConfig(Ngf: 8, Widths: widths), Device.Meta);
+            var expected = CoroNetGAN.Engine.Metrics.MacCounter.Count(meta, 1, 3, 256, 256);
+            Assert.Equal(expected.Macs, doc.RootElement.GetProperty("macs").GetInt64());
+            Assert.Equal(expected.Params, doc.RootElement.GetProperty("params").GetInt64());
+            (code, _, var err) = Run("info", "--model", path + ".missing");
+            Assert.Equal(2, code);
+            Assert.Contains(".missing", err);
+        }
+        finally { File.Delete(path); }
+    }
 }

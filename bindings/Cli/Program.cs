@@ -14,6 +14,7 @@ public static class Program
         root.Subcommands.Add(ImportCommand.Create());
         root.Subcommands.Add(ExportCommand.Create());
         root.Subcommands.Add(ParityCommand.Create());
+        root.Subcommands.Add(InfoCommand.Create());
         return root.Parse(args).Invoke();
     }
 }
