@@ -54,6 +54,34 @@ public sealed class Adam : IDisposable
         }
     }
 
+    /// <summary>The moments of every stepped parameter, by the parameter's name in the set (checkpoints save them).</summary>
+    internal IEnumerable<(string Name, Tensor M, Tensor V)> NamedState()
+    {
+        foreach (var (name, p) in _parameters.Items)
+            if (_state.TryGetValue(p, out var s)) yield return (name, s.M, s.V);
+    }
+
+    /// <summary>
+    /// Puts back the state a checkpoint saved: the step count and the moments of the named parameters (those absent
+    /// had never been stepped). Existing moments are replaced.
+    /// </summary>
+    internal void Restore(int stepCount, IReadOnlyDictionary<string, (float[] M, float[] V)> moments)
+    {
+        Dispose();
+        var byName = _parameters.Items.ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);
+        foreach (var (name, (m, v)) in moments)
+        {
+            if (!byName.TryGetValue(name, out var p)) throw new InvalidDataException($"Adam state names '{name}', which is not one of the optimizer's parameters.");
+            if (m.Length != p.Length || v.Length != p.Length)
+                throw new InvalidDataException($"Adam state of '{name}' has {m.Length}/{v.Length} values, the parameter {p.Length}.");
+            var mt = Tensor.FromArray(p.Device, m, p.Dims);
+            var vt = Tensor.FromArray(p.Device, v, p.Dims);
+            Tape.Release(mt); Tape.Release(vt);
+            _state[p] = (mt, vt);
+        }
+        StepCount = stepCount;
+    }
+
     /// <summary>Drops every parameter's gradient.</summary>
     public void ZeroGrad() => _parameters.ZeroGrad();
 

@@ -204,6 +204,20 @@ public sealed class PruningSearch
         Emit($"step {Step}: pruned the {removed} smallest latent entries to meet the target: MACs {_lastRatio:P2} of full, widths [{string.Join(",", CurrentWidths)}]");
     }
 
+    /// <summary>The controller's private state, for checkpoints (the latents themselves are saved with the model).</summary>
+    internal SearchSnapshot Snapshot() => new(Lambda, Step, State, _nextCheck, _lastRegularStep, _lastRegularRatio, _rate, _near, _lastRatio,
+        CurrentWidths.ToArray(), History.ToArray());
+
+    /// <summary>Continues from a snapshot taken by <see cref="Snapshot"/> on a search with the same settings.</summary>
+    internal void Restore(SearchSnapshot s)
+    {
+        Lambda = s.Lambda; Step = s.Step; State = s.State; _nextCheck = s.NextCheck; _lastRegularStep = s.LastRegularStep;
+        _lastRegularRatio = s.LastRegularRatio; _rate = s.Rate; _near = s.Near; _lastRatio = s.LastRatio;
+        CurrentWidths = s.CurrentWidths.ToArray();
+        History.Clear();
+        History.AddRange(s.History);
+    }
+
     /// <summary>The compact generator at the current masks (the hypernetwork is not part of it).</summary>
     public Module Extract() => _hyper.Extract(_generator, _model, Settings.PruneThreshold, Settings.MinChannels);
 
@@ -213,3 +227,7 @@ public sealed class PruningSearch
         Log?.Invoke(line);
     }
 }
+
+/// <summary>Everything a <see cref="PruningSearch"/> needs, besides its generator, to continue exactly where it was.</summary>
+internal sealed record SearchSnapshot(float Lambda, int Step, SearchState State, int NextCheck, int LastRegularStep, double LastRegularRatio,
+    double Rate, bool Near, double LastRatio, int[] CurrentWidths, string[] History);

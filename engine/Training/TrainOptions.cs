@@ -1,0 +1,158 @@
+using CoroNetGAN.Engine.Pruning;
+
+namespace CoroNetGAN.Engine.Training;
+
+/// <summary>Which recipe a run trains.</summary>
+public enum TrainMode
+{
+    /// <summary>Paired translation A -> B with a conditional PatchGAN and an L1 term (pix2pix).</summary>
+    Pix2Pix,
+    /// <summary>Unpaired translation with two generators, two PatchGANs, cycle and identity terms (CycleGAN).</summary>
+    CycleGan,
+}
+
+/// <summary>The generator architecture.</summary>
+public enum GeneratorArch
+{
+    /// <summary>ResNet generator with 9 residual blocks.</summary>
+    Resnet9,
+    /// <summary>ResNet generator with 6 residual blocks.</summary>
+    Resnet6,
+    /// <summary>U-Net with log2(size) downsamplings (pix2pix only).</summary>
+    Unet,
+}
+
+/// <summary>The adversarial loss.</summary>
+public enum GanMode
+{
+    /// <summary>Least squares (MSE against 1/0): CycleGAN's default.</summary>
+    Lsgan,
+    /// <summary>Binary cross-entropy on logits: pix2pix's default.</summary>
+    Vanilla,
+    /// <summary>Hinge loss (GAN Compression's pix2pix).</summary>
+    Hinge,
+}
+
+/// <summary>
+/// How the CoroNetGAN search prunes the generator(s): the target (a ratio of the full MACs or GMACs) and the search
+/// controller's knobs; see <see cref="SearchSettings"/>. The step budget is <see cref="SearchShare"/> of the run's steps.
+/// </summary>
+/// <param name="TargetRatio">Target MACs / full MACs, in (0, 1].</param>
+/// <param name="TargetGMacs">Target in GMACs at <see cref="MacImageSize"/> (give this or the ratio).</param>
+/// <param name="Lambda">Initial regularisation factor of the proximal step (DHP: 0.1).</param>
+/// <param name="SearchShare">Fraction of the total steps the search may take before the target is forced.</param>
+/// <param name="MinChannels">Channels every prunable layer keeps.</param>
+/// <param name="CheckEvery">Steps between MAC checks.</param>
+/// <param name="StopLimit">The search ends when MACs/full - target &lt;= this.</param>
+/// <param name="MacImageSize">Image size the MACs are counted at (256, the paper's convention).</param>
+public sealed record PruneOptions(
+    double? TargetRatio = 0.5,
+    double? TargetGMacs = null,
+    float Lambda = 0.1f,
+    double SearchShare = 0.5,
+    int MinChannels = 4,
+    int CheckEvery = 100,
+    double StopLimit = 0.02,
+    int MacImageSize = 256)
+{
+    /// <summary>The search settings for a run of <paramref name="totalSteps"/> steps.</summary>
+    public SearchSettings ToSearchSettings(int totalSteps) => new(
+        TargetRatio: TargetRatio, TargetGMacs: TargetGMacs, Lambda: Lambda, MinChannels: MinChannels, StopLimit: StopLimit,
+        CheckEvery: CheckEvery, StepBudget: Math.Max(1, (int)Math.Round(totalSteps * SearchShare)), ImageSize: MacImageSize);
+}
+
+/// <summary>
+/// Everything a training run is configured by; the defaults are the reference recipes of METHOD.md 4.3, with the
+/// mode-dependent ones (GAN loss, pool size, generator) left null to mean "the recipe's default for the mode".
+/// Immutable, so safe to share between threads.
+/// </summary>
+/// <param name="Mode">Pix2Pix or CycleGAN.</param>
+/// <param name="Size">Training image size (a multiple of 4; a power of two for the U-Net).</param>
+/// <param name="TotalSteps">Optimizer steps of the whole run (search + fine-tuning).</param>
+/// <param name="OutputDirectory">Where checkpoints, the compact model and the report go.</param>
+/// <param name="Ngf">Generator base width (64 in the papers; the demo uses 16).</param>
+/// <param name="NetG">Generator; null: U-Net for pix2pix, ResNet-9 for CycleGAN.</param>
+/// <param name="Ndf">Discriminator base width.</param>
+/// <param name="Gan">Adversarial loss; null: vanilla for pix2pix, LSGAN for CycleGAN.</param>
+/// <param name="LambdaL1">Pix2pix L1 weight.</param>
+/// <param name="LambdaA">CycleGAN cycle weight A -> B -> A.</param>
+/// <param name="LambdaB">CycleGAN cycle weight B -> A -> B.</param>
+/// <param name="LambdaIdentity">CycleGAN identity weight, relative to the cycle weights.</param>
+/// <param name="PoolSize">Image pool of fakes for D; null: 50 for CycleGAN, 0 for pix2pix.</param>
+/// <param name="LearningRate">Adam learning rate.</param>
+/// <param name="Beta1">Adam beta1.</param>
+/// <param name="DecayStart">Step at which the linear decay to 0 begins; null: half of the total.</param>
+/// <param name="BatchSize">Images per step.</param>
+/// <param name="Seed">Seed of initialisation, data order, augmentation, dropout and the pool.</param>
+/// <param name="Prune">Search settings; ignored when <see cref="NoPrune"/>.</param>
+/// <param name="NoPrune">Train plain full-width generators throughout (the comparison run).</param>
+/// <param name="CheckpointEvery">Steps between checkpoints (0: only at the end or on cancellation).</param>
+/// <param name="SampleEvery">Steps between sample events (0: none).</param>
+/// <param name="KeepCheckpoints">Checkpoints kept on disk (at least 2, so a good one survives a bad write).</param>
+public sealed record TrainOptions(
+    TrainMode Mode,
+    int Size,
+    int TotalSteps,
+    string OutputDirectory,
+    int Ngf = 64,
+    GeneratorArch? NetG = null,
+    int Ndf = 64,
+    GanMode? Gan = null,
+    float LambdaL1 = 100f,
+    float LambdaA = 10f,
+    float LambdaB = 10f,
+    float LambdaIdentity = 0.5f,
+    int? PoolSize = null,
+    float LearningRate = 2e-4f,
+    float Beta1 = 0.5f,
+    int? DecayStart = null,
+    int BatchSize = 1,
+    int Seed = 0,
+    PruneOptions? Prune = null,
+    bool NoPrune = false,
+    int CheckpointEvery = 0,
+    int SampleEvery = 0,
+    int KeepCheckpoints = 2)
+{
+    /// <summary>The generator in effect.</summary>
+    public GeneratorArch EffectiveNetG => NetG ?? (Mode == TrainMode.Pix2Pix ? GeneratorArch.Unet : GeneratorArch.Resnet9);
+
+    /// <summary>The GAN loss in effect.</summary>
+    public GanMode EffectiveGan => Gan ?? (Mode == TrainMode.Pix2Pix ? GanMode.Vanilla : GanMode.Lsgan);
+
+    /// <summary>The image pool size in effect.</summary>
+    public int EffectivePoolSize => PoolSize ?? (Mode == TrainMode.CycleGan ? 50 : 0);
+
+    /// <summary>The step the linear decay starts at.</summary>
+    public int EffectiveDecayStart => DecayStart ?? TotalSteps / 2;
+
+    /// <summary>The prune settings in effect (the defaults when none were given).</summary>
+    public PruneOptions EffectivePrune => Prune ?? new PruneOptions();
+
+    /// <summary>Checks every value and combination; throws <see cref="ArgumentException"/> naming the bad one.</summary>
+    public void Validate()
+    {
+        static void Need(bool ok, string message) { if (!ok) throw new ArgumentException(message); }
+        Need(TotalSteps >= 1, $"the number of steps must be at least 1, got {TotalSteps}.");
+        Need(Size >= 8 && Size % 4 == 0, $"the image size must be a multiple of 4 and at least 8, got {Size}.");
+        Need(Ngf >= 1 && Ndf >= 1, $"ngf and ndf must be positive, got {Ngf} and {Ndf}.");
+        Need(BatchSize >= 1, $"the batch size must be at least 1, got {BatchSize}.");
+        Need(LearningRate > 0 && float.IsFinite(LearningRate), $"the learning rate must be positive, got {LearningRate}.");
+        Need(EffectivePoolSize >= 0, $"the pool size must be >= 0, got {PoolSize}.");
+        Need(EffectiveDecayStart >= 0 && EffectiveDecayStart <= TotalSteps, $"the decay start must be in [0, {TotalSteps}], got {DecayStart}.");
+        Need(CheckpointEvery >= 0 && SampleEvery >= 0, "checkpoint and sample intervals must be >= 0.");
+        Need(KeepCheckpoints >= 2, $"at least 2 checkpoints are kept, so a good one survives an interrupted write; got {KeepCheckpoints}.");
+        Need(!string.IsNullOrWhiteSpace(OutputDirectory), "an output directory is required.");
+        if (EffectiveNetG == GeneratorArch.Unet)
+        {
+            Need(Mode == TrainMode.Pix2Pix, "the U-Net generator is for pix2pix; CycleGAN uses a ResNet generator (resnet9 or resnet6).");
+            Need(Size >= 32 && (Size & (Size - 1)) == 0, $"the U-Net needs a power-of-two image size of at least 32, got {Size}.");
+        }
+        if (!NoPrune)
+        {
+            var p = EffectivePrune;
+            Need(p.SearchShare > 0 && p.SearchShare <= 1, $"the search share of the steps must be in (0, 1], got {p.SearchShare}.");
+            Need(p.MacImageSize >= 32 && p.MacImageSize % 4 == 0, $"the MAC counting size must be a multiple of 4 and at least 32, got {p.MacImageSize}.");
+        }
+    }
+}

@@ -1,0 +1,267 @@
+using System.Diagnostics;
+using CoroNetGAN.Engine.Data;
+using CoroNetGAN.Engine.Devices;
+using CoroNetGAN.Engine.Layers;
+using CoroNetGAN.Engine.Optim;
+using CoroNetGAN.Engine.Pruning;
+using CoroNetGAN.Engine.Tensors;
+
+namespace CoroNetGAN.Engine.Training;
+
+/// <summary>
+/// A training run with the CoroNetGAN schedule: phase "search" trains generators built with a hypernetwork while a
+/// <see cref="PruningSearch"/> per generator prunes its latents after every generator step, until every search has
+/// met its MAC target (or its step budget); then the compact generators are extracted (the hypernetwork is dropped
+/// and the generator optimizer starts afresh; the discriminators continue) and phase "finetune" trains them for the
+/// remaining steps. With <see cref="TrainOptions.NoPrune"/> plain generators train throughout (phase "train").
+/// The learning rate follows one schedule over the whole run. Outputs go to <see cref="TrainOptions.OutputDirectory"/>:
+/// <c>checkpoint-STEP.safetensors</c>, <c>compact.safetensors</c> (and <c>compact_BtoA.safetensors</c> for
+/// CycleGAN), <c>report.json</c> and <c>history.json</c>.
+/// </summary>
+/// <remarks>
+/// Not thread-safe: create, run and dispose a trainer on one thread. Events are raised on that thread, synchronously,
+/// between steps; a slow handler slows training. Create with <see cref="Create"/>, continue a stopped run with
+/// <see cref="Resume"/>.
+/// </remarks>
+public abstract partial class Trainer : IDisposable
+{
+    /// <summary>Phase name while the search runs.</summary>
+    public const string SearchPhase = "search";
+    /// <summary>Phase name while the compact generators fine-tune.</summary>
+    public const string FinetunePhase = "finetune";
+    /// <summary>Phase name of a run without pruning.</summary>
+    public const string TrainPhase = "train";
+
+    /// <summary>A generator, its search during the search phase, and its slot in the checkpoint.</summary>
+    private protected sealed class GeneratorSlot(string name, Module model, PruningSearch? search)
+    {
+        public string Name { get; } = name;
+        public Module Model { get; set; } = model;
+        public PruningSearch? Search { get; set; } = search;
+    }
+
+    private protected readonly IImageDataset TrainData;
+    readonly IImageDataset? _testData;
+    private protected readonly Device Device;
+    readonly DataLoader _loader;
+    readonly LearningRateSchedule _schedule;
+    private protected readonly List<GeneratorSlot> Generators = new();
+    private protected readonly List<(string Name, Module Model)> Discriminators = new();
+    private protected readonly Dictionary<string, ImagePool> Pools = new(StringComparer.Ordinal);
+    ParameterSet _gParams = null!, _dParams = null!;
+    private protected Adam OptimizerG = null!, OptimizerD = null!;
+    readonly Dictionary<string, PhaseTime> _phases = new(StringComparer.Ordinal);
+    readonly List<HistoryEntry> _history = new();
+    readonly long _fullMacs;
+    readonly long _fullParams;
+
+    private protected Trainer(TrainOptions options, IImageDataset train, IImageDataset? test, Device device, string[] generators, string[] discriminators)
+    {
+        options.Validate();
+        if (train.Size != options.Size)
+            throw new ArgumentException($"the training images are {train.Size} px but the options say {options.Size} px.");
+        if (options.Mode == TrainMode.Pix2Pix && !train.Paired)
+            throw new ArgumentException("pix2pix needs paired (aligned) training data; use CycleGAN for unpaired domains.");
+        if (test != null && test.Size != options.Size)
+            throw new ArgumentException($"the test images are {test.Size} px but the options say {options.Size} px.");
+        Options = options;
+        TrainData = train;
+        _testData = test;
+        Device = device;
+        _loader = new DataLoader(train, options.BatchSize, (uint)options.Seed);
+        _schedule = new LearningRateSchedule(options.LearningRate, options.EffectiveDecayStart, options.TotalSteps);
+        Phase = options.NoPrune ? TrainPhase : SearchPhase;
+
+        int seed = options.Seed * 16;
+        for (int i = 0; i < generators.Length; i++)
+        {
+            var g = ModelFactory.Generator(options, device, seed + 1 + i, hyper: !options.NoPrune, widths: null);
+            PruningSearch? search = null;
+            if (!options.NoPrune)
+            {
+                search = new PruningSearch(g, options.EffectivePrune.ToSearchSettings(options.TotalSteps));
+                string name = generators[i];
+                search.Log += line => Log?.Invoke($"{name}: {line}");
+            }
+            Generators.Add(new GeneratorSlot(generators[i], g, search));
+        }
+        for (int i = 0; i < discriminators.Length; i++)
+            Discriminators.Add((discriminators[i], ModelFactory.Discriminator(options, device, seed + 8 + i)));
+        using (var meta = ModelFactory.Generator(options, Device.Meta, 0, hyper: false, widths: null))
+        {
+            _fullMacs = Metrics.MacCounter.Count(meta, 1, 3, MacSize, MacSize).Macs;
+            _fullParams = meta.ParameterCount;
+        }
+        BuildOptimizerG();
+        _dParams = Combined(Discriminators);
+        OptimizerD = new Adam(_dParams, options.LearningRate, options.Beta1);
+    }
+
+    /// <summary>The run's options.</summary>
+    public TrainOptions Options { get; }
+
+    /// <summary>Steps done.</summary>
+    public long Step { get; private set; }
+
+    /// <summary>The current phase: <see cref="SearchPhase"/>, <see cref="FinetunePhase"/> or <see cref="TrainPhase"/>.</summary>
+    public string Phase { get; private set; }
+
+    /// <summary>Raised after every step.</summary>
+    public event Action<TrainProgress>? Progress;
+
+    /// <summary>Raised every <see cref="TrainOptions.SampleEvery"/> steps, once per generator.</summary>
+    public event Action<TrainSample>? Sample;
+
+    /// <summary>Raised with human-readable lines: search checks, lambda changes, extraction, checkpoints.</summary>
+    public event Action<string>? Log;
+
+    /// <summary>Per-step records so far (also written to <c>history.json</c>).</summary>
+    public IReadOnlyList<HistoryEntry> History => _history;
+
+    /// <summary>The current generators by name (hyper generators during the search, compact ones after it).</summary>
+    public IReadOnlyDictionary<string, Module> CurrentGenerators => Generators.ToDictionary(s => s.Name, s => s.Model);
+
+    /// <summary>The discriminators by name.</summary>
+    public IReadOnlyDictionary<string, Module> CurrentDiscriminators => Discriminators.ToDictionary(d => d.Name, d => d.Model);
+
+    int MacSize => Options.EffectivePrune.MacImageSize;
+
+    /// <summary>Creates the trainer for <paramref name="options"/>' mode on <paramref name="device"/> (CPU when null).</summary>
+    /// <param name="options">The run's configuration; validated here.</param>
+    /// <param name="train">Training data (paired for pix2pix).</param>
+    /// <param name="test">Optional test split; when paired, the report scores the compact generator on it.</param>
+    /// <param name="device">Device to train on.</param>
+    /// <exception cref="ArgumentException">A bad option or a dataset that does not fit; the message names it.</exception>
+    public static Trainer Create(TrainOptions options, IImageDataset train, IImageDataset? test = null, Device? device = null) =>
+        options.Mode switch
+        {
+            TrainMode.Pix2Pix => new Pix2PixTrainer(options, train, test, device ?? Device.Cpu),
+            TrainMode.CycleGan => new CycleGanTrainer(options, train, test, device ?? Device.Cpu),
+            _ => throw new ArgumentException($"unknown mode {options.Mode}."),
+        };
+
+    /// <summary>
+    /// Runs the remaining steps, then writes the final checkpoint, the compact generator(s), <c>report.json</c> and
+    /// <c>history.json</c> and returns the report. On cancellation it writes a checkpoint first and then throws
+    /// <see cref="OperationCanceledException"/>; <see cref="Resume"/> continues from there.
+    /// </summary>
+    public TrainReport Run(CancellationToken cancellation = default)
+    {
+        Directory.CreateDirectory(Options.OutputDirectory);
+        var session = Stopwatch.StartNew();
+        long sessionSteps = 0;
+        while (Step < Options.TotalSteps)
+        {
+            if (cancellation.IsCancellationRequested)
+            {
+                SaveCheckpoint();
+                cancellation.ThrowIfCancellationRequested();
+            }
+            var watch = Stopwatch.StartNew();
+            float lr = _schedule.At(Step);
+            OptimizerG.LearningRate = lr;
+            OptimizerD.LearningRate = lr;
+            bool wantSample = Options.SampleEvery > 0 && (Step + 1) % Options.SampleEvery == 0;
+            var batch = _loader.BatchAt(Step);
+            var samples = new List<TrainSample>();
+            var losses = TrainStep(batch, wantSample ? samples : null);
+            string phase = Phase;
+            if (Phase == SearchPhase)
+            {
+                bool done = true;
+                foreach (var g in Generators) done &= g.Search!.AfterStep(lr) != SearchState.Searching;
+                if (done) Extract();
+            }
+            Step++;
+            sessionSteps++;
+            double seconds = watch.Elapsed.TotalSeconds;
+            var t = _phases.GetValueOrDefault(phase, new PhaseTime(0, 0));
+            _phases[phase] = new PhaseTime(t.Steps + 1, t.Seconds + seconds);
+            double ratio = MacsRatio();
+            _history.Add(new HistoryEntry(Step, phase, lr, ratio, losses));
+            foreach (var s in samples) Sample?.Invoke(s with { Step = Step });
+            Progress?.Invoke(new TrainProgress(Step, Options.TotalSteps, phase, losses, ratio, CurrentWidths(), lr, seconds, session.Elapsed, sessionSteps));
+            if (Options.CheckpointEvery > 0 && Step % Options.CheckpointEvery == 0 && Step < Options.TotalSteps) SaveCheckpoint();
+        }
+        SaveCheckpoint();
+        return Finish();
+    }
+
+    /// <summary>One optimizer step of every network on <paramref name="batch"/>; returns the loss terms. Adds samples when asked.</summary>
+    private protected abstract IReadOnlyDictionary<string, float> TrainStep(HostBatch batch, List<TrainSample>? samples);
+
+    /// <summary>Ends the search: swaps every hyper generator for its compact extraction and restarts the G optimizer.</summary>
+    void Extract()
+    {
+        foreach (var g in Generators)
+        {
+            var compact = g.Search!.Extract();
+            Log?.Invoke($"{g.Name}: extracted the compact generator at step {Step + 1}: widths [{string.Join(",", ModelFactory.Widths(compact))}], " +
+                $"{g.Search.CurrentRatio:P2} of the full MACs");
+            g.Model.Dispose();
+            g.Model = compact;
+        }
+        OptimizerG.Dispose();
+        _gParams.Dispose();
+        BuildOptimizerG();
+        Phase = FinetunePhase;
+    }
+
+    void BuildOptimizerG()
+    {
+        _gParams = Combined(Generators.Select(g => (g.Name, g.Model)));
+        OptimizerG = new Adam(_gParams, Options.LearningRate, Options.Beta1);
+    }
+
+    /// <summary>One parameter set over several models, names prefixed by model (CycleGAN's itertools.chain).</summary>
+    static ParameterSet Combined(IEnumerable<(string Name, Module Model)> models)
+    {
+        var set = new ParameterSet(ownsTensors: false);
+        foreach (var (name, model) in models)
+            foreach (var (p, t) in model.NamedParameters()) set.Add($"{name}.{p}", t);
+        return set;
+    }
+
+    double MacsRatio()
+    {
+        if (Phase == SearchPhase) return Generators.Average(g => g.Search!.CurrentRatio);
+        return Generators.Average(g => (double)CompactMacs(g.Model) / _fullMacs);
+    }
+
+    long CompactMacs(Module g)
+    {
+        using var meta = ModelFactory.Generator(Options, Device.Meta, 0, hyper: false, widths: ModelFactory.Widths(g));
+        return Metrics.MacCounter.Count(meta, 1, 3, MacSize, MacSize).Macs;
+    }
+
+    Dictionary<string, int[]> CurrentWidths() => Generators.ToDictionary(g => g.Name,
+        g => Phase == SearchPhase && g.Search is { CurrentWidths.Length: > 0 } s ? s.CurrentWidths : ModelFactory.Widths(g.Model));
+
+    /// <summary>Sets whether a network's parameters collect gradients (the reference's set_requires_grad).</summary>
+    private protected static void SetRequiresGrad(Module model, bool on)
+    {
+        foreach (var (_, p) in model.NamedParameters()) p.RequiresGrad = on;
+    }
+
+    /// <summary>Runs one step of an optimizer and clears its gradients.</summary>
+    private protected static void StepAndClear(Adam optimizer)
+    {
+        optimizer.Step();
+        optimizer.ZeroGrad();
+    }
+
+    /// <summary>The first image of an NCHW host array.</summary>
+    private protected static float[] First(float[] batch, int size) => batch.AsSpan(0, 3 * size * size).ToArray();
+
+    /// <summary>Frees every model and optimizer state.</summary>
+    public void Dispose()
+    {
+        OptimizerG.Dispose();
+        OptimizerD.Dispose();
+        _gParams.Dispose();
+        _dParams.Dispose();
+        foreach (var g in Generators) g.Model.Dispose();
+        foreach (var (_, d) in Discriminators) d.Dispose();
+        GC.SuppressFinalize(this);
+    }
+}
