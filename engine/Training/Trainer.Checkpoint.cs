@@ -148,6 +148,24 @@ public abstract partial class Trainer
         return trainer;
     }
 
+    /// <summary>The options of the run a checkpoint belongs to (to open its data before resuming).</summary>
+    /// <exception cref="InvalidDataException">The file is not a readable checkpoint; the message names it.</exception>
+    public static TrainOptions ReadOptions(string checkpoint)
+    {
+        string path = Path.GetFullPath(checkpoint);
+        SafeTensorsFile file;
+        try { file = SafeTensorsFile.Read(path); }
+        catch (SafeTensorsFormatException e) { throw new InvalidDataException($"{path}: not a readable checkpoint ({e.Problem}).", e); }
+        if (!file.Metadata.TryGetValue("format", out var format) || format != CheckpointFormat)
+            throw new InvalidDataException($"{path}: not a CoroNetGAN checkpoint (metadata format '{format ?? "absent"}', expected '{CheckpointFormat}').");
+        try
+        {
+            var state = JsonSerializer.Deserialize<CheckpointState>(file.Metadata.GetValueOrDefault("state") ?? "null", Json) ?? throw new JsonException("no state");
+            return state.Options with { OutputDirectory = Path.GetDirectoryName(path)! };
+        }
+        catch (JsonException e) { throw new InvalidDataException($"{path}: the checkpoint's state metadata is unreadable: {e.Message}", e); }
+    }
+
     void LoadState(CheckpointState state, SafeTensorsFile file, string path)
     {
         if (state.Generators.Length != Generators.Count) throw new InvalidDataException($"it holds {state.Generators.Length} generators, the mode has {Generators.Count}.");
