@@ -85,4 +85,15 @@ public class DataBadInputTests
             Assert.Contains("over the decoder limit", e.Reason);
         }
     }
+
+    [Fact]
+    public void Image_over_the_allocation_limit_is_refused_by_name()
+    {
+        using var t = new DataTestFolders();
+        // 1024 x 1024 RGBA is a 4 MiB pixel buffer: over a 1 MiB allocator limit even though the pixel count is allowed.
+        string big = DataTestFolders.WritePng(Path.Combine(t.Root, "big.png"), 1024, 1024, (x, y) => new SixLabors.ImageSharp.PixelFormats.Rgb24((byte)x, (byte)y, 0));
+        var e = Assert.Throws<BadImageException>(() => ImageIO.Load(big, 16, new ImageLimits(MaxPixels: long.MaxValue, AllocationLimitMegabytes: 1)));
+        Assert.Equal(big, e.FilePath);
+        Assert.Equal(3 * 16 * 16, ImageIO.Load(big, 16).Length);
+    }
 }

@@ -1,4 +1,5 @@
 using CoroNetGAN.Engine.Data;
+using CoroNetGAN.Engine.Tensors;
 using SixLabors.ImageSharp;
 using Xunit;
 
@@ -40,5 +41,18 @@ public class DataImageIOTests
         Assert.Equal(3 * 10 + 4 * 2, grid.Width);
         Assert.Equal(4 * 10 + 5 * 2, grid.Height);
         Assert.False(File.Exists(p + ".tmp"));
+    }
+
+    [Fact]
+    public void Tensor_saves_as_png()
+    {
+        using var t = new DataTestFolders();
+        var data = Enumerable.Range(0, 3 * 5 * 7).Select(i => (i % 11) / 5f - 1f).ToArray();
+        using var x = Tensor.FromArray(TestDevices.Get("cpu"), data, 1, 3, 5, 7);
+        string p = Path.Combine(t.Root, "t.png");
+        ImageIO.SavePng(x, p);
+        using (var img = Image.Load(p)) { Assert.Equal(7, img.Width); Assert.Equal(5, img.Height); }
+        using var wrong = Tensor.FromArray(TestDevices.Get("cpu"), data, 3, 5, 7, 1);
+        Assert.Throws<ArgumentException>(() => ImageIO.SavePng(wrong, p));
     }
 }
