@@ -109,4 +109,28 @@ public class DataFolderDatasetTests
         Assert.Equal(b0.A, new DataLoader(ds, 2, 11).BatchAt(3).A);
         Assert.NotEqual(b0.A, loader.BatchAt(4).A);
     }
+
+    [Fact]
+    public void Prefetcher_yields_the_loader_batches_in_step_order()
+    {
+        using var t = new DataTestFolders();
+        var ds = Aligned(t, 5);
+        var reference = new DataLoader(ds, 2, 3);
+        using var pre = new BatchPrefetcher(new DataLoader(ds, 2, 3), startStep: 7, depth: 2);
+        for (long step = 7; step < 12; step++)
+        {
+            Assert.Equal(step, pre.NextStep);
+            Assert.Equal(reference.BatchAt(step).B, pre.Next().B);
+        }
+    }
+
+    [Fact]
+    public void Prefetcher_rethrows_a_loading_error()
+    {
+        using var t = new DataTestFolders();
+        var ds = Aligned(t, 2, Train with { CacheMegabytes = 0 });
+        foreach (var f in ds.Files) File.WriteAllBytes(f, [1, 2, 3]);
+        using var pre = new BatchPrefetcher(new DataLoader(ds, 1, 0), 0);
+        Assert.Throws<BadImageException>(() => pre.Next());
+    }
 }
