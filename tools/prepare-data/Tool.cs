@@ -1,0 +1,86 @@
+namespace CoroNetGAN.PrepareData;
+
+/// <summary>The preparation run: fetch the three packages, pick the emoji, write both datasets.</summary>
+internal static class Tool
+{
+    const int Size = 64;
+
+    internal static int Run(string[] args)
+    {
+        string repo = Arg(args, "--repo") ?? FindRepo();
+        string work = Arg(args, "--work") ?? Path.Combine(Path.GetTempPath(), "coronetgan-prepare-data");
+        Directory.CreateDirectory(work);
+        string data = Path.Combine(repo, "data");
+
+        string openmoji = NpmPackages.Fetch("openmoji", "17.0.0", work);
+        string twitter = NpmPackages.Fetch("emoji-datasource-twitter", "16.0.0", work);
+        string google = NpmPackages.Fetch("emoji-datasource-google", "16.0.0", work);
+
+        WritePairs(openmoji, Path.Combine(data, "openmoji-pairs"));
+        WriteUnpaired(Path.Combine(twitter, "img", "twitter", "64"), Path.Combine(google, "img", "google", "64"), Path.Combine(data, "emoji-unpaired"));
+        return 0;
+    }
+
+    /// <summary>480 OpenMoji line-art | colour pairs, 128 x 64: 400 train, 80 test.</summary>
+    static void WritePairs(string package, string outDir)
+    {
+        string black = Path.Combine(package, "black", "svg"), color = Path.Combine(package, "color", "svg");
+        var both = Names(black, ".svg").Intersect(Names(color, ".svg"));
+        var (train, test) = Selection.Pick(both, 480, 6);
+        foreach (var (split, names) in new[] { ("train", train), ("test", test) })
+        {
+            string dir = Fresh(Path.Combine(outDir, split));
+            foreach (var n in names)
+            {
+                using var surface = Render.WhiteSurface(2 * Size, Size);
+                Render.DrawSvg(surface.Canvas, Path.Combine(black, n + ".svg"), 0, Size);
+                Render.DrawSvg(surface.Canvas, Path.Combine(color, n + ".svg"), Size, Size);
+                Render.SavePng(surface, Path.Combine(dir, n + ".png"));
+            }
+            Console.WriteLine($"{dir}: {names.Length} pairs");
+        }
+    }
+
+    /// <summary>300 code points present in both sets, as Twemoji (A) and Noto (B): 250 train, 50 test each.</summary>
+    static void WriteUnpaired(string twemoji, string noto, string outDir)
+    {
+        var both = Names(twemoji, ".png").Intersect(Names(noto, ".png"));
+        var (train, test) = Selection.Pick(both, 300, 6);
+        foreach (var (split, names) in new[] { ("train", train), ("test", test) })
+            foreach (var (domain, src) in new[] { ("A", twemoji), ("B", noto) })
+            {
+                string dir = Fresh(Path.Combine(outDir, split + domain));
+                foreach (var n in names)
+                {
+                    using var surface = Render.WhiteSurface(Size, Size);
+                    Render.DrawPng(surface.Canvas, Path.Combine(src, n + ".png"), Size);
+                    Render.SavePng(surface, Path.Combine(dir, n + ".png"));
+                }
+                Console.WriteLine($"{dir}: {names.Length} images");
+            }
+    }
+
+    static IEnumerable<string> Names(string dir, string ext) =>
+        Directory.EnumerateFiles(dir, "*" + ext).Select(p => Path.GetFileNameWithoutExtension(p));
+
+    /// <summary>Creates the folder and removes earlier PNGs, so a rerun leaves exactly the current selection.</summary>
+    static string Fresh(string dir)
+    {
+        Directory.CreateDirectory(dir);
+        foreach (var f in Directory.EnumerateFiles(dir, "*.png")) File.Delete(f);
+        return dir;
+    }
+
+    static string? Arg(string[] args, string name)
+    {
+        int i = Array.IndexOf(args, name);
+        return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
+    }
+
+    static string FindRepo()
+    {
+        for (var d = new DirectoryInfo(Directory.GetCurrentDirectory()); d != null; d = d.Parent)
+            if (File.Exists(Path.Combine(d.FullName, "CoroNetGAN.Engine.sln"))) return d.FullName;
+        throw new InvalidOperationException("run inside the repository or pass --repo DIR");
+    }
+}
