@@ -40,7 +40,8 @@ public static class TrainingPlot
             Polyline(image, Palette[k % Palette.Length], history.Select((h, i) => (X(h.Step), Y(smooth[i] / max, top, split - 10))));
         }
         Polyline(image, new Rgb24(0, 0, 0), history.Select(h => (X(h.Step), Y(h.MacsRatio, split + 5, bottom))));
-        int end = history.FindIndex(h => h.Phase != "search");
+        int end = -1;
+        for (int i = 0; i < history.Count && end < 0; i++) if (history[i].Phase != "search") end = i;
         if (end > 0)
             for (int y = top; y < bottom; y += 2) Set(image, X(history[end].Step), y, new Rgb24(160, 160, 160));
         image.SaveAsPng(path);
