@@ -9,7 +9,8 @@ namespace CoroNetGAN.Cli;
 /// <summary>
 /// <c>coronetgan demo</c>: the whole path on the embedded data, sized for a 2-core CPU: pix2pix colours OpenMoji
 /// line art (U-Net ngf 16 at 64 px, compressed to a quarter of its MACs), or CycleGAN turns Twemoji into Noto
-/// emoji; then translates the test images with the compact model and writes a grid to look at.
+/// emoji; then translates the test images with the compact model and writes a grid to look at. The emoji are centred
+/// and small, so training uses flips but no resize-and-crop (load size = size), which keeps train and test at one scale.
 /// </summary>
 internal static class DemoCommand
 {
@@ -39,8 +40,8 @@ internal static class DemoCommand
                 var sw = Stopwatch.StartNew();
                 TrainReport? report;
                 using (var trainer = Trainer.Checkpoints(run).Count > 0
-                    ? TrainingRuns.Resume(run, data, options, dev)
-                    : TrainingRuns.Start(options, data, dev))
+                    ? TrainingRuns.Resume(run, data, options, dev, loadSize: 64)
+                    : TrainingRuns.Start(options, data, dev, loadSize: 64))
                     report = TrainingConsole.Run(trainer, run);
                 if (report == null) return 130;
                 TrainingConsole.Summarize(report, run);

@@ -26,9 +26,10 @@ internal static class TrainCommand
         var skipBad = new Option<bool>("--skip-bad-images") { Description = "Skip unreadable images with a warning instead of stopping." };
         var seed = new Option<int>("--seed") { Description = "Random seed of the run.", DefaultValueFactory = _ => 0 };
         var ckpt = new Option<int>("--checkpoint-every") { Description = "Steps between checkpoints (0: at phase ends and at the end).", DefaultValueFactory = _ => 500 };
+        var loadSize = new Option<int?>("--load-size") { Description = "Resize to this before the random crop to --size (default: size x 286/256, as pix2pix)." };
         var sample = new Option<int>("--sample-every") { Description = "Steps between sample grids (0: none).", DefaultValueFactory = _ => 500 };
         var cmd = new Command("train", "Train and compress a generator: hypernetwork search to the MAC target, extraction, fine-tuning.")
-            { mode, data, outDir, size, ngf, ndf, netG, steps, ratio, gmacs, share, lambda, noPrune, device, resume, skipBad, seed, ckpt, sample };
+            { mode, data, outDir, size, ngf, ndf, netG, steps, ratio, gmacs, share, lambda, noPrune, device, resume, skipBad, seed, ckpt, sample, loadSize };
         cmd.SetAction(parse =>
         {
             try
@@ -42,8 +43,8 @@ internal static class TrainCommand
                 using var dev = Devices.Open(parse.GetValue(device)!);
                 Console.WriteLine($"device: {dev.Name} ({dev.Info.Description})");
                 using var trainer = parse.GetValue(resume)
-                    ? TrainingRuns.Resume(options.OutputDirectory, parse.GetValue(data)!, options, dev, parse.GetValue(skipBad))
-                    : TrainingRuns.Start(options, parse.GetValue(data)!, dev, parse.GetValue(skipBad));
+                    ? TrainingRuns.Resume(options.OutputDirectory, parse.GetValue(data)!, options, dev, parse.GetValue(skipBad), parse.GetValue(loadSize))
+                    : TrainingRuns.Start(options, parse.GetValue(data)!, dev, parse.GetValue(skipBad), parse.GetValue(loadSize));
                 var report = TrainingConsole.Run(trainer, options.OutputDirectory);
                 if (report == null) return 130;
                 TrainingConsole.Summarize(report, options.OutputDirectory);

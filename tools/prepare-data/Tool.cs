@@ -21,12 +21,13 @@ internal static class Tool
         return 0;
     }
 
-    /// <summary>480 OpenMoji line-art | colour pairs, 128 x 64: 400 train, 80 test.</summary>
+    /// <summary>Up to 480 OpenMoji line-art | colour pairs of faces and people, 128 x 64: five in six train, one in six test.</summary>
     static void WritePairs(string package, string outDir)
     {
         string black = Path.Combine(package, "black", "svg"), color = Path.Combine(package, "color", "svg");
-        var both = Names(black, ".svg").Intersect(Names(color, ".svg"));
-        var (train, test) = Selection.Pick(both, 480, 6);
+        var both = Names(black, ".svg").Intersect(Names(color, ".svg")).Where(Selection.FaceOrPerson).ToList();
+        Console.WriteLine($"{both.Count} face/person candidates");
+        var (train, test) = Selection.Pick(both, Math.Min(480, both.Count(Selection.Wanted)), 6);
         foreach (var (split, names) in new[] { ("train", train), ("test", test) })
         {
             string dir = Fresh(Path.Combine(outDir, split));
