@@ -90,4 +90,18 @@ public class CliTests
         }
         finally { File.Delete(path); }
     }
+
+    [Fact]
+    public void BenchPrintsTheMedianAsJson()
+    {
+        var (code, output, err) = Run("bench", "--arch", "resnet6", "--ngf", "4", "--size", "32", "--device", "cpu", "--iters", "3", "--json", "--train");
+        Assert.True(code == 0, output + err);
+        using var doc = JsonDocument.Parse(output);
+        Assert.True(doc.RootElement.GetProperty("medianMs").GetDouble() > 0);
+        Assert.Equal(3, doc.RootElement.GetProperty("iters").GetInt32());
+        Assert.True(doc.RootElement.GetProperty("train").GetBoolean());
+        (code, _, err) = Run("bench", "--arch", "resnet6", "--ngf", "4", "--size", "32", "--device", "cpu", "--iters", "0");
+        Assert.Equal(2, code);
+        Assert.Contains("--iters must be at least 1", err);
+    }
 }
