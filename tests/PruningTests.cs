@@ -216,4 +216,32 @@ public class PruningTests
             if (first == null) first = y; else Close.Check($"hyper resnet on {name}", first, y, 1e-4);
         }
     }
+
+    [Fact]
+    public void GeneratedWeightsAreReusedWithinATapeAndGradientsSumOverUses()
+    {
+        using var g = HyperResnet(4, seed: 12);
+        var conv = (HyperConv)g.NamedModules().First(m => m.Module is HyperConv).Module;
+        var x = Tensor.RandomUniform(Device.Cpu, 1, -1f, 1f, 1, 3, 32, 32);
+        float[] Grad1(int uses)
+        {
+            conv.Weight2.ZeroGrad();
+            using var tape = new Tape();
+            var w1 = conv.GenerateWeight();
+            Assert.Same(w1, conv.GenerateWeight());
+            var loss = Ops.Mean(g.Forward(x));
+            for (int i = 1; i < uses; i++) loss = Ops.Add(loss, Ops.Mean(g.Forward(x)));
+            tape.Backward(loss);
+            return conv.Weight2.Grad!.ToArray();
+        }
+        var once = Grad1(1);
+        var twice = Grad1(2);
+        Close.Check("two uses = twice the gradient", once.Select(v => 2.0 * v).ToArray(), twice, 1e-5);
+        using (var tape = new Tape())
+        {
+            var w = conv.GenerateWeight();
+            conv.Weight2.CopyFrom(conv.Weight2.ToArray().Select(v => v * 2f).ToArray());
+            Assert.NotSame(w, conv.GenerateWeight());
+        }
+    }
 }

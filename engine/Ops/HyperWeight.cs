@@ -59,6 +59,7 @@ public static partial class Ops
         var dev = Checks.SameDevice("proximal_step", ("z", z));
         if (threshold < 0 || minChannels < 0)
             throw new ArgumentException($"proximal_step: threshold {threshold} and minimum channels {minChannels} must be non-negative.");
+        Tensor.BumpWriteVersion();
         dev.Backend.ProximalStep(z.Storage, z.Length, threshold, pruneThreshold, minChannels);
     }
 }

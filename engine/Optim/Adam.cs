@@ -40,6 +40,7 @@ public sealed class Adam : IDisposable
     public void Step()
     {
         StepCount++;
+        Tensor.BumpWriteVersion();
         foreach (var (_, p) in _parameters.Items)
         {
             if (p.Grad == null) continue;

@@ -54,9 +54,26 @@ public sealed class HyperConv : Module
     /// <summary>The backbone conv bias [Cout], or null.</summary>
     public Tensor? Bias { get; }
 
-    /// <summary>Generates the full weight from the current latents.</summary>
-    public Tensor GenerateWeight() =>
-        Ops.Ops.HyperWeight(ZIn.Value(), ZOut.Value(), Bias0, Weight1, Bias1, Weight2, Bias2, Kernel, Transposed);
+    Tape? _cachedTape;
+    long _cachedVersion;
+    Tensor? _cachedWeight;
+
+    /// <summary>
+    /// Generates the full weight from the current latents. Within one tape (or no-grad scope), and as long as no
+    /// tensor has been written in place since, the weight generated first is reused: CycleGAN runs each generator
+    /// three times per step, and regenerating from the hypernetwork each time tripled the search's cost. The tape
+    /// sums the gradients of every use into the one generation.
+    /// </summary>
+    public Tensor GenerateWeight()
+    {
+        var tape = Tape.Current;
+        long version = Tensor.WriteVersion;
+        if (tape != null && ReferenceEquals(tape, _cachedTape) && version == _cachedVersion && _cachedWeight is { IsDisposed: false })
+            return _cachedWeight;
+        var w = Ops.Ops.HyperWeight(ZIn.Value(), ZOut.Value(), Bias0, Weight1, Bias1, Weight2, Bias2, Kernel, Transposed);
+        (_cachedTape, _cachedVersion, _cachedWeight) = tape == null ? (null, 0L, null) : (tape, version, w);
+        return w;
+    }
 
     /// <inheritdoc />
     protected override Tensor ForwardCore(Tensor x)

@@ -159,9 +159,21 @@ public sealed class Tensor : IDisposable
         return v[0];
     }
 
+    /// <summary>
+    /// Counts in-place writes to tensors (optimizer steps, proximal steps, CopyFrom): anything derived from parameters
+    /// and cached (the hypernetwork's generated weights) is stale once it changes.
+    /// </summary>
+    internal static long WriteVersion => Interlocked.Read(ref s_writeVersion);
+
+    static long s_writeVersion;
+
+    /// <summary>Marks that some tensor was modified in place.</summary>
+    internal static void BumpWriteVersion() => Interlocked.Increment(ref s_writeVersion);
+
     /// <summary>Overwrites the data from the host.</summary>
     public void CopyFrom(ReadOnlySpan<float> data)
     {
+        BumpWriteVersion();
         if (data.Length != Length) throw new ArgumentException($"CopyFrom: {data.Length} values for {Describe()} ({Length} elements).");
         Device.Backend.Upload(data, Storage);
     }
@@ -171,6 +183,7 @@ public sealed class Tensor : IDisposable
     {
         if (source.Length != Length || source.Device != Device)
             throw new ArgumentException($"CopyFrom: cannot copy {source.Describe()} into {Describe()}.");
+        BumpWriteVersion();
         Device.Backend.Copy(source.Storage, Storage, Length);
     }
 
