@@ -19,7 +19,7 @@ internal static class DemoCommand
         var outDir = new Option<string>("--out") { Description = "Output folder.", DefaultValueFactory = _ => "coronetgan-demo" };
         var mode = new Option<string>("--mode") { Description = "pix2pix (line art -> colour) or cyclegan (Twemoji <-> Noto).", DefaultValueFactory = _ => "pix2pix" };
         var device = new Option<string>("--device") { Description = "auto, cpu, cuda, opencl.", DefaultValueFactory = _ => "auto" };
-        var steps = new Option<int?>("--steps") { Description = "Training steps (default: 4000 for pix2pix, 800 for cyclegan: about 6 minutes each on 2 CPU cores)." };
+        var steps = new Option<int?>("--steps") { Description = "Training steps (default: 4000 for pix2pix, 1200 for cyclegan: about 6 minutes each on 2 CPU cores)." };
         var ratio = new Option<double>("--target-ratio") { Description = "Target MACs as a fraction of the full generator's.", DefaultValueFactory = _ => 0.25 };
         var cmd = new Command("demo", "Train, compress and translate on the embedded emoji data (no download needed).") { outDir, mode, device, steps, ratio };
         cmd.SetAction(parse =>
@@ -30,7 +30,7 @@ internal static class DemoCommand
                 string root = Path.GetFullPath(parse.GetValue(outDir)!);
                 string run = Path.Combine(root, "run");
                 string data = DemoData.Extract(TrainingRuns.ModeName(m), Path.Combine(root, "data"));
-                int total = parse.GetValue(steps) ?? (m == TrainMode.Pix2Pix ? 4000 : 800);
+                int total = parse.GetValue(steps) ?? (m == TrainMode.Pix2Pix ? 4000 : 1200);
                 var options = new TrainOptions(m, 64, total, run, Ngf: 16, Ndf: 64,
                     NetG: m == TrainMode.CycleGan ? GeneratorArch.Resnet6 : null,
                     CheckpointEvery: Math.Max(100, total / 10), SampleEvery: Math.Max(50, total / 10),
