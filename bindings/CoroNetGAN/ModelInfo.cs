@@ -1,7 +1,6 @@
 using CoroNetGAN.Engine.Devices;
 using CoroNetGAN.Engine.Layers;
 using CoroNetGAN.Engine.Metrics;
-using CoroNetGAN.Engine.Models;
 
 namespace CoroNetGAN;
 
@@ -21,19 +20,8 @@ public sealed record ModelInfo(string Description, IReadOnlyList<int>? Widths, i
     public static ModelInfo Read(string path, int size = 256)
     {
         using var model = Interchange.LoadModel(path, Device.Meta);
-        var widths = model switch
-        {
-            ResnetGenerator r => r.Widths,
-            UnetGenerator u => u.Widths,
-            _ => null,
-        };
-        int channels = model switch
-        {
-            ResnetGenerator r => r.Config.InputChannels,
-            UnetGenerator u => u.Config.InputChannels,
-            PatchGanDiscriminator d => d.Config.InputChannels,
-            _ => 3,
-        };
+        var widths = ModelShapes.Widths(model);
+        int channels = ModelShapes.InputChannels(model);
         var report = MacCounter.Count(model, 1, channels, size, size);
         return new ModelInfo(Interchange.Describe(model), widths, size, report.Macs, report.TrueMacs, report.Params);
     }

@@ -52,13 +52,7 @@ public static class QuickBench
         }
         using (model)
         {
-            int channels = model switch
-            {
-                ResnetGenerator r => r.Config.InputChannels,
-                UnetGenerator u => u.Config.InputChannels,
-                PatchGanDiscriminator d => d.Config.InputChannels,
-                _ => 3,
-            };
+            int channels = ModelShapes.InputChannels(model);
             var x = Tensor.RandomUniform(dev, 1, -1f, 1f, 1, channels, size, size);
             using var parameters = model.Parameters();
             using var adam = new Adam(parameters);
@@ -84,15 +78,9 @@ public static class QuickBench
                 if (i >= warmup) times.Add(sw.Elapsed.TotalMilliseconds);
             }
             times.Sort();
-            IReadOnlyList<int>? used = model switch { ResnetGenerator r => r.Widths, UnetGenerator u => u.Widths, _ => null };
+            var used = ModelShapes.Widths(model);
             // The same configuration rebuilt on the meta device counts MACs without another real forward pass.
-            using Module meta = model switch
-            {
-                ResnetGenerator r => new ResnetGenerator(r.Config, Device.Meta),
-                UnetGenerator u => new UnetGenerator(u.Config, Device.Meta),
-                PatchGanDiscriminator d => new PatchGanDiscriminator(d.Config, Device.Meta),
-                _ => throw new ArgumentException($"bench: cannot count MACs of a {model.GetType().Name}."),
-            };
+            using var meta = ModelShapes.OnMeta(model);
             long macs = Engine.Metrics.MacCounter.Count(meta, 1, channels, size, size).Macs;
             string name = widths != null && Path.GetExtension(widths).Equals(".safetensors", StringComparison.OrdinalIgnoreCase)
                 ? model.GetType().Name : arch;
