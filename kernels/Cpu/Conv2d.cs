@@ -41,6 +41,16 @@ public static unsafe class Conv2d
     {
         int p = g.OutPixels, r = g.ColRows;
         bool pointwise = IsPointwise(g);
+        if (!pointwise && AsForwardConv(g) is { } adjoint)
+        {
+            // With stride 1 the input gradient is itself a convolution: dy with the spatially flipped weights,
+            // in and out channels swapped, padded K-1-p. It then runs as the forward pass's implicit GEMM,
+            // reading dy while packing, instead of unfolding into scratch and folding back (col2im).
+            float* wt = Scratch.Get((long)g.O * g.ColRows);
+            FlipSwap(w, wt, g);
+            Forward(dy, wt, null, dx, adjoint);
+            return;
+        }
         int block = PixelBlock(g);
         float* col = pointwise ? null : Scratch.Get((long)r * block);
         for (int n = 0; n < g.N; n++)
@@ -60,6 +70,35 @@ public static unsafe class Conv2d
                 Col2ImAdd(col, g, p0, pc, dxn);
             }
         }
+    }
+
+    /// <summary>
+    /// The forward convolution that computes the input gradient of stride-1 conv <paramref name="g"/>: input dy
+    /// [N, O, OutH, OutW], weight [C, O, KH, KW] flipped, padding K-1-p; null when the padding exceeds K-1.
+    /// </summary>
+    static ConvGeometry? AsForwardConv(in ConvGeometry g)
+    {
+        if (g.StrideH != 1 || g.StrideW != 1) return null;
+        int ph = g.KH - 1 - g.PadH, pw = g.KW - 1 - g.PadW;
+        if (ph < 0 || pw < 0) return null;
+        var t = new ConvGeometry(g.N, g.O, g.OutH, g.OutW, g.C, g.KH, g.KW, 1, 1, ph, pw, g.H, g.W);
+        return g.OutH + 2 * ph - g.KH + 1 == g.H && g.OutW + 2 * pw - g.KW + 1 == g.W ? t : null;
+    }
+
+    /// <summary>wt[c, o, ky, kx] = w[o, c, KH-1-ky, KW-1-kx].</summary>
+    static void FlipSwap(float* w, float* wt, in ConvGeometry g)
+    {
+        int kk = g.KH * g.KW, o = g.O, c = g.C;
+        Par.For(c, Math.Max(1, 4096 / Math.Max(1, o * kk)), (c0, c1) =>
+        {
+            for (long ci = c0; ci < c1; ci++)
+                for (int oi = 0; oi < o; oi++)
+                {
+                    float* src = w + ((long)oi * c + ci) * kk;
+                    float* dst = wt + (ci * o + oi) * kk;
+                    for (int t = 0; t < kk; t++) dst[t] = src[kk - 1 - t];
+                }
+        });
     }
 
     /// <summary>dw[O,C,KH,KW] = the weight gradient of conv2d, summed over the batch (unfold fused into packing).</summary>
