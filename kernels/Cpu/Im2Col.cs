@@ -29,40 +29,52 @@ public readonly unsafe struct Im2ColB(float* x, ConvGeometry g) : IPackedB
         {
             float* plane = _x + (long)c * g.H * g.W;
             float* d = dst + kk * nr;
-            if (oneRow)
+            if (oneRow && cols == 16 && g.StrideW == 1)
             {
                 int iy = oy0 * g.StrideH - g.PadH + ky;
-                int ix = ox0 * g.StrideW - g.PadW + kx;
-                if ((uint)iy >= (uint)g.H) new Span<float>(d, cols).Clear();
-                else if (g.StrideW == 1 && ix >= 0 && ix + cols <= g.W)
+                int ix = ox0 - g.PadW + kx;
+                if ((uint)iy < (uint)g.H && ix >= 0 && ix + 16 <= g.W)
                 {
+                    // The common interior case: two vector moves instead of a memmove call per row.
                     float* src = plane + (long)iy * g.W + ix;
-                    if (cols == 16)
-                    {
-                        // The common interior case: two vector moves instead of a memmove call per row.
-                        Vector256.Load(src).Store(d);
-                        Vector256.Load(src + 8).Store(d + 8);
-                    }
-                    else new ReadOnlySpan<float>(src, cols).CopyTo(new Span<float>(d, cols));
-                }
-                else
-                {
-                    float* row = plane + (long)iy * g.W;
-                    for (int j = 0; j < cols; j++, ix += g.StrideW) d[j] = (uint)ix < (uint)g.W ? row[ix] : 0f;
+                    Vector256.Load(src).Store(d);
+                    Vector256.Load(src + 8).Store(d + 8);
+                    if (nr > 16) new Span<float>(d + 16, nr - 16).Clear();
+                    continue;
                 }
             }
-            else
+            // The panel's pixels split into runs along output rows; each run is one strided (for stride 1,
+            // contiguous) stretch of an input row with zeros where it leaves the image.
+            int oy = oy0, ox = ox0;
+            for (int j = 0; j < cols;)
             {
-                int oy = oy0, ox = ox0;
-                for (int j = 0; j < cols; j++)
-                {
-                    int iy = oy * g.StrideH - g.PadH + ky, ix = ox * g.StrideW - g.PadW + kx;
-                    d[j] = (uint)iy < (uint)g.H && (uint)ix < (uint)g.W ? plane[(long)iy * g.W + ix] : 0f;
-                    if (++ox == g.OutW) { ox = 0; oy++; }
-                }
+                int run = Math.Min(g.OutW - ox, cols - j);
+                Segment(g, plane, oy, ox, ky, kx, d + j, run);
+                j += run; ox = 0; oy++;
             }
             for (int j = cols; j < nr; j++) d[j] = 0f;
         }
+    }
+
+    /// <summary>Unfold row (c, ky, kx) at output pixels (oy, ox .. ox + run - 1) into d; zero outside the image.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static void Segment(in ConvGeometry g, float* plane, int oy, int ox, int ky, int kx, float* d, int run)
+    {
+        int iy = oy * g.StrideH - g.PadH + ky;
+        if ((uint)iy >= (uint)g.H)
+        {
+            new Span<float>(d, run).Clear();
+            return;
+        }
+        float* row = plane + (long)iy * g.W;
+        int s = g.StrideW, ix0 = ox * s - g.PadW + kx;
+        // Pixels t in [lo, hi) read inside the row: 0 <= ix0 + t*s < W.
+        int lo = Math.Min(run, ix0 >= 0 ? 0 : (-ix0 + s - 1) / s);
+        int hi = ix0 >= g.W ? lo : Math.Max(lo, Math.Min(run, (g.W - 1 - ix0) / s + 1));
+        if (lo > 0) new Span<float>(d, lo).Clear();
+        if (s == 1) new ReadOnlySpan<float>(row + ix0 + lo, hi - lo).CopyTo(new Span<float>(d + lo, hi - lo));
+        else for (int t = lo; t < hi; t++) d[t] = row[ix0 + t * s];
+        if (hi < run) new Span<float>(d + hi, run - hi).Clear();
     }
 
     internal static void Step(ref int c, ref int ky, ref int kx, int kh, int kw)
