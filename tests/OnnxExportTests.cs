@@ -308,6 +308,8 @@ public class OnnxExportTests(ITestOutputHelper log)
             Assert.Contains("generators", e.Message);
             Assert.Contains("discriminator", e.Message);
         }
+        using (var meta = new ResnetGenerator(new ResnetGeneratorConfig(Ngf: 4, Blocks: 1), Device.Meta))
+            Assert.Contains("meta device", Assert.Throws<ArgumentException>(() => OnnxExport.ToBytes(meta)).Message);
         using (var c = new Engine.Layers.Conv2d(new Init(Device.Cpu, 1), 3, 3, 3))
         {
             var e = Assert.Throws<ArgumentException>(() => OnnxExport.ToBytes(c));

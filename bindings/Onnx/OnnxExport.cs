@@ -24,9 +24,12 @@ namespace CoroNetGAN.Onnx;
 /// BatchNorm uses its running statistics and Dropout (identity at inference) is left out. InstanceNorm without
 /// affine parameters gets scale 1 and shift 0. Initializers carry the engine's state-dict names
 /// (<c>model.1.weight</c>); nodes are named after the module paths.</para>
+/// <para>Precision: float32 throughout by default. With <see cref="OnnxExportOptions.Fp16"/> the conv kernels are
+/// stored as float16 and the arithmetic stays float32 (see there for why and for the measured differences).</para>
 /// <para>Thread-safety: the methods keep no shared state and may run concurrently for different models. The
 /// generator's weights are copied from its device, so neither the generator nor its device may be used by
-/// another thread during the call. Files are written atomically (a temporary file renamed over the target).</para>
+/// another thread during the call (<see cref="Save(string, string, OnnxExportOptions?)"/> loads the model on the
+/// process-wide CPU device). Files are written atomically (a temporary file renamed over the target).</para>
 /// </remarks>
 public static class OnnxExport
 {
@@ -119,6 +122,8 @@ public static class OnnxExport
                 $"{generator.GetType().Name} is still searching: its convs (first '{where}') are HyperConv layers whose weights a hypernetwork generates. " +
                 "Export the compact generator extracted from it instead (compact.safetensors from `coronetgan train`, or HyperNetwork.Extract).");
         }
+        if (generator.NamedParameters().Any(p => p.Tensor.Device.Kind == DeviceKind.Meta))
+            throw new ArgumentException($"{generator.GetType().Name} is on the meta device, which holds shapes but no weights; build or load it on a real device (cpu) to export it.");
         switch (generator)
         {
             case ResnetGenerator r:
