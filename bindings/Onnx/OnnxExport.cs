@@ -190,7 +190,7 @@ public static class OnnxExport
                         OnnxGraph.Ints("output_padding", c.OutputPadding, c.OutputPadding), OnnxGraph.Int("group", 1));
                 }
                 case ReflectionPad2d p:
-                    return g.Node("Pad", name, [x, g.ReflectPads(p.Pad)], OnnxGraph.String("mode", "reflect"));
+                    return g.Node("Pad", name, [x, g.ReflectPads(p.Pad)], OnnxGraph.Text("mode", "reflect"));
                 case InstanceNorm2d n:
                 {
                     var scale = n.Weight?.ToArray() ?? Enumerable.Repeat(1f, n.Channels).ToArray();

@@ -77,7 +77,7 @@ internal sealed class OnnxGraph(string name, bool halfKernels)
         t.Dims.Add(pads.Length);
         var raw = new byte[pads.Length * 8];
         for (int i = 0; i < pads.Length; i++) BinaryPrimitives.WriteInt64LittleEndian(raw.AsSpan(i * 8), pads[i]);
-        t.RawData = ByteString.CopyFrom(raw);
+        t.RawData = UnsafeByteOperations.UnsafeWrap(raw); // raw is not touched again: no second copy
         _graph.Initializer.Add(t);
         _reflectPads[pad] = name;
         return name;
@@ -105,7 +105,7 @@ internal sealed class OnnxGraph(string name, bool halfKernels)
             raw = new byte[values.Length * 4];
             for (int i = 0; i < values.Length; i++) BinaryPrimitives.WriteSingleLittleEndian(raw.AsSpan(i * 4), values[i]);
         }
-        t.RawData = ByteString.CopyFrom(raw);
+        t.RawData = UnsafeByteOperations.UnsafeWrap(raw); // raw is not touched again: no second copy
         _graph.Initializer.Add(t);
         return name;
     }
@@ -156,6 +156,6 @@ internal sealed class OnnxGraph(string name, bool halfKernels)
 
     public static AttributeProto Float(string name, float value) => new() { Name = name, Type = AttrType.Float, F = value };
 
-    public static AttributeProto String(string name, string value) =>
+    public static AttributeProto Text(string name, string value) =>
         new() { Name = name, Type = AttrType.String, S = ByteString.CopyFromUtf8(value) };
 }
