@@ -17,7 +17,7 @@
 #                           else http://deb.debian.org/debian)
 #
 # Exit status: 0 = done (run: the command's own status; 124 when a signal, e.g. from timeout, stopped it); 75 = PoCL unavailable here (not root, no debootstrap, mirror
-# unreachable, no OpenCL device inside...); the reason is printed on a line starting "pocl-chroot: unavailable:".
+# unreachable, a mount refused...); the reason is printed on a line starting "pocl-chroot: unavailable:".
 set -uo pipefail
 
 UNAVAILABLE=75
