@@ -20,8 +20,9 @@ public sealed record KidResult(double Mean, double Std, int Subsets, int SubsetS
 /// slightly negative when the sets match. A set compared with itself gives -2/m (mean k(x, x) - mean k(x, y)), a small
 /// negative number (the cross sum keeps the k(x, x) terms the within-set sums leave out). Each subset's estimate is
 /// sum_{i != j} k(x_i, x_j) / (m (m - 1)) + sum_{i != j} k(y_i, y_j) / (m (m - 1)) - 2 sum_{i, j} k(x_i, y_j) / m^2.
-/// Exactly symmetric in its arguments when the subset size equals both set sizes (every subset is then the whole set);
-/// otherwise swapping the sets draws other subsets, and the results agree within the spread. Float64 throughout.
+/// When the subset size equals both set sizes every subset is the whole of both sets, so the estimate is computed once
+/// and the spread is 0; it is then exactly symmetric in its arguments. Otherwise
+/// swapping the sets draws other subsets, and the results agree within the spread. Float64 throughout.
 /// Static and stateless: thread-safe.
 /// </remarks>
 public static class KernelInceptionDistance
@@ -74,6 +75,13 @@ public static class KernelInceptionDistance
                 var all = Enumerable.Range(0, m).ToArray();
                 return Mmd(new Gram(Kernel(xs, xs, d)), new Gram(Kernel(ys, ys, d)), new Gram(Kernel(xs, ys, d)), all, all);
             };
+        }
+
+        // Every subset is then the whole of both sets, in some order: one estimate, no spread.
+        if (m == na && m == nb)
+        {
+            var all = Enumerable.Range(0, m).ToArray();
+            return new KidResult(estimate(all, all), 0, subsets, m);
         }
 
         var rng = new Random(seed);
