@@ -160,3 +160,18 @@ public class EvalFeatureTests(FeaturizerFixture fixture, ITestOutputHelper outpu
         Assert.True(File.Exists(Path.Combine(_features.ModelDirectory, ImageFeatures.NetworkFile)));
     }
 }
+
+/// <summary>The package's build file that copies the featurizer's model files into apps names the version we restore.</summary>
+public class EvalPackagingTests
+{
+    [Fact]
+    public void TheTargetsFileNamesTheCentralFeaturizerVersion()
+    {
+        string root = SharedFiles.RepoRoot;
+        var central = System.Xml.Linq.XDocument.Load(Path.Combine(root, "Directory.Packages.props"));
+        string version = central.Descendants("PackageVersion")
+            .Single(e => (string?)e.Attribute("Include") == "Microsoft.ML.DnnImageFeaturizer.ResNet18").Attribute("Version")!.Value;
+        string targets = File.ReadAllText(Path.Combine(root, "bindings", "Evaluation", "buildTransitive", "CoroNetGAN.Evaluation.targets"));
+        Assert.Contains($"microsoft.ml.dnnimagefeaturizer.resnet18/{version}<", targets);
+    }
+}
