@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using CoroNetGAN.Engine.Data;
 using CoroNetGAN.Evaluation;
@@ -59,11 +60,14 @@ internal static class EvalCommand
                         kidSubsets = r.KidSubsets, kidSubsetSize = r.KidSubsetSize, count = r.Count, realCount = r.RealCount,
                         size = r.Size, sizeSource = r.SizeSource, layout = r.Layout.ToString().ToLowerInvariant(), seconds = r.Seconds,
                         featureMsPerImage = r.FeatureMsPerImage, translateMsPerImage = r.TranslateMsPerImage, note = Caveat,
-                    }, new JsonSerializerOptions { WriteIndented = true }));
+                    }, new JsonSerializerOptions { WriteIndented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }));
                     return 0;
                 }
                 Console.WriteLine(string.Create(c, $"FID (ResNet-18): {r.FidResNet18:F2}"));
-                Console.WriteLine(string.Create(c, $"KID (ResNet-18): {r.KidResNet18Mean:F4} ± {r.KidResNet18Std:F4} ({r.KidSubsets} subsets of {r.KidSubsetSize})"));
+                string subsets = r.KidSubsetSize == r.Count && r.KidSubsetSize == r.RealCount
+                    ? "one estimate: every subset is the whole of both sets"
+                    : string.Create(c, $"{r.KidSubsets} subsets of {r.KidSubsetSize}");
+                Console.WriteLine(string.Create(c, $"KID (ResNet-18): {r.KidResNet18Mean:F4} ± {r.KidResNet18Std:F4} ({subsets})"));
                 Console.WriteLine(string.Create(c, $"images: {r.Count} translated, {r.RealCount} real, at {r.Size}x{r.Size} ({r.Seconds:F1} s)"));
                 Console.WriteLine($"note: {Caveat}");
                 return 0;

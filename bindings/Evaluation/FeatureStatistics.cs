@@ -2,7 +2,8 @@ namespace CoroNetGAN.Evaluation;
 
 /// <summary>
 /// Mean and unbiased covariance (divided by N - 1) of a set of feature vectors, in float64: the Gaussian that
-/// <see cref="FrechetDistance"/> compares. Immutable once made; safe to share between threads.
+/// <see cref="FrechetDistance"/> compares. Never changed after construction, so safe to share between threads; the arrays
+/// are handed out without copying, so callers must not modify them.
 /// </summary>
 public sealed class FeatureStatistics
 {
@@ -46,10 +47,10 @@ public sealed class FeatureStatistics
     /// <summary>Number of vectors the statistics were computed from.</summary>
     public int Count { get; }
 
-    /// <summary>The mean vector (a copy is not made: do not modify).</summary>
+    /// <summary>The mean vector (not a copy: do not modify).</summary>
     public double[] Mean { get; }
 
-    /// <summary>The covariance matrix, unbiased (N - 1), row-major (a copy is not made: do not modify).</summary>
+    /// <summary>The covariance matrix, unbiased (N - 1) (not a copy: do not modify).</summary>
     public double[,] Covariance { get; }
 
     /// <summary>Mean and unbiased covariance of <paramref name="features"/> (at least two vectors, all the same length).</summary>
