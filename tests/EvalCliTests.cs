@@ -17,11 +17,11 @@ public sealed class EvalCliTests : IDisposable
     static (int Code, string Out, string Err) Run(params string[] args) => CliRunner.Run(args);
 
     /// <summary>A random ResNet generator (ngf 4, one block) saved as a model file.</summary>
-    string Generator(string name = "g.safetensors", int inputChannels = 3)
+    string Generator(string name = "g.safetensors", int inputChannels = 3, int? imageSize = null)
     {
         string path = Path.Combine(_tmp.Root, name);
         using var g = new ResnetGenerator(new ResnetGeneratorConfig(InputChannels: inputChannels, Ngf: 4, Blocks: 1), Device.Cpu, seed: 3);
-        Interchange.SaveModel(g, path);
+        Interchange.SaveModel(g, path, imageSize);
         return path;
     }
 
@@ -78,10 +78,9 @@ public sealed class EvalCliTests : IDisposable
     }
 
     [Fact]
-    public void EvalReadsAnUnalignedSplitAndTheSizeFromTheRunReport()
+    public void EvalReadsAnUnalignedSplitAndTheTrainedSizeFromTheModelFile()
     {
-        string model = Generator("compact.safetensors");
-        File.WriteAllText(Path.Combine(_tmp.Root, "report.json"), """{"mode":"cyclegan","size":32,"compactModel":"somewhere/compact.safetensors"}""");
+        string model = Generator("compact.safetensors", imageSize: 32);
         string data = _tmp.Dir("unaligned");
         foreach (var side in new[] { "A", "B" })
         {
@@ -97,7 +96,7 @@ public sealed class EvalCliTests : IDisposable
         Assert.Equal(4, r.GetProperty("count").GetInt32());
         Assert.Equal(5, r.GetProperty("realCount").GetInt32());
         Assert.Equal(32, r.GetProperty("size").GetInt32());
-        Assert.EndsWith("report.json", r.GetProperty("sizeSource").GetString());
+        Assert.Equal("model file", r.GetProperty("sizeSource").GetString());
         Assert.Contains("data:", err); // progress goes to standard error with --json
     }
 
@@ -130,7 +129,7 @@ public sealed class EvalCliTests : IDisposable
         string disc = Path.Combine(_tmp.Root, "d.safetensors");
         using (var d = new PatchGanDiscriminator(new PatchGanConfig(Ndf: 4, Layers: 1), Device.Cpu))
             Interchange.SaveModel(d, disc);
-        AssertFails(["--model", disc, "--data", data], disc, "discriminator");
+        AssertFails(["--model", disc, "--data", data], disc, "not a generator");
 
         string foreign = Path.Combine(_tmp.Root, "pytorch.safetensors");
         using (var g = new ResnetGenerator(new ResnetGeneratorConfig(Ngf: 4, Blocks: 1), Device.Cpu))

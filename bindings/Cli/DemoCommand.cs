@@ -1,7 +1,5 @@
 using System.CommandLine;
 using System.Diagnostics;
-using CoroNetGAN.Engine.Data;
-using CoroNetGAN.Engine.Tensors;
 using CoroNetGAN.Engine.Training;
 
 namespace CoroNetGAN.Cli;
@@ -62,16 +60,14 @@ internal static class DemoCommand
     static void TranslateTestSet(TrainMode mode, string data, string compactPath, CoroNetGAN.Engine.Devices.Device dev, string root)
     {
         var test = Datasets.Open(data, TrainingRuns.ModeName(mode), 64, "test");
-        using var g = Interchange.LoadModel(compactPath, dev);
-        g.Eval();
+        using var g = Generator.Load(compactPath, dev, 64);
         var rows = new List<IReadOnlyList<float[]>>();
         for (int i = 0; i < Math.Min(8, test.Count); i++)
         {
             var pair = test.Load(i, 0);
-            using var scope = Tape.NoGrad();
-            var y = g.Forward(Tensor.FromArray(dev, pair.A, 1, 3, 64, 64)).ToArray();
+            var y = g.Translate(pair.A, 1, 64, 64);
             rows.Add(mode == TrainMode.Pix2Pix ? [pair.A, y, pair.B] : [pair.A, y]);
         }
-        ImageIO.SaveGrid(Path.Combine(root, "test-grid.png"), 64, 64, rows);
+        ImageGrid.Save(Path.Combine(root, "test-grid.png"), 64, 64, rows);
     }
 }

@@ -21,7 +21,7 @@ internal static class EvalCommand
             Description = "Dataset folder: test/ with A|B side-by-side images (pix2pix) or testA/ and testB/ (CycleGAN). A is translated and compared with B.",
             Required = true,
         };
-        var size = new Option<int?>("--size") { Description = "Side length the generator runs at (default: the trained size from the model file or its run's report.json, else 256)." };
+        var size = new Option<int?>("--size") { Description = "Side length the generator runs at (default: the trained size the model file records, else 256)." };
         var device = new Option<string>("--device") { Description = "Where the generator runs: auto, cpu, cuda, opencl, ilgpu-cpu (features run on the CPU).", DefaultValueFactory = _ => "auto" };
         var layout = new Option<string>("--layout") { Description = "auto, aligned (test/) or unaligned (testA/, testB/).", DefaultValueFactory = _ => "auto" };
         var direction = new Option<string>("--direction") { Description = "AtoB, or BtoA for a B-to-A generator.", DefaultValueFactory = _ => "AtoB" };

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text.Json;
-using CoroNetGAN.Engine.Data;
 using CoroNetGAN.Engine.Training;
 using Spectre.Console;
 
@@ -17,7 +16,7 @@ internal static class TrainingConsole
         trainer.Sample += s =>
         {
             string file = Path.Combine(outDir, "samples", $"step-{s.Step:D7}{(s.Generator == "G" || s.Generator == "G_A" ? "" : "-" + s.Generator)}.png");
-            ImageIO.SaveGrid(file, s.Size, s.Size, [[s.Input, s.Output, s.Target]]);
+            ImageGrid.Save(file, s);
         };
         trainer.Log += line => Console.WriteLine($"  {line}");
         using var cts = new CancellationTokenSource();

@@ -53,9 +53,13 @@ public static class Interchange
     public static void ExportPyTorch(Module model, string path) =>
         StateDict.Save(model, path, new Dictionary<string, string> { ["format"] = "pt" });
 
-    /// <summary>Saves a ResNet, U-Net or PatchGAN model in the engine's model format (weights plus architecture and configuration).</summary>
+    /// <summary>
+    /// Saves a ResNet, U-Net or PatchGAN model in the engine's model format (weights plus architecture and
+    /// configuration); <paramref name="imageSize"/>, when given, records the size it was trained at, which
+    /// <see cref="Generator.Load(string, string, int?)"/> then translates at by default.
+    /// </summary>
     /// <exception cref="ArgumentException">The module is not one of those models.</exception>
-    public static void SaveModel(Module model, string path) => ModelFile.Save(model, path);
+    public static void SaveModel(Module model, string path, int? imageSize = null) => ModelFile.Save(model, path, imageSize);
 
     /// <summary>Loads a model file written by <see cref="SaveModel"/>, rebuilding the right class on <paramref name="device"/>.</summary>
     /// <exception cref="InvalidDataException">Not a model file, or one this version cannot read; the message names the file.</exception>

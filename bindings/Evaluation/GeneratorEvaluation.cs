@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using CoroNetGAN.Engine.Data;
-using SixLabors.ImageSharp;
-using SixLabors.ImageSharp.PixelFormats;
+using CoroNetGAN.Engine.Serialization;
 
 namespace CoroNetGAN.Evaluation;
 
@@ -23,7 +22,7 @@ public sealed record EvaluationOptions
 {
     /// <summary>
     /// Side length the generator runs at (sources and real targets are resized to it); null for the size the model
-    /// was trained at when the model file's metadata (<c>imageSize</c>) or the run's <c>report.json</c> beside it says, else 256.
+    /// was trained at when the model file records it (<c>image_size</c>), else 256 (see <see cref="Generator.Load(string, string, int?)"/>).
     /// </summary>
     public int? Size { get; init; }
 
@@ -67,7 +66,7 @@ public sealed record EvaluationOptions
 /// <param name="Count">Images translated (source images of the test split).</param>
 /// <param name="RealCount">Real target images compared with.</param>
 /// <param name="Size">Side length the generator ran at.</param>
-/// <param name="SizeSource">Where <paramref name="Size"/> came from ("option", the metadata, a report.json path, or "default").</param>
+/// <param name="SizeSource">Where <paramref name="Size"/> came from: "option", "model file" (its recorded training size) or "default".</param>
 /// <param name="Layout">The layout read.</param>
 /// <param name="Data">The folders read.</param>
 /// <param name="Seconds">Wall time of the whole evaluation, model and featurizer loading included.</param>
@@ -91,9 +90,6 @@ public sealed record EvaluationResult(double FidResNet18, double KidResNet18Mean
 /// </remarks>
 public static class GeneratorEvaluation
 {
-    /// <summary>Side length used when neither the options nor the model file give one.</summary>
-    public const int DefaultSize = 256;
-
     /// <summary>
     /// Translates the test split of <paramref name="dataDir"/> with the generator in <paramref name="modelFile"/> on
     /// <paramref name="device"/> and compares the results with the real targets.
@@ -103,10 +99,11 @@ public static class GeneratorEvaluation
     /// <param name="device">Where the generator runs: auto, cpu, cuda, opencl, ilgpu-cpu (features always run on the CPU).</param>
     /// <param name="options">Size, layout, KID settings; null for the defaults.</param>
     /// <exception cref="FileNotFoundException">The model file, or a featurizer model file, is missing (named).</exception>
-    /// <exception cref="InvalidDataException">The model file is not a CoroNetGAN RGB generator (e.g. a discriminator or foreign safetensors).</exception>
+    /// <exception cref="InvalidDataException">The model file is not a CoroNetGAN model file (e.g. foreign safetensors), or its generator is not RGB to RGB.</exception>
     /// <exception cref="DatasetFolderException">The folder is missing, holds no test split, or a split holds no images (named).</exception>
     /// <exception cref="BadImageException">An image cannot be decoded (named), unless skipping is on.</exception>
-    /// <exception cref="ArgumentException">A bad option (device, size, direction), or a test split of fewer than 2 images.</exception>
+    /// <exception cref="ArgumentException">The file holds a discriminator, a bad option (device, a size the architecture cannot take,
+    /// direction), or a test split of fewer than 2 images.</exception>
     public static EvaluationResult Evaluate(string modelFile, string dataDir, string device = "auto", EvaluationOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(modelFile);
@@ -115,16 +112,8 @@ public static class GeneratorEvaluation
         var log = options.Log ?? (_ => { });
         var total = Stopwatch.StartNew();
 
-        int size;
-        string sizeSource;
-        if (options.Size is { } given) (size, sizeSource) = (given, "option");
-        else if (GeneratorRunner.TrainedSize(modelFile, out var found) is { } trained) (size, sizeSource) = (trained, found!);
-        else (size, sizeSource) = (DefaultSize, "default");
-        if (size < 1) throw new ArgumentException($"the size must be at least 1, got {size}.");
-
-        using var generator = GeneratorRunner.Open(modelFile, device);
-        if (generator.CheckSize(size) is { } problem)
-            throw new ArgumentException($"{Path.GetFullPath(modelFile)}: {problem}; give the size the model was trained at.");
+        using var generator = OpenGenerator(modelFile, device, options.Size, out string sizeSource);
+        int size = generator.ImageSize;
         var data = EvaluationData.Open(dataDir, options.Layout, size, options.Direction, options.SkipBadImages, log);
         if (data.SourceCount < 2 || data.TargetCount < 2)
             throw new ArgumentException($"{data.Description}: FID and KID need at least 2 images on each side, found {data.SourceCount} and {data.TargetCount}.");
@@ -136,40 +125,68 @@ public static class GeneratorEvaluation
             var features = options.Features ?? owned!;
             var featureTime = new Stopwatch();
             var translateTime = new Stopwatch();
-            double[] Featurize(Image<Rgb24> image)
+            double[] Featurize(ReadOnlySpan<float> chw)
             {
                 featureTime.Start();
-                try { return features.Extract(image); }
+                try
+                {
+                    using var image = ImageIO.ToImage(chw, size, size);
+                    return features.Extract(image);
+                }
                 finally { featureTime.Stop(); }
             }
 
+            int plane = 3 * size * size;
             var fake = new List<double[]>(data.SourceCount);
-            for (int i = 0; i < data.SourceCount; i++)
+            for (int start = 0; start < data.SourceCount; start += TranslateBatch)
             {
-                var chw = data.Source(i);
+                int n = Math.Min(TranslateBatch, data.SourceCount - start);
+                var batch = new float[n * plane];
+                for (int i = 0; i < n; i++) data.Source(start + i).CopyTo(batch, i * plane);
                 translateTime.Start();
-                using var image = generator.Translate(chw, size);
+                var output = generator.Translate(batch, n, size, size);
                 translateTime.Stop();
-                fake.Add(Featurize(image));
+                for (int i = 0; i < n; i++) fake.Add(Featurize(output.AsSpan(i * plane, plane)));
             }
             log($"translated {fake.Count} images ({translateTime.Elapsed.TotalMilliseconds / fake.Count:F1} ms per image)");
             var real = new List<double[]>(data.TargetCount);
-            for (int i = 0; i < data.TargetCount; i++)
-            {
-                using var image = Pixels.FromChw(data.Target(i), size, size);
-                real.Add(Featurize(image));
-            }
+            for (int i = 0; i < data.TargetCount; i++) real.Add(Featurize(data.Target(i)));
             double msPerFeature = featureTime.Elapsed.TotalMilliseconds / (fake.Count + real.Count);
             log($"features of {fake.Count + real.Count} images ({msPerFeature:F1} ms per image)");
 
             double fid = FrechetDistance.Compute(fake, real);
             var kid = KernelInceptionDistance.Compute(fake, real, options.KidSubsets, options.KidSubsetSize, options.Seed);
-            return new EvaluationResult(fid, kid.Mean, kid.Std, kid.Subsets, kid.SubsetSize, fake.Count, real.Count, size, sizeSource, data.Layout, data.Description,
-                total.Elapsed.TotalSeconds, msPerFeature, translateTime.Elapsed.TotalMilliseconds / fake.Count);
+            return new EvaluationResult(fid, kid.Mean, kid.Std, kid.Subsets, kid.SubsetSize, fake.Count, real.Count, size, sizeSource,
+                data.Layout, data.Description, total.Elapsed.TotalSeconds, msPerFeature, translateTime.Elapsed.TotalMilliseconds / fake.Count);
         }
         finally
         {
             owned?.Dispose();
+        }
+    }
+
+    /// <summary>Images per generator forward pass.</summary>
+    const int TranslateBatch = 8;
+
+    /// <summary>Loads the generator at the requested size (else the trained size the file records, else the default) and
+    /// refuses one that does not map RGB to RGB.</summary>
+    static Generator OpenGenerator(string modelFile, string device, int? size, out string sizeSource)
+    {
+        var generator = Generator.Load(modelFile, device, size);
+        try
+        {
+            if (generator.InputChannels != 3 || generator.OutputChannels != 3)
+                throw new InvalidDataException(
+                    $"{Path.GetFullPath(modelFile)}: the generator maps {generator.InputChannels}-channel images to {generator.OutputChannels}-channel "
+                    + "images, but evaluation feeds it RGB images (every file is decoded to 3 channels: grayscale is replicated, transparency "
+                    + "composited on white) and compares RGB outputs; only 3-channel to 3-channel generators can be evaluated.");
+            sizeSource = size != null ? "option" : ModelFile.ReadImageSize(modelFile) != null ? "model file" : "default";
+            return generator;
+        }
+        catch
+        {
+            generator.Dispose();
+            throw;
         }
     }
 }

@@ -21,6 +21,37 @@ public static class ImageIO
         return ImageReader.RegionToChw(image, image.Bounds(), size);
     }
 
+    /// <summary>
+    /// The image files <paramref name="fileOrFolder"/> names: the file itself, or the image files directly in the folder
+    /// (by extension: .png, .jpg, .jpeg, .bmp, .gif, .tga, .tif, .tiff, .webp), in ordinal name order.
+    /// </summary>
+    /// <exception cref="FileNotFoundException">Neither a file nor a folder.</exception>
+    /// <exception cref="ArgumentException">The folder holds no image files.</exception>
+    public static IReadOnlyList<string> ListImages(string fileOrFolder)
+    {
+        ArgumentNullException.ThrowIfNull(fileOrFolder);
+        if (File.Exists(fileOrFolder)) return [fileOrFolder];
+        if (!Directory.Exists(fileOrFolder))
+            throw new FileNotFoundException($"'{fileOrFolder}' is neither an image file nor a folder.", fileOrFolder);
+        var files = Directory.EnumerateFiles(fileOrFolder).Where(ImageReader.IsImageName).Order(StringComparer.Ordinal).ToArray();
+        return files.Length > 0 ? files
+            : throw new ArgumentException($"Folder '{fileOrFolder}' holds no images ({string.Join(", ", ImageReader.Extensions)}).");
+    }
+
+    /// <summary>
+    /// <paramref name="image"/> resized (bicubic, as torchvision) to <paramref name="size"/> x <paramref name="size"/>
+    /// as a 3 x size x size CHW array in [-1, 1] (RGB order, as pix2pix feeds its generators).
+    /// </summary>
+    public static float[] ToChw(Image<Rgb24> image, int size)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        if (size < 1) throw new ArgumentException($"size must be at least 1, got {size}.");
+        return ImageReader.RegionToChw(image, image.Bounds(), size);
+    }
+
+    /// <summary>A 3 x height x width CHW array in [-1, 1] as an RGB image; values outside the range are clamped.</summary>
+    public static Image<Rgb24> ToImage(ReadOnlySpan<float> chw, int height, int width) => ImageReader.FromChw(chw, height, width);
+
     /// <summary>Saves a 3 x height x width CHW array in [-1, 1] as an RGB PNG (values outside are clamped).</summary>
     public static void SavePng(ReadOnlySpan<float> chw, int height, int width, string path)
     {

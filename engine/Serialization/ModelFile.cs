@@ -48,9 +48,12 @@ public static class ModelFile
     static IReadOnlyList<int>? Pruned(IReadOnlyList<int> widths, UnetGeneratorConfig c) =>
         widths.SequenceEqual(UnetGenerator.FullWidths(c.Ngf, c.NumDowns)) ? null : widths.ToArray();
 
-    /// <summary>Writes <paramref name="model"/> to <paramref name="path"/> (atomically).</summary>
-    /// <exception cref="ArgumentException">The module is not one of the three reference models.</exception>
-    public static void Save(Module model, string path)
+    /// <summary>
+    /// Writes <paramref name="model"/> to <paramref name="path"/> (atomically); <paramref name="imageSize"/>, when
+    /// given, is stored as <c>image_size</c>: the size the model was trained at, which translation then uses by default.
+    /// </summary>
+    /// <exception cref="ArgumentException">The module is not one of the three reference models, or the size is not positive.</exception>
+    public static void Save(Module model, string path, int? imageSize = null)
     {
         var (arch, config) = Describe(model);
         var metadata = new Dictionary<string, string>
@@ -60,7 +63,28 @@ public static class ModelFile
             ["architecture"] = arch,
             ["config"] = config,
         };
+        if (imageSize is { } size)
+        {
+            if (size < 1) throw new ArgumentException($"image size must be positive, got {size}.");
+            metadata["image_size"] = size.ToString(CultureInfo.InvariantCulture);
+        }
         StateDict.Save(model, path, metadata);
+    }
+
+    /// <summary>
+    /// The training image size stored in a model file's metadata (<c>image_size</c>), or null when the file has none
+    /// (files written before it was recorded, or by <see cref="Save"/> without a size). Reads only the header.
+    /// </summary>
+    /// <exception cref="InvalidDataException">Not a CoroNetGAN model file, or the stored size is not a positive integer.</exception>
+    public static int? ReadImageSize(string path)
+    {
+        var meta = SafeTensorsReader.ReadMetadata(path);
+        if (!meta.TryGetValue("format", out var format) || format != Format)
+            throw new InvalidDataException($"{path}: not a CoroNetGAN model file (metadata format is '{format ?? "absent"}', expected '{Format}').");
+        if (!meta.TryGetValue("image_size", out var text)) return null;
+        return int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out int size) && size > 0
+            ? size
+            : throw new InvalidDataException($"{path}: metadata image_size '{text}' is not a positive integer.");
     }
 
     /// <summary>Rebuilds the model stored in <paramref name="path"/> on <paramref name="device"/> and loads its weights.</summary>

@@ -12,22 +12,19 @@ internal static class SafeTensorsReader
 
     sealed record Entry(string Name, SafeTensorDType DType, int[] Shape, long Begin, long End);
 
+    /// <summary>The <c>__metadata__</c> entries alone; the header is validated, the tensors are not read.</summary>
+    public static IReadOnlyDictionary<string, string> ReadMetadata(string path)
+    {
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 12);
+        var header = ReadHeader(path, stream);
+        return ParseHeader(path, header).Metadata;
+    }
+
     public static SafeTensorsFile Read(string path)
     {
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
-        long length = stream.Length;
-        if (length < 8)
-            throw Fail(path, $"the file is {length} bytes long; a safetensors file starts with an 8-byte header length.");
-        Span<byte> prefix = stackalloc byte[8];
-        stream.ReadExactly(prefix);
-        ulong headerLength = BinaryPrimitives.ReadUInt64LittleEndian(prefix);
-        if (headerLength > (ulong)(length - 8))
-            throw Fail(path, $"the header claims {headerLength} bytes but only {length - 8} follow the length field: the file is truncated or not safetensors.");
-        if ((long)headerLength > MaxHeaderBytes)
-            throw Fail(path, $"the header claims {headerLength} bytes, more than the {MaxHeaderBytes} a safetensors header may have.");
-        var header = new byte[headerLength];
-        stream.ReadExactly(header);
-        long bufferLength = length - 8 - (long)headerLength;
+        var header = ReadHeader(path, stream);
+        long bufferLength = stream.Length - 8 - header.Length;
 
         var (entries, metadata) = ParseHeader(path, header);
         CheckTiling(path, entries, bufferLength);
@@ -45,6 +42,24 @@ internal static class SafeTensorsReader
             tensors.Add(new(e.Name, new SafeTensor(e.DType, e.Shape, data)));
         }
         return new SafeTensorsFile(tensors, metadata);
+    }
+
+    /// <summary>Reads the length prefix and the JSON header, leaving the stream at the first tensor byte.</summary>
+    static byte[] ReadHeader(string path, Stream stream)
+    {
+        long length = stream.Length;
+        if (length < 8)
+            throw Fail(path, $"the file is {length} bytes long; a safetensors file starts with an 8-byte header length.");
+        Span<byte> prefix = stackalloc byte[8];
+        stream.ReadExactly(prefix);
+        ulong headerLength = BinaryPrimitives.ReadUInt64LittleEndian(prefix);
+        if (headerLength > (ulong)(length - 8))
+            throw Fail(path, $"the header claims {headerLength} bytes but only {length - 8} follow the length field: the file is truncated or not safetensors.");
+        if ((long)headerLength > MaxHeaderBytes)
+            throw Fail(path, $"the header claims {headerLength} bytes, more than the {MaxHeaderBytes} a safetensors header may have.");
+        var header = new byte[headerLength];
+        stream.ReadExactly(header);
+        return header;
     }
 
     static (List<Entry> Entries, Dictionary<string, string> Metadata) ParseHeader(string path, byte[] header)

@@ -19,7 +19,7 @@ public abstract partial class Trainer
         for (int i = 0; i < Generators.Count; i++)
         {
             string file = Path.Combine(dir, i == 0 ? "compact.safetensors" : "compact_BtoA.safetensors");
-            ModelFile.Save(Generators[i].Model, file);
+            ModelFile.Save(Generators[i].Model, file, Options.Size);
             files.Add(file);
         }
         var main = Generators[0];
