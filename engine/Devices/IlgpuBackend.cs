@@ -3,6 +3,8 @@ using CoroNetGAN.Kernels.Ilgpu;
 using ILGPU;
 using ILGPU.Backends.EntryPoints;
 using ILGPU.Runtime;
+using ILGPU.Runtime.OpenCL;
+using System.Reflection;
 using I = ILGPU.Index1D;
 using St = ILGPU.Runtime.AcceleratorStream;
 using V = ILGPU.ArrayView<float>;
@@ -45,8 +47,9 @@ public sealed class IlgpuBackend : IBackend
     private Action<St, I, V, V, V, int, int, int>? _maskGrad;
     private Action<St, I, V, V, V, int, int, int, int, int, int>? _split;
     private Action<St, I, V, V, int, int, int, int, int>? _padForward, _padBackward;
-    private Action<St, I, V, V, V, V, ConvGeometry, int, int, int>? _convForward;
-    private Action<St, I, V, V, V, ConvGeometry, int, int>? _convBackData, _convBackWeight;
+    // Conv kernels, one per variant and tile shape (generic kernels closed over tile types), loaded on first use.
+    private readonly Dictionary<string, Delegate> _convKernels = new();
+    private IlgpuConvSettings _convSettings;
     private Action<St, I, V, V, V, V, V, NormShape, int>? _normStats;
     private Action<St, I, V, V, V, V, V, V, NormShape, int, int, int>? _normApply;
     private Action<St, I, V, V, V, V, V, V, V, V, NormShape, int>? _normBackward;
@@ -75,6 +78,44 @@ public sealed class IlgpuBackend : IBackend
         // Grid-stride kernels: a couple of threads per hardware thread is enough to saturate a GPU, and on the
         // CPU accelerator it keeps the number of emulated groups (each ending in an OS barrier) small.
         _maxLaunch = Math.Max(1, accelerator.MaxNumThreads) * 2;
+        var defaults = DefaultConvSettings(accelerator);
+        string? text = Environment.GetEnvironmentVariable(IlgpuConvSettings.Variable);
+        _convSettings = CheckConvSettings(string.IsNullOrWhiteSpace(text) ? defaults : IlgpuConvSettings.Parse(text, defaults));
+    }
+
+    /// <summary>
+    /// Tile sizes and variant of the conv kernels. Starts as <see cref="IlgpuConvSettings.For"/> of this device,
+    /// changed by the environment variable <see cref="IlgpuConvSettings.Variable"/> when set; may be changed at any
+    /// time (kernels for new tile shapes are compiled on first use). Throws <see cref="ArgumentException"/> for
+    /// settings no kernel supports or this device cannot launch (group size, shared memory).
+    /// </summary>
+    public IlgpuConvSettings ConvSettings
+    {
+        get => _convSettings;
+        set => _convSettings = CheckConvSettings(value);
+    }
+
+    /// <summary>The default conv settings for an accelerator: by its type, and for OpenCL by its device type.</summary>
+    public static IlgpuConvSettings DefaultConvSettings(Accelerator accelerator)
+    {
+        ArgumentNullException.ThrowIfNull(accelerator);
+        bool gpu = accelerator.AcceleratorType == AcceleratorType.Cuda
+            || (accelerator is CLAccelerator cl && cl.DeviceType.HasFlag(CLDeviceType.CL_DEVICE_TYPE_GPU));
+        return IlgpuConvSettings.For(gpu, accelerator.AcceleratorType == AcceleratorType.CPU);
+    }
+
+    private IlgpuConvSettings CheckConvSettings(IlgpuConvSettings s)
+    {
+        ArgumentNullException.ThrowIfNull(s);
+        s.Validate();
+        if (s.Variant == IlgpuConvVariant.Shared)
+        {
+            if (s.GroupSize > _acc.MaxNumThreadsPerGroup)
+                throw new ArgumentException($"ILGPU conv settings '{s}': {s.GroupSize} threads per group, but {_acc.Name} allows {_acc.MaxNumThreadsPerGroup}.");
+            if ((long)s.SharedFloats * sizeof(float) > _acc.MaxSharedMemoryPerGroup)
+                throw new ArgumentException($"ILGPU conv settings '{s}': {s.SharedFloats * sizeof(float)} bytes of shared memory per group, but {_acc.Name} allows {_acc.MaxSharedMemoryPerGroup}.");
+        }
+        return s;
     }
 
     /// <inheritdoc />
@@ -101,6 +142,24 @@ public sealed class IlgpuBackend : IBackend
             slot = kernel.CreateLauncherDelegate<T>();
         }
         return slot;
+    }
+
+    // A generic conv kernel closed over tile types, compiled once per key like Load does.
+    private T LoadConv<T>(string key, Func<MethodInfo> method, bool explicitlyGrouped) where T : Delegate
+    {
+        if (!_convKernels.TryGetValue(key, out var d))
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            var mi = method();
+            Kernel kernel;
+            if (explicitlyGrouped)
+                kernel = _acc.LoadKernel(_acc.CompileKernel(EntryPointDescription.FromExplicitlyGroupedKernel(mi)));
+            else
+                kernel = _acc.LoadAutoGroupedKernel(_acc.CompileKernel(EntryPointDescription.FromImplicitlyGroupedKernel(mi)));
+            _kernels.Add(kernel);
+            _convKernels[key] = d = kernel.CreateLauncherDelegate<T>();
+        }
+        return (T)d;
     }
 
     /// <summary>The kernels this backend has loaded so far (tests check their lifetime).</summary>
@@ -404,10 +463,19 @@ public sealed class IlgpuBackend : IBackend
     {
         const string method = nameof(Conv2dForward);
         var vx = View(x, method); var vw = View(w, method); var vb = Opt(b, method); var vy = View(y, method);
-        int items = ConvKernels.ForwardItems(g);
-        if (items <= 0) return;
+        if (g.N * g.O * g.OutH * g.OutW <= 0) return;
+        int hasBias = b is null ? 0 : 1;
+        var s = _convSettings;
+        if (s.Variant == IlgpuConvVariant.Shared)
+        {
+            SharedConv<ForwardGemm>("forward", vw, vx, vb, vy, g, hasBias, s);
+            return;
+        }
+        int rows = Narrow(s.Rows, g.O, 1), cols = Narrow(s.Columns, g.OutW, 4);
+        int items = ConvKernels.ForwardItems(g, rows, cols);
         int t = Threads(items);
-        Load(ref _convForward, ConvKernels.Forward)(S, t, vx, vw, vb, vy, g, b is null ? 0 : 1, items, t);
+        LoadConv<Action<St, I, V, V, V, V, ConvGeometry, int, int, int>>($"forward {rows}x{cols}",
+            () => TiledMethod(nameof(ConvKernels.Forward), rows, cols), false)(S, t, vx, vw, vb, vy, g, hasBias, items, t);
     }
 
     /// <inheritdoc />
@@ -415,10 +483,23 @@ public sealed class IlgpuBackend : IBackend
     {
         const string method = nameof(Conv2dBackwardData);
         var vdy = View(dy, method); var vw = View(w, method); var vdx = View(dx, method);
-        int items = ConvKernels.BackwardDataItems(g);
-        if (items <= 0) return;
+        if (g.N * g.C * g.H * g.W <= 0) return;
+        var s = _convSettings;
+        if (g.O * g.OutH * g.OutW <= 0)
+        {
+            Fill(dx, g.N * g.C * g.H * g.W, 0f);
+            return;
+        }
+        if (s.Variant == IlgpuConvVariant.Shared)
+        {
+            SharedConv<BackwardDataGemm>("backward-data", vw, vdy, Dummy, vdx, g, 0, s);
+            return;
+        }
+        int rows = Narrow(s.Rows, g.C, 1), cols = Narrow(s.Columns, (g.W + g.StrideW - 1) / g.StrideW, 4);
+        int items = ConvKernels.BackwardDataItems(g, rows, cols);
         int t = Threads(items);
-        Load(ref _convBackData, ConvKernels.BackwardData)(S, t, vdy, vw, vdx, g, items, t);
+        LoadConv<Action<St, I, V, V, V, ConvGeometry, int, int>>($"backward-data {rows}x{cols}",
+            () => TiledMethod(nameof(ConvKernels.BackwardData), rows, cols), false)(S, t, vdy, vw, vdx, g, items, t);
     }
 
     /// <inheritdoc />
@@ -428,8 +509,68 @@ public sealed class IlgpuBackend : IBackend
         var vx = View(x, method); var vdy = View(dy, method); var vdw = View(dw, method);
         int items = g.O * g.C * g.KH * g.KW;
         if (items <= 0) return;
+        var s = _convSettings;
+        if (s.Variant == IlgpuConvVariant.Shared)
+        {
+            SharedConv<BackwardWeightGemm>("backward-weight", vdy, vx, Dummy, vdw, g, 0, s);
+            return;
+        }
+        int rows = Narrow(s.WeightRows, g.O, 1), lanes = Narrow(s.WeightLanes, g.OutW, 4);
+        items = ConvKernels.BackwardWeightItems(g, rows);
         int t = Threads(items);
-        Load(ref _convBackWeight, ConvKernels.BackwardWeight)(S, t, vx, vdy, vdw, g, items, t);
+        LoadConv<Action<St, I, V, V, V, ConvGeometry, int, int>>($"backward-weight {rows}x{lanes}",
+            () => TiledMethod(nameof(ConvKernels.BackwardWeight), rows, lanes), false)(S, t, vx, vdy, vdw, g, items, t);
+    }
+
+    // A tile dimension halved while the data fills at most half of it (e.g. 3 output channels take a 4-row tile,
+    // a 4-pixel-wide image a 4-wide row), down to the smallest tile the kernels have.
+    private static int Narrow(int size, int extent, int smallest)
+    {
+        while (size > smallest && extent <= size / 2) size /= 2;
+        return size;
+    }
+
+    private static Type RowType(int width) => width switch
+    {
+        4 => typeof(Row4),
+        8 => typeof(Row8),
+        16 => typeof(Row16),
+        _ => throw new ArgumentOutOfRangeException(nameof(width), width, "no register row of that width"),
+    };
+
+    private static Type TileType(int height, Type row) => (height switch
+    {
+        1 => typeof(Tile1<>),
+        2 => typeof(Tile2<>),
+        4 => typeof(Tile4<>),
+        8 => typeof(Tile8<>),
+        _ => throw new ArgumentOutOfRangeException(nameof(height), height, "no register tile of that height"),
+    }).MakeGenericType(row);
+
+    /// <summary>A register-tiled conv kernel of <see cref="ConvKernels"/> closed over a rows x columns tile.</summary>
+    internal static MethodInfo TiledMethod(string name, int rows, int columns)
+    {
+        var row = RowType(columns);
+        return typeof(ConvKernels).GetMethod(name, BindingFlags.Public | BindingFlags.Static)!.MakeGenericMethod(TileType(rows, row), row);
+    }
+
+    /// <summary>The shared-memory conv kernel closed over a rows x columns thread tile and a pass.</summary>
+    internal static MethodInfo SharedMethod(Type problem, int rows, int columns)
+    {
+        var row = RowType(columns);
+        return typeof(ConvKernels).GetMethod(nameof(ConvKernels.Shared), BindingFlags.Public | BindingFlags.Static)!
+            .MakeGenericMethod(TileType(rows, row), row, problem);
+    }
+
+    private void SharedConv<TProblem>(string pass, V a, V b, V bias, V y, in ConvGeometry g, int hasBias, IlgpuConvSettings s)
+        where TProblem : struct, IConvGemm<TProblem>
+    {
+        var (gx, gy) = ConvKernels.SharedGrid<TProblem>(g, s.GroupX, s.GroupY, s.Rows, s.Columns);
+        if (gx <= 0 || gy <= 0) return;
+        var config = new KernelConfig(new Index2D(gx, gy), new Index2D(s.GroupX, s.GroupY),
+            SharedMemoryConfig.RequestDynamic<float>(s.SharedFloats));
+        LoadConv<Action<St, KernelConfig, V, V, V, V, ConvGeometry, int, int>>($"shared {pass} {s.Rows}x{s.Columns}",
+            () => SharedMethod(typeof(TProblem), s.Rows, s.Columns), true)(S, config, a, b, bias, y, g, hasBias, s.SharedK);
     }
 
     // ---- normalisation -----------------------------------------------------------------------------
@@ -712,6 +853,7 @@ public sealed class IlgpuBackend : IBackend
         _disposed = true;
         foreach (var kernel in _kernels) kernel.Dispose();
         _kernels.Clear();
+        _convKernels.Clear();
         _dummy?.Dispose();
         _partials?.Dispose();
         _dummy = null;
