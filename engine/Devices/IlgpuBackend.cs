@@ -474,8 +474,8 @@ public sealed class IlgpuBackend : IBackend
         int rows = Narrow(s.Rows, g.O, 1), cols = Narrow(s.Columns, g.OutW, 4);
         int items = ConvKernels.ForwardItems(g, rows, cols);
         int t = Threads(items);
-        LoadConv<Action<St, I, V, V, V, V, ConvGeometry, int, int, int>>($"forward {rows}x{cols}",
-            () => TiledMethod(nameof(ConvKernels.Forward), rows, cols), false)(S, t, vx, vw, vb, vy, g, hasBias, items, t);
+        LoadConv<Action<St, I, V, V, V, V, ConvGeometry, int, int, int, int>>($"forward {rows}x{cols}",
+            () => TiledMethod(nameof(ConvKernels.Forward), rows, cols), false)(S, t, vx, vw, vb, vy, g, hasBias, s.Block, items, t);
     }
 
     /// <inheritdoc />
@@ -498,8 +498,8 @@ public sealed class IlgpuBackend : IBackend
         int rows = Narrow(s.Rows, g.C, 1), cols = Narrow(s.Columns, (g.W + g.StrideW - 1) / g.StrideW, 4);
         int items = ConvKernels.BackwardDataItems(g, rows, cols);
         int t = Threads(items);
-        LoadConv<Action<St, I, V, V, V, ConvGeometry, int, int>>($"backward-data {rows}x{cols}",
-            () => TiledMethod(nameof(ConvKernels.BackwardData), rows, cols), false)(S, t, vdy, vw, vdx, g, items, t);
+        LoadConv<Action<St, I, V, V, V, ConvGeometry, int, int, int>>($"backward-data {rows}x{cols}",
+            () => TiledMethod(nameof(ConvKernels.BackwardData), rows, cols), false)(S, t, vdy, vw, vdx, g, s.Block, items, t);
     }
 
     /// <inheritdoc />

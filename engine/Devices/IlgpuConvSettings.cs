@@ -23,6 +23,8 @@ public enum IlgpuConvVariant
 /// (backward data), weight elements (shared backward weight). 4, 8 or 16.</param>
 /// <param name="WeightRows">Register variant, backward weight: output channels per work-item. 1, 2, 4 or 8.</param>
 /// <param name="WeightLanes">Register variant, backward weight: pixels summed side by side. 4, 8 or 16.</param>
+/// <param name="Block">Register variant, forward and backward data: channels of the reduction per block (the taps
+/// loop inside a block, so its input rows stay in cache).</param>
 /// <param name="GroupX">Shared variant: threads per group along the columns.</param>
 /// <param name="GroupY">Shared variant: threads per group along the rows; a multiple of <paramref name="Columns"/>.</param>
 /// <param name="SharedK">Shared variant: reduction terms staged per step; GroupX * GroupY must be a multiple of it.</param>
@@ -32,6 +34,7 @@ public sealed record IlgpuConvSettings(
     int Columns,
     int WeightRows = 4,
     int WeightLanes = 8,
+    int Block = 32,
     int GroupX = 16,
     int GroupY = 16,
     int SharedK = 16)
@@ -75,6 +78,7 @@ public sealed record IlgpuConvSettings(
         Need(Pow2(Columns, 16) && Columns >= 4, "columns must be 4, 8 or 16");
         Need(Pow2(WeightRows, 8), "weight rows must be 1, 2, 4 or 8");
         Need(Pow2(WeightLanes, 16) && WeightLanes >= 4, "weight lanes must be 4, 8 or 16");
+        Need(Block >= 1, "the channel block must be at least 1");
         if (Variant == IlgpuConvVariant.Shared)
         {
             Need(GroupX >= 1 && GroupY >= 1 && GroupSize <= 1024, "the group must have 1 to 1024 threads");
@@ -86,7 +90,7 @@ public sealed record IlgpuConvSettings(
 
     /// <summary>The settings as <see cref="Parse"/> reads them, e.g. <c>registers tile=4x16 weight=8x8</c>.</summary>
     public string Format() => Variant == IlgpuConvVariant.Registers
-        ? $"registers tile={Rows}x{Columns} weight={WeightRows}x{WeightLanes}"
+        ? $"registers tile={Rows}x{Columns} weight={WeightRows}x{WeightLanes} block={Block}"
         : $"shared tile={Rows}x{Columns} group={GroupX}x{GroupY} k={SharedK}";
 
     /// <inheritdoc />
@@ -95,7 +99,8 @@ public sealed record IlgpuConvSettings(
     /// <summary>
     /// Reads settings from words separated by spaces or commas, each changing <paramref name="defaults"/>:
     /// <c>registers</c> or <c>shared</c> (the variant), <c>tile=RxC</c> (rows x columns per work-item or thread),
-    /// <c>weight=RxL</c> (register variant, backward weight: rows x lanes), <c>group=XxY</c> and <c>k=K</c> (shared
+    /// <c>weight=RxL</c> (register variant, backward weight: rows x lanes), <c>block=B</c> (register variant: channels per
+    /// block of the reduction), <c>group=XxY</c> and <c>k=K</c> (shared
     /// variant). Example: <c>CORONETGAN_ILGPU_CONV="shared tile=4x4 group=16x16 k=16"</c>. Throws
     /// <see cref="ArgumentException"/> on an unknown word or an unsupported combination.
     /// </summary>
@@ -117,7 +122,8 @@ public sealed record IlgpuConvSettings(
                 "weight" => Pair(value, word) is var (r, l) ? s with { WeightRows = r, WeightLanes = l } : s,
                 "group" => Pair(value, word) is var (x, y) ? s with { GroupX = x, GroupY = y } : s,
                 "k" => s with { SharedK = Int(value, word) },
-                _ => throw new ArgumentException($"ILGPU conv settings '{text}': unknown word '{word}' (expected registers, shared, tile=RxC, weight=RxL, group=XxY, k=K)."),
+                "block" => s with { Block = Int(value, word) },
+                _ => throw new ArgumentException($"ILGPU conv settings '{text}': unknown word '{word}' (expected registers, shared, tile=RxC, weight=RxL, block=B, group=XxY, k=K)."),
             };
         }
         return s.Validate();

@@ -21,6 +21,8 @@ public static class ConvKernels
 {
     private static int Min(int a, int b) => a < b ? a : b;
 
+
+
     // ---- register-tiled -----------------------------------------------------------------------------
 
     /// <summary>Work-items of <see cref="Forward"/> with tile rows x columns: N * ceil(O/rows) * OutH * ceil(OutW/columns).</summary>
@@ -34,8 +36,8 @@ public static class ConvKernels
     public static int BackwardDataItems(in ConvGeometry g, int rows, int columns) =>
         g.N * ((g.C + rows - 1) / rows) * g.H * g.StrideW * (((g.W + g.StrideW - 1) / g.StrideW + columns - 1) / columns);
 
-    /// <summary>Work-items of <see cref="BackwardWeight"/>: ceil(O/rows) * C * KH * KW.</summary>
-    public static int BackwardWeightItems(in ConvGeometry g, int rows) => (g.O + rows - 1) / rows * g.C * g.KH * g.KW;
+    /// <summary>Work-items of <see cref="BackwardWeight"/>: ceil(O/rows) * ceil(C/2) * KH * KW.</summary>
+    public static int BackwardWeightItems(in ConvGeometry g, int rows) => (g.O + rows - 1) / rows * ((g.C + 1) / 2) * g.KH * g.KW;
 
     /// <summary>
     /// y[n, o, oh, ow] = sum over c, kh, kw of x[n, c, oh*s - p + kh, ow*s - p + kw] * w[o, c, kh, kw] (+ b[o] when
@@ -45,7 +47,7 @@ public static class ConvKernels
     /// image (contiguous loads when the stride is 1) or read through a mask.
     /// </summary>
     public static void Forward<TTile, TRow>(Index1D t, ArrayView<float> x, ArrayView<float> w, ArrayView<float> b,
-        ArrayView<float> y, ConvGeometry g, int hasBias, int count, int stride)
+        ArrayView<float> y, ConvGeometry g, int hasBias, int block, int count, int stride)
         where TTile : struct, ITile<TTile, TRow> where TRow : struct, IRow<TRow>
     {
         int tm = default(TTile).Height, tn = default(TRow).Width;
@@ -69,42 +71,46 @@ public static class ConvKernels
             var v = default(TRow);
             int ih0 = oh * g.StrideH - g.PadH, iw0 = ow0 * sw - g.PadW;
             int khs = ih0 < 0 ? -ih0 : 0, khe = g.H - ih0 < g.KH ? g.H - ih0 : g.KH;
-            int xImg = img * g.C * hw;
-            int wTile = o0 * ckk;
-            for (int kh = khs; kh < khe; kh++)
+            // Channels in blocks, taps inside: the input rows of a block stay in cache for all its taps.
+            for (int cb = 0; cb < g.C; cb += block)
             {
-                int xRow = xImg + (ih0 + kh) * g.W;
-                for (int kw = 0; kw < g.KW; kw++)
+                int cn = Min(block, g.C - cb);
+                int xBlock = (img * g.C + cb) * hw, wBlock = o0 * ckk + cb * kk;
+                for (int kh = khs; kh < khe; kh++)
                 {
-                    int col = iw0 + kw;
-                    int wi = wTile + kh * g.KW + kw;
-                    if (col >= 0 && col + (tn - 1) * sw < g.W)
+                    int xRow = xBlock + (ih0 + kh) * g.W;
+                    for (int kw = 0; kw < g.KW; kw++)
                     {
-                        int xi = xRow + col;
-                        if (sw == 1)
+                        int col = iw0 + kw;
+                        int wi = wBlock + kh * g.KW + kw;
+                        if (col >= 0 && col + (tn - 1) * sw < g.W)
                         {
-                            for (int c = 0; c < g.C; c++, xi += hw, wi += kk)
+                            int xi = xRow + col;
+                            if (sw == 1)
                             {
-                                v.Load(x, xi);
-                                acc.Fma(w, wi, v);
+                                for (int c = 0; c < cn; c++, xi += hw, wi += kk)
+                                {
+                                    v.Load(x, xi);
+                                    acc.Fma(w, wi, v);
+                                }
+                            }
+                            else
+                            {
+                                for (int c = 0; c < cn; c++, xi += hw, wi += kk)
+                                {
+                                    v.LoadStrided(x, xi, sw);
+                                    acc.Fma(w, wi, v);
+                                }
                             }
                         }
                         else
                         {
-                            for (int c = 0; c < g.C; c++, xi += hw, wi += kk)
+                            int xi = xRow;
+                            for (int c = 0; c < cn; c++, xi += hw, wi += kk)
                             {
-                                v.LoadStrided(x, xi, sw);
+                                v.LoadMasked(x, xi, col, sw, g.W);
                                 acc.Fma(w, wi, v);
                             }
-                        }
-                    }
-                    else
-                    {
-                        int xi = xRow;
-                        for (int c = 0; c < g.C; c++, xi += hw, wi += kk)
-                        {
-                            v.LoadMasked(x, xi, col, sw, g.W);
-                            acc.Fma(w, wi, v);
                         }
                     }
                 }
@@ -122,7 +128,7 @@ public static class ConvKernels
     /// consecutive dy columns, so every stride gets contiguous loads.
     /// </summary>
     public static void BackwardData<TTile, TRow>(Index1D t, ArrayView<float> dy, ArrayView<float> w, ArrayView<float> dx,
-        ConvGeometry g, int count, int stride)
+        ConvGeometry g, int block, int count, int stride)
         where TTile : struct, ITile<TTile, TRow> where TRow : struct, IRow<TRow>
     {
         int tm = default(TTile).Height, tn = default(TRow).Width;
@@ -149,39 +155,44 @@ public static class ConvKernels
             acc.Zero();
             acc.SetRows(rows, kk);
             var v = default(TRow);
-            int dyImg = img * g.O * outPix;
-            for (int kh = 0; kh < g.KH; kh++)
+            // Output channels in blocks, taps inside: the dy rows of a block stay in cache for all its taps.
+            for (int ob = 0; ob < g.O; ob += block)
             {
-                int th = ih + g.PadH - kh;
-                // th < 0 is tested first: C# division truncates toward zero, so -1 / 2 would look like row 0.
-                if (th < 0 || th % sh != 0) continue;
-                int oh = th / sh;
-                if (oh >= g.OutH) continue;
-                int dyRow = dyImg + oh * g.OutW;
-                for (int kw = 0; kw < g.KW; kw++)
+                int on = Min(block, g.O - ob);
+                int dyBlock = (img * g.O + ob) * outPix, wBlock = ob * ckk + c0 * kk;
+                for (int kh = 0; kh < g.KH; kh++)
                 {
-                    // Column q of the tile reads dy column (phase + p - kw) / s + q0 + q when the division is exact
-                    // (a remainder is zero for a multiple of s of either sign, and then truncation is exact too).
-                    int tw = phase + g.PadW - kw;
-                    if (tw % sw != 0) continue;
-                    int ow0 = tw / sw + q0;
-                    int wi = (c0 * g.KH + kh) * g.KW + kw;
-                    if (ow0 >= 0 && ow0 + tn - 1 < g.OutW)
+                    int th = ih + g.PadH - kh;
+                    // th < 0 is tested first: C# division truncates toward zero, so -1 / 2 would look like row 0.
+                    if (th < 0 || th % sh != 0) continue;
+                    int oh = th / sh;
+                    if (oh >= g.OutH) continue;
+                    int dyRow = dyBlock + oh * g.OutW;
+                    for (int kw = 0; kw < g.KW; kw++)
                     {
-                        int di = dyRow + ow0;
-                        for (int o = 0; o < g.O; o++, di += outPix, wi += ckk)
+                        // Column q of the tile reads dy column (phase + p - kw) / s + q0 + q when the division is exact
+                        // (a remainder is zero for a multiple of s of either sign, and then truncation is exact too).
+                        int tw = phase + g.PadW - kw;
+                        if (tw % sw != 0) continue;
+                        int ow0 = tw / sw + q0;
+                        int wi = wBlock + kh * g.KW + kw;
+                        if (ow0 >= 0 && ow0 + tn - 1 < g.OutW)
                         {
-                            v.Load(dy, di);
-                            acc.Fma(w, wi, v);
+                            int di = dyRow + ow0;
+                            for (int o = 0; o < on; o++, di += outPix, wi += ckk)
+                            {
+                                v.Load(dy, di);
+                                acc.Fma(w, wi, v);
+                            }
                         }
-                    }
-                    else
-                    {
-                        int di = dyRow;
-                        for (int o = 0; o < g.O; o++, di += outPix, wi += ckk)
+                        else
                         {
-                            v.LoadMasked(dy, di, ow0, 1, g.OutW);
-                            acc.Fma(w, wi, v);
+                            int di = dyRow;
+                            for (int o = 0; o < on; o++, di += outPix, wi += ckk)
+                            {
+                                v.LoadMasked(dy, di, ow0, 1, g.OutW);
+                                acc.Fma(w, wi, v);
+                            }
                         }
                     }
                 }
@@ -192,11 +203,12 @@ public static class ConvKernels
 
     /// <summary>
     /// dw[o, c, kh, kw] = sum over n, oh, ow of dy[n, o, oh, ow] * x[n, c, oh*s - p + kh, ow*s - p + kw].
-    /// Work-item u covers TTile.Height consecutive output channels of one (c, kh, kw); u runs over kw fastest,
-    /// then kh, c and channel tiles, so neighbouring work-items share the dy rows and the x plane. Each output row
-    /// is summed in TRow.Width lanes side by side (lane j takes every Width-th pixel of the row's valid span,
-    /// which starts where the tap kw lands inside the input); the lanes of each row are folded into per-lane totals,
-    /// and the lanes added pairwise at the end, which keeps float error small for large N * OutH * OutW.
+    /// Work-item u covers TTile.Height consecutive output channels x 2 consecutive input channels of one tap
+    /// (kh, kw), so each dy vector loaded feeds two multiply-adds; u runs over kw fastest, then kh, channel pairs
+    /// and output-channel tiles, so neighbouring work-items share the dy rows and x planes. Each output row is summed
+    /// in TRow.Width lanes side by side (lane j takes every Width-th pixel of the row's valid span, which starts
+    /// where the tap kw lands inside the input); each row's lanes are folded into per-lane totals and the lanes added
+    /// pairwise at the end, which keeps float error small for large N * OutH * OutW.
     /// </summary>
     public static void BackwardWeight<TTile, TRow>(Index1D t, ArrayView<float> x, ArrayView<float> dy, ArrayView<float> dw,
         ConvGeometry g, int count, int stride)
@@ -205,29 +217,38 @@ public static class ConvKernels
         int tm = default(TTile).Height, lanes = default(TRow).Width;
         int hw = g.H * g.W, kk = g.KH * g.KW, ckk = g.C * kk, outPix = g.OutH * g.OutW;
         int sw = g.StrideW;
+        int pairs = (g.C + 1) / 2;
         for (int u = t; u < count; u += stride)
         {
             int kw = u % g.KW;
             int r = u / g.KW;
             int kh = r % g.KH;
             r /= g.KH;
-            int c = r % g.C;
-            int o0 = r / g.C * tm;
+            int c0 = r % pairs * 2;
+            int o0 = r / pairs * tm;
             int rows = Min(tm, g.O - o0);
+            // The second channel of an odd C's last pair re-reads the first (and is not stored).
+            int c1Off = c0 + 1 < g.C ? hw : 0;
             // Output columns whose tap kw lands inside the input: iw = ow*s - p + kw in [0, W).
             int ows = 0;
             while (ows < g.OutW && ows * sw - g.PadW + kw < 0) ows++;
             int owe = g.OutW;
             while (owe > ows && (owe - 1) * sw - g.PadW + kw >= g.W) owe--;
-            var acc = default(TTile);
-            var total = default(TTile);
-            acc.Zero();
-            total.Zero();
-            acc.SetRows(rows, outPix);
-            var v = default(TRow);
+            var acc0 = default(TTile);
+            var acc1 = default(TTile);
+            var total0 = default(TTile);
+            var total1 = default(TTile);
+            acc0.Zero();
+            acc1.Zero();
+            total0.Zero();
+            total1.Zero();
+            acc0.SetRows(rows, outPix);
+            acc1.SetRows(rows, outPix);
+            var v0 = default(TRow);
+            var v1 = default(TRow);
             for (int img = 0; img < g.N; img++)
             {
-                int xPlane = (img * g.C + c) * hw;
+                int xPlane = (img * g.C + c0) * hw;
                 int dyPlane = (img * g.O + o0) * outPix;
                 for (int oh = 0; oh < g.OutH; oh++)
                 {
@@ -240,29 +261,39 @@ public static class ConvKernels
                     {
                         for (; ow + lanes <= owe; ow += lanes)
                         {
-                            v.Load(x, xRow + ow);
-                            acc.FmaLanes(dy, dyRow + ow, v);
+                            v0.Load(x, xRow + ow);
+                            v1.Load(x, xRow + c1Off + ow);
+                            acc0.FmaLanes(dy, dyRow + ow, v0);
+                            acc1.FmaLanes(dy, dyRow + ow, v1);
                         }
                     }
                     else
                     {
                         for (; ow + lanes <= owe; ow += lanes)
                         {
-                            v.LoadStrided(x, xRow + ow * sw, sw);
-                            acc.FmaLanes(dy, dyRow + ow, v);
+                            v0.LoadStrided(x, xRow + ow * sw, sw);
+                            v1.LoadStrided(x, xRow + c1Off + ow * sw, sw);
+                            acc0.FmaLanes(dy, dyRow + ow, v0);
+                            acc1.FmaLanes(dy, dyRow + ow, v1);
                         }
                     }
                     if (ow < owe)
                     {
                         int rest = owe - ow;
-                        v.LoadMasked(x, xRow + ow * sw, 0, sw, rest * sw);
-                        acc.FmaLanesFirst(dy, dyRow + ow, rest, v);
+                        v0.LoadMasked(x, xRow + ow * sw, 0, sw, rest * sw);
+                        v1.LoadMasked(x, xRow + c1Off + ow * sw, 0, sw, rest * sw);
+                        acc0.FmaLanesFirst(dy, dyRow + ow, rest, v0);
+                        acc1.FmaLanesFirst(dy, dyRow + ow, rest, v1);
                     }
-                    total.Add(acc);
-                    acc.Zero();
+                    total0.Add(acc0);
+                    total1.Add(acc1);
+                    acc0.Zero();
+                    acc1.Zero();
                 }
             }
-            total.StoreSums(dw, (o0 * g.C + c) * kk + kh * g.KW + kw, ckk, rows);
+            int di = (o0 * g.C + c0) * kk + kh * g.KW + kw;
+            total0.StoreSums(dw, di, ckk, rows);
+            if (c0 + 1 < g.C) total1.StoreSums(dw, di + kk, ckk, rows);
         }
     }
 
