@@ -33,6 +33,8 @@ public sealed class IlgpuBackend : IBackend
     private readonly List<Kernel> _kernels = new();
     private MemoryBuffer1D<float, Stride1D.Dense>? _dummy;
     private MemoryBuffer1D<float, Stride1D.Dense>? _partials;
+    private MemoryBuffer1D<float, Stride1D.Dense>? _padded;
+    private Action<St, I, V, V, int, int, int, int, int>? _padColumns;
     private bool _disposed;
 
     private Action<St, I, V, float, int, int>? _fill;
@@ -472,10 +474,11 @@ public sealed class IlgpuBackend : IBackend
             return;
         }
         int rows = Narrow(s.Rows, g.O, 1), cols = Narrow(s.Columns, g.OutW, 4);
-        int items = ConvKernels.ForwardItems(g, rows, cols);
+        var (px, pg) = s.PadColumns ? PadInput(vx, g, cols) : (vx, g);
+        int items = ConvKernels.ForwardItems(pg, rows, cols);
         int t = Threads(items);
         LoadConv<Action<St, I, V, V, V, V, ConvGeometry, int, int, int, int>>($"forward {rows}x{cols}",
-            () => TiledMethod(nameof(ConvKernels.Forward), rows, cols), false)(S, t, vx, vw, vb, vy, g, hasBias, s.Block, items, t);
+            () => TiledMethod(nameof(ConvKernels.Forward), rows, cols), false)(S, t, px, vw, vb, vy, pg, hasBias, s.Block, items, t);
     }
 
     /// <inheritdoc />
@@ -496,10 +499,11 @@ public sealed class IlgpuBackend : IBackend
             return;
         }
         int rows = Narrow(s.Rows, g.C, 1), cols = Narrow(s.Columns, (g.W + g.StrideW - 1) / g.StrideW, 4);
-        int items = ConvKernels.BackwardDataItems(g, rows, cols);
+        var (pdy, pg) = s.PadColumns ? PadOutputGradient(vdy, g, cols) : (vdy, g);
+        int items = ConvKernels.BackwardDataItems(pg, rows, cols);
         int t = Threads(items);
         LoadConv<Action<St, I, V, V, V, ConvGeometry, int, int, int>>($"backward-data {rows}x{cols}",
-            () => TiledMethod(nameof(ConvKernels.BackwardData), rows, cols), false)(S, t, vdy, vw, vdx, g, s.Block, items, t);
+            () => TiledMethod(nameof(ConvKernels.BackwardData), rows, cols), false)(S, t, pdy, vw, vdx, pg, s.Block, items, t);
     }
 
     /// <inheritdoc />
@@ -516,10 +520,58 @@ public sealed class IlgpuBackend : IBackend
             return;
         }
         int rows = Narrow(s.WeightRows, g.O, 1), lanes = Narrow(s.WeightLanes, g.OutW, 4);
-        items = ConvKernels.BackwardWeightItems(g, rows);
+        // Padded so that every output column's taps land inside a row (x is read only there).
+        var (px, pg) = s.PadColumns ? PadInput(vx, g, 1) : (vx, g);
+        items = ConvKernels.BackwardWeightItems(pg, rows);
         int t = Threads(items);
         LoadConv<Action<St, I, V, V, V, ConvGeometry, int, int>>($"backward-weight {rows}x{lanes}",
-            () => TiledMethod(nameof(ConvKernels.BackwardWeight), rows, lanes), false)(S, t, vx, vdy, vdw, g, items, t);
+            () => TiledMethod(nameof(ConvKernels.BackwardWeight), rows, lanes), false)(S, t, px, vdy, vdw, pg, items, t);
+    }
+
+    // Zero-padded copies for the register-tiled kernels. Only columns are padded: a work-item skips the taps of
+    // rows outside the input as a whole, but its tile's columns may straddle a row's edge, which costs a masked
+    // read per element. The copy goes to one scratch buffer (ops are ordered on the stream, so it is reused).
+
+    // x with PadW zeros on the left and enough on the right for every column a tile of `cols` output pixels reads;
+    // the geometry becomes that of the same conv on the padded rows with no column padding.
+    private (V, ConvGeometry) PadInput(V x, in ConvGeometry g, int cols)
+    {
+        int tiles = (g.OutW + cols - 1) / cols;
+        int last = (tiles * cols - 1) * g.StrideW - g.PadW + g.KW - 1;   // rightmost column read, in x's coordinates
+        int left = g.PadW, right = Math.Max(0, last + 1 - g.W);
+        if (left == 0 && right == 0) return (x, g);
+        int wp = g.W + left + right;
+        return (PadColumns(x, g.N * g.C * g.H, g.W, left, wp), g with { W = wp, PadW = 0 });
+    }
+
+    // dy padded so that every dy column the backward-data tiles read (ow0 + j, see ConvKernels.BackwardData) exists;
+    // left pad columns shift those columns, which the geometry expresses as PadW + left * StrideW.
+    private (V, ConvGeometry) PadOutputGradient(V dy, in ConvGeometry g, int cols)
+    {
+        int s = g.StrideW;
+        int tiles = ((g.W + s - 1) / s + cols - 1) / cols;
+        int first = FloorDiv(g.PadW - (g.KW - 1), s);                        // phase 0, kw = KW - 1, q = 0
+        int last = FloorDiv(s - 1 + g.PadW, s) + tiles * cols - 1;           // phase s - 1, kw = 0, last q
+        int left = Math.Max(0, -first), right = Math.Max(0, last + 1 - g.OutW);
+        if (left == 0 && right == 0) return (dy, g);
+        int wp = g.OutW + left + right;
+        return (PadColumns(dy, g.N * g.O * g.OutH, g.OutW, left, wp), g with { OutW = wp, PadW = g.PadW + left * s });
+    }
+
+    private static int FloorDiv(int a, int b) => a >= 0 ? a / b : -((-a + b - 1) / b);
+
+    private V PadColumns(V src, int rows, int w, int left, int wp)
+    {
+        int n = rows * wp;
+        if (_padded is null || _padded.Length < n)
+        {
+            _padded?.Dispose();
+            _padded = _acc.Allocate1D<float>(n);
+        }
+        var dst = _padded.View;
+        int t = Threads(n);
+        Load(ref _padColumns, ConvKernels.PadColumns)(S, t, src, dst, w, left, wp, n, t);
+        return dst;
     }
 
     // A tile dimension halved while the data fills at most half of it (e.g. 3 output channels take a 4-row tile,
@@ -856,7 +908,9 @@ public sealed class IlgpuBackend : IBackend
         _convKernels.Clear();
         _dummy?.Dispose();
         _partials?.Dispose();
+        _padded?.Dispose();
         _dummy = null;
         _partials = null;
+        _padded = null;
     }
 }

@@ -25,6 +25,8 @@ public enum IlgpuConvVariant
 /// <param name="WeightLanes">Register variant, backward weight: pixels summed side by side. 4, 8 or 16.</param>
 /// <param name="Block">Register variant, forward and backward data: channels of the reduction per block (the taps
 /// loop inside a block, so its input rows stay in cache).</param>
+/// <param name="PadColumns">Register variant: when a tile would read past a row's edge, copy the input (or dy)
+/// into zero-padded rows first, so the kernels never take their masked path.</param>
 /// <param name="GroupX">Shared variant: threads per group along the columns.</param>
 /// <param name="GroupY">Shared variant: threads per group along the rows; a multiple of <paramref name="Columns"/>.</param>
 /// <param name="SharedK">Shared variant: reduction terms staged per step; GroupX * GroupY must be a multiple of it.</param>
@@ -35,6 +37,7 @@ public sealed record IlgpuConvSettings(
     int WeightRows = 4,
     int WeightLanes = 8,
     int Block = 32,
+    bool PadColumns = true,
     int GroupX = 16,
     int GroupY = 16,
     int SharedK = 16)
@@ -90,7 +93,7 @@ public sealed record IlgpuConvSettings(
 
     /// <summary>The settings as <see cref="Parse"/> reads them, e.g. <c>registers tile=4x16 weight=8x8</c>.</summary>
     public string Format() => Variant == IlgpuConvVariant.Registers
-        ? $"registers tile={Rows}x{Columns} weight={WeightRows}x{WeightLanes} block={Block}"
+        ? $"registers tile={Rows}x{Columns} weight={WeightRows}x{WeightLanes} block={Block} pad={(PadColumns ? 1 : 0)}"
         : $"shared tile={Rows}x{Columns} group={GroupX}x{GroupY} k={SharedK}";
 
     /// <inheritdoc />
@@ -100,7 +103,7 @@ public sealed record IlgpuConvSettings(
     /// Reads settings from words separated by spaces or commas, each changing <paramref name="defaults"/>:
     /// <c>registers</c> or <c>shared</c> (the variant), <c>tile=RxC</c> (rows x columns per work-item or thread),
     /// <c>weight=RxL</c> (register variant, backward weight: rows x lanes), <c>block=B</c> (register variant: channels per
-    /// block of the reduction), <c>group=XxY</c> and <c>k=K</c> (shared
+    /// block of the reduction), <c>pad=0|1</c> (register variant: pad rows instead of masking), <c>group=XxY</c> and <c>k=K</c> (shared
     /// variant). Example: <c>CORONETGAN_ILGPU_CONV="shared tile=4x4 group=16x16 k=16"</c>. Throws
     /// <see cref="ArgumentException"/> on an unknown word or an unsupported combination.
     /// </summary>
@@ -123,7 +126,8 @@ public sealed record IlgpuConvSettings(
                 "group" => Pair(value, word) is var (x, y) ? s with { GroupX = x, GroupY = y } : s,
                 "k" => s with { SharedK = Int(value, word) },
                 "block" => s with { Block = Int(value, word) },
-                _ => throw new ArgumentException($"ILGPU conv settings '{text}': unknown word '{word}' (expected registers, shared, tile=RxC, weight=RxL, block=B, group=XxY, k=K)."),
+                "pad" when value is "0" or "1" => s with { PadColumns = value == "1" },
+                _ => throw new ArgumentException($"ILGPU conv settings '{text}': unknown word '{word}' (expected registers, shared, tile=RxC, weight=RxL, block=B, pad=0|1, group=XxY, k=K)."),
             };
         }
         return s.Validate();

@@ -297,6 +297,20 @@ public static class ConvKernels
         }
     }
 
+    /// <summary>
+    /// dst row r = left zeros, src row r (w floats), then zeros up to wp; count = rows * wp. Lets the register-tiled
+    /// kernels read a tile's columns without a mask: they run on the padded rows with a geometry whose W (or
+    /// OutW) and padding account for the added columns.
+    /// </summary>
+    public static void PadColumns(Index1D t, ArrayView<float> src, ArrayView<float> dst, int w, int left, int wp, int count, int stride)
+    {
+        for (int u = t; u < count; u += stride)
+        {
+            int r = u / wp, j = u - r * wp - left;
+            dst[u] = j >= 0 && j < w ? src[r * w + j] : 0f;
+        }
+    }
+
     // ---- shared-memory tiled ------------------------------------------------------------------------
 
     /// <summary>Floats of dynamic shared memory <see cref="Shared{TTile, TRow, TProblem}"/> needs.</summary>
