@@ -80,9 +80,8 @@ public sealed class IlgpuBackend : IBackend
         // Grid-stride kernels: a couple of threads per hardware thread is enough to saturate a GPU, and on the
         // CPU accelerator it keeps the number of emulated groups (each ending in an OS barrier) small.
         _maxLaunch = Math.Max(1, accelerator.MaxNumThreads) * 2;
-        var defaults = DefaultConvSettings(accelerator);
-        string? text = Environment.GetEnvironmentVariable(IlgpuConvSettings.Variable);
-        _convSettings = CheckConvSettings(string.IsNullOrWhiteSpace(text) ? defaults : IlgpuConvSettings.Parse(text, defaults));
+        _convSettings = CheckConvSettings(IlgpuConvSettings.FromEnvironment(DefaultConvSettings(accelerator),
+            Environment.GetEnvironmentVariable(IlgpuConvSettings.Variable)));
     }
 
     /// <summary>

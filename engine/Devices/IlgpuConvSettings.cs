@@ -63,6 +63,23 @@ public sealed record IlgpuConvSettings(
     /// <summary>The defaults for a device: <see cref="Gpu"/> for a GPU, <see cref="IlgpuCpu"/> for ILGPU's CPU accelerator, else <see cref="CpuLike"/>.</summary>
     public static IlgpuConvSettings For(bool isGpu, bool isIlgpuCpu) => isGpu ? Gpu : isIlgpuCpu ? IlgpuCpu : CpuLike;
 
+    /// <summary>
+    /// <paramref name="defaults"/> changed by <paramref name="text"/>, the value of <see cref="Variable"/> (null or
+    /// blank: unchanged). Throws <see cref="ArgumentException"/> naming the variable when the text is invalid.
+    /// </summary>
+    public static IlgpuConvSettings FromEnvironment(IlgpuConvSettings defaults, string? text)
+    {
+        if (string.IsNullOrWhiteSpace(text)) return defaults;
+        try
+        {
+            return Parse(text, defaults);
+        }
+        catch (ArgumentException e)
+        {
+            throw new ArgumentException($"{Variable}: {e.Message}", e);
+        }
+    }
+
     /// <summary>Group size of the shared variant.</summary>
     public int GroupSize => GroupX * GroupY;
 
@@ -91,10 +108,10 @@ public sealed record IlgpuConvSettings(
         return this;
     }
 
-    /// <summary>The settings as <see cref="Parse"/> reads them, e.g. <c>registers tile=4x16 weight=8x8</c>.</summary>
-    public string Format() => Variant == IlgpuConvVariant.Registers
-        ? $"registers tile={Rows}x{Columns} weight={WeightRows}x{WeightLanes} block={Block} pad={(PadColumns ? 1 : 0)}"
-        : $"shared tile={Rows}x{Columns} group={GroupX}x{GroupY} k={SharedK}";
+    /// <summary>Every setting, as <see cref="Parse"/> reads them (e.g. <c>registers tile=4x16 weight=4x8 block=32 pad=1 group=16x16 k=16</c>).</summary>
+    public string Format() =>
+        $"{(Variant == IlgpuConvVariant.Registers ? "registers" : "shared")} tile={Rows}x{Columns} weight={WeightRows}x{WeightLanes} " +
+        $"block={Block} pad={(PadColumns ? 1 : 0)} group={GroupX}x{GroupY} k={SharedK}";
 
     /// <inheritdoc />
     public override string ToString() => Format();
