@@ -27,7 +27,7 @@ public static class KernelSource
                 "forward" => typeof(ForwardGemm),
                 "backward-data" => typeof(BackwardDataGemm),
                 _ => typeof(BackwardWeightGemm),
-            }, dims[0], dims[1])
+            }, dims[0], dims[1], target != "ptx", ConvKernels.SharedFloats(16, 16, dims[0], dims[1], 16))
             : IlgpuBackend.TiledMethod(pass switch
             {
                 "forward" => nameof(ConvKernels.Forward),

@@ -269,14 +269,15 @@ public sealed class IlgpuKernelTests : IClassFixture<IlgpuFixture>
     [MemberData(nameof(ConvKernelShapes))]
     public void ConvKernel_CompilesToPtxAndOpenCL(string pass, int rows, int columns, bool shared)
     {
-        var method = shared
-            ? IlgpuBackend.SharedMethod(pass switch { "forward" => typeof(ForwardGemm), "backward-data" => typeof(BackwardDataGemm), _ => typeof(BackwardWeightGemm) }, rows, columns)
+        MethodInfo Method(bool openCl) => shared
+            ? IlgpuBackend.SharedMethod(pass switch { "forward" => typeof(ForwardGemm), "backward-data" => typeof(BackwardDataGemm), _ => typeof(BackwardWeightGemm) }, rows, columns, openCl, ConvKernels.SharedFloats(16, 16, rows, columns, 16))
             : IlgpuBackend.TiledMethod(pass switch { "forward" => nameof(ConvKernels.Forward), "backward-data" => nameof(ConvKernels.BackwardData), _ => nameof(ConvKernels.BackwardWeight) }, rows, columns);
-        var entry = shared ? EntryPointDescription.FromExplicitlyGroupedKernel(method) : EntryPointDescription.FromImplicitlyGroupedKernel(method);
+        EntryPointDescription Entry(bool openCl) => shared
+            ? EntryPointDescription.FromExplicitlyGroupedKernel(Method(openCl)) : EntryPointDescription.FromImplicitlyGroupedKernel(Method(openCl));
         using (var ptx = new PTXBackend(_fx.Context, new CudaCapabilityContext(CudaArchitecture.SM_90),
             CudaArchitecture.SM_90, CudaInstructionSet.ISA_80, null))
         {
-            string code = ((PTXCompiledKernel)ptx.Compile(entry, KernelSpecialization.Empty)).PTXAssembly;
+            string code = ((PTXCompiledKernel)ptx.Compile(Entry(false), KernelSpecialization.Empty)).PTXAssembly;
             Assert.Contains(".entry", code);
             Assert.DoesNotContain(".local", code);
             if (shared)
@@ -288,9 +289,17 @@ public sealed class IlgpuKernelTests : IClassFixture<IlgpuFixture>
         using (var cl = new CLBackend(_fx.Context, new CLCapabilityContext(float16: false, float64: false, genericAddressSpace: true, int64_Atomics: false, subGroups: false),
             CLDeviceVendor.Other, CLCVersion.CL20))
         {
-            string code = ((CLCompiledKernel)cl.Compile(entry, KernelSpecialization.Empty)).Source;
+            string code = ((CLCompiledKernel)cl.Compile(Entry(true), KernelSpecialization.Empty)).Source;
             Assert.Contains("kernel", code);
-            if (shared) Assert.Contains("barrier", code);
+            // OpenCL C's barrier with the local fence, never ILGPU's global-only one (see IGroupBarrier).
+            if (shared)
+            {
+                Assert.Matches(@"\bbarrier \(\s*(3|var\d+)\s*\)", code);
+                Assert.DoesNotContain("work_group_barrier", code);
+                // A static local array, not dynamic shared memory (whose pointer ILGPU keeps in a program-scope variable).
+                Assert.DoesNotContain("dynamic_shared_memory", code);
+                Assert.Matches(@"local float var\d+\[\d+\];", code);
+            }
         }
     }
 

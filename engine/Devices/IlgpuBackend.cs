@@ -113,8 +113,10 @@ public sealed class IlgpuBackend : IBackend
         {
             if (s.GroupSize > _acc.MaxNumThreadsPerGroup)
                 throw new ArgumentException($"ILGPU conv settings '{s}': {s.GroupSize} threads per group, but {_acc.Name} allows {_acc.MaxNumThreadsPerGroup}.");
-            if ((long)s.SharedFloats * sizeof(float) > _acc.MaxSharedMemoryPerGroup)
-                throw new ArgumentException($"ILGPU conv settings '{s}': {s.SharedFloats * sizeof(float)} bytes of shared memory per group, but {_acc.Name} allows {_acc.MaxSharedMemoryPerGroup}.");
+            // The kernel allocates a size class (ISharedSize), which is what the device must hold.
+            long bytes = ((ISharedSize)Activator.CreateInstance(SharedSizeType(s.SharedFloats))!).Floats * (long)sizeof(float);
+            if (bytes > _acc.MaxSharedMemoryPerGroup)
+                throw new ArgumentException($"ILGPU conv settings '{s}': {bytes} bytes of shared memory per group, but {_acc.Name} allows {_acc.MaxSharedMemoryPerGroup}.");
         }
         return s;
     }
@@ -605,23 +607,38 @@ public sealed class IlgpuBackend : IBackend
         return typeof(ConvKernels).GetMethod(name, BindingFlags.Public | BindingFlags.Static)!.MakeGenericMethod(TileType(rows, row), row);
     }
 
-    /// <summary>The shared-memory conv kernel closed over a rows x columns thread tile and a pass.</summary>
-    internal static MethodInfo SharedMethod(Type problem, int rows, int columns)
+    /// <summary>
+    /// The shared-memory conv kernel closed over a rows x columns thread tile, a pass and the barrier the target needs
+    /// (<see cref="IGroupBarrier"/>: OpenCL's own for OpenCL, ILGPU's for PTX and the CPU accelerator).
+    /// </summary>
+    internal static MethodInfo SharedMethod(Type problem, int rows, int columns, bool openCl, int sharedFloats)
     {
         var row = RowType(columns);
         return typeof(ConvKernels).GetMethod(nameof(ConvKernels.Shared), BindingFlags.Public | BindingFlags.Static)!
-            .MakeGenericMethod(TileType(rows, row), row, problem);
+            .MakeGenericMethod(TileType(rows, row), row, problem, openCl ? typeof(OpenClLocalBarrier) : typeof(GroupBarrier),
+                SharedSizeType(sharedFloats));
     }
+
+    // The smallest static shared allocation that holds the floats (see ISharedSize).
+    private static Type SharedSizeType(int floats) => floats switch
+    {
+        <= 1024 => typeof(SharedFloats1K),
+        <= 2048 => typeof(SharedFloats2K),
+        <= 4096 => typeof(SharedFloats4K),
+        <= 8192 => typeof(SharedFloats8K),
+        <= IlgpuConvSettings.MaxSharedFloats => typeof(SharedFloats12K),
+        _ => throw new ArgumentOutOfRangeException(nameof(floats), floats, $"at most {IlgpuConvSettings.MaxSharedFloats} floats of shared memory"),
+    };
 
     private void SharedConv<TProblem>(string pass, V a, V b, V bias, V y, in ConvGeometry g, int hasBias, IlgpuConvSettings s)
         where TProblem : struct, IConvGemm<TProblem>
     {
         var (gx, gy) = ConvKernels.SharedGrid<TProblem>(g, s.GroupX, s.GroupY, s.Rows, s.Columns);
         if (gx <= 0 || gy <= 0) return;
-        var config = new KernelConfig(new Index2D(gx, gy), new Index2D(s.GroupX, s.GroupY),
-            SharedMemoryConfig.RequestDynamic<float>(s.SharedFloats));
-        LoadConv<Action<St, KernelConfig, V, V, V, V, ConvGeometry, int, int>>($"shared {pass} {s.Rows}x{s.Columns}",
-            () => SharedMethod(typeof(TProblem), s.Rows, s.Columns), true)(S, config, a, b, bias, y, g, hasBias, s.SharedK);
+        var config = new KernelConfig(new Index2D(gx, gy), new Index2D(s.GroupX, s.GroupY));
+        var size = SharedSizeType(s.SharedFloats);
+        LoadConv<Action<St, KernelConfig, V, V, V, V, ConvGeometry, int, int>>($"shared {pass} {s.Rows}x{s.Columns} {size.Name}",
+            () => SharedMethod(typeof(TProblem), s.Rows, s.Columns, _acc.AcceleratorType == AcceleratorType.OpenCL, s.SharedFloats), true)(S, config, a, b, bias, y, g, hasBias, s.SharedK);
     }
 
     // ---- normalisation -----------------------------------------------------------------------------

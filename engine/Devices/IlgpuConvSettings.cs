@@ -80,6 +80,9 @@ public sealed record IlgpuConvSettings(
         }
     }
 
+    /// <summary>The most shared memory (floats) the shared variant may use per group: 48 KiB, CUDA's static limit.</summary>
+    public const int MaxSharedFloats = 12288;
+
     /// <summary>Group size of the shared variant.</summary>
     public int GroupSize => GroupX * GroupY;
 
@@ -104,6 +107,7 @@ public sealed record IlgpuConvSettings(
             Need(GroupX >= 1 && GroupY >= 1 && GroupSize <= 1024, "the group must have 1 to 1024 threads");
             Need(GroupY % Columns == 0, "group Y must be a multiple of the tile columns");
             Need(SharedK >= 1 && GroupSize % SharedK == 0, "the group size must be a multiple of k");
+            Need(SharedFloats <= MaxSharedFloats, $"{SharedFloats} floats of shared memory per group, at most {MaxSharedFloats}");
         }
         return this;
     }

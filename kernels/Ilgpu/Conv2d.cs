@@ -1,4 +1,6 @@
+using System.Runtime.CompilerServices;
 using ILGPU;
+using ILGPU.Frontend;
 
 namespace CoroNetGAN.Kernels.Ilgpu;
 
@@ -10,7 +12,7 @@ namespace CoroNetGAN.Kernels.Ilgpu;
 /// each work-item accumulates a tile of outputs in registers and reads global memory directly; no barriers, no
 /// shared memory. Meant for CPU-like devices (PoCL, ILGPU's CPU accelerator), where LLVM vectorises a tile row's
 /// contiguous loads and multiply-adds, and where barriers are expensive.</item>
-/// <item><b>Shared-memory tiled</b> (<see cref="Shared{TTile, TRow, TProblem}"/>): a work-group stages a tile of each
+/// <item><b>Shared-memory tiled</b> (<see cref="Shared{TTile, TRow, TProblem, TBarrier, TSize}"/>): a work-group stages a tile of each
 /// GEMM operand in shared memory per step of the reduction, and each thread accumulates its register tile from
 /// there. Meant for GPUs. One kernel body serves the three passes through <see cref="IConvGemm{TSelf}"/>.</item>
 /// </list>
@@ -313,12 +315,12 @@ public static class ConvKernels
 
     // ---- shared-memory tiled ------------------------------------------------------------------------
 
-    /// <summary>Floats of dynamic shared memory <see cref="Shared{TTile, TRow, TProblem}"/> needs.</summary>
+    /// <summary>Floats of shared memory <see cref="Shared{TTile, TRow, TProblem, TBarrier, TSize}"/> uses.</summary>
     public static int SharedFloats(int groupX, int groupY, int rows, int columns, int k) =>
         k * (groupY * rows + 1) + k * groupX * columns;
 
     /// <summary>
-    /// The groups of <see cref="Shared{TTile, TRow, TProblem}"/>: X over column blocks (per image for the passes
+    /// The groups of <see cref="Shared{TTile, TRow, TProblem, TBarrier, TSize}"/>: X over column blocks (per image for the passes
     /// whose columns are pixels), Y over row blocks.
     /// </summary>
     public static (int X, int Y) SharedGrid<TProblem>(in ConvGeometry g, int groupX, int groupY, int rows, int columns)
@@ -334,16 +336,19 @@ public static class ConvKernels
     /// are), explicitly grouped: a group of GroupDim.X x GroupDim.Y threads computes a block of
     /// (Y * TTile.Height) rows x (X * TRow.Width) columns; thread (tx, ty) owns rows ty + i*Y and columns tx + j*X
     /// of the block (neighbouring threads read neighbouring shared words and write neighbouring outputs). Each step
-    /// of the reduction stages k rows of B and k columns of A in dynamic shared memory
-    /// (<see cref="SharedFloats"/>; A transposed, its rows padded by one float against bank conflicts), then every
-    /// thread runs k outer-product steps on its register tile. Needs GroupDim.Y a multiple of TRow.Width and the
+    /// of the reduction stages k rows of B and k columns of A in shared memory (<see cref="SharedFloats"/> of the
+    /// <typeparamref name="TSize"/> floats allocated; A transposed, its rows padded by one float against bank
+    /// conflicts), then every
+    /// thread runs k outer-product steps on its register tile; <typeparamref name="TBarrier"/> separates the two
+    /// (see <see cref="IGroupBarrier"/>). Needs GroupDim.Y a multiple of TRow.Width and the
     /// group size a multiple of k, so that each thread stages a fixed column of B and a fixed column of A.
     /// </summary>
-    public static void Shared<TTile, TRow, TProblem>(ArrayView<float> a, ArrayView<float> b, ArrayView<float> bias,
+    public static void Shared<TTile, TRow, TProblem, TBarrier, TSize>(ArrayView<float> a, ArrayView<float> b, ArrayView<float> bias,
         ArrayView<float> y, ConvGeometry g, int hasBias, int k)
         where TTile : struct, ITile<TTile, TRow> where TRow : struct, IRow<TRow> where TProblem : struct, IConvGemm<TProblem>
+        where TBarrier : struct, IGroupBarrier where TSize : struct, ISharedSize
     {
-        var shared = SharedMemory.GetDynamic<float>();
+        var shared = SharedMemory.Allocate<float>(default(TSize).Floats);
         int tx = Group.IdxX, ty = Group.IdxY, gx = Group.DimX, gy = Group.DimY;
         int tm = default(TTile).Height, tn = default(TRow).Width;
         int bm = gy * tm, bn = gx * tn, am = bm + 1;
@@ -367,13 +372,13 @@ public static class ConvKernels
             p.SetStep(g, s, k);
             for (int kr = bRow0; kr < k; kr += bRowStep) sb[kr * bn + bCol] = p.B(b, g, kr);
             for (int mr = aRow0; mr < bm; mr += aRowStep) sa[aK * am + mr] = p.A(a, g, m0 + mr, aK);
-            Group.Barrier();
+            default(TBarrier).Sync();
             for (int kr = 0; kr < k; kr++)
             {
                 v.LoadStrided(sb, kr * bn + tx, gx);
                 acc.Fma(sa, kr * am + ty, v);
             }
-            Group.Barrier();
+            default(TBarrier).Sync();
         }
         int rowsLeft = m - m0 - ty, colsLeft = n - n0 - tx;
         int rows = rowsLeft <= 0 ? 0 : Min(tm, (rowsLeft + gy - 1) / gy);
@@ -383,7 +388,91 @@ public static class ConvKernels
 }
 
 /// <summary>
-/// One conv pass as a GEMM C[M, N] = A[M, K] * B[K, N] for <see cref="ConvKernels.Shared{TTile, TRow, TProblem}"/>:
+/// The work-group barrier of <see cref="ConvKernels.Shared{TTile, TRow, TProblem, TBarrier, TSize}"/>, which must also order
+/// the group's shared (OpenCL: local) memory. ILGPU 1.5.3's Group.Barrier() emits
+/// <c>work_group_barrier(CLK_GLOBAL_MEM_FENCE)</c> in OpenCL C, which by the OpenCL spec does not order local memory:
+/// PoCL then let a thread read a tile before the others had staged it (wrong results, a few runs in two). So OpenCL
+/// gets <see cref="OpenClLocalBarrier"/>, everything else <see cref="GroupBarrier"/>.
+/// </summary>
+public interface IGroupBarrier
+{
+    /// <summary>Waits for the group; shared-memory writes before it are visible to reads after it.</summary>
+    void Sync();
+}
+
+/// <summary>ILGPU's Group.Barrier(): bar.sync on PTX, a barrier of ILGPU's CPU accelerator. Not for OpenCL.</summary>
+public struct GroupBarrier : IGroupBarrier
+{
+    /// <inheritdoc />
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public readonly void Sync() => Group.Barrier();
+}
+
+/// <summary>
+/// OpenCL C's own <c>barrier(CLK_LOCAL_MEM_FENCE | CLK_GLOBAL_MEM_FENCE)</c>, called by name (ILGPU's External: the
+/// OpenCL backend emits the call as written). Only for OpenCL; on ILGPU's CPU accelerator the managed body runs.
+/// </summary>
+public struct OpenClLocalBarrier : IGroupBarrier
+{
+    private const int LocalAndGlobalFence = 1 | 2;   // CLK_LOCAL_MEM_FENCE | CLK_GLOBAL_MEM_FENCE
+
+    /// <inheritdoc />
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public readonly void Sync() => Barrier(LocalAndGlobalFence);
+
+    [External("barrier")]
+    private static void Barrier(int flags) => Group.Barrier();
+}
+
+/// <summary>
+/// The shared memory <see cref="ConvKernels.Shared{TTile, TRow, TProblem, TBarrier, TSize}"/> allocates: a size fixed at
+/// compile time (a static allocation). ILGPU 1.5.3's OpenCL backend keeps dynamic shared memory's pointer in a
+/// program-scope variable that every work-group writes, so on a device that runs groups side by side (PoCL's
+/// threads) a group could use another's memory; static allocations are plain local arrays of the kernel.
+/// </summary>
+public interface ISharedSize
+{
+    /// <summary>Floats allocated (a constant of the type).</summary>
+    int Floats { get; }
+}
+
+/// <summary>1024 floats (4 KiB).</summary>
+public struct SharedFloats1K : ISharedSize
+{
+    /// <inheritdoc />
+    public readonly int Floats => 1024;
+}
+
+/// <summary>2048 floats (8 KiB).</summary>
+public struct SharedFloats2K : ISharedSize
+{
+    /// <inheritdoc />
+    public readonly int Floats => 2048;
+}
+
+/// <summary>4096 floats (16 KiB).</summary>
+public struct SharedFloats4K : ISharedSize
+{
+    /// <inheritdoc />
+    public readonly int Floats => 4096;
+}
+
+/// <summary>8192 floats (32 KiB).</summary>
+public struct SharedFloats8K : ISharedSize
+{
+    /// <inheritdoc />
+    public readonly int Floats => 8192;
+}
+
+/// <summary>12288 floats (48 KiB, CUDA's limit for static shared memory).</summary>
+public struct SharedFloats12K : ISharedSize
+{
+    /// <inheritdoc />
+    public readonly int Floats => 12288;
+}
+
+/// <summary>
+/// One conv pass as a GEMM C[M, N] = A[M, K] * B[K, N] for <see cref="ConvKernels.Shared{TTile, TRow, TProblem, TBarrier, TSize}"/>:
 /// its sizes, the reduction split into steps of k, and where each element of A, B and C lives. A struct holds the
 /// decoded state of one thread: its column of B (<see cref="SetColumn"/>) and the current step (<see cref="SetStep"/>).
 /// </summary>
