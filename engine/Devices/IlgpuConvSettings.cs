@@ -46,10 +46,11 @@ public sealed record IlgpuConvSettings(
     public const string Variable = "CORONETGAN_ILGPU_CONV";
 
     /// <summary>
-    /// CPU-like OpenCL devices (PoCL): 4 channels x 16 pixels per work-item, backward weight 8 channels x 8 lanes.
-    /// Measured on PoCL 6 (AVX2) against 8x16, 4x8 and others: see bench/README.md.
+    /// CPU-like OpenCL devices (PoCL): 4 output channels x 16 pixels per work-item in channel blocks of 32, backward
+    /// weight 4 channels (x 2 input channels) x 8 lanes, padded rows. Chosen on PoCL 6 with AVX2 among 4x16, 8x8,
+    /// 2x16, 8x16 and 4x8 tiles, blocks of 16 to 256 and weight tiles 1x8 to 8x8 (bench/README.md, "OpenCL").
     /// </summary>
-    public static IlgpuConvSettings CpuLike { get; } = new(IlgpuConvVariant.Registers, 4, 16, WeightRows: 8, WeightLanes: 8);
+    public static IlgpuConvSettings CpuLike { get; } = new(IlgpuConvVariant.Registers, 4, 16, WeightRows: 4, WeightLanes: 8);
 
     /// <summary>
     /// CUDA and OpenCL GPUs: 16 x 16 threads, 4 x 4 outputs each (64 x 64 blocks), 16 terms staged per step.
