@@ -45,8 +45,10 @@ public static class ConvKernels
     /// y[n, o, oh, ow] = sum over c, kh, kw of x[n, c, oh*s - p + kh, ow*s - p + kw] * w[o, c, kh, kw] (+ b[o] when
     /// hasBias != 0). Work-item u covers TTile.Height consecutive output channels x TRow.Width consecutive output
     /// columns of one output row of one image; u runs over columns fastest, then rows, channels, images.
-    /// For each tap (kh, kw) the channel loop is branch-free: the tile's input columns are either all inside the
-    /// image (contiguous loads when the stride is 1) or read through a mask.
+    /// The channels run in blocks of <c>block</c>, with the taps inside a block (a block's input rows stay in cache
+    /// for all its taps); for each tap the channel loop is branch-free: the tile's input columns are either all
+    /// inside the row (contiguous loads when the stride is 1) or read through a mask. A caller that pads the rows
+    /// (see <see cref="PadColumns"/>) never takes the masked loop.
     /// </summary>
     public static void Forward<TTile, TRow>(Index1D t, ArrayView<float> x, ArrayView<float> w, ArrayView<float> b,
         ArrayView<float> y, ConvGeometry g, int hasBias, int block, int count, int stride)
@@ -127,7 +129,8 @@ public static class ConvKernels
     /// dx's H and W come from the geometry, so output_padding needs nothing special.
     /// Work-item u covers TTile.Height consecutive input channels x TRow.Width input columns of one phase
     /// (iw = phase + StrideW * q for consecutive q) of one input row: for a given tap, those columns read
-    /// consecutive dy columns, so every stride gets contiguous loads.
+    /// consecutive dy columns, so every stride gets contiguous loads. Output channels run in blocks of <c>block</c>
+    /// with the taps inside, as in <see cref="Forward"/>.
     /// </summary>
     public static void BackwardData<TTile, TRow>(Index1D t, ArrayView<float> dy, ArrayView<float> w, ArrayView<float> dx,
         ConvGeometry g, int block, int count, int stride)
