@@ -751,7 +751,7 @@ public sealed class IlgpuKernelTests : IClassFixture<IlgpuFixture>
         foreach (var st in new[] { IlgpuConvSettings.CpuLike, IlgpuConvSettings.Gpu, IlgpuConvSettings.IlgpuCpu })
             Assert.Equal(st, IlgpuConvSettings.Parse(st.Format(), IlgpuConvSettings.IlgpuCpu));
         var p = IlgpuConvSettings.Parse(" shared, tile=2x8  group=8x16 k=32 ", IlgpuConvSettings.CpuLike);
-        Assert.Equal(new IlgpuConvSettings(IlgpuConvVariant.Shared, 2, 8, WeightRows: 8, WeightLanes: 8, GroupX: 8, GroupY: 16, SharedK: 32), p);
+        Assert.Equal(IlgpuConvSettings.CpuLike with { Variant = IlgpuConvVariant.Shared, Rows = 2, Columns = 8, GroupX = 8, GroupY = 16, SharedK = 32 }, p);
         Assert.Equal(IlgpuConvSettings.CpuLike, IlgpuConvSettings.FromEnvironment(IlgpuConvSettings.CpuLike, "  "));
         Assert.Equal(2, IlgpuConvSettings.FromEnvironment(IlgpuConvSettings.CpuLike, "tile=2x16").Rows);
 
