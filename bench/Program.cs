@@ -66,6 +66,16 @@ public static class Program
             Console.WriteLine($"total {times.Sum():F1} ms");
             return;
         }
+        if (args.Length > 3 && args[0] == "kernel-source")
+        {
+            KernelSource.Run(args[1], args[2], args[3], args.Length > 4 && args[4] == "shared");
+            return;
+        }
+        if (args.Length > 0 && args[0] == "conv-variants")
+        {
+            ConvVariants.Run(args.Length > 1 ? args[1] : "opencl:0", args.Length > 2 ? int.Parse(args[2]) : 5, args.Skip(3).ToArray());
+            return;
+        }
         if (args.Length > 0 && args[0] == "quick")
         {
             Quick(args.Length > 1 ? args[1] : "cpu", args.Length > 2 ? int.Parse(args[2]) : 10);

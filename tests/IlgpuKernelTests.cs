@@ -200,11 +200,15 @@ public sealed class IlgpuKernelTests : IClassFixture<IlgpuFixture>
 
     // ---- GPU code generation -------------------------------------------------------------------------
 
-    /// <summary>Every kernel method of CoroNetGAN.Kernels.Ilgpu (public static, first parameter Index1D).</summary>
+    /// <summary>
+    /// Every non-generic kernel method of CoroNetGAN.Kernels.Ilgpu (public static, first parameter Index1D). The generic
+    /// conv kernels are compiled per tile shape by <see cref="ConvKernel_CompilesToPtxAndOpenCL"/>.
+    /// </summary>
     public static IEnumerable<object[]> KernelMethods() =>
         typeof(ConvKernels).Assembly.GetTypes()
             .Where(t => t.Namespace == typeof(ConvKernels).Namespace)
             .SelectMany(t => t.GetMethods(BindingFlags.Public | BindingFlags.Static))
+            .Where(m => !m.IsGenericMethodDefinition)
             .Where(m => m.GetParameters() is { Length: > 0 } ps && ps[0].ParameterType == typeof(Index1D))
             .OrderBy(m => m.DeclaringType!.Name + "." + m.Name)
             .Select(m => new object[] { m.DeclaringType!.Name + "." + m.Name });
@@ -244,6 +248,58 @@ public sealed class IlgpuKernelTests : IClassFixture<IlgpuFixture>
         {
             var compiled = (CLCompiledKernel)cl.Compile(entry, KernelSpecialization.Empty);
             Assert.Contains("kernel", compiled.Source);
+        }
+    }
+
+    /// <summary>Conv kernels closed over tile shapes: every device kind's default, the narrowest and the widest.</summary>
+    public static IEnumerable<object[]> ConvKernelShapes() => new[]
+    {
+        new object[] { "forward", 4, 16, false }, new object[] { "forward", 8, 8, false }, new object[] { "forward", 1, 4, false },
+        new object[] { "forward", 8, 16, false }, new object[] { "backward-data", 4, 16, false }, new object[] { "backward-data", 2, 8, false },
+        new object[] { "backward-weight", 4, 8, false }, new object[] { "backward-weight", 1, 16, false }, new object[] { "backward-weight", 8, 4, false },
+        new object[] { "forward", 4, 4, true }, new object[] { "backward-data", 4, 4, true }, new object[] { "backward-weight", 4, 4, true },
+        new object[] { "forward", 2, 8, true }, new object[] { "backward-weight", 8, 16, true },
+    };
+
+    /// <summary>
+    /// The generic conv kernels compile to PTX (sm_90) and OpenCL C: the register-tiled ones with their tiles in
+    /// registers (no local memory), the shared-memory ones with shared loads between barriers.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(ConvKernelShapes))]
+    public void ConvKernel_CompilesToPtxAndOpenCL(string pass, int rows, int columns, bool shared)
+    {
+        MethodInfo Method(bool openCl) => shared
+            ? IlgpuBackend.SharedMethod(pass switch { "forward" => typeof(ForwardGemm), "backward-data" => typeof(BackwardDataGemm), _ => typeof(BackwardWeightGemm) }, rows, columns, openCl, ConvKernels.SharedFloats(16, 16, rows, columns, 16))
+            : IlgpuBackend.TiledMethod(pass switch { "forward" => nameof(ConvKernels.Forward), "backward-data" => nameof(ConvKernels.BackwardData), _ => nameof(ConvKernels.BackwardWeight) }, rows, columns);
+        EntryPointDescription Entry(bool openCl) => shared
+            ? EntryPointDescription.FromExplicitlyGroupedKernel(Method(openCl)) : EntryPointDescription.FromImplicitlyGroupedKernel(Method(openCl));
+        using (var ptx = new PTXBackend(_fx.Context, new CudaCapabilityContext(CudaArchitecture.SM_90),
+            CudaArchitecture.SM_90, CudaInstructionSet.ISA_80, null))
+        {
+            string code = ((PTXCompiledKernel)ptx.Compile(Entry(false), KernelSpecialization.Empty)).PTXAssembly;
+            Assert.Contains(".entry", code);
+            Assert.DoesNotContain(".local", code);
+            if (shared)
+            {
+                Assert.Contains("bar.sync", code);
+                Assert.Contains("ld.shared.f32", code);
+            }
+        }
+        using (var cl = new CLBackend(_fx.Context, new CLCapabilityContext(float16: false, float64: false, genericAddressSpace: true, int64_Atomics: false, subGroups: false),
+            CLDeviceVendor.Other, CLCVersion.CL20))
+        {
+            string code = ((CLCompiledKernel)cl.Compile(Entry(true), KernelSpecialization.Empty)).Source;
+            Assert.Contains("kernel", code);
+            // OpenCL C's barrier with the local fence, never ILGPU's global-only one (see IGroupBarrier).
+            if (shared)
+            {
+                Assert.Matches(@"\bbarrier \(\s*(3|var\d+)\s*\)", code);
+                Assert.DoesNotContain("work_group_barrier", code);
+                // A static local array, not dynamic shared memory (whose pointer ILGPU keeps in a program-scope variable).
+                Assert.DoesNotContain("dynamic_shared_memory", code);
+                Assert.Matches(@"local float var\d+\[\d+\];", code);
+            }
         }
     }
 
@@ -607,6 +663,114 @@ public sealed class IlgpuKernelTests : IClassFixture<IlgpuFixture>
         var y = s.Alloc(want.Length);
         B.Conv2dBackwardData(s.Up(xt), s.Up(wt), y, g);
         Close(want, s.Down(y), "convTranspose");
+    }
+
+    // ---- convolution variants ----------------------------------------------------------------------
+
+    /// <summary>
+    /// Conv settings each variant test forces: register tiles of several shapes, with padded rows and with the masked
+    /// path, channel blocks that do and do not divide the channels; shared-memory tiles whose groups fit ILGPU's CPU
+    /// accelerator (16 threads).
+    /// </summary>
+    public static readonly string[] ConvVariantSettings =
+    [
+        "registers tile=4x16 weight=4x8 block=32 pad=1",
+        "registers tile=8x8 weight=8x4 block=2 pad=0",
+        "registers tile=1x4 weight=1x16 block=1 pad=1",
+        "registers tile=2x8 weight=2x8 block=5 pad=0",
+        "shared tile=2x4 group=4x4 k=8",
+        "shared tile=4x4 group=4x4 k=16",
+        "shared tile=1x8 group=2x8 k=4",
+    ];
+
+    /// <summary>Edge shapes: n, c, h, w, o, k, stride, pad, extra (rows and columns of x past the last ones any output reads).</summary>
+    public static readonly int[][] ConvVariantShapes =
+    [
+        [2, 5, 9, 11, 7, 3, 1, 1, 0],     // channels and pixels not multiples of any tile, batch 2
+        [2, 3, 8, 19, 9, 3, 2, 1, 0],     // stride 2
+        [1, 6, 13, 13, 5, 7, 1, 3, 0],    // 7x7, pad 3
+        [2, 4, 7, 10, 3, 4, 2, 1, 0],     // 4x4 stride 2 (U-Net, PatchGAN)
+        [1, 9, 5, 37, 17, 1, 1, 0, 0],    // 1x1, wide rows
+        [2, 3, 6, 5, 2, 3, 1, 0, 0],      // no padding, output narrower than any tile
+        [1, 2, 3, 3, 1, 3, 1, 2, 0],      // padding wider than the input
+        [2, 6, 7, 9, 5, 3, 2, 1, 1],      // conv_transpose2d with output_padding 1 (its backward data is the forward)
+        [1, 16, 8, 32, 16, 3, 1, 1, 0],   // tiles filled
+    ];
+
+    public static IEnumerable<object[]> ConvVariantCases() =>
+        from st in ConvVariantSettings from sh in ConvVariantShapes select new object[] { st, string.Join(" ", sh) };
+
+    /// <summary>
+    /// Every conv pass under each forced variant against the float64 references: forward with and without bias,
+    /// backward data, backward weight.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(ConvVariantCases))]
+    public void Conv_Variant_AllPasses(string settings, string shape)
+    {
+        var v = shape.Split(' ').Select(int.Parse).ToArray();
+        var basic = ConvGeometry.ForConv(v[0], v[1], v[2], v[3], v[4], v[5], v[5], v[6], v[7]);
+        var g = basic with { H = basic.H + v[8], W = basic.W + v[8] };
+        var saved = B.ConvSettings;
+        try
+        {
+            B.ConvSettings = IlgpuConvSettings.Parse(settings, saved);
+            using var s = new Scope(B);
+            var r = new Random(400 + shape.GetHashCode() % 1000);
+            float[] x = Rand(r, g.N * g.InputPlane), wt = Rand(r, g.O * g.ColRows), b = Rand(r, g.O), dy = Rand(r, g.N * g.OutputPlane);
+            var xs = s.Up(x); var ws = s.Up(wt); var dys = s.Up(dy);
+            var y = s.Alloc(g.N * g.OutputPlane);
+            B.Conv2dForward(xs, ws, s.Up(b), y, g);
+            Close(ConvRef(x, wt, b, g), s.Down(y), $"{settings} {shape}: conv+bias");
+            B.Conv2dForward(xs, ws, null, y, g);
+            Close(ConvRef(x, wt, null, g), s.Down(y), $"{settings} {shape}: conv");
+            var (wantDx, wantDw) = ConvAdjointRef(x, wt, dy, g);
+            var dx = s.Alloc(x.Length);
+            B.Conv2dBackwardData(dys, ws, dx, g);
+            Close(wantDx, s.Down(dx), $"{settings} {shape}: dx");
+            var dw = s.Alloc(wt.Length);
+            B.Conv2dBackwardWeight(xs, dys, dw, g);
+            Close(wantDw, s.Down(dw), $"{settings} {shape}: dw");
+        }
+        finally
+        {
+            B.ConvSettings = saved;
+        }
+    }
+
+    [Fact]
+    public void ConvSettings_DefaultsByDevice_ParseFormat_Validate()
+    {
+        var acc = _fx.Accelerator;
+        var expected = acc.AcceleratorType == AcceleratorType.CPU ? IlgpuConvSettings.IlgpuCpu
+            : acc is CLAccelerator { DeviceType: CLDeviceType.CL_DEVICE_TYPE_CPU } ? IlgpuConvSettings.CpuLike : IlgpuConvSettings.Gpu;
+        Assert.Equal(expected, IlgpuBackend.DefaultConvSettings(acc));
+        using (var fresh = new IlgpuBackend(acc, "fresh"))
+            Assert.Equal(IlgpuConvSettings.FromEnvironment(expected, Environment.GetEnvironmentVariable(IlgpuConvSettings.Variable)), fresh.ConvSettings);
+
+        foreach (var st in new[] { IlgpuConvSettings.CpuLike, IlgpuConvSettings.Gpu, IlgpuConvSettings.IlgpuCpu })
+            Assert.Equal(st, IlgpuConvSettings.Parse(st.Format(), IlgpuConvSettings.IlgpuCpu));
+        var p = IlgpuConvSettings.Parse(" shared, tile=2x8  group=8x16 k=32 ", IlgpuConvSettings.CpuLike);
+        Assert.Equal(IlgpuConvSettings.CpuLike with { Variant = IlgpuConvVariant.Shared, Rows = 2, Columns = 8, GroupX = 8, GroupY = 16, SharedK = 32 }, p);
+        Assert.Equal(IlgpuConvSettings.CpuLike, IlgpuConvSettings.FromEnvironment(IlgpuConvSettings.CpuLike, "  "));
+        Assert.Equal(2, IlgpuConvSettings.FromEnvironment(IlgpuConvSettings.CpuLike, "tile=2x16").Rows);
+
+        foreach (var bad in new[] { "tile=3x16", "tile=4x32", "weight=4x2", "block=0", "pad=2", "tiles=4x4", "shared group=16x15", "shared tile=4x4 group=8x2", "shared k=3", "tile=4", "k=x" })
+        {
+            var e = Assert.Throws<ArgumentException>(() => IlgpuConvSettings.Parse(bad, IlgpuConvSettings.CpuLike));
+            Assert.Contains("conv settings", e.Message);
+        }
+        Assert.Contains(IlgpuConvSettings.Variable, Assert.Throws<ArgumentException>(() => IlgpuConvSettings.FromEnvironment(IlgpuConvSettings.CpuLike, "tile=5x5")).Message);
+
+        // The device's own limits: a group larger than it allows is refused when set, and the old settings stay.
+        var saved = B.ConvSettings;
+        var big = IlgpuConvSettings.Gpu with { GroupX = 32, GroupY = 32, Rows = 1, Columns = 4 };
+        if (acc.MaxNumThreadsPerGroup < big.GroupSize)
+        {
+            var e = Assert.Throws<ArgumentException>(() => B.ConvSettings = big);
+            Assert.Contains("threads per group", e.Message);
+            Assert.Equal(saved, B.ConvSettings);
+        }
     }
 
     // ---- normalisation -----------------------------------------------------------------------------
