@@ -25,6 +25,11 @@ public static unsafe class Conv2d
     /// <summary>y[N,O,OH,OW] = conv2d(x, w) + b (b may be null); the unfold is fused into the GEMM's packing.</summary>
     public static void Forward(float* x, float* w, float* b, float* y, in ConvGeometry g)
     {
+        if (WinogradConv.Applies(g))
+        {
+            WinogradConv.Forward(x, w, b, y, g);
+            return;
+        }
         int p = g.OutPixels, r = g.ColRows;
         for (int n = 0; n < g.N; n++)
         {
