@@ -24,6 +24,11 @@ public static class Program
             g.Cleanup();
             return;
         }
+        if (args.Length > 0 && args[0] == "winograd")
+        {
+            WinogradBench.Run(args.Length > 1 ? int.Parse(args[1]) : 9, args.Contains("crossover"), args.Contains("errors"));
+            return;
+        }
         if (args.Length > 0 && args[0] == "step-profile")
         {
             StepProfile.Run(args.Length > 1 ? int.Parse(args[1]) : 20);

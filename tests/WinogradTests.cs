@@ -166,4 +166,43 @@ public unsafe class WinogradTests(ITestOutputHelper output)
         output.WriteLine($"Ops.Conv2d 2x64x19x23 -> 48: {err:E2}");
         Assert.True(err <= Tol);
     }
+
+    /// <summary>
+    /// The transformed-weight cache is keyed by the weight buffer's address, so a write into the same buffer (an
+    /// optimizer step, a reload) must be seen: the second call uses the new weights, and a third with the original
+    /// weights restored is right again.
+    /// </summary>
+    [Fact]
+    public void CachedWeightsFollowInPlaceChanges()
+    {
+        var g = ConvGeometry.ForConv(1, 20, 14, 30, 17, 3, 3, 1, 1);
+        var r = new Random(11);
+        var x = Draw(r, g.InputPlane, 1);
+        var w0 = Draw(r, g.O * g.ColRows, 0.1);
+        var w = (float[])w0.Clone();
+        var y = new float[g.OutputPlane];
+        fixed (float* px = x, pw = w, py = y)
+        {
+            for (int round = 0; round < 4; round++)
+            {
+                if (round == 1) w[5] += 0.5f;                        // one weight changed in place
+                if (round == 2) Array.Copy(w0, w, w.Length);         // the original back
+                if (round == 3) w[^1] = -w[^1];                      // the last weight (end of the compared range)
+                WinogradConv.Forward(px, pw, null, py, g);
+                double err = RelError(Reference(x, w, null, g), y);
+                Assert.True(err <= Tol, $"round {round}: error {err:E3}");
+            }
+        }
+        // Off (budget 0) it transforms into scratch every call and holds nothing new.
+        long budget = WinogradConv.CacheBudgetBytes;
+        WinogradConv.ClearCache();
+        WinogradConv.CacheBudgetBytes = 0;
+        try
+        {
+            fixed (float* px = x, pw = w, py = y) WinogradConv.Forward(px, pw, null, py, g);
+            Assert.Equal(0, WinogradConv.WeightCache.Bytes);
+            Assert.True(RelError(Reference(x, w, null, g), y) <= Tol);
+        }
+        finally { WinogradConv.CacheBudgetBytes = budget; }
+    }
 }

@@ -30,6 +30,11 @@ public static unsafe class Conv2d
             WinogradConv.Forward(x, w, b, y, g);
             return;
         }
+        if (DirectConv.Applies(g))
+        {
+            DirectConv.Forward(x, w, b, y, g);
+            return;
+        }
         int p = g.OutPixels, r = g.ColRows;
         for (int n = 0; n < g.N; n++)
         {

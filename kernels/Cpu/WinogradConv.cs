@@ -56,6 +56,17 @@ public static unsafe class WinogradConv
     public static bool Supported(in ConvGeometry g) =>
         Avx.IsSupported && Fma.IsSupported && g.KH == 3 && g.KW == 3 && g.StrideH == 1 && g.StrideW == 1;
 
+    /// <summary>When set, <see cref="PhaseMs"/> accumulates the time of each phase (weights, input, GEMMs, output); for benchmarks.</summary>
+    internal static bool Profile;
+    internal static readonly double[] PhaseMs = new double[4];
+
+    static void Lap(int phase, ref long t0)
+    {
+        long t = System.Diagnostics.Stopwatch.GetTimestamp();
+        PhaseMs[phase] += (t - t0) * 1000.0 / System.Diagnostics.Stopwatch.Frequency;
+        t0 = t;
+    }
+
     [ThreadStatic] static float* t_u, t_v, t_m;
     [ThreadStatic] static long t_uLen, t_vLen, t_mLen;
 
@@ -109,18 +120,35 @@ public static unsafe class WinogradConv
         long perPanel = (long)Xi * Math.Max(g.C, oPad) * nr;
         int chunk = (int)Math.Clamp(ChunkBudget / perPanel, 1, panels);
 
-        float* u = Grow(ref t_u, ref t_uLen, (long)Xi * oPad * g.C + 8);
-        float* v = Grow(ref t_v, ref t_vLen, (long)chunk * Xi * g.C * nr);
-        float* m = Grow(ref t_m, ref t_mLen, (long)chunk * Xi * oPad * nr);
-        var plan = new Plan(g, x, w, b, y, use512, u, v, m);
+        long t0 = Profile ? System.Diagnostics.Stopwatch.GetTimestamp() : 0;
+        long uFloats = (long)Xi * oPad * g.C + 8;
+        var cached = WeightCache.Acquire(w, g.O, g.C, mr, uFloats, out bool fresh);
+        try
+        {
+            float* u = cached != null ? cached.U : Grow(ref t_u, ref t_uLen, uFloats);
+            float* v = Grow(ref t_v, ref t_vLen, (long)chunk * Xi * g.C * nr);
+            float* m = Grow(ref t_m, ref t_mLen, (long)chunk * Xi * oPad * nr);
+            var plan = new Plan(g, x, w, b, y, use512, u, v, m);
+            if (cached == null || !fresh)
+            {
+                Par.Loop(0, oPanels, ip => TransformWeights(plan, ip));
+                cached?.Filled();
+            }
+            if (Profile) Lap(0, ref t0);
+            Run(plan, panels, chunk, ref t0);
+        }
+        finally { cached?.Release(); }
+    }
 
-        Par.Loop(0, oPanels, ip => TransformWeights(plan, ip));
-
+    static void Run(in Plan plan, int panels, int chunk, ref long t0)
+    {
+        var g = plan.G;
         // Transform tasks: panels x channel blocks, at least 4 per thread when the chunk has few panels.
         int split = Math.Max(1, (4 * Par.Threads + chunk - 1) / chunk);
         int cBlock = Math.Max(8, (g.C + split - 1) / split), oBlock = Math.Max(8, (g.O + split - 1) / split);
         int cBlocks = (g.C + cBlock - 1) / cBlock, oBlocks = (g.O + oBlock - 1) / oBlock;
         int cs = g.C, os = g.O;
+        var pl = plan;
         for (int p0 = 0; p0 < panels; p0 += chunk)
         {
             int pc = Math.Min(chunk, panels - p0);
@@ -128,14 +156,17 @@ public static unsafe class WinogradConv
             Par.Loop(0, pc * cBlocks, t =>
             {
                 int c0 = t % cBlocks * cBlock;
-                TransformInput(plan, first, t / cBlocks, c0, Math.Min(cs, c0 + cBlock));
+                TransformInput(pl, first, t / cBlocks, c0, Math.Min(cs, c0 + cBlock));
             });
-            Par.Loop(0, Xi, xi => Multiply(plan, pc, xi));
+            if (Profile) Lap(1, ref t0);
+            Par.Loop(0, Xi, xi => Multiply(pl, pc, xi));
+            if (Profile) Lap(2, ref t0);
             Par.Loop(0, pc * oBlocks, t =>
             {
                 int o0 = t % oBlocks * oBlock;
-                TransformOutput(plan, first, t / oBlocks, o0, Math.Min(os, o0 + oBlock));
+                TransformOutput(pl, first, t / oBlocks, o0, Math.Min(os, o0 + oBlock));
             });
+            if (Profile) Lap(3, ref t0);
         }
     }
 
@@ -441,5 +472,130 @@ public static unsafe class WinogradConv
         Avx.Shuffle(l01, l23, 0xEE).Store(dst + 8);
         Avx.Shuffle(h01, h23, 0x44).Store(dst + 16);
         Avx.Shuffle(h01, h23, 0xEE).Store(dst + 24);
+    }
+
+    // ---- the transformed-weight cache ---------------------------------------------------------------------------
+
+    /// <summary>Bytes the transformed-weight cache may hold (default 512 MiB; CORONETGAN_WINOGRAD_CACHE_MB overrides, 0 turns it off).</summary>
+    public static long CacheBudgetBytes
+    {
+        get => WeightCache.BudgetBytes;
+        set => WeightCache.BudgetBytes = Math.Max(0, value);
+    }
+
+    /// <summary>Frees every cached transformed weight not in use.</summary>
+    public static void ClearCache() => WeightCache.Clear();
+
+    /// <summary>
+    /// Transformed weights (U, 4x the weights' size) of recent layers, keyed by the weight buffer's address and shape.
+    /// A layer's weights stay the same from one forward to the next between optimizer steps, and transforming
+    /// them costs about a sixth of the conv at ResNet sizes. An entry keeps a copy of the weights it was built from and
+    /// is used only when that copy is byte-for-byte the buffer's current content, so an optimizer step, a
+    /// reloaded checkpoint or a pooled buffer reused for another tensor simply rebuilds it: correctness never depends
+    /// on anyone reporting a write. The check reads the weights once (a quarter of the transform's output).
+    /// </summary>
+    internal static class WeightCache
+    {
+        internal sealed class Entry
+        {
+            public readonly (nint W, int O, int C, int Mr) Key;
+            public readonly float* Raw, U;
+            public readonly long RawFloats, Bytes;
+            public bool Valid, Busy;
+            public long LastUse;
+
+            public Entry((nint, int, int, int) key, long rawFloats, long uFloats)
+            {
+                Key = key;
+                RawFloats = rawFloats;
+                Bytes = (rawFloats + uFloats) * sizeof(float);
+                Raw = (float*)NativeMemory.AlignedAlloc((nuint)(rawFloats * sizeof(float)), 64);
+                U = (float*)NativeMemory.AlignedAlloc((nuint)(uFloats * sizeof(float)), 64);
+            }
+
+            /// <summary>U now holds the transform of Raw.</summary>
+            public void Filled() => Valid = true;
+
+            /// <summary>Ends this call's use of the entry.</summary>
+            public void Release() { lock (s_lock) Busy = false; }
+
+            public void Free()
+            {
+                NativeMemory.AlignedFree(Raw);
+                NativeMemory.AlignedFree(U);
+            }
+        }
+
+        static readonly object s_lock = new();
+        static readonly Dictionary<(nint, int, int, int), Entry> s_entries = new();
+        static long s_bytes, s_clock;
+        internal static long BudgetBytes = DefaultBudget();
+
+        static long DefaultBudget() =>
+            long.TryParse(Environment.GetEnvironmentVariable("CORONETGAN_WINOGRAD_CACHE_MB"), out long mb) && mb >= 0 ? mb << 20 : 512L << 20;
+
+        /// <summary>Bytes held now (for tests).</summary>
+        internal static long Bytes { get { lock (s_lock) return s_bytes; } }
+
+        /// <summary>
+        /// The entry for these weights, held for this call (released by <see cref="Entry.Release"/>), with
+        /// <paramref name="fresh"/> true when its U is already the transform of the weights' current content; else
+        /// its copy of the weights has been refreshed and the caller fills U. Null when the weights do not fit the
+        /// budget or another thread holds the entry: the caller transforms into scratch.
+        /// </summary>
+        public static Entry? Acquire(float* w, int o, int c, int mr, long uFloats, out bool fresh)
+        {
+            fresh = false;
+            long rawFloats = (long)o * c * 9;
+            long bytes = (rawFloats + uFloats) * sizeof(float);
+            var key = ((nint)w, o, c, mr);
+            Entry? e;
+            lock (s_lock)
+            {
+                if (s_entries.TryGetValue(key, out e))
+                {
+                    if (e.Busy) return null;
+                }
+                else
+                {
+                    if (bytes > BudgetBytes) return null;
+                    while (s_bytes + bytes > BudgetBytes)
+                    {
+                        Entry? victim = null;
+                        foreach (var x in s_entries.Values)
+                            if (!x.Busy && (victim == null || x.LastUse < victim.LastUse)) victim = x;
+                        if (victim == null) return null;
+                        Remove(victim);
+                    }
+                    e = new Entry(key, rawFloats, uFloats);
+                    s_entries[key] = e;
+                    s_bytes += e.Bytes;
+                }
+                e.Busy = true;
+                e.LastUse = ++s_clock;
+            }
+            var now = new ReadOnlySpan<byte>(w, checked((int)(rawFloats * sizeof(float))));
+            var then = new Span<byte>(e.Raw, now.Length);
+            fresh = e.Valid && now.SequenceEqual(then);
+            if (!fresh)
+            {
+                e.Valid = false;
+                now.CopyTo(then);
+            }
+            return e;
+        }
+
+        static void Remove(Entry e)
+        {
+            s_entries.Remove(e.Key);
+            s_bytes -= e.Bytes;
+            e.Free();
+        }
+
+        public static void Clear()
+        {
+            lock (s_lock)
+                foreach (var e in s_entries.Values.Where(e => !e.Busy).ToList()) Remove(e);
+        }
     }
 }

@@ -1,0 +1,203 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using CoroNetGAN.Kernels;
+using CoroNetGAN.Kernels.Cpu;
+
+namespace CoroNetGAN.Bench;
+
+/// <summary>
+/// <c>winograd [iters]</c>: the 3x3 conv forward by the Winograd path and by the GEMM path, interleaved in one process
+/// (medians, effective GFLOP/s = direct-conv FLOPs / time), its float32 error against a float64 direct conv, the
+/// time of each Winograd phase, and the crossover over channels and sizes.
+/// </summary>
+public static unsafe class WinogradBench
+{
+    public static void Run(int iters, bool crossover, bool errors)
+    {
+        Console.WriteLine($"GEMM micro-kernel {Gemm.MicroKernel}, {Par.Threads} threads");
+        if (errors)
+        {
+            Console.WriteLine("error = max|y - ref| / max|ref| (rms: sqrt(mean (y-ref)^2) / sqrt(mean ref^2)), ref = float64 direct conv");
+            Error("256->256 64x64 pad1, x=relu(N(0,1)), w=N(0,0.02)", 256, 64, 64, 256, 1, 0.02, true, 1);
+            Error("256->256 66x66 pad0, x=N(0,1), w=U(+-sqrt(3/(9C)))", 256, 66, 66, 256, 0, Math.Sqrt(3.0 / (9 * 256)), false, 2);
+            Error("64->64 128x128 pad1, x=N(0,1), w=N(0,0.02)", 64, 128, 128, 64, 1, 0.02, false, 3);
+        }
+        Console.WriteLine("time (median of interleaved runs)");
+        Time(1, 256, 66, 66, 256, 0, iters, true);
+        Time(1, 256, 64, 64, 256, 1, iters, true);
+        Console.WriteLine("direct conv for few output channels (new) vs GEMM path (old)");
+        foreach (int o in new[] { 1, 2, 3, 4, 6 })
+            Compare(ConvGeometry.ForConv(1, 64, 262, 262, o, 7, 7, 1, 0), "direct", v => DirectConv.Enabled = v, iters);
+        Compare(ConvGeometry.ForConv(1, 16, 70, 70, 3, 7, 7, 1, 0), "direct", v => DirectConv.Enabled = v, iters);
+        Compare(ConvGeometry.ForConv(1, 8, 34, 34, 3, 3, 3, 1, 0), "direct", v => DirectConv.Enabled = v, iters);
+        if (!crossover) return;
+        foreach (int ch in new[] { 8, 16, 32, 64, 128, 256 })
+            foreach (int size in new[] { 8, 12, 16, 32, 64, 128 })
+                if ((long)ch * ch * size * size <= 256L * 256 * 128 * 128 / 4) Time(1, ch, size + 2, size + 2, ch, 0, Math.Max(3, iters / 2), false);
+    }
+
+    [DllImport("libc", EntryPoint = "clock_gettime")]
+    static extern int ClockGetTime(int clock, out TimeSpec ts);
+
+    [StructLayout(LayoutKind.Sequential)]
+    struct TimeSpec { public long Sec, NSec; }
+
+    /// <summary>
+    /// CPU time of the whole process in ms (CLOCK_PROCESS_CPUTIME_ID, ns resolution): on a machine shared with
+    /// other jobs, CPU time per call is much steadier than wall time, which includes waiting for a core.
+    /// </summary>
+    internal static double CpuMs()
+    {
+        if (!OperatingSystem.IsLinux() || ClockGetTime(2, out var ts) != 0) return double.NaN;
+        return ts.Sec * 1e3 + ts.NSec / 1e6;
+    }
+
+    static float* Alloc(long n) => (float*)NativeMemory.AlignedAlloc((nuint)(n * 4), 64);
+
+    static void Fill(float* p, long n, Random r, double scale, bool normal, bool relu)
+    {
+        for (long i = 0; i < n; i++)
+        {
+            double v = normal ? Math.Sqrt(-2 * Math.Log(1 - r.NextDouble())) * Math.Cos(2 * Math.PI * r.NextDouble()) : r.NextDouble() * 2 - 1;
+            v *= scale;
+            if (relu && v < 0) v = 0;
+            p[i] = (float)v;
+        }
+    }
+
+    static void Error(string name, int c, int h, int w, int o, int pad, double wScale, bool relu, int seed)
+    {
+        var g = ConvGeometry.ForConv(1, c, h, w, o, 3, 3, 1, pad);
+        var r = new Random(seed);
+        float* x = Alloc(g.InputPlane), wt = Alloc((long)o * c * 9), b = Alloc(o), yw = Alloc(g.OutputPlane), yg = Alloc(g.OutputPlane);
+        Fill(x, g.InputPlane, r, 1, true, relu);
+        Fill(wt, (long)o * c * 9, r, wScale, wScale == 0.02, false);
+        Fill(b, o, r, 0.02, true, false);
+        WinogradConv.Forward(x, wt, b, yw, g);
+        bool saved = WinogradConv.Enabled;
+        WinogradConv.Enabled = false;
+        Conv2d.Forward(x, wt, b, yg, g);
+        WinogradConv.Enabled = saved;
+        // float64 direct conv, parallel over output channels.
+        var yr = new double[g.OutputPlane];
+        float* xs = x, ws = wt, bs = b;
+        Parallel.For(0, o, oi =>
+        {
+            var acc = new double[g.OutPixels];
+            for (int i = 0; i < acc.Length; i++) acc[i] = bs[oi];
+            for (int ci = 0; ci < c; ci++)
+                for (int ky = 0; ky < 3; ky++)
+                    for (int kx = 0; kx < 3; kx++)
+                    {
+                        double wv = ws[((long)(oi * c + ci) * 3 + ky) * 3 + kx];
+                        for (int oy = 0; oy < g.OutH; oy++)
+                        {
+                            int iy = oy - pad + ky;
+                            if ((uint)iy >= (uint)h) continue;
+                            float* row = xs + ((long)ci * h + iy) * w;
+                            int baseIdx = oy * g.OutW;
+                            for (int ox = 0; ox < g.OutW; ox++)
+                            {
+                                int ix = ox - pad + kx;
+                                if ((uint)ix < (uint)w) acc[baseIdx + ox] += wv * row[ix];
+                            }
+                        }
+                    }
+            Array.Copy(acc, 0, yr, (long)oi * g.OutPixels, acc.Length);
+        });
+        (double max, double rms) Err(float* y)
+        {
+            double scale = 0, worst = 0, se = 0, sr = 0;
+            for (int i = 0; i < yr.Length; i++)
+            {
+                scale = Math.Max(scale, Math.Abs(yr[i]));
+                double e = Math.Abs(y[i] - yr[i]);
+                worst = Math.Max(worst, e);
+                se += e * e; sr += yr[i] * yr[i];
+            }
+            return (worst / scale, Math.Sqrt(se / sr));
+        }
+        var ew = Err(yw);
+        var eg = Err(yg);
+        Console.WriteLine($"  {name,-52} winograd {ew.max:E2} (rms {ew.rms:E2})   gemm {eg.max:E2} (rms {eg.rms:E2})");
+        foreach (var p in new[] { x, wt, b, yw, yg }) NativeMemory.AlignedFree(p);
+    }
+
+    /// <summary>Conv2d.Forward with a new path switched on and off, interleaved; medians.</summary>
+    internal static void Compare(ConvGeometry g, string name, Action<bool> enable, int iters)
+    {
+        var r = new Random(1);
+        float* x = Alloc((long)g.N * g.InputPlane), wt = Alloc((long)g.O * g.ColRows), b = Alloc(g.O), y = Alloc((long)g.N * g.OutputPlane);
+        Fill(x, (long)g.N * g.InputPlane, r, 1, false, false);
+        Fill(wt, (long)g.O * g.ColRows, r, 0.05, false, false);
+        Fill(b, g.O, r, 0.05, false, false);
+        var tn = new List<double>();
+        var to = new List<double>();
+        var cn = new List<double>();
+        var co = new List<double>();
+        for (int i = -1; i < iters; i++)
+        {
+            enable(true);
+            double c0 = CpuMs();
+            var sw = Stopwatch.StartNew();
+            Conv2d.Forward(x, wt, b, y, g);
+            if (i >= 0) { tn.Add(sw.Elapsed.TotalMilliseconds); cn.Add(CpuMs() - c0); }
+            enable(false);
+            c0 = CpuMs();
+            sw.Restart();
+            Conv2d.Forward(x, wt, b, y, g);
+            if (i >= 0) { to.Add(sw.Elapsed.TotalMilliseconds); co.Add(CpuMs() - c0); }
+        }
+        enable(true);
+        tn.Sort(); to.Sort(); cn.Sort(); co.Sort();
+        double flops = 2.0 * g.Macs, mn = tn[tn.Count / 2], mo = to[to.Count / 2], kn = cn[cn.Count / 2], ko = co[co.Count / 2];
+        Console.WriteLine($"  {g.N}x{g.C}x{g.H}x{g.W} -> {g.O} k{g.KH} s{g.StrideH} p{g.PadH}: {name} {mn,8:F2} ms ({flops / mn / 1e6,6:F1} GFLOP/s, cpu {kn,8:F2} ms)  old {mo,8:F2} ms ({flops / mo / 1e6,6:F1}, cpu {ko,8:F2} ms)  speedup {mo / mn:F2} (cpu {ko / kn:F2})");
+        foreach (var p in new[] { x, wt, b, y }) NativeMemory.AlignedFree(p);
+    }
+
+    static void Time(int n, int c, int h, int w, int o, int pad, int iters, bool phases)
+    {
+        var g = ConvGeometry.ForConv(n, c, h, w, o, 3, 3, 1, pad);
+        var r = new Random(1);
+        float* x = Alloc((long)n * g.InputPlane), wt = Alloc((long)o * c * 9), b = Alloc(o), y = Alloc((long)n * g.OutputPlane);
+        Fill(x, (long)n * g.InputPlane, r, 1, false, false);
+        Fill(wt, (long)o * c * 9, r, 0.05, false, false);
+        Fill(b, o, r, 0.05, false, false);
+        bool saved = WinogradConv.Enabled;
+        var tw = new List<double>();
+        var tu = new List<double>();
+        var tg = new List<double>();
+        long budget = WinogradConv.CacheBudgetBytes;
+        Array.Clear(WinogradConv.PhaseMs);
+        for (int i = -1; i < iters; i++)
+        {
+            WinogradConv.Profile = phases && i >= 0;
+            var sw = Stopwatch.StartNew();
+            WinogradConv.Forward(x, wt, b, y, g);
+            if (i >= 0) tw.Add(sw.Elapsed.TotalMilliseconds);
+            WinogradConv.Profile = false;
+            if (phases)
+            {
+                // The weights transformed on every call (the cost when they change every step, as in training).
+                WinogradConv.CacheBudgetBytes = 0;
+                sw.Restart();
+                WinogradConv.Forward(x, wt, b, y, g);
+                if (i >= 0) tu.Add(sw.Elapsed.TotalMilliseconds);
+                WinogradConv.CacheBudgetBytes = budget;
+            }
+            WinogradConv.Enabled = false;
+            sw.Restart();
+            Conv2d.Forward(x, wt, b, y, g);
+            if (i >= 0) tg.Add(sw.Elapsed.TotalMilliseconds);
+            WinogradConv.Enabled = saved;
+        }
+        tw.Sort(); tg.Sort(); tu.Sort();
+        double flops = 2.0 * g.Macs;
+        double mw = tw[tw.Count / 2], mg = tg[tg.Count / 2];
+        string ph = phases
+            ? $"\n      uncached weights {tu[tu.Count / 2]:F2} ms; cached phases (mean ms): weights {WinogradConv.PhaseMs[0] / iters:F2}, input {WinogradConv.PhaseMs[1] / iters:F2}, gemm {WinogradConv.PhaseMs[2] / iters:F2}, output {WinogradConv.PhaseMs[3] / iters:F2}"
+            : "";
+        Console.WriteLine($"  {n}x{c}x{h}x{w} -> {o} pad{pad}: winograd {mw,8:F2} ms ({flops / mw / 1e6,6:F1} eff GFLOP/s)  gemm {mg,8:F2} ms ({flops / mg / 1e6,6:F1})  speedup {mg / mw:F2}{ph}");
+        foreach (var p in new[] { x, wt, b, y }) NativeMemory.AlignedFree(p);
+    }
+}
