@@ -16,11 +16,12 @@ public static class Program
     {
         if (args.Length > 0 && args[0] == "quick-models")
         {
+            // Stopwatch medians of both generators, the new CPU paths and the old ones alternating in this process.
             var g = new GeneratorBenchmarks { Backend = args.Length > 1 ? args[1] : "cpu" };
             g.Setup();
             int n = args.Length > 2 ? int.Parse(args[2]) : 5;
-            Report("resnet9", g.Resnet9, 2 * 49_551_507_456L, n);
-            Report("unet256", g.Unet256, 2 * 6_048_186_368L, n);
+            Compare("resnet9", g.Resnet9, 2 * 49_551_507_456L, n);
+            Compare("unet256", g.Unet256, 2 * 6_048_186_368L, n);
             g.Cleanup();
             return;
         }
@@ -41,24 +42,9 @@ public static class Program
         }
         if (args.Length > 0 && args[0] == "profile-resnet")
         {
-            // Per-layer wall time of one ResNet-9 forward pass (where the time goes, while developing).
-            var dev = Device.Cpu;
-            using var g = new CoroNetGAN.Engine.Models.ResnetGenerator(new CoroNetGAN.Engine.Models.ResnetGeneratorConfig(), dev, 1);
-            var seq = (CoroNetGAN.Engine.Layers.Sequential)g.Children[0].Module;
-            var times = new double[seq.Layers.Count];
-            for (int rep = 0; rep < 3; rep++)
-            {
-                using var scope = Tape.NoGrad();
-                var x = Tensor.RandomUniform(dev, 3, -1f, 1f, 1, 3, 256, 256);
-                for (int i = 0; i < seq.Layers.Count; i++)
-                {
-                    var sw = Stopwatch.StartNew();
-                    x = seq.Layers[i].Forward(x);
-                    if (rep > 0) times[i] += sw.Elapsed.TotalMilliseconds / 2;
-                }
-            }
-            for (int i = 0; i < times.Length; i++) Console.WriteLine($"{i,3} {seq.Layers[i].GetType().Name,-16} {times[i],8:F1} ms");
-            Console.WriteLine($"total {times.Sum():F1} ms");
+            // Per-layer time of one ResNet-9 forward pass (where the time goes, while developing): the new CPU paths
+            // and the old ones alternately in this process, medians of wall and process CPU time.
+            ProfileResnet(args.Length > 1 ? int.Parse(args[1]) : 5);
             return;
         }
         if (args.Length > 0 && args[0] == "quick")
@@ -67,6 +53,57 @@ public static class Program
             return;
         }
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+    }
+
+    /// <summary>Switches every CPU path added for issue 6 on or off (the old path is the GEMM conv).</summary>
+    internal static void NewCpuPaths(bool on)
+    {
+        CoroNetGAN.Kernels.Cpu.WinogradConv.Enabled = on;
+        CoroNetGAN.Kernels.Cpu.DirectConv.Enabled = on;
+        CoroNetGAN.Kernels.Cpu.Norms.Vectorized = on;
+    }
+
+    static void ProfileResnet(int reps)
+    {
+        var dev = Device.Cpu;
+        using var g = new CoroNetGAN.Engine.Models.ResnetGenerator(new CoroNetGAN.Engine.Models.ResnetGeneratorConfig(), dev, 1);
+        var seq = (CoroNetGAN.Engine.Layers.Sequential)g.Children[0].Module;
+        int L = seq.Layers.Count;
+        var wall = new List<double>[2, L + 1];
+        var cpu = new List<double>[2, L + 1];
+        for (int m = 0; m < 2; m++)
+            for (int i = 0; i <= L; i++) { wall[m, i] = new(); cpu[m, i] = new(); }
+        using var x0 = Tensor.RandomUniform(dev, 3, -1f, 1f, 1, 3, 256, 256);
+        for (int rep = 0; rep <= reps; rep++)
+            for (int m = 0; m < 2; m++)
+            {
+                NewCpuPaths(m == 0);
+                using var scope = Tape.NoGrad();
+                var x = x0;
+                double w0 = 0, c0 = 0;
+                for (int i = 0; i < L; i++)
+                {
+                    double c = WinogradBench.CpuMs();
+                    var sw = Stopwatch.StartNew();
+                    var next = seq.Layers[i].Forward(x);
+                    double t = sw.Elapsed.TotalMilliseconds, ct = WinogradBench.CpuMs() - c;
+                    if (x != x0) x.Dispose();
+                    x = next;
+                    if (rep > 0) { wall[m, i].Add(t); cpu[m, i].Add(ct); }
+                    w0 += t; c0 += ct;
+                }
+                x.Dispose();
+                if (rep > 0) { wall[m, L].Add(w0); cpu[m, L].Add(c0); }
+            }
+        NewCpuPaths(true);
+        static double Med(List<double> v) { var s = v.OrderBy(t => t).ToList(); return s[s.Count / 2]; }
+        Console.WriteLine($"ResNet-9 ngf64 256x256 forward, per layer, median of {reps} (new paths and old alternately; cpu = process CPU ms)");
+        Console.WriteLine($"{"",3} {"layer",-16} {"new ms",9} {"old ms",9} {"new cpu",9} {"old cpu",9}");
+        for (int i = 0; i <= L; i++)
+        {
+            string name = i < L ? seq.Layers[i].GetType().Name : "total (sum)";
+            Console.WriteLine($"{(i < L ? i.ToString() : ""),3} {name,-16} {Med(wall[0, i]),9:F1} {Med(wall[1, i]),9:F1} {Med(cpu[0, i]),9:F1} {Med(cpu[1, i]),9:F1}");
+        }
     }
 
     static void Quick(string deviceName, int iters)
@@ -94,6 +131,26 @@ public static class Program
         Report("forward", b.Forward, 2 * ConvBenchmarks.Macs, iters);
         Report("backward", b.Backward, 4 * ConvBenchmarks.Macs, iters);
         b.Cleanup();
+    }
+
+    /// <summary>Medians of body with the new CPU paths and with the old ones, alternating (wall and process CPU time).</summary>
+    static void Compare(string name, Action body, long flops, int iters)
+    {
+        var t = new[] { new List<double>(), new List<double>() };
+        var c = new[] { new List<double>(), new List<double>() };
+        for (int i = -1; i < iters; i++)
+            for (int m = 0; m < 2; m++)
+            {
+                NewCpuPaths(m == 0);
+                double c0 = WinogradBench.CpuMs();
+                var sw = Stopwatch.StartNew();
+                body();
+                if (i >= 0) { t[m].Add(sw.Elapsed.TotalMilliseconds); c[m].Add(WinogradBench.CpuMs() - c0); }
+            }
+        NewCpuPaths(true);
+        static double Med(List<double> v) { var s = v.OrderBy(x => x).ToList(); return s[s.Count / 2]; }
+        for (int m = 0; m < 2; m++)
+            Console.WriteLine($"{name} {(m == 0 ? "new" : "old"),-4} median {Med(t[m]),8:F1} ms  best {t[m].Min(),8:F1} ms  {flops / Med(t[m]) / 1e6,6:F1} GFLOP/s  cpu {Med(c[m]),8:F1} ms");
     }
 
     static void Report(string name, Action body, long flops, int iters)

@@ -14,7 +14,8 @@ public static unsafe class WinogradBench
 {
     public static void Run(int iters, bool crossover, bool errors)
     {
-        Console.WriteLine($"GEMM micro-kernel {Gemm.MicroKernel}, {Par.Threads} threads");
+        Console.WriteLine($"GEMM micro-kernel {Gemm.MicroKernel}, {Par.Threads} threads; Winograd phases in process CPU ms");
+        WinogradConv.ProfileClock = CpuMs;
         if (errors)
         {
             Console.WriteLine("error = max|y - ref| / max|ref| (rms: sqrt(mean (y-ref)^2) / sqrt(mean ref^2)), ref = float64 direct conv");
@@ -23,6 +24,16 @@ public static unsafe class WinogradBench
             Error("64->64 128x128 pad1, x=N(0,1), w=N(0,0.02)", 64, 128, 128, 64, 1, 0.02, false, 3);
         }
         Console.WriteLine("time (median of interleaved runs)");
+        if (Environment.GetEnvironmentVariable("WINO_CHUNKS") is { } chunks)
+        {
+            foreach (var cb in chunks.Split(','))
+            {
+                WinogradConv.ChunkBudget = long.Parse(cb);
+                Console.WriteLine($"chunk budget {cb} floats");
+                Time(1, 256, 66, 66, 256, 0, iters, true);
+            }
+            return;
+        }
         Time(1, 256, 66, 66, 256, 0, iters, true);
         Time(1, 256, 64, 64, 256, 1, iters, true);
         Console.WriteLine("direct conv for few output channels (new) vs GEMM path (old)");
@@ -167,14 +178,17 @@ public static unsafe class WinogradBench
         var tw = new List<double>();
         var tu = new List<double>();
         var tg = new List<double>();
+        var cw = new List<double>();
+        var cg = new List<double>();
         long budget = WinogradConv.CacheBudgetBytes;
         Array.Clear(WinogradConv.PhaseMs);
         for (int i = -1; i < iters; i++)
         {
             WinogradConv.Profile = phases && i >= 0;
+            double c0 = CpuMs();
             var sw = Stopwatch.StartNew();
             WinogradConv.Forward(x, wt, b, y, g);
-            if (i >= 0) tw.Add(sw.Elapsed.TotalMilliseconds);
+            if (i >= 0) { tw.Add(sw.Elapsed.TotalMilliseconds); cw.Add(CpuMs() - c0); }
             WinogradConv.Profile = false;
             if (phases)
             {
@@ -186,18 +200,19 @@ public static unsafe class WinogradBench
                 WinogradConv.CacheBudgetBytes = budget;
             }
             WinogradConv.Enabled = false;
+            c0 = CpuMs();
             sw.Restart();
             Conv2d.Forward(x, wt, b, y, g);
-            if (i >= 0) tg.Add(sw.Elapsed.TotalMilliseconds);
+            if (i >= 0) { tg.Add(sw.Elapsed.TotalMilliseconds); cg.Add(CpuMs() - c0); }
             WinogradConv.Enabled = saved;
         }
-        tw.Sort(); tg.Sort(); tu.Sort();
+        tw.Sort(); tg.Sort(); tu.Sort(); cw.Sort(); cg.Sort();
         double flops = 2.0 * g.Macs;
         double mw = tw[tw.Count / 2], mg = tg[tg.Count / 2];
         string ph = phases
             ? $"\n      uncached weights {tu[tu.Count / 2]:F2} ms; cached phases (mean ms): weights {WinogradConv.PhaseMs[0] / iters:F2}, input {WinogradConv.PhaseMs[1] / iters:F2}, gemm {WinogradConv.PhaseMs[2] / iters:F2}, output {WinogradConv.PhaseMs[3] / iters:F2}"
             : "";
-        Console.WriteLine($"  {n}x{c}x{h}x{w} -> {o} pad{pad}: winograd {mw,8:F2} ms ({flops / mw / 1e6,6:F1} eff GFLOP/s)  gemm {mg,8:F2} ms ({flops / mg / 1e6,6:F1})  speedup {mg / mw:F2}{ph}");
+        Console.WriteLine($"  {n}x{c}x{h}x{w} -> {o} pad{pad}: winograd {mw,8:F2} ms ({flops / mw / 1e6,6:F1} eff GFLOP/s)  gemm {mg,8:F2} ms ({flops / mg / 1e6,6:F1})  speedup {mg / mw:F2}; cpu ms {cw[cw.Count / 2]:F2} vs {cg[cg.Count / 2]:F2} (speedup {cg[cg.Count / 2] / cw[cw.Count / 2]:F2}){ph}");
         foreach (var p in new[] { x, wt, b, y }) NativeMemory.AlignedFree(p);
     }
 }

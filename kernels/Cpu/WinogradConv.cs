@@ -59,11 +59,13 @@ public static unsafe class WinogradConv
     /// <summary>When set, <see cref="PhaseMs"/> accumulates the time of each phase (weights, input, GEMMs, output); for benchmarks.</summary>
     internal static bool Profile;
     internal static readonly double[] PhaseMs = new double[4];
+    /// <summary>The profile's clock in ms (default: wall time); a benchmark may set a CPU-time clock.</summary>
+    internal static Func<double> ProfileClock = () => System.Diagnostics.Stopwatch.GetTimestamp() * 1000.0 / System.Diagnostics.Stopwatch.Frequency;
 
-    static void Lap(int phase, ref long t0)
+    static void Lap(int phase, ref double t0)
     {
-        long t = System.Diagnostics.Stopwatch.GetTimestamp();
-        PhaseMs[phase] += (t - t0) * 1000.0 / System.Diagnostics.Stopwatch.Frequency;
+        double t = ProfileClock();
+        PhaseMs[phase] += t - t0;
         t0 = t;
     }
 
@@ -88,6 +90,11 @@ public static unsafe class WinogradConv
         public readonly float* X, XEnd, W, Bias, Y, U, V, M;
         public readonly int Mr, Nr, GroupsPerPanel, OPanels, OPad, TilesY, GroupsX, GroupsPerImage;
         public readonly long Groups;
+        /// <summary>
+        /// Floats from one ξ to the next in U, V and M. Padded by a cache line: the transforms touch all 36 at once,
+        /// and a power-of-two stride (256 channels x 16 columns x 4 bytes = 16 KiB) put them all in one L1 set.
+        /// </summary>
+        public readonly long USlot, VSlot, MSlot;
         public readonly bool Use512;
 
         public Plan(in ConvGeometry g, float* x, float* w, float* bias, float* y, bool use512,
@@ -104,8 +111,13 @@ public static unsafe class WinogradConv
             GroupsX = ((g.OutW + 3) / 4 + 7) / 8;
             GroupsPerImage = TilesY * GroupsX;
             Groups = (long)g.N * GroupsPerImage;
+            USlot = UXiStride(g.O, g.C, Mr);
+            VSlot = (long)g.C * Nr + 16;
+            MSlot = (long)OPad * Nr + 16;
         }
     }
+
+    static long UXiStride(int o, int c, int mr) => (long)((o + mr - 1) / mr) * mr * c + 16;
 
     /// <summary>y[N,O,OH,OW] = conv2d(x, w) + b (b may be null) for a 3x3, stride-1 conv with any zero padding.</summary>
     public static void Forward(float* x, float* w, float* b, float* y, in ConvGeometry g)
@@ -120,14 +132,14 @@ public static unsafe class WinogradConv
         long perPanel = (long)Xi * Math.Max(g.C, oPad) * nr;
         int chunk = (int)Math.Clamp(ChunkBudget / perPanel, 1, panels);
 
-        long t0 = Profile ? System.Diagnostics.Stopwatch.GetTimestamp() : 0;
-        long uFloats = (long)Xi * oPad * g.C + 8;
+        double t0 = Profile ? ProfileClock() : 0;
+        long uFloats = Xi * UXiStride(g.O, g.C, mr) + 8;
         var cached = WeightCache.Acquire(w, g.O, g.C, mr, uFloats, out bool fresh);
         try
         {
             float* u = cached != null ? cached.U : Grow(ref t_u, ref t_uLen, uFloats);
-            float* v = Grow(ref t_v, ref t_vLen, (long)chunk * Xi * g.C * nr);
-            float* m = Grow(ref t_m, ref t_mLen, (long)chunk * Xi * oPad * nr);
+            float* v = Grow(ref t_v, ref t_vLen, (long)chunk * Xi * ((long)g.C * nr + 16));
+            float* m = Grow(ref t_m, ref t_mLen, (long)chunk * Xi * ((long)oPad * nr + 16));
             var plan = new Plan(g, x, w, b, y, use512, u, v, m);
             if (cached == null || !fresh)
             {
@@ -140,7 +152,7 @@ public static unsafe class WinogradConv
         finally { cached?.Release(); }
     }
 
-    static void Run(in Plan plan, int panels, int chunk, ref long t0)
+    static void Run(in Plan plan, int panels, int chunk, ref double t0)
     {
         var g = plan.G;
         // Transform tasks: panels x channel blocks, at least 4 per thread when the chunk has few panels.
@@ -182,7 +194,7 @@ public static unsafe class WinogradConv
         float* lanes = stackalloc float[9 * 8];
         new Span<float>(lanes, 72).Clear();
         var h = stackalloc Vector256<float>[18];
-        long xiStride = (long)p.OPanels * g.C * mr;
+        long xiStride = p.USlot;
         float* dst0 = p.U + (long)ip * g.C * mr;
         for (int c = 0; c < g.C; c++)
         {
@@ -255,8 +267,8 @@ public static unsafe class WinogradConv
         float* stage = stackalloc float[6 * 40];
         var e = stackalloc Vector256<float>[36];
         var t = stackalloc Vector256<float>[36];
-        float* vPanel = p.V + (long)jp * Xi * g.C * nr;
-        long xiStride = (long)g.C * nr;
+        long xiStride = p.VSlot;
+        float* vPanel = p.V + (long)jp * Xi * xiStride;
         for (int gi = 0; gi < p.GroupsPerPanel; gi++)
         {
             long q = (long)(p0 + jp) * p.GroupsPerPanel + gi;
@@ -377,7 +389,7 @@ public static unsafe class WinogradConv
     static void Multiply(in Plan p, int panels, int xi)
     {
         int mr = p.Mr, nr = p.Nr, c = p.G.C;
-        float* u = p.U + (long)xi * p.OPad * c;
+        float* u = p.U + xi * p.USlot;
         for (int k0 = 0; k0 < c; k0 += KC)
         {
             int kc = Math.Min(KC, c - k0);
@@ -385,8 +397,8 @@ public static unsafe class WinogradConv
             for (int jp = 0; jp < panels; jp++)
             {
                 long slot = (long)jp * Xi + xi;
-                float* bp = p.V + (slot * c + k0) * nr;
-                float* cp = p.M + slot * p.OPad * nr;
+                float* bp = p.V + slot * p.VSlot + (long)k0 * nr;
+                float* cp = p.M + slot * p.MSlot;
                 for (int ip = 0; ip < p.OPanels; ip++)
                 {
                     float* ap = u + ((long)ip * c + k0) * mr;
@@ -405,7 +417,7 @@ public static unsafe class WinogradConv
     {
         var g = p.G;
         int nr = p.Nr;
-        long xiStride = (long)p.OPad * nr;
+        long xiStride = p.MSlot;
         var s = stackalloc Vector256<float>[24];
         float* tmp = stackalloc float[32];
         long outPlane = (long)g.OutH * g.OutW;
