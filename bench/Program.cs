@@ -25,6 +25,11 @@ public static class Program
             g.Cleanup();
             return;
         }
+        if (args.Length > 0 && args[0] == "winograd-loop")
+        {
+            WinogradBench.Loop(int.Parse(args[1]));
+            return;
+        }
         if (args.Length > 0 && args[0] == "winograd")
         {
             WinogradBench.Run(args.Length > 1 ? int.Parse(args[1]) : 9, args.Contains("crossover"), args.Contains("errors"));
@@ -61,6 +66,8 @@ public static class Program
         CoroNetGAN.Kernels.Cpu.WinogradConv.Enabled = on;
         CoroNetGAN.Kernels.Cpu.DirectConv.Enabled = on;
         CoroNetGAN.Kernels.Cpu.Norms.Vectorized = on;
+        CoroNetGAN.Kernels.Cpu.Im2ColB.Stride2Vectorized = on;
+        CoroNetGAN.Kernels.Cpu.Gemm.PackAcrossPanels = on;
     }
 
     static void ProfileResnet(int reps)

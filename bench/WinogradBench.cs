@@ -12,6 +12,17 @@ namespace CoroNetGAN.Bench;
 /// </summary>
 public static unsafe class WinogradBench
 {
+    /// <summary>Only the Winograd forward of the residual conv, repeatedly (for perf record).</summary>
+    public static void Loop(int iters)
+    {
+        var g = ConvGeometry.ForConv(1, 256, 66, 66, 256, 3, 3, 1, 0);
+        var r = new Random(1);
+        float* x = Alloc(g.InputPlane), wt = Alloc((long)g.O * g.ColRows), y = Alloc(g.OutputPlane);
+        Fill(x, g.InputPlane, r, 1, false, false);
+        Fill(wt, (long)g.O * g.ColRows, r, 0.05, false, false);
+        for (int i = 0; i < iters; i++) WinogradConv.Forward(x, wt, null, y, g);
+    }
+
     public static void Run(int iters, bool crossover, bool errors)
     {
         Console.WriteLine($"GEMM micro-kernel {Gemm.MicroKernel}, {Par.Threads} threads; Winograd phases in process CPU ms");
@@ -41,6 +52,24 @@ public static unsafe class WinogradBench
             Compare(ConvGeometry.ForConv(1, 64, 262, 262, o, 7, 7, 1, 0), "direct", v => DirectConv.Enabled = v, iters);
         Compare(ConvGeometry.ForConv(1, 16, 70, 70, 3, 7, 7, 1, 0), "direct", v => DirectConv.Enabled = v, iters);
         Compare(ConvGeometry.ForConv(1, 8, 34, 34, 3, 3, 3, 1, 0), "direct", v => DirectConv.Enabled = v, iters);
+        Console.WriteLine("dense GEMM ceilings (cpu ms -> GFLOP/s per core)");
+        foreach (bool across in new[] { true, false })
+        {
+            Gemm.PackAcrossPanels = across;
+            Console.WriteLine($" pack across panels: {across}");
+            foreach (var (m, n, k) in new[] { (128, 16384, 576), (256, 4096, 1152), (64, 65536, 147) })
+                DenseGemm(m, n, k, iters);
+        }
+        Gemm.PackAcrossPanels = true;
+        Console.WriteLine("stride-2 packing vectorized (new) vs scalar (old)");
+        Compare(ConvGeometry.ForConv(1, 64, 256, 256, 128, 3, 3, 2, 1), "vec", v => Im2ColB.Stride2Vectorized = v, iters);
+        Compare(ConvGeometry.ForConv(1, 128, 128, 128, 256, 3, 3, 2, 1), "vec", v => Im2ColB.Stride2Vectorized = v, iters);
+        Console.WriteLine("B packed row by row across a task's panels (new) vs panel by panel (old)");
+        Compare(ConvGeometry.ForConv(1, 64, 256, 256, 128, 3, 3, 2, 1), "rows", v => Gemm.PackAcrossPanels = v, iters);
+        Compare(ConvGeometry.ForConv(1, 128, 128, 128, 256, 3, 3, 2, 1), "rows", v => Gemm.PackAcrossPanels = v, iters);
+        Compare(ConvGeometry.ForConv(1, 3, 262, 262, 64, 7, 7, 1, 0), "rows", v => Gemm.PackAcrossPanels = v, iters);
+        Compare(ConvGeometry.ForConv(1, 256, 64, 64, 256, 3, 3, 1, 1), "rows", v => { Gemm.PackAcrossPanels = v; WinogradConv.Enabled = false; }, iters);
+        WinogradConv.Enabled = true;
         if (!crossover) return;
         foreach (int ch in new[] { 8, 16, 32, 64, 128, 256 })
             foreach (int size in new[] { 8, 12, 16, 32, 64, 128 })
@@ -164,6 +193,27 @@ public static unsafe class WinogradBench
         double flops = 2.0 * g.Macs, mn = tn[tn.Count / 2], mo = to[to.Count / 2], kn = cn[cn.Count / 2], ko = co[co.Count / 2];
         Console.WriteLine($"  {g.N}x{g.C}x{g.H}x{g.W} -> {g.O} k{g.KH} s{g.StrideH} p{g.PadH}: {name} {mn,8:F2} ms ({flops / mn / 1e6,6:F1} GFLOP/s, cpu {kn,8:F2} ms)  old {mo,8:F2} ms ({flops / mo / 1e6,6:F1}, cpu {ko,8:F2} ms)  speedup {mo / mn:F2} (cpu {ko / kn:F2})");
         foreach (var p in new[] { x, wt, b, y }) NativeMemory.AlignedFree(p);
+    }
+
+    static void DenseGemm(int m, int n, int k, int iters)
+    {
+        var r = new Random(1);
+        float* a = Alloc((long)m * k), b = Alloc((long)k * n), c = Alloc((long)m * n);
+        Fill(a, (long)m * k, r, 1, false, false);
+        Fill(b, (long)k * n, r, 1, false, false);
+        var cpu = new List<double>();
+        var wall = new List<double>();
+        for (int i = -1; i < iters; i++)
+        {
+            double c0 = CpuMs();
+            var sw = Stopwatch.StartNew();
+            Gemm.Sgemm(false, false, m, n, k, a, k, b, n, c, n, false);
+            if (i >= 0) { wall.Add(sw.Elapsed.TotalMilliseconds); cpu.Add(CpuMs() - c0); }
+        }
+        cpu.Sort(); wall.Sort();
+        double f = 2.0 * m * n * k;
+        Console.WriteLine($"  {m}x{n}x{k}: wall {wall[wall.Count / 2]:F2} ms, cpu {cpu[cpu.Count / 2]:F2} ms = {f / cpu[cpu.Count / 2] / 1e6:F1} GFLOP/s per core");
+        foreach (var p in new[] { a, b, c }) NativeMemory.AlignedFree(p);
     }
 
     static void Time(int n, int c, int h, int w, int o, int pad, int iters, bool phases)
