@@ -25,6 +25,12 @@ public static class Program
             g.Cleanup();
             return;
         }
+        if (args.Length > 0 && args[0] == "conv-loop")
+        {
+            var a = args.Skip(1).Select(int.Parse).ToArray();
+            WinogradBench.ConvLoop(a[0], a[1], a[2], a[3], a[4], a[5], a[6]);
+            return;
+        }
         if (args.Length > 0 && args[0] == "winograd-loop")
         {
             WinogradBench.Loop(int.Parse(args[1]));

@@ -23,6 +23,18 @@ public static unsafe class WinogradBench
         for (int i = 0; i < iters; i++) WinogradConv.Forward(x, wt, null, y, g);
     }
 
+    /// <summary>One conv forward by the GEMM path, repeatedly (for perf record).</summary>
+    public static void ConvLoop(int iters, int c, int h, int o, int k, int stride, int pad)
+    {
+        var g = ConvGeometry.ForConv(1, c, h, h, o, k, k, stride, pad);
+        var r = new Random(1);
+        float* x = Alloc(g.InputPlane), wt = Alloc((long)g.O * g.ColRows), y = Alloc(g.OutputPlane);
+        Fill(x, g.InputPlane, r, 1, false, false);
+        Fill(wt, (long)g.O * g.ColRows, r, 0.05, false, false);
+        WinogradConv.Enabled = false;
+        for (int i = 0; i < iters; i++) Conv2d.Forward(x, wt, null, y, g);
+    }
+
     public static void Run(int iters, bool crossover, bool errors)
     {
         Console.WriteLine($"GEMM micro-kernel {Gemm.MicroKernel}, {Par.Threads} threads; Winograd phases in process CPU ms");
@@ -58,7 +70,10 @@ public static unsafe class WinogradBench
             Gemm.PackAcrossPanels = across;
             Console.WriteLine($" pack across panels: {across}");
             foreach (var (m, n, k) in new[] { (128, 16384, 576), (256, 4096, 1152), (64, 65536, 147) })
-                DenseGemm(m, n, k, iters);
+            {
+                DenseGemm(m, n, k, iters, 0);
+                DenseGemm(m, n, k, iters, 16);
+            }
         }
         Gemm.PackAcrossPanels = true;
         Console.WriteLine("stride-2 packing vectorized (new) vs scalar (old)");
@@ -195,10 +210,11 @@ public static unsafe class WinogradBench
         foreach (var p in new[] { x, wt, b, y }) NativeMemory.AlignedFree(p);
     }
 
-    static void DenseGemm(int m, int n, int k, int iters)
+    static void DenseGemm(int m, int n, int k, int iters, int padC)
     {
         var r = new Random(1);
-        float* a = Alloc((long)m * k), b = Alloc((long)k * n), c = Alloc((long)m * n);
+        int ldc = n + padC;
+        float* a = Alloc((long)m * k), b = Alloc((long)k * n), c = Alloc((long)m * ldc);
         Fill(a, (long)m * k, r, 1, false, false);
         Fill(b, (long)k * n, r, 1, false, false);
         var cpu = new List<double>();
@@ -207,12 +223,12 @@ public static unsafe class WinogradBench
         {
             double c0 = CpuMs();
             var sw = Stopwatch.StartNew();
-            Gemm.Sgemm(false, false, m, n, k, a, k, b, n, c, n, false);
+            Gemm.Sgemm(false, false, m, n, k, a, k, b, n, c, ldc, false);
             if (i >= 0) { wall.Add(sw.Elapsed.TotalMilliseconds); cpu.Add(CpuMs() - c0); }
         }
         cpu.Sort(); wall.Sort();
         double f = 2.0 * m * n * k;
-        Console.WriteLine($"  {m}x{n}x{k}: wall {wall[wall.Count / 2]:F2} ms, cpu {cpu[cpu.Count / 2]:F2} ms = {f / cpu[cpu.Count / 2] / 1e6:F1} GFLOP/s per core");
+        Console.WriteLine($"  {m}x{n}x{k} ldc {ldc}: wall {wall[wall.Count / 2]:F2} ms, cpu {cpu[cpu.Count / 2]:F2} ms = {f / cpu[cpu.Count / 2] / 1e6:F1} GFLOP/s per core");
         foreach (var p in new[] { a, b, c }) NativeMemory.AlignedFree(p);
     }
 
