@@ -47,6 +47,7 @@ public static unsafe class WinogradBench
             Error("64->64 128x128 pad1, x=N(0,1), w=N(0,0.02)", 64, 128, 128, 64, 1, 0.02, false, 3);
         }
         Console.WriteLine("time (median of interleaved runs)");
+        if (crossover && Environment.GetEnvironmentVariable("WINO_ONLY_CROSSOVER") != null) goto cross;
         if (Environment.GetEnvironmentVariable("WINO_CHUNKS") is { } chunks)
         {
             foreach (var cb in chunks.Split(','))
@@ -86,9 +87,15 @@ public static unsafe class WinogradBench
         Compare(ConvGeometry.ForConv(1, 256, 64, 64, 256, 3, 3, 1, 1), "rows", v => { Gemm.PackAcrossPanels = v; WinogradConv.Enabled = false; }, iters);
         WinogradConv.Enabled = true;
         if (!crossover) return;
-        foreach (int ch in new[] { 8, 16, 32, 64, 128, 256 })
-            foreach (int size in new[] { 8, 12, 16, 32, 64, 128 })
-                if ((long)ch * ch * size * size <= 256L * 256 * 128 * 128 / 4) Time(1, ch, size + 2, size + 2, ch, 0, Math.Max(3, iters / 2), false);
+        cross:
+        Console.WriteLine("crossover: C = O, output size s x s (pad 0 on (s+2)^2); also C != O");
+        foreach (int ch in new[] { 4, 8, 16, 32, 64, 128, 256 })
+            foreach (int size in new[] { 4, 8, 12, 16, 32, 64, 128 })
+                if ((long)ch * ch * size * size <= 256L * 256 * 128 * 128 / 4) Time(1, ch, size + 2, size + 2, ch, 0, Math.Max(5, iters), false);
+        Time(1, 3, 66, 66, 64, 0, iters, false);
+        Time(1, 64, 66, 66, 3, 0, iters, false);
+        Time(1, 8, 66, 66, 64, 0, iters, false);
+        Time(1, 64, 66, 66, 8, 0, iters, false);
     }
 
     [DllImport("libc", EntryPoint = "clock_gettime")]

@@ -156,6 +156,10 @@ public unsafe class WinogradTests(ITestOutputHelper output)
         Assert.True(WinogradConv.Applies(g));
         Assert.False(WinogradConv.Applies(g with { StrideH = 2, StrideW = 2 }));
         Assert.False(WinogradConv.Applies(ConvGeometry.ForConv(1, 3, 256, 256, 64, 7, 7, 1, 3)));
+        Assert.False(WinogradConv.Applies(ConvGeometry.ForConv(1, 3, 256, 256, 64, 3, 3, 1, 1)));     // 3 input channels
+        Assert.False(WinogradConv.Applies(ConvGeometry.ForConv(1, 32, 18, 18, 32, 3, 3, 1, 0)));      // 16 columns, few channels
+        Assert.True(WinogradConv.Applies(ConvGeometry.ForConv(1, 256, 18, 18, 256, 3, 3, 1, 0)));     // 16 columns, 256 channels
+        Assert.True(WinogradConv.Applies(ConvGeometry.ForConv(1, 256, 66, 66, 256, 3, 3, 1, 0)));     // the ResNet residual conv
         var dev = Device.Cpu;
         using var x = Tensor.RandomUniform(dev, 1, -1f, 1f, 2, 64, 19, 23);
         using var w = Tensor.RandomUniform(dev, 2, -0.05f, 0.05f, 48, 64, 3, 3);

@@ -46,11 +46,15 @@ public static unsafe class WinogradConv
     internal static long ChunkBudget = 1L << 22;
 
     /// <summary>
-    /// Whether the Winograd path computes this conv (and is faster than the GEMM path there): 3x3, stride 1, on a
-    /// machine with AVX and FMA, with enough channels and output columns for the transforms to pay off.
+    /// Whether <see cref="Conv2d.Forward"/> takes the Winograd path (where it measured faster than the GEMM path on
+    /// the 2-core AVX2 machine, `bench winograd crossover`): 3x3, stride 1, at least 8 input and output channels,
+    /// and output rows of at least 7 tiles (28 columns), since a tile row is padded to whole groups of 8 tiles
+    /// (16 columns waste half the work); narrower rows only with 192+ channels each way, where the 4x saving still
+    /// wins (1.4x to 1.7x at 8 to 16 columns, 256 channels).
     /// </summary>
     public static bool Applies(in ConvGeometry g) =>
-        Enabled && Supported(g) && g.C >= 16 && g.O >= 16 && g.OutW >= 12 && g.OutH >= 4;
+        Enabled && Supported(g) && g.C >= 8 && g.O >= 8
+        && (g.OutW >= 28 || (g.C >= 192 && g.O >= 192 && g.OutW >= 8));
 
     /// <summary>Whether this path can compute the conv at all (the shape and the instruction set; speed aside).</summary>
     public static bool Supported(in ConvGeometry g) =>
