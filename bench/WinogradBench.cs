@@ -60,6 +60,9 @@ public static unsafe class WinogradBench
         }
         Time(1, 256, 66, 66, 256, 0, iters, true);
         Time(1, 256, 64, 64, 256, 1, iters, true);
+        Console.WriteLine("input gradient (conv BackwardData): Winograd (new) vs GEMM + col2im (old)");
+        CompareBackwardData(ConvGeometry.ForConv(1, 256, 66, 66, 256, 3, 3, 1, 0), iters);
+        CompareBackwardData(ConvGeometry.ForConv(1, 256, 64, 64, 256, 3, 3, 1, 1), iters);
         Console.WriteLine("direct conv for few output channels (new) vs GEMM path (old)");
         foreach (int o in new[] { 1, 2, 3, 4, 6 })
             Compare(ConvGeometry.ForConv(1, 64, 262, 262, o, 7, 7, 1, 0), "direct", v => DirectConv.Enabled = v, iters);
@@ -215,6 +218,30 @@ public static unsafe class WinogradBench
         double flops = 2.0 * g.Macs, mn = tn[tn.Count / 2], mo = to[to.Count / 2], kn = cn[cn.Count / 2], ko = co[co.Count / 2];
         Console.WriteLine($"  {g.N}x{g.C}x{g.H}x{g.W} -> {g.O} k{g.KH} s{g.StrideH} p{g.PadH}: {name} {mn,8:F2} ms ({flops / mn / 1e6,6:F1} GFLOP/s, cpu {kn,8:F2} ms)  old {mo,8:F2} ms ({flops / mo / 1e6,6:F1}, cpu {ko,8:F2} ms)  speedup {mo / mn:F2} (cpu {ko / kn:F2})");
         foreach (var p in new[] { x, wt, b, y }) NativeMemory.AlignedFree(p);
+    }
+
+    static void CompareBackwardData(ConvGeometry g, int iters)
+    {
+        var r = new Random(1);
+        float* dy = Alloc((long)g.N * g.OutputPlane), wt = Alloc((long)g.O * g.ColRows), dx = Alloc((long)g.N * g.InputPlane);
+        Fill(dy, (long)g.N * g.OutputPlane, r, 1, false, false);
+        Fill(wt, (long)g.O * g.ColRows, r, 0.05, false, false);
+        var t = new[] { new List<double>(), new List<double>() };
+        var c = new[] { new List<double>(), new List<double>() };
+        for (int i = -1; i < iters; i++)
+            for (int m = 0; m < 2; m++)
+            {
+                WinogradConv.Enabled = m == 0;
+                double c0 = CpuMs();
+                var sw = Stopwatch.StartNew();
+                Conv2d.BackwardData(dy, wt, dx, g);
+                if (i >= 0) { t[m].Add(sw.Elapsed.TotalMilliseconds); c[m].Add(CpuMs() - c0); }
+            }
+        WinogradConv.Enabled = true;
+        static double Med(List<double> v) { v.Sort(); return v[v.Count / 2]; }
+        double flops = 2.0 * g.Macs;
+        Console.WriteLine($"  dy {g.O}x{g.OutH}x{g.OutW} -> dx {g.C}x{g.H}x{g.W} pad{g.PadH}: winograd {Med(t[0]),8:F2} ms (cpu {Med(c[0]),7:F2})  gemm+col2im {Med(t[1]),8:F2} ms (cpu {Med(c[1]),7:F2})  speedup {Med(t[1]) / Med(t[0]):F2} (cpu {Med(c[1]) / Med(c[0]):F2})");
+        foreach (var p in new[] { dy, wt, dx }) NativeMemory.AlignedFree(p);
     }
 
     static void DenseGemm(int m, int n, int k, int iters, int padC)

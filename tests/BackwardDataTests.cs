@@ -72,7 +72,46 @@ public unsafe class BackwardDataTests(ITestOutputHelper output)
         Array.Fill(got, float.NaN);
         fixed (float* pdy = dy, pw = wt, pg = got) Conv2d.BackwardData(pdy, pw, pg, g);
         double e = WinogradTests.RelError(expected, got);
-        output.WriteLine($"{g}: {e:E2}");
-        Assert.True(e <= Tol, $"error {e:E3} > {Tol}");
+        bool winograd = WinogradConv.AppliesBackwardData(g);
+        output.WriteLine($"{g}: {e:E2}{(winograd ? " (Winograd)" : "")}");
+        double tol = winograd ? WinogradTolerance : Tol;
+        Assert.True(e <= tol, $"error {e:E3} > {tol}");
+    }
+
+    /// <summary>The Winograd path's tolerance (see <see cref="WinogradTests"/>).</summary>
+    const double WinogradTolerance = 5e-5;
+
+    /// <summary>
+    /// 3x3 stride-1 input gradients with enough channels and columns take the Winograd path (dy convolved with the
+    /// transposed, flipped weights, padding 2 - p); both paths are checked on the same data.
+    /// </summary>
+    [Theory]
+    [InlineData(1, 16, 30, 33, 12, 1)]
+    [InlineData(2, 9, 20, 40, 24, 0)]
+    [InlineData(1, 40, 34, 34, 64, 0)]   // a residual conv's shape (reflection-padded input, padding 0)
+    [InlineData(1, 8, 29, 31, 10, 2)]
+    public void WinogradInputGradientMatchesFloat64Scatter(int n, int c, int h, int w, int o, int pad)
+    {
+        var g = ConvGeometry.ForConv(n, c, h, w, o, 3, 3, 1, pad);
+        Assert.True(WinogradConv.AppliesBackwardData(g));
+        var r = new Random(TestRandom.Seed($"wbwd {n} {c} {h} {w} {o} {pad}"));
+        var dy = Draw(r, n * g.OutputPlane);
+        var wt = Draw(r, o * g.ColRows);
+        var expected = Reference(dy, wt, g);
+        var got = new float[n * g.InputPlane];
+        var gemm = new float[n * g.InputPlane];
+        Array.Fill(got, float.NaN);
+        bool saved = WinogradConv.Enabled;
+        fixed (float* pdy = dy, pw = wt, pg = got, pm = gemm)
+        {
+            Conv2d.BackwardData(pdy, pw, pg, g);
+            WinogradConv.Enabled = false;
+            try { Conv2d.BackwardData(pdy, pw, pm, g); }
+            finally { WinogradConv.Enabled = saved; }
+        }
+        double e = WinogradTests.RelError(expected, got), eg = WinogradTests.RelError(expected, gemm);
+        output.WriteLine($"{g}: Winograd {e:E2}, GEMM + col2im {eg:E2}");
+        Assert.True(e <= WinogradTolerance, $"Winograd error {e:E3} > {WinogradTolerance}");
+        Assert.True(eg <= Tol, $"GEMM error {eg:E3} > {Tol}");
     }
 }

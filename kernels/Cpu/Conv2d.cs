@@ -49,6 +49,11 @@ public static unsafe class Conv2d
     /// <summary>dx[N,C,H,W] = the input gradient of conv2d for output gradient dy (also conv_transpose2d's forward).</summary>
     public static void BackwardData(float* dy, float* w, float* dx, in ConvGeometry g)
     {
+        if (WinogradConv.AppliesBackwardData(g))
+        {
+            WinogradConv.BackwardData(dy, w, dx, g);
+            return;
+        }
         int p = g.OutPixels, r = g.ColRows;
         bool pointwise = IsPointwise(g);
         int block = PixelBlock(g);

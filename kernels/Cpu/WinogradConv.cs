@@ -99,11 +99,12 @@ public static unsafe class WinogradConv
         /// and a power-of-two stride (256 channels x 16 columns x 4 bytes = 16 KiB) put them all in one L1 set.
         /// </summary>
         public readonly long USlot, VSlot, MSlot;
-        public readonly bool Use512;
+        public readonly bool Use512, Adjoint;
 
         public Plan(in ConvGeometry g, float* x, float* w, float* bias, float* y, bool use512,
-            float* u, float* v, float* m)
+            float* u, float* v, float* m, bool adjoint)
         {
+            Adjoint = adjoint;
             G = g; X = x; XEnd = x + (long)g.N * g.InputPlane; W = w; Bias = bias; Y = y; U = u; V = v; M = m;
             Use512 = use512;
             Mr = use512 ? 8 : 6;
@@ -127,6 +128,34 @@ public static unsafe class WinogradConv
     public static void Forward(float* x, float* w, float* b, float* y, in ConvGeometry g)
     {
         if (!Supported(g)) throw new ArgumentException($"Winograd conv: unsupported geometry {g}.");
+        Compute(x, w, b, y, g, adjoint: false);
+    }
+
+    /// <summary>
+    /// Whether <see cref="Conv2d.BackwardData"/> takes the Winograd path: the input gradient of a 3x3, stride-1
+    /// conv with padding p is itself a 3x3 stride-1 conv of dy (weights transposed and flipped, padding 2 - p), chosen
+    /// by the same rule as the forward.
+    /// </summary>
+    public static bool AppliesBackwardData(in ConvGeometry g) =>
+        Supported(g) && g.PadH <= 2 && g.PadW <= 2 && Applies(AdjointGeometry(g));
+
+    /// <summary>The conv dy [N,O,OutH,OutW] -> dx [N,C,H,W] that computes the input gradient of g.</summary>
+    static ConvGeometry AdjointGeometry(in ConvGeometry g) =>
+        new(g.N, g.O, g.OutH, g.OutW, g.C, 3, 3, 1, 1, 2 - g.PadH, 2 - g.PadW, g.H, g.W);
+
+    /// <summary>dx[N,C,H,W] = the input gradient of the 3x3, stride-1 conv g for output gradient dy (w as in the forward).</summary>
+    public static void BackwardData(float* dy, float* w, float* dx, in ConvGeometry g)
+    {
+        if (!Supported(g) || g.PadH > 2 || g.PadW > 2) throw new ArgumentException($"Winograd conv: unsupported geometry {g}.");
+        Compute(dy, w, null, dx, AdjointGeometry(g), adjoint: true);
+    }
+
+    /// <summary>
+    /// The conv g of x; with <paramref name="adjoint"/>, w is the weight of the conv this one is the input gradient
+    /// of ([g.C][g.O][3][3]), read transposed and flipped.
+    /// </summary>
+    static void Compute(float* x, float* w, float* b, float* y, in ConvGeometry g, bool adjoint)
+    {
         bool use512 = Gemm.Use512;
         int mr = use512 ? 8 : 6, nr = use512 ? 32 : 16;
         int oPanels = (g.O + mr - 1) / mr, oPad = oPanels * mr;
@@ -138,13 +167,13 @@ public static unsafe class WinogradConv
 
         double t0 = Profile ? ProfileClock() : 0;
         long uFloats = Xi * UXiStride(g.O, g.C, mr) + 8;
-        var cached = WeightCache.Acquire(w, g.O, g.C, mr, uFloats, out bool fresh);
+        var cached = WeightCache.Acquire(w, g.O, g.C, mr, adjoint, uFloats, out bool fresh);
         try
         {
             float* u = cached != null ? cached.U : Grow(ref t_u, ref t_uLen, uFloats);
             float* v = Grow(ref t_v, ref t_vLen, (long)chunk * Xi * ((long)g.C * nr + 16));
             float* m = Grow(ref t_m, ref t_mLen, (long)chunk * Xi * ((long)oPad * nr + 16));
-            var plan = new Plan(g, x, w, b, y, use512, u, v, m);
+            var plan = new Plan(g, x, w, b, y, use512, u, v, m, adjoint);
             if (cached == null || !fresh)
             {
                 Par.Loop(0, oPanels, ip => TransformWeights(plan, ip));
@@ -194,7 +223,9 @@ public static unsafe class WinogradConv
     {
         var g = p.G;
         int mr = p.Mr, o0 = ip * mr, rows = Math.Min(mr, g.O - o0);
-        long cStride = 9, oStride = (long)g.C * 9;
+        // Element (out o, in c, tap k) of the weights: w[o][c][k], or for the adjoint w[c][o][8 - k].
+        long cStride = p.Adjoint ? (long)g.O * 9 : 9, oStride = p.Adjoint ? 9 : (long)g.C * 9;
+        bool flip = p.Adjoint;
         float* lanes = stackalloc float[9 * 8];
         new Span<float>(lanes, 72).Clear();
         var h = stackalloc Vector256<float>[18];
@@ -204,7 +235,7 @@ public static unsafe class WinogradConv
         {
             float* src = p.W + o0 * oStride + c * cStride;
             for (int r = 0; r < rows; r++)
-                for (int k = 0; k < 9; k++) lanes[k * 8 + r] = src[r * oStride + k];
+                for (int k = 0; k < 9; k++) lanes[k * 8 + r] = src[r * oStride + (flip ? 8 - k : k)];
             // Rows: h[i][col] = (G g)[i][col] for the 3 columns of the kernel.
             for (int col = 0; col < 3; col++)
             {
@@ -514,13 +545,13 @@ public static unsafe class WinogradConv
     {
         internal sealed class Entry
         {
-            public readonly (nint W, int O, int C, int Mr) Key;
+            public readonly (nint W, int O, int C, int Mr, bool Adjoint) Key;
             public readonly float* Raw, U;
             public readonly long RawFloats, Bytes;
             public bool Valid, Busy;
             public long LastUse;
 
-            public Entry((nint, int, int, int) key, long rawFloats, long uFloats)
+            public Entry((nint, int, int, int, bool) key, long rawFloats, long uFloats)
             {
                 Key = key;
                 RawFloats = rawFloats;
@@ -543,7 +574,7 @@ public static unsafe class WinogradConv
         }
 
         static readonly object s_lock = new();
-        static readonly Dictionary<(nint, int, int, int), Entry> s_entries = new();
+        static readonly Dictionary<(nint, int, int, int, bool), Entry> s_entries = new();
         static long s_bytes, s_clock;
         internal static long BudgetBytes = DefaultBudget();
 
@@ -559,12 +590,12 @@ public static unsafe class WinogradConv
         /// its copy of the weights has been refreshed and the caller fills U. Null when the weights do not fit the
         /// budget or another thread holds the entry: the caller transforms into scratch.
         /// </summary>
-        public static Entry? Acquire(float* w, int o, int c, int mr, long uFloats, out bool fresh)
+        public static Entry? Acquire(float* w, int o, int c, int mr, bool adjoint, long uFloats, out bool fresh)
         {
             fresh = false;
             long rawFloats = (long)o * c * 9;
             long bytes = (rawFloats + uFloats) * sizeof(float);
-            var key = ((nint)w, o, c, mr);
+            var key = ((nint)w, o, c, mr, adjoint);
             Entry? e;
             lock (s_lock)
             {
