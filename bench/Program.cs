@@ -25,6 +25,24 @@ public static class Program
             g.Cleanup();
             return;
         }
+        if (args.Length > 0 && args[0] == "train-step")
+        {
+            // One ResNet-9 ngf64 256x256 training step (forward, L1 to a random target, backward, Adam), new CPU paths
+            // and old alternately.
+            var dev = Device.Cpu;
+            using var gen = new CoroNetGAN.Engine.Models.ResnetGenerator(new CoroNetGAN.Engine.Models.ResnetGeneratorConfig(), dev, 1);
+            using var x = Tensor.RandomUniform(dev, 3, -1f, 1f, 1, 3, 256, 256);
+            using var target = Tensor.RandomUniform(dev, 4, -1f, 1f, 1, 3, 256, 256);
+            using var parameters = gen.Parameters();
+            using var adam = new CoroNetGAN.Engine.Optim.Adam(parameters);
+            Compare("resnet9 train step", () =>
+            {
+                using (var tape = new Tape()) tape.Backward(Ops.L1Loss(gen.Forward(x), target));
+                adam.Step();
+                adam.ZeroGrad();
+            }, 3 * 2 * 49_551_507_456L, args.Length > 1 ? int.Parse(args[1]) : 5);
+            return;
+        }
         if (args.Length > 0 && args[0] == "conv-loop")
         {
             var a = args.Skip(1).Select(int.Parse).ToArray();
