@@ -43,6 +43,12 @@ public static class Program
             }, 3 * 2 * 49_551_507_456L, args.Length > 1 ? int.Parse(args[1]) : 5);
             return;
         }
+        if (args.Length > 0 && args[0] == "convt-loop")
+        {
+            var a = args.Skip(1).Select(int.Parse).ToArray();
+            WinogradBench.TransposedLoop(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7]);
+            return;
+        }
         if (args.Length > 0 && args[0] == "conv-loop")
         {
             var a = args.Skip(1).Select(int.Parse).ToArray();
@@ -92,6 +98,7 @@ public static class Program
         CoroNetGAN.Kernels.Cpu.Norms.Vectorized = on;
         CoroNetGAN.Kernels.Cpu.Im2ColB.Stride2Vectorized = on;
         CoroNetGAN.Kernels.Cpu.Gemm.PackAcrossPanels = on;
+        CoroNetGAN.Kernels.Cpu.Conv2d.Col2ImVectorized = on;
     }
 
     static void ProfileResnet(int reps)

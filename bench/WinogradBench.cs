@@ -23,6 +23,17 @@ public static unsafe class WinogradBench
         for (int i = 0; i < iters; i++) WinogradConv.Forward(x, wt, null, y, g);
     }
 
+    /// <summary>One transposed conv (BackwardData), repeatedly (for perf record).</summary>
+    public static void TransposedLoop(int iters, int cin, int h, int cout, int k, int stride, int pad, int op)
+    {
+        var g = ConvGeometry.ForTransposed(1, cin, h, h, cout, k, k, stride, pad, op);
+        var r = new Random(1);
+        float* dy = Alloc(g.OutputPlane), wt = Alloc((long)g.O * g.ColRows), dx = Alloc(g.InputPlane);
+        Fill(dy, g.OutputPlane, r, 1, false, false);
+        Fill(wt, (long)g.O * g.ColRows, r, 0.05, false, false);
+        for (int i = 0; i < iters; i++) Conv2d.BackwardData(dy, wt, dx, g);
+    }
+
     /// <summary>One conv forward by the GEMM path, repeatedly (for perf record).</summary>
     public static void ConvLoop(int iters, int c, int h, int o, int k, int stride, int pad)
     {
@@ -63,6 +74,9 @@ public static unsafe class WinogradBench
         Console.WriteLine("input gradient (conv BackwardData): Winograd (new) vs GEMM + col2im (old)");
         CompareBackwardData(ConvGeometry.ForConv(1, 256, 66, 66, 256, 3, 3, 1, 0), iters);
         CompareBackwardData(ConvGeometry.ForConv(1, 256, 64, 64, 256, 3, 3, 1, 1), iters);
+        Console.WriteLine("transposed convs: stride-2 col2im vectorized (new) vs scalar (old)");
+        foreach (var (cin, cout, h, k, op) in new[] { (256, 128, 64, 3, 1), (128, 64, 128, 3, 1), (512, 128, 32, 4, 0), (256, 64, 64, 4, 0), (128, 3, 128, 4, 0) })
+            CompareCol2Im(ConvGeometry.ForTransposed(1, cin, h, h, cout, k, k, 2, 1, op), iters);
         Console.WriteLine("direct conv for few output channels (new) vs GEMM path (old)");
         foreach (int o in new[] { 1, 2, 3, 4, 6 })
             Compare(ConvGeometry.ForConv(1, 64, 262, 262, o, 7, 7, 1, 0), "direct", v => DirectConv.Enabled = v, iters);
@@ -218,6 +232,27 @@ public static unsafe class WinogradBench
         double flops = 2.0 * g.Macs, mn = tn[tn.Count / 2], mo = to[to.Count / 2], kn = cn[cn.Count / 2], ko = co[co.Count / 2];
         Console.WriteLine($"  {g.N}x{g.C}x{g.H}x{g.W} -> {g.O} k{g.KH} s{g.StrideH} p{g.PadH}: {name} {mn,8:F2} ms ({flops / mn / 1e6,6:F1} GFLOP/s, cpu {kn,8:F2} ms)  old {mo,8:F2} ms ({flops / mo / 1e6,6:F1}, cpu {ko,8:F2} ms)  speedup {mo / mn:F2} (cpu {ko / kn:F2})");
         foreach (var p in new[] { x, wt, b, y }) NativeMemory.AlignedFree(p);
+    }
+
+    static void CompareCol2Im(ConvGeometry g, int iters)
+    {
+        var r = new Random(1);
+        float* dy = Alloc((long)g.N * g.OutputPlane), wt = Alloc((long)g.O * g.ColRows), dx = Alloc((long)g.N * g.InputPlane);
+        Fill(dy, (long)g.N * g.OutputPlane, r, 1, false, false);
+        Fill(wt, (long)g.O * g.ColRows, r, 0.05, false, false);
+        var c = new[] { new List<double>(), new List<double>() };
+        for (int i = -1; i < iters; i++)
+            for (int m = 0; m < 2; m++)
+            {
+                Conv2d.Col2ImVectorized = m == 0;
+                double c0 = CpuMs();
+                Conv2d.BackwardData(dy, wt, dx, g);
+                if (i >= 0) c[m].Add(CpuMs() - c0);
+            }
+        Conv2d.Col2ImVectorized = true;
+        static double Med(List<double> v) { v.Sort(); return v[v.Count / 2]; }
+        Console.WriteLine($"  convT {g.O}x{g.OutH}x{g.OutW} -> {g.C}x{g.H}x{g.W} k{g.KH}: cpu {Med(c[0]),7:F2} ms vs {Med(c[1]),7:F2} ms (speedup {Med(c[1]) / Med(c[0]):F2})");
+        foreach (var p in new[] { dy, wt, dx }) NativeMemory.AlignedFree(p);
     }
 
     static void CompareBackwardData(ConvGeometry g, int iters)

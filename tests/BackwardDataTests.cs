@@ -59,6 +59,9 @@ public unsafe class BackwardDataTests(ITestOutputHelper output)
     [InlineData(1, 3, 13, 17, 4, 5, 3, 2, 2)]
     [InlineData(1, 2, 10, 10, 3, 2, 3, 0, 1)]
     [InlineData(1, 70, 9, 11, 40, 3, 2, 3, 0)]   // padding above the kernel's half
+    [InlineData(1, 4, 40, 70, 5, 3, 2, 1, 1)]    // stride-2 rows wide enough for the vectorized fold (16+ columns)
+    [InlineData(2, 3, 64, 47, 6, 4, 2, 1, 0)]
+    [InlineData(1, 2, 9, 53, 3, 5, 2, 2, 1)]
     public void MatchesFloat64Scatter(int n, int c, int h, int w, int o, int k, int stride, int pad, int extra)
     {
         // The conv from dx's shape to dy's; the transposed view's output padding adds rows the conv never reaches.

@@ -1,3 +1,6 @@
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
 namespace CoroNetGAN.Kernels.Cpu;
 
 /// <summary>
@@ -90,6 +93,9 @@ public static unsafe class Conv2d
         }
     }
 
+    /// <summary>Whether stride-2 rows are folded back with vector shuffles (benchmarks switch it off to time the scalar loop).</summary>
+    internal static volatile bool Col2ImVectorized = true;
+
     /// <summary>The adjoint of the unfold (<see cref="Im2ColB"/>): adds col back onto the image; parallel over channels so writes never collide.</summary>
     static void Col2ImAdd(float* col, ConvGeometry g, int p0, int pc, float* x)
     {
@@ -113,7 +119,23 @@ public static unsafe class Conv2d
                         {
                             float* dst = plane + (long)iy * g.W;
                             int ix = ox * g.StrideW - g.PadW + kx;
-                            for (int u = 0; u < run; u++, ix += g.StrideW)
+                            int u = 0;
+                            if (g.StrideW == 2 && Col2ImVectorized && Avx.IsSupported)
+                            {
+                                // Leading elements left of the image, then 8 at a time while 16 destination
+                                // columns fit: the 8 values zipped with zeros land on every other column.
+                                for (; u < run && ix < 0; u++, ix += 2) { }
+                                for (; u + 8 <= run && ix + 16 <= g.W; u += 8, ix += 16)
+                                {
+                                    var v = Vector256.Load(src + j + u);
+                                    var lo = Avx.UnpackLow(v, Vector256<float>.Zero);
+                                    var hi = Avx.UnpackHigh(v, Vector256<float>.Zero);
+                                    float* d = dst + ix;
+                                    (Vector256.Load(d) + Avx.Permute2x128(lo, hi, 0x20)).Store(d);
+                                    (Vector256.Load(d + 8) + Avx.Permute2x128(lo, hi, 0x31)).Store(d + 8);
+                                }
+                            }
+                            for (; u < run; u++, ix += g.StrideW)
                                 if ((uint)ix < (uint)g.W) dst[ix] += src[j + u];
                         }
                         j += run; pix += run;
