@@ -25,6 +25,39 @@ public static class Program
             g.Cleanup();
             return;
         }
+        if (args.Length > 0 && args[0] == "switches")
+        {
+            // A generator's forward with all new CPU paths on, all off, and each one off alone, interleaved (medians).
+            var gb = new GeneratorBenchmarks();
+            gb.Setup();
+            Action body = args.Length > 1 && args[1] == "resnet9" ? gb.Resnet9 : gb.Unet256;
+            int n = args.Length > 2 ? int.Parse(args[2]) : 7;
+            var names = new[] { "all on", "all off", "winograd off", "direct off", "norms off", "stride2 off", "across off", "col2im off" };
+            var sets = new Action[]
+            {
+                () => NewCpuPaths(true), () => NewCpuPaths(false),
+                () => CoroNetGAN.Kernels.Cpu.WinogradConv.Enabled = false, () => CoroNetGAN.Kernels.Cpu.DirectConv.Enabled = false,
+                () => CoroNetGAN.Kernels.Cpu.Norms.Vectorized = false, () => CoroNetGAN.Kernels.Cpu.Im2ColB.Stride2Vectorized = false,
+                () => CoroNetGAN.Kernels.Cpu.Gemm.PackAcrossPanels = false, () => CoroNetGAN.Kernels.Cpu.Conv2d.Col2ImVectorized = false,
+            };
+            var wall = names.Select(_ => new List<double>()).ToArray();
+            var cpu = names.Select(_ => new List<double>()).ToArray();
+            for (int i = -1; i < n; i++)
+                for (int k = 0; k < names.Length; k++)
+                {
+                    NewCpuPaths(true);
+                    sets[k]();
+                    double c0 = WinogradBench.CpuMs();
+                    var sw = Stopwatch.StartNew();
+                    body();
+                    if (i >= 0) { wall[k].Add(sw.Elapsed.TotalMilliseconds); cpu[k].Add(WinogradBench.CpuMs() - c0); }
+                }
+            NewCpuPaths(true);
+            static double Med(List<double> v) { var s = v.OrderBy(x => x).ToList(); return s[s.Count / 2]; }
+            for (int k = 0; k < names.Length; k++) Console.WriteLine($"{names[k],-14} wall {Med(wall[k]),8:F1} ms  cpu {Med(cpu[k]),8:F1} ms");
+            gb.Cleanup();
+            return;
+        }
         if (args.Length > 0 && args[0] == "train-step")
         {
             // One ResNet-9 ngf64 256x256 training step (forward, L1 to a random target, backward, Adam), new CPU paths
