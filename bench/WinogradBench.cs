@@ -199,6 +199,23 @@ public static unsafe class WinogradBench
         var ew = Err(yw);
         var eg = Err(yg);
         Console.WriteLine($"  {name,-52} winograd {ew.max:E2} (rms {ew.rms:E2})   gemm {eg.max:E2} (rms {eg.rms:E2})");
+        // Plain float32 loops of F(2x2,3x3) and F(4x4,3x3) on the first 16 output channels: the error of each
+        // algorithm itself (the kernel's F(4x4) should match the loop's).
+        int o16 = Math.Min(16, o);
+        var yr16 = new double[o16 * g.OutPixels];
+        Array.Copy(yr, yr16, yr16.Length);
+        foreach (int mt in new[] { 2, 4 })
+        {
+            var ys = ScalarWinograd(x, wt, b, g, o16, mt);
+            double scale = 0, worst = 0, se = 0, sr = 0;
+            for (int i = 0; i < yr16.Length; i++)
+            {
+                scale = Math.Max(scale, Math.Abs(yr16[i]));
+                double e = Math.Abs(ys[i] - yr16[i]);
+                worst = Math.Max(worst, e); se += e * e; sr += yr16[i] * yr16[i];
+            }
+            Console.WriteLine($"  {"",-52} scalar float32 F({mt}x{mt},3x3): {worst / scale:E2} (rms {Math.Sqrt(se / sr):E2}), first {o16} output channels");
+        }
         foreach (var p in new[] { x, wt, b, yw, yg }) NativeMemory.AlignedFree(p);
     }
 
@@ -299,6 +316,97 @@ public static unsafe class WinogradBench
         double f = 2.0 * m * n * k;
         Console.WriteLine($"  {m}x{n}x{k} ldc {ldc}: wall {wall[wall.Count / 2]:F2} ms, cpu {cpu[cpu.Count / 2]:F2} ms = {f / cpu[cpu.Count / 2] / 1e6:F1} GFLOP/s per core");
         foreach (var p in new[] { a, b, c }) NativeMemory.AlignedFree(p);
+    }
+
+    /// <summary>F(m x m, 3x3) in plain float32 loops (m = 2 or 4), output channels [0, o), batch 1.</summary>
+    static float[] ScalarWinograd(float* x, float* w, float* b, ConvGeometry g, int o, int m)
+    {
+        float[,] bt, gm, at;
+        if (m == 2)
+        {
+            bt = new float[,] { { 1, 0, -1, 0 }, { 0, 1, 1, 0 }, { 0, -1, 1, 0 }, { 0, 1, 0, -1 } };
+            gm = new float[,] { { 1, 0, 0 }, { 0.5f, 0.5f, 0.5f }, { 0.5f, -0.5f, 0.5f }, { 0, 0, 1 } };
+            at = new float[,] { { 1, 1, 1, 0 }, { 0, 1, -1, -1 } };
+        }
+        else
+        {
+            bt = new float[,] { { 4, 0, -5, 0, 1, 0 }, { 0, -4, -4, 1, 1, 0 }, { 0, 4, -4, -1, 1, 0 }, { 0, -2, -1, 2, 1, 0 }, { 0, 2, -1, -2, 1, 0 }, { 0, 4, 0, -5, 0, 1 } };
+            gm = new float[,] { { 0.25f, 0, 0 }, { -1f / 6, -1f / 6, -1f / 6 }, { -1f / 6, 1f / 6, -1f / 6 }, { 1f / 24, 1f / 12, 1f / 6 }, { 1f / 24, -1f / 12, 1f / 6 }, { 0, 0, 1 } };
+            at = new float[,] { { 1, 1, 1, 1, 1, 0 }, { 0, 1, -1, 2, -2, 0 }, { 0, 1, 1, 4, 4, 0 }, { 0, 1, -1, 8, -8, 1 } };
+        }
+        int a = m + 2, c = g.C;
+        // U[o][c][a][a] = G g G^T.
+        var u = new float[o * c * a * a];
+        for (int oi = 0; oi < o; oi++)
+            for (int ci = 0; ci < c; ci++)
+            {
+                float* k = w + ((long)oi * c + ci) * 9;
+                var t = new float[a, 3];
+                for (int i = 0; i < a; i++)
+                    for (int j = 0; j < 3; j++)
+                        t[i, j] = gm[i, 0] * k[j] + gm[i, 1] * k[3 + j] + gm[i, 2] * k[6 + j];
+                for (int i = 0; i < a; i++)
+                    for (int j = 0; j < a; j++)
+                        u[((oi * c + ci) * a + i) * a + j] = t[i, 0] * gm[j, 0] + t[i, 1] * gm[j, 1] + t[i, 2] * gm[j, 2];
+            }
+        var y = new float[o * g.OutPixels];
+        int ty = (g.OutH + m - 1) / m, tx = (g.OutW + m - 1) / m;
+        Parallel.For(0, ty * tx, tile =>
+        {
+            int oy0 = tile / tx * m, ox0 = tile % tx * m;
+            var v = new float[c * a * a];
+            var d = new float[a, a];
+            var t = new float[a, a];
+            for (int ci = 0; ci < c; ci++)
+            {
+                for (int i = 0; i < a; i++)
+                    for (int j = 0; j < a; j++)
+                    {
+                        int iy = oy0 - g.PadH + i, ix = ox0 - g.PadW + j;
+                        d[i, j] = (uint)iy < (uint)g.H && (uint)ix < (uint)g.W ? x[((long)ci * g.H + iy) * g.W + ix] : 0f;
+                    }
+                for (int i = 0; i < a; i++)
+                    for (int j = 0; j < a; j++)
+                    {
+                        float s = 0;
+                        for (int r = 0; r < a; r++) s += bt[i, r] * d[r, j];
+                        t[i, j] = s;
+                    }
+                for (int i = 0; i < a; i++)
+                    for (int j = 0; j < a; j++)
+                    {
+                        float s = 0;
+                        for (int r = 0; r < a; r++) s += t[i, r] * bt[j, r];
+                        v[(ci * a + i) * a + j] = s;
+                    }
+            }
+            var mm = new float[a, a];
+            for (int oi = 0; oi < o; oi++)
+            {
+                for (int i = 0; i < a; i++)
+                    for (int j = 0; j < a; j++)
+                    {
+                        float s = 0;
+                        for (int ci = 0; ci < c; ci++) s += u[((oi * c + ci) * a + i) * a + j] * v[(ci * a + i) * a + j];
+                        mm[i, j] = s;
+                    }
+                for (int i = 0; i < m; i++)
+                    for (int j = 0; j < m; j++)
+                    {
+                        int oy = oy0 + i, ox = ox0 + j;
+                        if (oy >= g.OutH || ox >= g.OutW) continue;
+                        float s = 0;
+                        for (int p = 0; p < a; p++)
+                        {
+                            float r = 0;
+                            for (int q = 0; q < a; q++) r += mm[p, q] * at[j, q];
+                            s += at[i, p] * r;
+                        }
+                        y[(long)oi * g.OutPixels + oy * g.OutW + ox] = s + b[oi];
+                    }
+            }
+        });
+        return y;
     }
 
     static void Time(int n, int c, int h, int w, int o, int pad, int iters, bool phases)
