@@ -58,6 +58,17 @@ public static class Program
             gb.Cleanup();
             return;
         }
+        if (args.Length > 0 && args[0] == "conv-bench")
+        {
+            // ConvBenchmarks' forward and backward with the new CPU paths and the old alternately (medians, wall and CPU).
+            var cb = new ConvBenchmarks();
+            cb.Setup();
+            int n = args.Length > 1 ? int.Parse(args[1]) : 9;
+            Compare("conv3x3 256 64x64 forward ", cb.Forward, 2 * ConvBenchmarks.Macs, n);
+            Compare("conv3x3 256 64x64 backward", cb.Backward, 4 * ConvBenchmarks.Macs, n);
+            cb.Cleanup();
+            return;
+        }
         if (args.Length > 0 && args[0] == "train-step")
         {
             // One ResNet-9 ngf64 256x256 training step (forward, L1 to a random target, backward, Adam), new CPU paths
