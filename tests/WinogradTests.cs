@@ -197,9 +197,11 @@ public unsafe class WinogradTests(ITestOutputHelper output)
                 Assert.True(err <= Tol, $"round {round}: error {err:E3}");
             }
         }
-        // Off (budget 0) it transforms into scratch every call and holds nothing new.
+        // Off (budget 0) it transforms into scratch every call, and drops the entry it had for these weights.
         long budget = WinogradConv.CacheBudgetBytes;
         WinogradConv.ClearCache();
+        fixed (float* px = x, pw = w, py = y) WinogradConv.Forward(px, pw, null, py, g);
+        Assert.True(WinogradConv.WeightCache.Bytes > 0);
         WinogradConv.CacheBudgetBytes = 0;
         try
         {

@@ -603,13 +603,18 @@ public static unsafe class WinogradConv
             Entry? e;
             lock (s_lock)
             {
+                if (bytes > BudgetBytes)
+                {
+                    // Too big for the budget (or the cache is off): drop a stale entry, transform into scratch.
+                    if (s_entries.TryGetValue(key, out e) && !e.Busy) Remove(e);
+                    return null;
+                }
                 if (s_entries.TryGetValue(key, out e))
                 {
                     if (e.Busy) return null;
                 }
                 else
                 {
-                    if (bytes > BudgetBytes) return null;
                     while (s_bytes + bytes > BudgetBytes)
                     {
                         Entry? victim = null;
