@@ -109,6 +109,16 @@ public static class Program
             WinogradBench.Run(args.Length > 1 ? int.Parse(args[1]) : 9, args.Contains("crossover"), args.Contains("errors"));
             return;
         }
+        if (args.Length > 0 && args[0] == "peer")
+        {
+            PeerQuick.Run(args.Length > 1 ? int.Parse(args[1]) : 5, args.Skip(2).ToArray());
+            return;
+        }
+        if (args.Length > 0 && args[0] == "train-steps")
+        {
+            TrainSteps.Run(args.Length > 1 ? int.Parse(args[1]) : 200, args.Length > 2 && args[2] == "search", args.Length > 3 ? args[3] : "cyclegan");
+            return;
+        }
         if (args.Length > 0 && args[0] == "step-profile")
         {
             StepProfile.Run(args.Length > 1 ? int.Parse(args[1]) : 20);

@@ -141,6 +141,7 @@ public class BadInputTests
     }
 
     [Fact]
+    [Trait(TestDevices.Trait, TestDevices.Every)]
     public void TensorsOnTwoDevices()
     {
         var cpu = Device.Cpu;

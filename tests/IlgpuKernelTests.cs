@@ -14,16 +14,42 @@ using Xunit;
 
 namespace CoroNetGAN.Tests;
 
-/// <summary>One ILGPU context, CPU accelerator and backend for the whole test class: creating them costs ~0.3 s.</summary>
+/// <summary>
+/// One ILGPU context, accelerator and backend for the whole test class: creating them costs ~0.3 s. The accelerator
+/// is ILGPU's CPU accelerator unless the environment variable CORONETGAN_TEST_ILGPU_DEVICE names another ILGPU
+/// device (e.g. <c>opencl:0</c>: CI runs this class on PoCL that way); a named device that is absent fails every test.
+/// </summary>
 public sealed class IlgpuFixture : IDisposable
 {
+    public const string Variable = "CORONETGAN_TEST_ILGPU_DEVICE";
+    private readonly bool _ownsContext;
+
     public IlgpuFixture()
     {
-        Context = Context.Create(b => b.CPU().EnableAlgorithms());
-        Accelerator = Context.CreateCPUAccelerator(0);
-        Backend = new IlgpuBackend(Accelerator, "ilgpu-cpu");
+        string? name = Environment.GetEnvironmentVariable(Variable);
+        if (string.IsNullOrEmpty(name) || name == "ilgpu-cpu")
+        {
+            Name = "ilgpu-cpu";
+            Context = Context.Create(b => b.CPU().EnableAlgorithms());
+            Accelerator = Context.CreateCPUAccelerator(0);
+            _ownsContext = true;
+        }
+        else
+        {
+            // The engine's shared context (it maps ILGPU's "OpenCL" library to libOpenCL.so.1); the accelerator is ours.
+            var found = IlgpuRuntime.Enumerate().Where(d => d.Info.Name == name).ToList();
+            if (found.Count == 0)
+                throw new InvalidOperationException($"{Variable}={name}, but the ILGPU devices here are: " +
+                    string.Join(", ", IlgpuRuntime.Enumerate().Select(d => d.Info.Name)) + (IlgpuRuntime.Error is { } e ? $" ({e})" : ""));
+            Name = name;
+            Context = IlgpuRuntime.Context!;
+            Accelerator = IlgpuRuntime.CreateAccelerator(found[0].Device);
+        }
+        Backend = new IlgpuBackend(Accelerator, Name);
     }
 
+    /// <summary>The device the class runs on: ilgpu-cpu, or the name in CORONETGAN_TEST_ILGPU_DEVICE.</summary>
+    public string Name { get; }
     public Context Context { get; }
     public Accelerator Accelerator { get; }
     public IlgpuBackend Backend { get; }
@@ -32,12 +58,13 @@ public sealed class IlgpuFixture : IDisposable
     {
         Backend.Dispose();
         Accelerator.Dispose();
-        Context.Dispose();
+        if (_ownsContext) Context.Dispose();
     }
 }
 
 /// <summary>
-/// Every <see cref="IBackend"/> method of <see cref="IlgpuBackend"/> on ILGPU's CPU accelerator against a plain
+/// Every <see cref="IBackend"/> method of <see cref="IlgpuBackend"/> on ILGPU's CPU accelerator (or the device
+/// <see cref="IlgpuFixture"/> names) against a plain
 /// float64 reference written here, on tiny random shapes. Backward passes of the normalisations are checked
 /// against central finite differences of the float64 forward, so the reference does not share a derivation
 /// with the kernels.
@@ -117,7 +144,7 @@ public sealed class IlgpuKernelTests : IClassFixture<IlgpuFixture>
     [Fact]
     public void Name_Allocate_Upload_Download_Synchronize()
     {
-        Assert.Equal("ilgpu-cpu", B.Name);
+        Assert.Equal(_fx.Name, B.Name);
         using var s = new Scope(B);
         var r = new Random(1);
         var a = Rand(r, 37);

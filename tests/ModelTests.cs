@@ -95,6 +95,7 @@ public class ModelTests
 
     [Theory]
     [MemberData(nameof(ShapeCases))]
+    [Trait(TestDevices.Trait, TestDevices.Every)]
     public void OutputShapeOnEveryDeviceAndTheDevicesAgree(string arch, int size)
     {
         const int width = 4;

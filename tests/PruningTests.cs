@@ -203,6 +203,7 @@ public class PruningTests
     }
 
     [Fact]
+    [Trait(TestDevices.Trait, TestDevices.Every)]
     public void HyperGeneratorsAgreeAcrossDevices()
     {
         var x = TestRandom.Array(new Random(3), [1, 3, 32, 32]).ToFloats();

@@ -4,10 +4,20 @@ namespace CoroNetGAN.Tests;
 /// The devices the tests run on, opened once per name for the whole test run: every device
 /// <see cref="Device.Available"/> lists (cpu, ilgpu-cpu, and any CUDA or OpenCL device), so the gradchecks run on
 /// OpenCL too wherever an OpenCL device is present. A listed device that fails to open fails the tests.
+/// The environment variable CORONETGAN_TEST_DEVICES (comma-separated, e.g. <c>opencl:0</c>) replaces the list after
+/// cpu: CI's OpenCL pass uses it to run on cpu and PoCL only, and a name in it that is absent fails the tests.
+/// Tests that loop over the devices themselves (rather than taking one per theory row) carry
+/// <c>[Trait(TestDevices.Trait, TestDevices.Every)]</c>, so that pass can select them (<c>--filter "DisplayName~opencl:|Devices=every"</c>).
 /// </summary>
 /// <remarks>Named TestDevices, not Devices, so it never shadows the public <c>CoroNetGAN.Devices</c> API.</remarks>
 public static class TestDevices
 {
+    /// <summary>The environment variable that replaces the devices after cpu.</summary>
+    public const string Variable = "CORONETGAN_TEST_DEVICES";
+
+    /// <summary>Trait name and value of a Fact that loops over every test device: [Trait(TestDevices.Trait, TestDevices.Every)].</summary>
+    public const string Trait = "Devices", Every = "every";
+
     static readonly object Gate = new();
     static readonly Dictionary<string, Device> Opened = new(StringComparer.Ordinal);
     static List<string>? s_names;
@@ -71,5 +81,13 @@ public static class TestDevices
         }
     }
 
-    static List<string> Listed() => Device.Available().Select(d => d.Name).ToList();
+    static List<string> Listed()
+    {
+        string? chosen = Environment.GetEnvironmentVariable(Variable);
+        if (string.IsNullOrWhiteSpace(chosen)) return Device.Available().Select(d => d.Name).ToList();
+        var names = new List<string> { "cpu" };
+        foreach (var n in chosen.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            if (!names.Contains(n)) names.Add(n);
+        return names;
+    }
 }

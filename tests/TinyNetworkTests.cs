@@ -51,6 +51,7 @@ public class TinyNetworkTests
     }
 
     [Fact]
+    [Trait(TestDevices.Trait, TestDevices.Every)]
     public void LossCurvesMatchAcrossDevices()
     {
         // The same initial weights on every device give the same curve; with only the CPU this checks that a

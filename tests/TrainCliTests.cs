@@ -52,6 +52,29 @@ public class TrainCliTests
     }
 
     [Fact]
+    public void DemoScoresTheCompactAndTheFullGenerator()
+    {
+        string root = Path.Combine(Path.GetTempPath(), $"demo-cli-{Guid.NewGuid():N}");
+        try
+        {
+            var (code, output, err) = Run("demo", "--steps", "12", "--out", root, "--device", "cpu");
+            Assert.True(code == 0, output + err);
+            Assert.True(File.Exists(Path.Combine(root, "test-grid.png")));
+            using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(root, "demo-report.json")));
+            var r = doc.RootElement;
+            double compact = r.GetProperty("compact").GetProperty("fidResNet18").GetDouble();
+            double full = r.GetProperty("full").GetProperty("fidResNet18").GetDouble();
+            Assert.True(compact > 0 && full > 0, $"FIDs {compact} and {full}");
+            Assert.True(r.GetProperty("compactMacs").GetInt64() < r.GetProperty("fullMacs").GetInt64());
+            Assert.Contains("FID (ResNet-18)", output);
+        }
+        finally
+        {
+            if (Directory.Exists(root)) Directory.Delete(root, recursive: true);
+        }
+    }
+
+    [Fact]
     public void TrainRefusesAMissingFolderByName()
     {
         string missing = Path.Combine(Path.GetTempPath(), $"no-such-data-{Guid.NewGuid():N}");

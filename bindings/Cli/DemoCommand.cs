@@ -19,7 +19,8 @@ internal static class DemoCommand
         var device = new Option<string>("--device") { Description = "auto, cpu, cuda, opencl.", DefaultValueFactory = _ => "auto" };
         var steps = new Option<int?>("--steps") { Description = "Training steps (default: 4000 for pix2pix, 1200 for cyclegan: about 6 minutes each on 2 CPU cores)." };
         var ratio = new Option<double>("--target-ratio") { Description = "Target MACs as a fraction of the full generator's.", DefaultValueFactory = _ => 0.25 };
-        var cmd = new Command("demo", "Train, compress and translate on the embedded emoji data (no download needed).") { outDir, mode, device, steps, ratio };
+        var noBaseline = new Option<bool>("--no-baseline") { Description = "Skip training the full-width generator the compact one is compared with (FID (ResNet-18) of both)." };
+        var cmd = new Command("demo", "Train, compress and translate on the embedded emoji data (no download needed).") { outDir, mode, device, steps, ratio, noBaseline };
         cmd.SetAction(parse =>
         {
             try
@@ -43,7 +44,25 @@ internal static class DemoCommand
                     report = TrainingConsole.Run(trainer, run);
                 if (report == null) return 130;
                 TrainingConsole.Summarize(report, run);
-                TranslateTestSet(m, data, Path.Combine(run, report.CompactModel), dev, root);
+                string compact = Path.Combine(run, report.CompactModel);
+                TranslateTestSet(m, data, compact, dev, root);
+
+                // The same recipe without pruning, so the compact generator's quality has a reference.
+                string? full = null;
+                TrainReport? fullReport = null;
+                if (!parse.GetValue(noBaseline))
+                {
+                    string fullRun = Path.Combine(root, "full-run");
+                    var fullOptions = options with { OutputDirectory = fullRun, NoPrune = true, Prune = null };
+                    Console.WriteLine($"baseline: the full-width generator, same recipe and {total} steps, without pruning");
+                    using (var trainer = Trainer.Checkpoints(fullRun).Count > 0
+                        ? TrainingRuns.Resume(fullRun, data, fullOptions, dev, loadSize: 64)
+                        : TrainingRuns.Start(fullOptions, data, dev, loadSize: 64))
+                        fullReport = TrainingConsole.Run(trainer, fullRun);
+                    if (fullReport == null) return 130;
+                    full = Path.Combine(fullRun, fullReport.CompactModel);
+                }
+                DemoScores.Write(root, m, report, compact, fullReport, full, data, dev.Name);
                 Console.WriteLine($"demo finished in {sw.Elapsed.TotalMinutes:F1} min; look at {Path.Combine(root, "test-grid.png")}");
                 return 0;
             }

@@ -2,7 +2,8 @@ using CoroNetGAN.Engine.Data;
 
 namespace CoroNetGAN;
 
-/// <summary>Opening a dataset folder for a training mode.</summary>
+/// <summary>Opening a dataset folder for a training mode. Thread-safe: each call opens its own dataset; a dataset is then
+/// read from one thread at a time (the trainers' prefetcher does so).</summary>
 public static class Datasets
 {
     /// <summary>

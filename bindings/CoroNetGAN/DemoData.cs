@@ -4,7 +4,8 @@ namespace CoroNetGAN;
 
 /// <summary>
 /// The demo datasets embedded in this assembly: OpenMoji line-art -> colour pairs for pix2pix and unpaired
-/// Twemoji / Noto emoji for CycleGAN (see NOTICE for their licences).
+/// Twemoji / Noto emoji for CycleGAN (see NOTICE for their licences). Thread-safe as long as two calls do not
+/// extract into the same folder at once.
 /// </summary>
 public static class DemoData
 {

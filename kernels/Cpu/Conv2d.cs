@@ -61,6 +61,16 @@ public static unsafe class Conv2d
         }
         int p = g.OutPixels, r = g.ColRows;
         bool pointwise = IsPointwise(g);
+        if (!pointwise && AsForwardConv(g) is { } adjoint)
+        {
+            // With stride 1 the input gradient is itself a convolution: dy with the spatially flipped weights,
+            // in and out channels swapped, padded K-1-p. It then runs as the forward pass's implicit GEMM,
+            // reading dy while packing, instead of unfolding into scratch and folding back (col2im).
+            float* wt = Scratch.Get((long)g.O * g.ColRows);
+            FlipSwap(w, wt, g);
+            Forward(dy, wt, null, dx, adjoint);
+            return;
+        }
         int block = PixelBlock(g);
         float* col = pointwise ? null : Scratch.Get((long)r * block);
         for (int n = 0; n < g.N; n++)
@@ -82,10 +92,44 @@ public static unsafe class Conv2d
         }
     }
 
+    /// <summary>
+    /// The forward convolution that computes the input gradient of stride-1 conv <paramref name="g"/>: input dy
+    /// [N, O, OutH, OutW], weight [C, O, KH, KW] flipped, padding K-1-p; null when the padding exceeds K-1.
+    /// </summary>
+    static ConvGeometry? AsForwardConv(in ConvGeometry g)
+    {
+        if (g.StrideH != 1 || g.StrideW != 1) return null;
+        int ph = g.KH - 1 - g.PadH, pw = g.KW - 1 - g.PadW;
+        if (ph < 0 || pw < 0) return null;
+        var t = new ConvGeometry(g.N, g.O, g.OutH, g.OutW, g.C, g.KH, g.KW, 1, 1, ph, pw, g.H, g.W);
+        return g.OutH + 2 * ph - g.KH + 1 == g.H && g.OutW + 2 * pw - g.KW + 1 == g.W ? t : null;
+    }
+
+    /// <summary>wt[c, o, ky, kx] = w[o, c, KH-1-ky, KW-1-kx].</summary>
+    static void FlipSwap(float* w, float* wt, in ConvGeometry g)
+    {
+        int kk = g.KH * g.KW, o = g.O, c = g.C;
+        Par.For(c, Math.Max(1, 4096 / Math.Max(1, o * kk)), (c0, c1) =>
+        {
+            for (long ci = c0; ci < c1; ci++)
+                for (int oi = 0; oi < o; oi++)
+                {
+                    float* src = w + ((long)oi * c + ci) * kk;
+                    float* dst = wt + (ci * o + oi) * kk;
+                    for (int t = 0; t < kk; t++) dst[t] = src[kk - 1 - t];
+                }
+        });
+    }
+
     /// <summary>dw[O,C,KH,KW] = the weight gradient of conv2d, summed over the batch (unfold fused into packing).</summary>
     public static void BackwardWeight(float* x, float* dy, float* dw, in ConvGeometry g)
     {
         int p = g.OutPixels, r = g.ColRows;
+        if (g.O <= DirectWeightMaxOut && g.StrideH == 1 && g.StrideW == 1 && g.OutW >= 8)
+        {
+            BackwardWeightDirect(x, dy, dw, g);
+            return;
+        }
         for (int n = 0; n < g.N; n++)
         {
             float* xn = x + (long)n * g.InputPlane;
@@ -93,6 +137,56 @@ public static unsafe class Conv2d
             if (IsPointwise(g)) Gemm.Sgemm(false, true, g.O, r, p, dyn, p, xn, p, dw, r, n > 0);
             else Gemm.Sgemm(false, g.O, r, p, dyn, p, new Im2ColTransposedB(xn, g), dw, r, n > 0);
         }
+    }
+
+    /// <summary>Output channels up to which a stride-1 weight gradient is summed directly.</summary>
+    const int DirectWeightMaxOut = 4;
+
+    /// <summary>
+    /// The weight gradient of a stride-1 conv with few output channels (an image-producing last layer, a PatchGAN's
+    /// 1-channel head) as direct dot products over pixels. The GEMM form would pack the whole unfolded input to use
+    /// each value only O times, which made these small layers cost as much as the large ones.
+    /// </summary>
+    static void BackwardWeightDirect(float* x, float* dy, float* dw, in ConvGeometry g)
+    {
+        var geo = g;
+        int kk = g.KH * g.KW;
+        Par.For((long)g.C * kk, 1, (r0, r1) =>
+        {
+            var acc = stackalloc Vector256<float>[DirectWeightMaxOut];
+            var sum = stackalloc double[DirectWeightMaxOut];
+            int o = geo.O;
+            for (long r = r0; r < r1; r++)
+            {
+                int c = (int)(r / kk), ky = (int)(r % kk) / geo.KW, kx = (int)(r % geo.KW);
+                for (int q = 0; q < o; q++) { acc[q] = Vector256<float>.Zero; sum[q] = 0; }
+                // Output columns whose input column ox - pad + kx lies inside the image.
+                int oxLo = Math.Max(0, geo.PadW - kx), oxHi = Math.Min(geo.OutW, geo.W + geo.PadW - kx);
+                for (int n = 0; n < geo.N; n++)
+                {
+                    float* xc = x + (long)n * geo.InputPlane + (long)c * geo.H * geo.W;
+                    float* dyn = dy + (long)n * geo.OutputPlane;
+                    for (int oy = 0; oy < geo.OutH; oy++)
+                    {
+                        int iy = oy - geo.PadH + ky;
+                        if ((uint)iy >= (uint)geo.H) continue;
+                        float* xr = xc + (long)iy * geo.W - geo.PadW + kx;
+                        float* dr = dyn + (long)oy * geo.OutW;
+                        int ox = oxLo;
+                        for (; ox + 8 <= oxHi; ox += 8)
+                        {
+                            var xv = Vector256.Load(xr + ox);
+                            for (int q = 0; q < o; q++)
+                                acc[q] = Vector256.FusedMultiplyAdd(Vector256.Load(dr + (long)q * geo.OutPixels + ox), xv, acc[q]);
+                        }
+                        for (; ox < oxHi; ox++)
+                            for (int q = 0; q < o; q++) sum[q] += dr[(long)q * geo.OutPixels + ox] * xr[ox];
+                    }
+                }
+                for (int q = 0; q < o; q++)
+                    dw[((long)q * geo.C + c) * kk + ky * geo.KW + kx] = (float)(sum[q] + Vector256.Sum(acc[q]));
+            }
+        });
     }
 
     /// <summary>Whether stride-2 rows are folded back with vector shuffles (benchmarks switch it off to time the scalar loop).</summary>

@@ -1,0 +1,41 @@
+using CoroNetGAN.Engine.Layers;
+using CoroNetGAN.Onnx;
+using Microsoft.ML.OnnxRuntime;
+
+namespace CoroNetGAN.Bench;
+
+/// <summary>ONNX Runtime (CPU provider, all graph optimisations, one thread per core) running an exported generator.</summary>
+public sealed class OnnxRuntimePeer : IDisposable
+{
+    readonly InferenceSession _session;
+    readonly RunOptions _run = new();
+    readonly OrtValue _input;
+
+    /// <summary>Exports <paramref name="model"/> (same weights) and opens it for batch-1 input of the given size.</summary>
+    public OnnxRuntimePeer(Module model, float[] input, int size)
+    {
+        var options = new SessionOptions
+        {
+            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
+            IntraOpNumThreads = Environment.ProcessorCount,
+            ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
+        };
+        _session = new InferenceSession(OnnxExport.ToBytes(model), options);
+        _input = OrtValue.CreateTensorValueFromMemory(input, [1, 3, size, size]);
+    }
+
+    /// <summary>One inference; returns the output values.</summary>
+    public float[] Run()
+    {
+        using var outputs = _session.Run(_run, [OnnxExport.InputName], [_input], [OnnxExport.OutputName]);
+        return outputs[0].GetTensorDataAsSpan<float>().ToArray();
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        _input.Dispose();
+        _run.Dispose();
+        _session.Dispose();
+    }
+}

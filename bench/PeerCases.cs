@@ -1,0 +1,52 @@
+using CoroNetGAN.Engine.Devices;
+using CoroNetGAN.Engine.Layers;
+using CoroNetGAN.Engine.Metrics;
+using CoroNetGAN.Engine.Models;
+
+namespace CoroNetGAN.Bench;
+
+/// <summary>
+/// The generators the peer comparison runs: full ResNet-9 (ngf 64) at 64/128/256 pixels, U-Net-256 (ngf 64), and
+/// compact ResNet-9 / U-Net at MAC ratios 0.1 and 0.05 of the full one. Compact widths here are the full widths
+/// scaled by one factor until the MACs meet the ratio (a search gives uneven widths; the cost per MAC is alike).
+/// </summary>
+public static class PeerCases
+{
+    /// <summary>Case names: arch-size or arch-size-rRATIO.</summary>
+    public static readonly string[] Names =
+        ["resnet9-64", "resnet9-128", "resnet9-256", "resnet9-256-r0.1", "resnet9-256-r0.05", "unet256-256", "unet256-256-r0.1", "unet256-256-r0.05"];
+
+    /// <summary>The case's generator on <paramref name="device"/> (eval mode, fixed seed) and its image size.</summary>
+    public static (Module Model, int Size) Build(string name, Device device)
+    {
+        var parts = name.Split('-');
+        int size = int.Parse(parts[1]);
+        double? ratio = parts.Length > 2 ? double.Parse(parts[2][1..], System.Globalization.CultureInfo.InvariantCulture) : null;
+        bool unet = parts[0] == "unet256";
+        IReadOnlyList<int>? widths = ratio is { } r ? ScaledWidths(unet, r) : null;
+        Module model = unet
+            ? new UnetGenerator(new UnetGeneratorConfig(Widths: widths), device, seed: 2)
+            : new ResnetGenerator(new ResnetGeneratorConfig(Widths: widths), device, seed: 1);
+        return (model.Eval(), size);
+    }
+
+    static int[] ScaledWidths(bool unet, double ratio)
+    {
+        int[] full = unet ? UnetGenerator.FullWidths(64, 8) : ResnetGenerator.FullWidths(64, 9);
+        long Macs(int[] w)
+        {
+            using Module m = unet ? new UnetGenerator(new UnetGeneratorConfig(Widths: w), Device.Meta)
+                : new ResnetGenerator(new ResnetGeneratorConfig(Widths: w), Device.Meta);
+            return MacCounter.Count(m, 1, 3, 256, 256).Macs;
+        }
+        long target = (long)(ratio * Macs(full));
+        double lo = 0.01, hi = 1;
+        int[] Scale(double f) => full.Select(c => Math.Max(4, (int)Math.Round(c * f))).ToArray();
+        for (int i = 0; i < 30; i++)
+        {
+            double mid = (lo + hi) / 2;
+            if (Macs(Scale(mid)) > target) hi = mid; else lo = mid;
+        }
+        return Scale(lo);
+    }
+}

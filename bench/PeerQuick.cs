@@ -1,0 +1,52 @@
+using System.Diagnostics;
+using CoroNetGAN.Engine.Devices;
+using CoroNetGAN.Engine.Metrics;
+using CoroNetGAN.Engine.Tensors;
+
+namespace CoroNetGAN.Bench;
+
+/// <summary>
+/// <c>peer [iters] [case ...]</c>: the engine and ONNX Runtime on each <see cref="PeerCases"/> case, runs interleaved
+/// (engine, ORT, engine, ...) so both see the same machine load; prints medians, the ratio, the MACs and the largest
+/// output difference (the two must compute the same function).
+/// </summary>
+public static class PeerQuick
+{
+    public static void Run(int iters, IReadOnlyList<string> cases)
+    {
+        var dev = Device.Cpu;
+        Console.WriteLine($"| case | MACs | CoroNetGAN ms | ONNX Runtime ms | ours / theirs | max abs diff |");
+        Console.WriteLine($"|---|---:|---:|---:|---:|---:|");
+        foreach (var name in cases.Count > 0 ? cases : PeerCases.Names)
+        {
+            var (model, size) = PeerCases.Build(name, dev);
+            using (model)
+            {
+                var input = new float[3 * size * size];
+                var r = new Random(7);
+                for (int i = 0; i < input.Length; i++) input[i] = (float)(r.NextDouble() * 2 - 1);
+                using var ort = new OnnxRuntimePeer(model, input, size);
+                using var x = Tensor.FromArray(dev, input, 1, 3, size, size);
+                float[] Ours() { using var s = Tape.NoGrad(); return model.Forward(x).ToArray(); }
+                var a = Ours(); var b = ort.Run();
+                float diff = a.Zip(b).Max(p => Math.Abs(p.First - p.Second));
+                var ours = new List<double>(); var theirs = new List<double>();
+                for (int i = 0; i < iters; i++)
+                {
+                    var sw = Stopwatch.StartNew(); Ours(); ours.Add(sw.Elapsed.TotalMilliseconds);
+                    sw.Restart(); ort.Run(); theirs.Add(sw.Elapsed.TotalMilliseconds);
+                }
+                double mo = Median(ours), mt = Median(theirs);
+                long macs;
+                using (var meta = PeerCases.Build(name, Device.Meta).Model) macs = MacCounter.Count(meta, 1, 3, size, size).Macs;
+                Console.WriteLine($"| {name} | {macs / 1e9:F2} G | {mo:F1} | {mt:F1} | {mo / mt:F2} | {diff:E1} |");
+            }
+        }
+    }
+
+    static double Median(List<double> v)
+    {
+        v.Sort();
+        return v[v.Count / 2];
+    }
+}

@@ -1,0 +1,192 @@
+using System.Diagnostics;
+using CoroNetGAN.Engine.Data;
+using CoroNetGAN.Engine.Serialization;
+
+namespace CoroNetGAN.Evaluation;
+
+/// <summary>How a dataset folder's test split is laid out.</summary>
+public enum DatasetLayout
+{
+    /// <summary>Decide from the folder: test/ means aligned, testA/ and testB/ unaligned.</summary>
+    Auto,
+
+    /// <summary>pix2pix: DIR/test/*.png, each image A|B side by side; each A is translated and compared with the B's.</summary>
+    Aligned,
+
+    /// <summary>CycleGAN: DIR/testA and DIR/testB; every A is translated and compared with every B as sets.</summary>
+    Unaligned,
+}
+
+/// <summary>Settings of <see cref="GeneratorEvaluation.Evaluate"/>; every field has a default.</summary>
+public sealed record EvaluationOptions
+{
+    /// <summary>
+    /// Side length the generator runs at (sources and real targets are resized to it); null for the size the model
+    /// was trained at when the model file records it (<c>image_size</c>), else 256 (see <see cref="Generator.Load(string, string, int?)"/>).
+    /// </summary>
+    public int? Size { get; init; }
+
+    /// <summary>Test split layout; <see cref="DatasetLayout.Auto"/> decides from the folder.</summary>
+    public DatasetLayout Layout { get; init; } = DatasetLayout.Auto;
+
+    /// <summary>"AtoB" (default: translate A, compare with B) or "BtoA" (for a B-to-A generator).</summary>
+    public string Direction { get; init; } = "AtoB";
+
+    /// <summary>KID subsets.</summary>
+    public int KidSubsets { get; init; } = KernelInceptionDistance.DefaultSubsets;
+
+    /// <summary>KID subset size (capped at the smaller set).</summary>
+    public int KidSubsetSize { get; init; } = KernelInceptionDistance.DefaultSubsetSize;
+
+    /// <summary>Seed of the KID subset draws.</summary>
+    public int Seed { get; init; } = KernelInceptionDistance.DefaultSeed;
+
+    /// <summary>Folder holding the featurizer's model files; null to search next to the app (<see cref="ImageFeatures.Open"/>).</summary>
+    public string? FeaturizerDirectory { get; init; }
+
+    /// <summary>An open featurizer to reuse across evaluations (not disposed by the evaluation); null to open one.</summary>
+    public ImageFeatures? Features { get; init; }
+
+    /// <summary>Skip unreadable images with a warning instead of failing.</summary>
+    public bool SkipBadImages { get; init; }
+
+    /// <summary>Receives one line per phase and each warning; null for silence.</summary>
+    public Action<string>? Log { get; init; }
+}
+
+/// <summary>
+/// What <see cref="GeneratorEvaluation.Evaluate"/> measured. FID (ResNet-18) and KID (ResNet-18) use ImageNet
+/// ResNet-18 features and are NOT comparable with the Inception-v3 FID and KID published in papers.
+/// </summary>
+/// <param name="FidResNet18">FID (ResNet-18) between translated and real target images (0 = same feature Gaussians).</param>
+/// <param name="KidResNet18Mean">KID (ResNet-18): mean unbiased MMD^2 over the subsets.</param>
+/// <param name="KidResNet18Std">KID (ResNet-18): standard deviation over the subsets.</param>
+/// <param name="KidSubsets">KID subsets drawn.</param>
+/// <param name="KidSubsetSize">Images per set in each KID subset.</param>
+/// <param name="Count">Images translated (source images of the test split).</param>
+/// <param name="RealCount">Real target images compared with.</param>
+/// <param name="Size">Side length the generator ran at.</param>
+/// <param name="SizeSource">Where <paramref name="Size"/> came from: "option", "model file" (its recorded training size) or "default".</param>
+/// <param name="Layout">The layout read.</param>
+/// <param name="Data">The folders read.</param>
+/// <param name="Seconds">Wall time of the whole evaluation, model and featurizer loading included.</param>
+/// <param name="FeatureMsPerImage">Milliseconds per image of feature extraction (resize and both networks).</param>
+/// <param name="TranslateMsPerImage">Milliseconds per image of the generator.</param>
+public sealed record EvaluationResult(double FidResNet18, double KidResNet18Mean, double KidResNet18Std, int KidSubsets, int KidSubsetSize, int Count, int RealCount,
+    int Size, string SizeSource, DatasetLayout Layout, string Data, double Seconds, double FeatureMsPerImage, double TranslateMsPerImage);
+
+/// <summary>
+/// Scores a generator on a dataset's test split: every source image is translated, and the translations are compared
+/// with the real target images as two sets by FID (ResNet-18) and KID (ResNet-18) on <see cref="ImageFeatures"/>.
+/// </summary>
+/// <remarks>
+/// <para>The numbers use ImageNet ResNet-18 features, not Inception-v3: they rank models of this engine against each
+/// other on the same data and size, and are NOT comparable with FIDs in papers. FID is biased upwards on small sets
+/// (a few hundred images); prefer KID to compare small splits.</para>
+/// <para>Sources and real targets are both resized (bicubic) to the model size, the translations and the targets are
+/// quantised to 8-bit RGB, and both then go through the same 224-pixel resize, so only the generator differs between
+/// the sets. Grayscale and RGBA files are decoded to RGB (transparency on white) as in training.</para>
+/// <para>Thread-safe: each call opens its own device, model and, unless one is given, featurizer.</para>
+/// </remarks>
+public static class GeneratorEvaluation
+{
+    /// <summary>
+    /// Translates the test split of <paramref name="dataDir"/> with the generator in <paramref name="modelFile"/> on
+    /// <paramref name="device"/> and compares the results with the real targets.
+    /// </summary>
+    /// <param name="modelFile">A generator model file (a run's compact.safetensors, or one written by Interchange.SaveModel).</param>
+    /// <param name="dataDir">A dataset folder: test/ (aligned) or testA/ and testB/ (unaligned).</param>
+    /// <param name="device">Where the generator runs: auto, cpu, cuda, opencl, ilgpu-cpu (features always run on the CPU).</param>
+    /// <param name="options">Size, layout, KID settings; null for the defaults.</param>
+    /// <exception cref="FileNotFoundException">The model file, or a featurizer model file, is missing (named).</exception>
+    /// <exception cref="InvalidDataException">The model file is not a CoroNetGAN model file (e.g. foreign safetensors), or its generator is not RGB to RGB.</exception>
+    /// <exception cref="DatasetFolderException">The folder is missing, holds no test split, or a split holds no images (named).</exception>
+    /// <exception cref="BadImageException">An image cannot be decoded (named), unless skipping is on.</exception>
+    /// <exception cref="ArgumentException">The file holds a discriminator, a bad option (device, a size the architecture cannot take,
+    /// direction), or a test split of fewer than 2 images.</exception>
+    public static EvaluationResult Evaluate(string modelFile, string dataDir, string device = "auto", EvaluationOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(modelFile);
+        ArgumentNullException.ThrowIfNull(dataDir);
+        options ??= new EvaluationOptions();
+        var log = options.Log ?? (_ => { });
+        var total = Stopwatch.StartNew();
+
+        using var generator = OpenGenerator(modelFile, device, options.Size, out string sizeSource);
+        int size = generator.ImageSize;
+        var data = EvaluationData.Open(dataDir, options.Layout, size, options.Direction, options.SkipBadImages, log);
+        if (data.SourceCount < 2 || data.TargetCount < 2)
+            throw new ArgumentException($"{data.Description}: FID and KID need at least 2 images on each side, found {data.SourceCount} and {data.TargetCount}.");
+        log($"data: {data.Description}: {data.SourceCount} source and {data.TargetCount} target images at {size} px (size from {sizeSource})");
+
+        ImageFeatures? owned = options.Features == null ? ImageFeatures.Open(options.FeaturizerDirectory) : null;
+        try
+        {
+            var features = options.Features ?? owned!;
+            var featureTime = new Stopwatch();
+            var translateTime = new Stopwatch();
+            double[] Featurize(ReadOnlySpan<float> chw)
+            {
+                featureTime.Start();
+                try
+                {
+                    using var image = ImageIO.ToImage(chw, size, size);
+                    return features.Extract(image);
+                }
+                finally { featureTime.Stop(); }
+            }
+
+            int plane = 3 * size * size;
+            var fake = new List<double[]>(data.SourceCount);
+            for (int start = 0; start < data.SourceCount; start += TranslateBatch)
+            {
+                int n = Math.Min(TranslateBatch, data.SourceCount - start);
+                var batch = new float[n * plane];
+                for (int i = 0; i < n; i++) data.Source(start + i).CopyTo(batch, i * plane);
+                translateTime.Start();
+                var output = generator.Translate(batch, n, size, size);
+                translateTime.Stop();
+                for (int i = 0; i < n; i++) fake.Add(Featurize(output.AsSpan(i * plane, plane)));
+            }
+            log($"translated {fake.Count} images ({translateTime.Elapsed.TotalMilliseconds / fake.Count:F1} ms per image)");
+            var real = new List<double[]>(data.TargetCount);
+            for (int i = 0; i < data.TargetCount; i++) real.Add(Featurize(data.Target(i)));
+            double msPerFeature = featureTime.Elapsed.TotalMilliseconds / (fake.Count + real.Count);
+            log($"features of {fake.Count + real.Count} images ({msPerFeature:F1} ms per image)");
+
+            double fid = FrechetDistance.Compute(fake, real);
+            var kid = KernelInceptionDistance.Compute(fake, real, options.KidSubsets, options.KidSubsetSize, options.Seed);
+            return new EvaluationResult(fid, kid.Mean, kid.Std, kid.Subsets, kid.SubsetSize, fake.Count, real.Count, size, sizeSource,
+                data.Layout, data.Description, total.Elapsed.TotalSeconds, msPerFeature, translateTime.Elapsed.TotalMilliseconds / fake.Count);
+        }
+        finally
+        {
+            owned?.Dispose();
+        }
+    }
+
+    /// <summary>Images per generator forward pass.</summary>
+    const int TranslateBatch = 8;
+
+    /// <summary>Loads the generator at the requested size (else the trained size the file records, else the default) and
+    /// refuses one that does not map RGB to RGB.</summary>
+    static Generator OpenGenerator(string modelFile, string device, int? size, out string sizeSource)
+    {
+        var generator = Generator.Load(modelFile, device, size);
+        try
+        {
+            if (generator.InputChannels != 3 || generator.OutputChannels != 3)
+                throw new InvalidDataException(
+                    $"{Path.GetFullPath(modelFile)}: the generator maps {generator.InputChannels}-channel images to {generator.OutputChannels}-channel "
+                    + "images, but evaluation feeds it RGB images (every file is decoded to 3 channels: grayscale is replicated, transparency "
+                    + "composited on white) and compares RGB outputs; only 3-channel to 3-channel generators can be evaluated.");
+            sizeSource = size != null ? "option" : ModelFile.ReadImageSize(modelFile) != null ? "model file" : "default";
+            return generator;
+        }
+        catch
+        {
+            generator.Dispose();
+            throw;
+        }
+    }
+}
