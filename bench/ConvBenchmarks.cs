@@ -23,12 +23,20 @@ public class ConvBenchmarks
     [ParamsSource(nameof(Backends))]
     public string Backend { get; set; } = "cpu";
 
+    /// <summary>
+    /// The CPU paths added for issue 6 (Winograd, direct conv, vectorized norms and packing) on, or off to time the
+    /// GEMM paths they replaced in the same run.
+    /// </summary>
+    [Params(true, false)]
+    public bool NewCpuPaths { get; set; } = true;
+
     /// <summary>cpu always; ILGPU devices when CORONETGAN_BENCH_DEVICES names them (ilgpu-cpu takes minutes here).</summary>
     public static IEnumerable<string> Backends() => BenchDevices.Names();
 
     [GlobalSetup]
     public void Setup()
     {
+        Program.NewCpuPaths(NewCpuPaths);
         _device = Device.Create(Backend);
         _x = Tensor.RandomNormal(_device, 1, 0f, 1f, 1, 256, 64, 64);
         _w = Tensor.RandomNormal(_device, 2, 0f, 0.02f, 256, 256, 3, 3);
@@ -65,6 +73,7 @@ public class ConvBenchmarks
     [GlobalCleanup]
     public void Cleanup()
     {
+        Program.NewCpuPaths(true);
         _tape.Dispose();
         foreach (var t in new[] { _x, _w, _b, _dy }) t.Dispose();
         if (_device != Device.Cpu) _device.Dispose();

@@ -22,12 +22,20 @@ public class GeneratorBenchmarks
     [ParamsSource(nameof(Backends))]
     public string Backend { get; set; } = "cpu";
 
+    /// <summary>
+    /// The CPU paths added for issue 6 (Winograd, direct conv, vectorized norms and packing) on, or off to time the
+    /// GEMM paths they replaced in the same run.
+    /// </summary>
+    [Params(true, false)]
+    public bool NewCpuPaths { get; set; } = true;
+
     /// <summary>cpu always; others from CORONETGAN_BENCH_DEVICES.</summary>
     public static IEnumerable<string> Backends() => BenchDevices.Names();
 
     [GlobalSetup]
     public void Setup()
     {
+        Program.NewCpuPaths(NewCpuPaths);
         _device = Device.Create(Backend);
         _resnet = new ResnetGenerator(new ResnetGeneratorConfig(), _device, seed: 1).Eval();
         _unet = new UnetGenerator(new UnetGeneratorConfig(), _device, seed: 2).Eval();
@@ -52,6 +60,7 @@ public class GeneratorBenchmarks
     [GlobalCleanup]
     public void Cleanup()
     {
+        Program.NewCpuPaths(true);
         _resnet.Dispose();
         _unet.Dispose();
         _x.Dispose();

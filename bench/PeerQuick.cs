@@ -8,15 +8,18 @@ namespace CoroNetGAN.Bench;
 /// <summary>
 /// <c>peer [iters] [case ...]</c>: the engine and ONNX Runtime on each <see cref="PeerCases"/> case, runs interleaved
 /// (engine, ORT, engine, ...) so both see the same machine load; prints medians, the ratio, the MACs and the largest
-/// output difference (the two must compute the same function).
+/// output difference (the two must compute the same function). With <c>old</c> among the arguments the engine also
+/// runs with the CPU paths of issue 6 switched off (<see cref="Program.NewCpuPaths"/>), interleaved too.
 /// </summary>
 public static class PeerQuick
 {
     public static void Run(int iters, IReadOnlyList<string> cases)
     {
         var dev = Device.Cpu;
-        Console.WriteLine($"| case | MACs | CoroNetGAN ms | ONNX Runtime ms | ours / theirs | max abs diff |");
-        Console.WriteLine($"|---|---:|---:|---:|---:|---:|");
+        bool old = cases.Contains("old");
+        cases = cases.Where(c => c != "old").ToList();
+        Console.WriteLine($"| case | MACs | CoroNetGAN ms | ONNX Runtime ms | ours / theirs | max abs diff |{(old ? " CoroNetGAN, old paths ms |" : "")}");
+        Console.WriteLine($"|---|---:|---:|---:|---:|---:|{(old ? "---:|" : "")}");
         foreach (var name in cases.Count > 0 ? cases : PeerCases.Names)
         {
             var (model, size) = PeerCases.Build(name, dev);
@@ -30,16 +33,21 @@ public static class PeerQuick
                 float[] Ours() { using var s = Tape.NoGrad(); return model.Forward(x).ToArray(); }
                 var a = Ours(); var b = ort.Run();
                 float diff = a.Zip(b).Max(p => Math.Abs(p.First - p.Second));
-                var ours = new List<double>(); var theirs = new List<double>();
+                var ours = new List<double>(); var theirs = new List<double>(); var before = new List<double>();
+                if (old) { Program.NewCpuPaths(false); Ours(); Program.NewCpuPaths(true); }
                 for (int i = 0; i < iters; i++)
                 {
                     var sw = Stopwatch.StartNew(); Ours(); ours.Add(sw.Elapsed.TotalMilliseconds);
                     sw.Restart(); ort.Run(); theirs.Add(sw.Elapsed.TotalMilliseconds);
+                    if (!old) continue;
+                    Program.NewCpuPaths(false);
+                    sw.Restart(); Ours(); before.Add(sw.Elapsed.TotalMilliseconds);
+                    Program.NewCpuPaths(true);
                 }
                 double mo = Median(ours), mt = Median(theirs);
                 long macs;
                 using (var meta = PeerCases.Build(name, Device.Meta).Model) macs = MacCounter.Count(meta, 1, 3, size, size).Macs;
-                Console.WriteLine($"| {name} | {macs / 1e9:F2} G | {mo:F1} | {mt:F1} | {mo / mt:F2} | {diff:E1} |");
+                Console.WriteLine($"| {name} | {macs / 1e9:F2} G | {mo:F1} | {mt:F1} | {mo / mt:F2} | {diff:E1} |{(old ? $" {Median(before):F1} |" : "")}");
             }
         }
     }

@@ -16,12 +16,97 @@ public static class Program
     {
         if (args.Length > 0 && args[0] == "quick-models")
         {
+            // Stopwatch medians of both generators, the new CPU paths and the old ones alternating in this process.
             var g = new GeneratorBenchmarks { Backend = args.Length > 1 ? args[1] : "cpu" };
             g.Setup();
             int n = args.Length > 2 ? int.Parse(args[2]) : 5;
-            Report("resnet9", g.Resnet9, 2 * 49_551_507_456L, n);
-            Report("unet256", g.Unet256, 2 * 6_048_186_368L, n);
+            Compare("resnet9", g.Resnet9, 2 * 49_551_507_456L, n);
+            Compare("unet256", g.Unet256, 2 * 6_048_186_368L, n);
             g.Cleanup();
+            return;
+        }
+        if (args.Length > 0 && args[0] == "switches")
+        {
+            // A generator's forward with all new CPU paths on, all off, and each one off alone, interleaved (medians).
+            var gb = new GeneratorBenchmarks();
+            gb.Setup();
+            Action body = args.Length > 1 && args[1] == "resnet9" ? gb.Resnet9 : gb.Unet256;
+            int n = args.Length > 2 ? int.Parse(args[2]) : 7;
+            var names = new[] { "all on", "all off", "winograd off", "direct off", "norms off", "stride2 off", "across off", "col2im off" };
+            var sets = new Action[]
+            {
+                () => NewCpuPaths(true), () => NewCpuPaths(false),
+                () => CoroNetGAN.Kernels.Cpu.WinogradConv.Enabled = false, () => CoroNetGAN.Kernels.Cpu.DirectConv.Enabled = false,
+                () => CoroNetGAN.Kernels.Cpu.Norms.Vectorized = false, () => CoroNetGAN.Kernels.Cpu.Im2ColB.Stride2Vectorized = false,
+                () => CoroNetGAN.Kernels.Cpu.Gemm.PackAcrossPanels = false, () => CoroNetGAN.Kernels.Cpu.Conv2d.Col2ImVectorized = false,
+            };
+            var wall = names.Select(_ => new List<double>()).ToArray();
+            var cpu = names.Select(_ => new List<double>()).ToArray();
+            for (int i = -1; i < n; i++)
+                for (int k = 0; k < names.Length; k++)
+                {
+                    NewCpuPaths(true);
+                    sets[k]();
+                    double c0 = WinogradBench.CpuMs();
+                    var sw = Stopwatch.StartNew();
+                    body();
+                    if (i >= 0) { wall[k].Add(sw.Elapsed.TotalMilliseconds); cpu[k].Add(WinogradBench.CpuMs() - c0); }
+                }
+            NewCpuPaths(true);
+            static double Med(List<double> v) { var s = v.OrderBy(x => x).ToList(); return s[s.Count / 2]; }
+            for (int k = 0; k < names.Length; k++) Console.WriteLine($"{names[k],-14} wall {Med(wall[k]),8:F1} ms  cpu {Med(cpu[k]),8:F1} ms");
+            gb.Cleanup();
+            return;
+        }
+        if (args.Length > 0 && args[0] == "conv-bench")
+        {
+            // ConvBenchmarks' forward and backward with the new CPU paths and the old alternately (medians, wall and CPU).
+            var cb = new ConvBenchmarks();
+            cb.Setup();
+            int n = args.Length > 1 ? int.Parse(args[1]) : 9;
+            Compare("conv3x3 256 64x64 forward ", cb.Forward, 2 * ConvBenchmarks.Macs, n);
+            Compare("conv3x3 256 64x64 backward", cb.Backward, 4 * ConvBenchmarks.Macs, n);
+            cb.Cleanup();
+            return;
+        }
+        if (args.Length > 0 && args[0] == "train-step")
+        {
+            // One ResNet-9 ngf64 256x256 training step (forward, L1 to a random target, backward, Adam), new CPU paths
+            // and old alternately.
+            var dev = Device.Cpu;
+            using var gen = new CoroNetGAN.Engine.Models.ResnetGenerator(new CoroNetGAN.Engine.Models.ResnetGeneratorConfig(), dev, 1);
+            using var x = Tensor.RandomUniform(dev, 3, -1f, 1f, 1, 3, 256, 256);
+            using var target = Tensor.RandomUniform(dev, 4, -1f, 1f, 1, 3, 256, 256);
+            using var parameters = gen.Parameters();
+            using var adam = new CoroNetGAN.Engine.Optim.Adam(parameters);
+            Compare("resnet9 train step", () =>
+            {
+                using (var tape = new Tape()) tape.Backward(Ops.L1Loss(gen.Forward(x), target));
+                adam.Step();
+                adam.ZeroGrad();
+            }, 3 * 2 * 49_551_507_456L, args.Length > 1 ? int.Parse(args[1]) : 5);
+            return;
+        }
+        if (args.Length > 0 && args[0] == "convt-loop")
+        {
+            var a = args.Skip(1).Select(int.Parse).ToArray();
+            WinogradBench.TransposedLoop(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7]);
+            return;
+        }
+        if (args.Length > 0 && args[0] == "conv-loop")
+        {
+            var a = args.Skip(1).Select(int.Parse).ToArray();
+            WinogradBench.ConvLoop(a[0], a[1], a[2], a[3], a[4], a[5], a[6]);
+            return;
+        }
+        if (args.Length > 0 && args[0] == "winograd-loop")
+        {
+            WinogradBench.Loop(int.Parse(args[1]));
+            return;
+        }
+        if (args.Length > 0 && args[0] == "winograd")
+        {
+            WinogradBench.Run(args.Length > 1 ? int.Parse(args[1]) : 9, args.Contains("crossover"), args.Contains("errors"));
             return;
         }
         if (args.Length > 0 && args[0] == "peer")
@@ -46,24 +131,9 @@ public static class Program
         }
         if (args.Length > 0 && args[0] == "profile-resnet")
         {
-            // Per-layer wall time of one ResNet-9 forward pass (where the time goes, while developing).
-            var dev = Device.Cpu;
-            using var g = new CoroNetGAN.Engine.Models.ResnetGenerator(new CoroNetGAN.Engine.Models.ResnetGeneratorConfig(), dev, 1);
-            var seq = (CoroNetGAN.Engine.Layers.Sequential)g.Children[0].Module;
-            var times = new double[seq.Layers.Count];
-            for (int rep = 0; rep < 3; rep++)
-            {
-                using var scope = Tape.NoGrad();
-                var x = Tensor.RandomUniform(dev, 3, -1f, 1f, 1, 3, 256, 256);
-                for (int i = 0; i < seq.Layers.Count; i++)
-                {
-                    var sw = Stopwatch.StartNew();
-                    x = seq.Layers[i].Forward(x);
-                    if (rep > 0) times[i] += sw.Elapsed.TotalMilliseconds / 2;
-                }
-            }
-            for (int i = 0; i < times.Length; i++) Console.WriteLine($"{i,3} {seq.Layers[i].GetType().Name,-16} {times[i],8:F1} ms");
-            Console.WriteLine($"total {times.Sum():F1} ms");
+            // Per-layer time of one ResNet-9 forward pass (where the time goes, while developing): the new CPU paths
+            // and the old ones alternately in this process, medians of wall and process CPU time.
+            ProfileResnet(args.Length > 1 ? int.Parse(args[1]) : 5);
             return;
         }
         if (args.Length > 3 && args[0] == "kernel-source")
@@ -82,6 +152,60 @@ public static class Program
             return;
         }
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+    }
+
+    /// <summary>Switches every CPU path added for issue 6 on or off (the old path is the GEMM conv).</summary>
+    internal static void NewCpuPaths(bool on)
+    {
+        CoroNetGAN.Kernels.Cpu.WinogradConv.Enabled = on;
+        CoroNetGAN.Kernels.Cpu.DirectConv.Enabled = on;
+        CoroNetGAN.Kernels.Cpu.Norms.Vectorized = on;
+        CoroNetGAN.Kernels.Cpu.Im2ColB.Stride2Vectorized = on;
+        CoroNetGAN.Kernels.Cpu.Gemm.PackAcrossPanels = on;
+        CoroNetGAN.Kernels.Cpu.Conv2d.Col2ImVectorized = on;
+    }
+
+    static void ProfileResnet(int reps)
+    {
+        var dev = Device.Cpu;
+        using var g = new CoroNetGAN.Engine.Models.ResnetGenerator(new CoroNetGAN.Engine.Models.ResnetGeneratorConfig(), dev, 1);
+        var seq = (CoroNetGAN.Engine.Layers.Sequential)g.Children[0].Module;
+        int L = seq.Layers.Count;
+        var wall = new List<double>[2, L + 1];
+        var cpu = new List<double>[2, L + 1];
+        for (int m = 0; m < 2; m++)
+            for (int i = 0; i <= L; i++) { wall[m, i] = new(); cpu[m, i] = new(); }
+        using var x0 = Tensor.RandomUniform(dev, 3, -1f, 1f, 1, 3, 256, 256);
+        for (int rep = 0; rep <= reps; rep++)
+            for (int m = 0; m < 2; m++)
+            {
+                NewCpuPaths(m == 0);
+                using var scope = Tape.NoGrad();
+                var x = x0;
+                double w0 = 0, c0 = 0;
+                for (int i = 0; i < L; i++)
+                {
+                    double c = WinogradBench.CpuMs();
+                    var sw = Stopwatch.StartNew();
+                    var next = seq.Layers[i].Forward(x);
+                    double t = sw.Elapsed.TotalMilliseconds, ct = WinogradBench.CpuMs() - c;
+                    if (x != x0) x.Dispose();
+                    x = next;
+                    if (rep > 0) { wall[m, i].Add(t); cpu[m, i].Add(ct); }
+                    w0 += t; c0 += ct;
+                }
+                x.Dispose();
+                if (rep > 0) { wall[m, L].Add(w0); cpu[m, L].Add(c0); }
+            }
+        NewCpuPaths(true);
+        static double Med(List<double> v) { var s = v.OrderBy(t => t).ToList(); return s[s.Count / 2]; }
+        Console.WriteLine($"ResNet-9 ngf64 256x256 forward, per layer, median of {reps} (new paths and old alternately; cpu = process CPU ms)");
+        Console.WriteLine($"{"",3} {"layer",-16} {"new ms",9} {"old ms",9} {"new cpu",9} {"old cpu",9}");
+        for (int i = 0; i <= L; i++)
+        {
+            string name = i < L ? seq.Layers[i].GetType().Name : "total (sum)";
+            Console.WriteLine($"{(i < L ? i.ToString() : ""),3} {name,-16} {Med(wall[0, i]),9:F1} {Med(wall[1, i]),9:F1} {Med(cpu[0, i]),9:F1} {Med(cpu[1, i]),9:F1}");
+        }
     }
 
     static void Quick(string deviceName, int iters)
@@ -109,6 +233,26 @@ public static class Program
         Report("forward", b.Forward, 2 * ConvBenchmarks.Macs, iters);
         Report("backward", b.Backward, 4 * ConvBenchmarks.Macs, iters);
         b.Cleanup();
+    }
+
+    /// <summary>Medians of body with the new CPU paths and with the old ones, alternating (wall and process CPU time).</summary>
+    static void Compare(string name, Action body, long flops, int iters)
+    {
+        var t = new[] { new List<double>(), new List<double>() };
+        var c = new[] { new List<double>(), new List<double>() };
+        for (int i = -1; i < iters; i++)
+            for (int m = 0; m < 2; m++)
+            {
+                NewCpuPaths(m == 0);
+                double c0 = WinogradBench.CpuMs();
+                var sw = Stopwatch.StartNew();
+                body();
+                if (i >= 0) { t[m].Add(sw.Elapsed.TotalMilliseconds); c[m].Add(WinogradBench.CpuMs() - c0); }
+            }
+        NewCpuPaths(true);
+        static double Med(List<double> v) { var s = v.OrderBy(x => x).ToList(); return s[s.Count / 2]; }
+        for (int m = 0; m < 2; m++)
+            Console.WriteLine($"{name} {(m == 0 ? "new" : "old"),-4} median {Med(t[m]),8:F1} ms  best {t[m].Min(),8:F1} ms  {flops / Med(t[m]) / 1e6,6:F1} GFLOP/s  cpu {Med(c[m]),8:F1} ms");
     }
 
     static void Report(string name, Action body, long flops, int iters)

@@ -26,6 +26,12 @@ public static unsafe class Gemm
     /// </summary>
     internal static volatile bool Use512 = Vector512.IsHardwareAccelerated;
 
+    /// <summary>
+    /// Whether a task packs its column panels row by row across all of them (<see cref="IPackedB.PackPanels"/>)
+    /// rather than panel after panel. Benchmarks switch it off to time the old order.
+    /// </summary>
+    internal static volatile bool PackAcrossPanels = true;
+
     /// <summary>Name of the micro-kernel in use, for benchmark reports.</summary>
     public static string MicroKernel => Use512 ? "Vector512 8x32" : "Vector256 6x16";
 
@@ -185,11 +191,13 @@ public static unsafe class Gemm
         {
             int kc = Math.Min(KC, g.Kc - pc);
             bool acc = g.Accumulate || pc > 0;
-            for (int jp = jp0; jp < jp1; jp++)
-            {
-                int j0 = jp * nr;
-                b.Pack(g.Pc + pc, kc, j0, Math.Min(nr, g.N - j0), nr, bpack + (long)(jp - jp0) * kc * nr);
-            }
+            if (PackAcrossPanels) b.PackPanels(g.Pc + pc, kc, jp0 * nr, g.N, nr, jp1 - jp0, bpack);
+            else
+                for (int jp = jp0; jp < jp1; jp++)
+                {
+                    int j0 = jp * nr;
+                    b.Pack(g.Pc + pc, kc, j0, Math.Min(nr, g.N - j0), nr, bpack + (long)(jp - jp0) * kc * nr);
+                }
             for (int jp = jp0; jp < jp1; jp++)
             {
                 int j0 = jp * nr;
@@ -301,6 +309,14 @@ public unsafe interface IPackedB
 {
     /// <summary>Packs one K block of one column panel.</summary>
     void Pack(int k0, int kc, int j0, int cols, int nr, float* dst);
+
+    /// <summary>
+    /// Packs one K block of <paramref name="count"/> adjacent column panels starting at column j0 (B has n columns,
+    /// so the last panel may be partial): panel p goes to dst + p * kc * nr. Going row by row across the panels
+    /// uses each source cache line whole before moving on; panel after panel re-fetched every line once per panel
+    /// when B's rows (or an image's planes) lie a power of two apart and evict each other.
+    /// </summary>
+    void PackPanels(int k0, int kc, int j0, int n, int nr, int count, float* dst);
 }
 
 /// <summary>B stored in memory, row-major [K, N] with row stride ldb, or transposed ([N, K]).</summary>
@@ -309,6 +325,28 @@ public readonly unsafe struct DenseB(float* b, int ldb, bool transposed) : IPack
     readonly float* _b = b;
     readonly int _ldb = ldb;
     readonly bool _t = transposed;
+
+    /// <inheritdoc />
+    public void PackPanels(int k0, int kc, int j0, int n, int nr, int count, float* dst)
+    {
+        if (_t || count == 1 || j0 + count * nr > n)
+        {
+            for (int p = 0; p < count; p++)
+            {
+                int j = j0 + p * nr;
+                Pack(k0, kc, j, Math.Min(nr, n - j), nr, dst + (long)p * kc * nr);
+            }
+            return;
+        }
+        long panel = (long)kc * nr;
+        for (int kk = 0; kk < kc; kk++)
+        {
+            float* src = _b + (long)(k0 + kk) * _ldb + j0;
+            float* d = dst + kk * nr;
+            for (int p = 0; p < count; p++, src += nr, d += panel)
+                Buffer.MemoryCopy(src, d, nr * sizeof(float), nr * sizeof(float));
+        }
+    }
 
     /// <inheritdoc />
     public void Pack(int k0, int kc, int j0, int cols, int nr, float* dst)

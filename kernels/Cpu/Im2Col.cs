@@ -16,45 +16,83 @@ public readonly unsafe struct Im2ColB(float* x, ConvGeometry g) : IPackedB
     readonly ConvGeometry _g = g;
 
     /// <inheritdoc />
+    public void Pack(int k0, int kc, int j0, int cols, int nr, float* dst) => PackPanels(k0, kc, j0, j0 + cols, nr, 1, dst);
+
+    /// <inheritdoc />
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public void Pack(int k0, int kc, int j0, int cols, int nr, float* dst)
+    public void PackPanels(int k0, int kc, int j0, int n, int nr, int count, float* dst)
     {
         var g = _g;
         int kk2 = g.KH * g.KW;
-        int oy0 = j0 / g.OutW, ox0 = j0 % g.OutW;
-        bool oneRow = ox0 + cols <= g.OutW;
+        // Per panel: first output pixel, its column count and whether it lies within one output row.
+        int* oy0 = stackalloc int[count], ox0 = stackalloc int[count], cols = stackalloc int[count];
+        for (int p = 0; p < count; p++)
+        {
+            int j = j0 + p * nr;
+            oy0[p] = j / g.OutW;
+            ox0[p] = j % g.OutW;
+            cols[p] = Math.Min(nr, n - j);
+        }
+        long panel = (long)kc * nr;
         // (c, ky, kx) of row k0, then stepped without divisions.
         int c = k0 / kk2, ky = k0 % kk2 / g.KW, kx = k0 % g.KW;
         for (int kk = 0; kk < kc; kk++, Step(ref c, ref ky, ref kx, g.KH, g.KW))
         {
             float* plane = _x + (long)c * g.H * g.W;
-            float* d = dst + kk * nr;
-            if (oneRow && cols == 16 && g.StrideW == 1)
+            for (int p = 0; p < count; p++)
+                PackRow(plane, g, ky, kx, oy0[p], ox0[p], cols[p], nr, dst + p * panel + kk * nr);
+        }
+    }
+
+    /// <summary>Unfold row (c, ky, kx) for output pixels from (oy0, ox0) on, cols of them, into d (zero-filled to nr).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static void PackRow(float* plane, in ConvGeometry g, int ky, int kx, int oy0, int ox0, int cols, int nr, float* d)
+    {
+        if (cols == 16 && ox0 + 16 <= g.OutW)
+        {
+            int iy = oy0 * g.StrideH - g.PadH + ky;
+            if ((uint)iy < (uint)g.H)
             {
-                int iy = oy0 * g.StrideH - g.PadH + ky;
-                int ix = ox0 - g.PadW + kx;
-                if ((uint)iy < (uint)g.H && ix >= 0 && ix + 16 <= g.W)
+                int ix = ox0 * g.StrideW - g.PadW + kx;
+                float* src = plane + (long)iy * g.W + ix;
+                if (g.StrideW == 1 && ix >= 0 && ix + 16 <= g.W)
                 {
                     // The common interior case: two vector moves instead of a memmove call per row.
-                    float* src = plane + (long)iy * g.W + ix;
                     Vector256.Load(src).Store(d);
                     Vector256.Load(src + 8).Store(d + 8);
                     if (nr > 16) new Span<float>(d + 16, nr - 16).Clear();
-                    continue;
+                    return;
+                }
+                if (g.StrideW == 2 && ix >= 0 && ix + 32 <= g.W && Stride2Vectorized && Avx2.IsSupported)
+                {
+                    // Stride 2 (the downsampling convs): the even elements of 32 consecutive floats, by in-lane
+                    // shuffles and a cross-lane permute, instead of 16 strided scalar loads.
+                    Even(Vector256.Load(src), Vector256.Load(src + 8)).Store(d);
+                    Even(Vector256.Load(src + 16), Vector256.Load(src + 24)).Store(d + 8);
+                    if (nr > 16) new Span<float>(d + 16, nr - 16).Clear();
+                    return;
                 }
             }
-            // The panel's pixels split into runs along output rows; each run is one strided (for stride 1,
-            // contiguous) stretch of an input row with zeros where it leaves the image.
-            int oy = oy0, ox = ox0;
-            for (int j = 0; j < cols;)
-            {
-                int run = Math.Min(g.OutW - ox, cols - j);
-                Segment(g, plane, oy, ox, ky, kx, d + j, run);
-                j += run; ox = 0; oy++;
-            }
-            for (int j = cols; j < nr; j++) d[j] = 0f;
         }
+        // The panel's pixels split into runs along output rows; each run is one strided (for stride 1,
+        // contiguous) stretch of an input row with zeros where it leaves the image.
+        int oy = oy0, ox = ox0;
+        for (int j = 0; j < cols;)
+        {
+            int run = Math.Min(g.OutW - ox, cols - j);
+            Segment(g, plane, oy, ox, ky, kx, d + j, run);
+            j += run; ox = 0; oy++;
+        }
+        for (int j = cols; j < nr; j++) d[j] = 0f;
     }
+
+    /// <summary>Whether stride-2 rows are packed with vector shuffles (benchmarks switch it off to time the scalar loop).</summary>
+    internal static volatile bool Stride2Vectorized = true;
+
+    /// <summary>[a0 a2 a4 a6 b0 b2 b4 b6].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Vector256<float> Even(Vector256<float> a, Vector256<float> b) =>
+        Avx2.Permute4x64(Avx.Shuffle(a, b, 0x88).AsDouble(), 0xD8).AsSingle();
 
     /// <summary>Unfold row (c, ky, kx) at output pixels (oy, ox .. ox + run - 1) into d; zero outside the image.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -95,6 +133,16 @@ public readonly unsafe struct Im2ColTransposedB(float* x, ConvGeometry g) : IPac
 {
     readonly float* _x = x;
     readonly ConvGeometry _g = g;
+
+    /// <inheritdoc />
+    public void PackPanels(int k0, int kc, int j0, int n, int nr, int count, float* dst)
+    {
+        for (int p = 0; p < count; p++)
+        {
+            int j = j0 + p * nr;
+            Pack(k0, kc, j, Math.Min(nr, n - j), nr, dst + (long)p * kc * nr);
+        }
+    }
 
     /// <inheritdoc />
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

@@ -1,3 +1,5 @@
+using System.Runtime.Intrinsics;
+
 namespace CoroNetGAN.Kernels.Cpu;
 
 /// <summary>
@@ -19,7 +21,7 @@ public static unsafe class Norms
             mean[i] = m; rstd[i] = r;
             float scale = gamma == null ? r : r * gamma[c];
             float shift = (beta == null ? 0f : beta[c]) - m * scale;
-            for (int j = 0; j < plane; j++) yp[j] = xp[j] * scale + shift;
+            Affine(xp, yp, plane, scale, shift);
         });
 
     /// <summary>Gradient of <see cref="InstanceForward"/>; dgamma/dbeta (per channel, summed over the batch) when not null.</summary>
@@ -66,7 +68,7 @@ public static unsafe class Norms
             for (int n = 0; n < batch; n++)
             {
                 long o = ((long)n * channels + c) * plane;
-                for (int j = 0; j < plane; j++) y[o + j] = x[o + j] * scale + shift;
+                Affine(x + o, y + o, plane, scale, shift);
             }
         });
 
@@ -108,7 +110,7 @@ public static unsafe class Norms
             for (int n = 0; n < batch; n++)
             {
                 long o = ((long)n * channels + c) * plane;
-                for (int j = 0; j < plane; j++) y[o + j] = x[o + j] * scale + shift;
+                Affine(x + o, y + o, plane, scale, shift);
             }
         });
 
@@ -134,13 +136,72 @@ public static unsafe class Norms
             if (dbeta != null) dbeta[c] = (float)sDy;
         });
 
-    static (double Mean, double Var) Moments(float* p, int n)
+    /// <summary>
+    /// Mean and biased variance of p[0..n), in double. One pass over sums shifted by the first value (so a large mean
+    /// does not cancel the variance away), vectorized with independent accumulators: the plain two-pass scalar loop
+    /// was latency-bound on its double adds and cost more than the convolutions around it at 256x256.
+    /// </summary>
+    internal static (double Mean, double Var) Moments(float* p, int n)
+    {
+        if (!Vectorized) return MomentsScalar(p, n);
+        double k = p[0];
+        int j = 0;
+        double s = 0, ss = 0;
+        if (Vector256.IsHardwareAccelerated && n >= 16)
+        {
+            var kv = Vector256.Create(k);
+            Vector256<double> s0 = default, s1 = default, s2 = default, s3 = default;
+            Vector256<double> q0 = default, q1 = default, q2 = default, q3 = default;
+            for (; j + 16 <= n; j += 16)
+            {
+                var (a0, a1) = Vector256.Widen(Vector256.Load(p + j));
+                var (a2, a3) = Vector256.Widen(Vector256.Load(p + j + 8));
+                a0 -= kv; a1 -= kv; a2 -= kv; a3 -= kv;
+                s0 += a0; s1 += a1; s2 += a2; s3 += a3;
+                q0 = Vector256.FusedMultiplyAdd(a0, a0, q0); q1 = Vector256.FusedMultiplyAdd(a1, a1, q1);
+                q2 = Vector256.FusedMultiplyAdd(a2, a2, q2); q3 = Vector256.FusedMultiplyAdd(a3, a3, q3);
+            }
+            s = Vector256.Sum((s0 + s1) + (s2 + s3));
+            ss = Vector256.Sum((q0 + q1) + (q2 + q3));
+        }
+        for (; j < n; j++) { double d = p[j] - k; s += d; ss += d * d; }
+        double md = s / n;
+        return (k + md, Math.Max(0, ss / n - md * md));
+    }
+
+    /// <summary>Whether the vectorized statistics and affine passes run (benchmarks switch them off to time the scalar loops they replaced).</summary>
+    internal static volatile bool Vectorized = true;
+
+    /// <summary>The two-pass scalar statistics (before issue 6), kept for same-process benchmark comparisons.</summary>
+    static (double Mean, double Var) MomentsScalar(float* p, int n)
     {
         double s = 0;
         for (int j = 0; j < n; j++) s += p[j];
         double mu = s / n, v = 0;
         for (int j = 0; j < n; j++) { double d = p[j] - mu; v += d * d; }
         return (mu, v / n);
+    }
+
+    /// <summary>y[j] = x[j] * scale + shift.</summary>
+    static void Affine(float* x, float* y, long n, float scale, float shift)
+    {
+        long j = 0;
+        if (!Vectorized)
+        {
+            for (; j < n; j++) y[j] = x[j] * scale + shift;
+            return;
+        }
+        var sv = Vector256.Create(scale);
+        var hv = Vector256.Create(shift);
+        for (; j + 32 <= n; j += 32)
+        {
+            Vector256.FusedMultiplyAdd(Vector256.Load(x + j), sv, hv).Store(y + j);
+            Vector256.FusedMultiplyAdd(Vector256.Load(x + j + 8), sv, hv).Store(y + j + 8);
+            Vector256.FusedMultiplyAdd(Vector256.Load(x + j + 16), sv, hv).Store(y + j + 16);
+            Vector256.FusedMultiplyAdd(Vector256.Load(x + j + 24), sv, hv).Store(y + j + 24);
+        }
+        for (; j + 8 <= n; j += 8) Vector256.FusedMultiplyAdd(Vector256.Load(x + j), sv, hv).Store(y + j);
+        for (; j < n; j++) y[j] = MathF.FusedMultiplyAdd(x[j], scale, shift);
     }
 
     /// <summary>dx for one normalised group; returns (sum dy, sum dy * xhat) for the affine gradients.</summary>

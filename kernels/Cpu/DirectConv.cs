@@ -1,0 +1,161 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace CoroNetGAN.Kernels.Cpu;
+
+/// <summary>
+/// The forward of an unpadded, stride-1 convolution with very few output channels (an image generator's last layer:
+/// 64 -> 3 channels, 7x7, at 256x256) as a direct loop: for each output row, 32 pixels at a time in 4 vectors, every
+/// input row segment is loaded once per tap and multiplied into the accumulators of up to 3 output channels.
+/// </summary>
+/// <remarks>
+/// Added for speed (issue 6): as a GEMM (M = out channels) this conv spends its time packing the unfolded input,
+/// each packed element then feeding only 3 multiply-adds; here each load feeds 3 FMAs with no packing at all.
+/// </remarks>
+public static unsafe class DirectConv
+{
+    /// <summary>Whether <see cref="Conv2d.Forward"/> may choose this path (benchmarks and tests switch it).</summary>
+    internal static volatile bool Enabled = true;
+
+    /// <summary>Whether this path computes the conv: at most 4 output channels, stride 1, no padding, and enough work per output.</summary>
+    public static bool Applies(in ConvGeometry g) =>
+        Enabled && g.O <= 4 && g.StrideH == 1 && g.StrideW == 1 && g.PadH == 0 && g.PadW == 0
+        && g.ColRows >= 64 && g.OutW >= 32;
+
+    /// <summary>y[N,O,OH,OW] = conv2d(x, w) + b (b may be null), stride 1, no padding.</summary>
+    public static void Forward(float* x, float* w, float* b, float* y, in ConvGeometry g)
+    {
+        if (g.StrideH != 1 || g.StrideW != 1 || g.PadH != 0 || g.PadW != 0)
+            throw new ArgumentException($"direct conv: needs stride 1 and no padding, not {g}.");
+        var geo = g;
+        int rows = g.N * g.OutH;
+        // Input channels are taken in blocks whose rows (KH of them per output row) stay in L2 across the band of
+        // output rows; the accumulators go through y between blocks.
+        int cBlock = (int)Math.Clamp(CBlockBytes / ((long)g.KH * g.W * sizeof(float)), 1, g.C);
+        Par.For(rows, Math.Max(1, 8192 / Math.Max(1, g.OutW)), (r0, r1) =>
+        {
+            for (int c0 = 0; c0 < geo.C; c0 += cBlock)
+            {
+                int c1 = Math.Min(geo.C, c0 + cBlock);
+                for (long r = r0; r < r1; r++)
+                {
+                    int n = (int)(r / geo.OutH), oy = (int)(r % geo.OutH);
+                    for (int o0 = 0; o0 < geo.O; o0 += 3)
+                    {
+                        int oc = Math.Min(3, geo.O - o0);
+                        if (oc == 3) Row<Three>(x, w, b, y, geo, n, o0, oy, c0, c1);
+                        else if (oc == 2) Row<Two>(x, w, b, y, geo, n, o0, oy, c0, c1);
+                        else Row<One>(x, w, b, y, geo, n, o0, oy, c0, c1);
+                    }
+                }
+            }
+        });
+    }
+
+    /// <summary>Input rows per channel block, in bytes (a quarter of a 512 KiB L2).</summary>
+    internal static long CBlockBytes = 128 << 10;
+
+    interface ICount { static abstract int N { get; } }
+    struct One : ICount { public static int N => 1; }
+    struct Two : ICount { public static int N => 2; }
+    struct Three : ICount { public static int N => 3; }
+
+    /// <summary>
+    /// Output row oy of channels o0 .. o0 + T.N - 1 of image n, input channels [c0, c1): starts from the bias when c0
+    /// is 0, else adds to what y holds.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static void Row<T>(float* x, float* w, float* b, float* y, in ConvGeometry g, int n, int o0, int oy, int c0, int c1) where T : struct, ICount
+    {
+        int kh = g.KH, kw = g.KW, kk = kh * kw, c = g.C;
+        long plane = (long)g.H * g.W, wStride = (long)c * kk;
+        float* xn = x + (long)n * g.InputPlane;
+        float* w0 = w + o0 * wStride;
+        float* w1 = T.N > 1 ? w0 + wStride : w0;
+        float* w2 = T.N > 2 ? w1 + wStride : w0;
+        float b0 = b == null ? 0f : b[o0], b1 = b == null || T.N < 2 ? 0f : b[o0 + 1], b2 = b == null || T.N < 3 ? 0f : b[o0 + 2];
+        bool first = c0 == 0;
+        long outPlane = (long)g.OutH * g.OutW;
+        float* y0 = y + ((long)n * g.O + o0) * outPlane + (long)oy * g.OutW;
+        float* y1 = y0 + outPlane, y2 = y1 + outPlane;
+        int ox = 0;
+        for (; ox + 32 <= g.OutW; ox += 32)
+        {
+            Vector256<float> a00, a01, a02, a03, a10 = default, a11 = default, a12 = default, a13 = default;
+            Vector256<float> a20 = default, a21 = default, a22 = default, a23 = default;
+            if (first)
+            {
+                a00 = a01 = a02 = a03 = Vector256.Create(b0);
+                if (T.N > 1) a10 = a11 = a12 = a13 = Vector256.Create(b1);
+                if (T.N > 2) a20 = a21 = a22 = a23 = Vector256.Create(b2);
+            }
+            else
+            {
+                a00 = Vector256.Load(y0 + ox); a01 = Vector256.Load(y0 + ox + 8); a02 = Vector256.Load(y0 + ox + 16); a03 = Vector256.Load(y0 + ox + 24);
+                if (T.N > 1) { a10 = Vector256.Load(y1 + ox); a11 = Vector256.Load(y1 + ox + 8); a12 = Vector256.Load(y1 + ox + 16); a13 = Vector256.Load(y1 + ox + 24); }
+                if (T.N > 2) { a20 = Vector256.Load(y2 + ox); a21 = Vector256.Load(y2 + ox + 8); a22 = Vector256.Load(y2 + ox + 16); a23 = Vector256.Load(y2 + ox + 24); }
+            }
+            for (int ci = c0; ci < c1; ci++)
+            {
+                float* xc = xn + ci * plane + (long)oy * g.W + ox;
+                long wo = (long)ci * kk;
+                for (int ky = 0; ky < kh; ky++, wo += kw)
+                {
+                    float* row = xc + (long)ky * g.W;
+                    for (int kx = 0; kx < kw; kx++)
+                    {
+                        // Weights first, then one input vector at a time: 12 accumulators + 3 weights + 1 input
+                        // fit the 16 ymm registers (loading all 4 inputs first spilled).
+                        var v0 = Vector256.Create(w0[wo + kx]);
+                        var v1 = T.N > 1 ? Vector256.Create(w1[wo + kx]) : default;
+                        var v2 = T.N > 2 ? Vector256.Create(w2[wo + kx]) : default;
+                        float* p = row + kx;
+                        var xv = Vector256.Load(p);
+                        a00 = Vector256.FusedMultiplyAdd(v0, xv, a00);
+                        if (T.N > 1) a10 = Vector256.FusedMultiplyAdd(v1, xv, a10);
+                        if (T.N > 2) a20 = Vector256.FusedMultiplyAdd(v2, xv, a20);
+                        xv = Vector256.Load(p + 8);
+                        a01 = Vector256.FusedMultiplyAdd(v0, xv, a01);
+                        if (T.N > 1) a11 = Vector256.FusedMultiplyAdd(v1, xv, a11);
+                        if (T.N > 2) a21 = Vector256.FusedMultiplyAdd(v2, xv, a21);
+                        xv = Vector256.Load(p + 16);
+                        a02 = Vector256.FusedMultiplyAdd(v0, xv, a02);
+                        if (T.N > 1) a12 = Vector256.FusedMultiplyAdd(v1, xv, a12);
+                        if (T.N > 2) a22 = Vector256.FusedMultiplyAdd(v2, xv, a22);
+                        xv = Vector256.Load(p + 24);
+                        a03 = Vector256.FusedMultiplyAdd(v0, xv, a03);
+                        if (T.N > 1) a13 = Vector256.FusedMultiplyAdd(v1, xv, a13);
+                        if (T.N > 2) a23 = Vector256.FusedMultiplyAdd(v2, xv, a23);
+                    }
+                }
+            }
+            a00.Store(y0 + ox); a01.Store(y0 + ox + 8); a02.Store(y0 + ox + 16); a03.Store(y0 + ox + 24);
+            if (T.N > 1) { a10.Store(y1 + ox); a11.Store(y1 + ox + 8); a12.Store(y1 + ox + 16); a13.Store(y1 + ox + 24); }
+            if (T.N > 2) { a20.Store(y2 + ox); a21.Store(y2 + ox + 8); a22.Store(y2 + ox + 16); a23.Store(y2 + ox + 24); }
+        }
+        // Remaining columns one at a time (none when the width is a multiple of 32).
+        for (; ox < g.OutW; ox++)
+        {
+            float s0 = first ? b0 : y0[ox], s1 = first ? b1 : T.N > 1 ? y1[ox] : 0f, s2 = first ? b2 : T.N > 2 ? y2[ox] : 0f;
+            for (int ci = c0; ci < c1; ci++)
+            {
+                float* xc = xn + ci * plane + (long)oy * g.W + ox;
+                long wo = (long)ci * kk;
+                for (int ky = 0; ky < kh; ky++, wo += kw)
+                {
+                    float* row = xc + (long)ky * g.W;
+                    for (int kx = 0; kx < kw; kx++)
+                    {
+                        float xv = row[kx];
+                        s0 += w0[wo + kx] * xv;
+                        if (T.N > 1) s1 += w1[wo + kx] * xv;
+                        if (T.N > 2) s2 += w2[wo + kx] * xv;
+                    }
+                }
+            }
+            y0[ox] = s0;
+            if (T.N > 1) y1[ox] = s1;
+            if (T.N > 2) y2[ox] = s2;
+        }
+    }
+}

@@ -1,0 +1,120 @@
+using CoroNetGAN.Kernels;
+using CoroNetGAN.Kernels.Cpu;
+using Xunit.Abstractions;
+
+namespace CoroNetGAN.Tests;
+
+/// <summary>
+/// The conv input gradient (= conv_transpose2d's forward) against a float64 scatter of every dy element through
+/// every tap: strides 1 to 3, kernels smaller and larger than the stride, paddings 0 to 3, output padding (rows the
+/// conv never reaches), odd sizes, batch 2.
+/// </summary>
+public unsafe class BackwardDataTests(ITestOutputHelper output)
+{
+    /// <summary>Largest |error| relative to max |dx|: float32 sums of at most a few thousand products.</summary>
+    const double Tol = 1e-5;
+
+    static float[] Draw(Random r, int n)
+    {
+        var a = new float[n];
+        for (int i = 0; i < n; i++) a[i] = (float)(r.NextDouble() * 2 - 1);
+        return a;
+    }
+
+    /// <summary>dx[n,c,oy*s-p+ky,ox*s-p+kx] += dy[n,o,oy,ox] * w[o,c,ky,kx], in float64.</summary>
+    static double[] Reference(float[] dy, float[] w, in ConvGeometry g)
+    {
+        var dx = new double[g.N * g.InputPlane];
+        for (int n = 0; n < g.N; n++)
+        for (int o = 0; o < g.O; o++)
+        for (int oy = 0; oy < g.OutH; oy++)
+        for (int ox = 0; ox < g.OutW; ox++)
+        {
+            double d = dy[((n * g.O + o) * g.OutH + oy) * g.OutW + ox];
+            for (int c = 0; c < g.C; c++)
+            for (int ky = 0; ky < g.KH; ky++)
+            {
+                int iy = oy * g.StrideH - g.PadH + ky;
+                if ((uint)iy >= (uint)g.H) continue;
+                for (int kx = 0; kx < g.KW; kx++)
+                {
+                    int ix = ox * g.StrideW - g.PadW + kx;
+                    if ((uint)ix >= (uint)g.W) continue;
+                    dx[((n * g.C + c) * g.H + iy) * g.W + ix] += d * w[((o * g.C + c) * g.KH + ky) * g.KW + kx];
+                }
+            }
+        }
+        return dx;
+    }
+
+    // n, c (dx channels), h, w (dx size), o (dy channels), k, stride, pad, extra (output padding of the transposed view)
+    [Theory]
+    [InlineData(1, 3, 8, 8, 4, 3, 1, 1, 0)]
+    [InlineData(2, 5, 9, 7, 6, 3, 1, 0, 0)]
+    [InlineData(1, 4, 7, 9, 3, 7, 1, 3, 0)]
+    [InlineData(2, 6, 16, 16, 8, 3, 2, 1, 1)]    // ConvTranspose2d k3 s2 p1 op1 (ResNet's up convs)
+    [InlineData(1, 5, 15, 13, 7, 3, 2, 1, 0)]    // k3 s2 p1 op0
+    [InlineData(2, 3, 12, 10, 9, 4, 2, 1, 0)]    // k4 s2 p1 (U-Net's up convs)
+    [InlineData(1, 4, 11, 14, 5, 1, 2, 0, 1)]    // kernel smaller than the stride: pixels no tap reaches
+    [InlineData(1, 3, 13, 17, 4, 5, 3, 2, 2)]
+    [InlineData(1, 2, 10, 10, 3, 2, 3, 0, 1)]
+    [InlineData(1, 70, 9, 11, 40, 3, 2, 3, 0)]   // padding above the kernel's half
+    [InlineData(1, 4, 40, 70, 5, 3, 2, 1, 1)]    // stride-2 rows wide enough for the vectorized fold (16+ columns)
+    [InlineData(2, 3, 64, 47, 6, 4, 2, 1, 0)]
+    [InlineData(1, 2, 9, 53, 3, 5, 2, 2, 1)]
+    public void MatchesFloat64Scatter(int n, int c, int h, int w, int o, int k, int stride, int pad, int extra)
+    {
+        // The conv from dx's shape to dy's; the transposed view's output padding adds rows the conv never reaches.
+        var g0 = ConvGeometry.ForConv(n, c, h, w, o, k, k, stride, pad);
+        var g = g0 with { H = h + extra, W = w + extra };
+        var r = new Random(TestRandom.Seed($"bwd {n} {c} {h} {w} {o} {k} {stride} {pad} {extra}"));
+        var dy = Draw(r, n * g.OutputPlane);
+        var wt = Draw(r, o * g.ColRows);
+        var expected = Reference(dy, wt, g);
+        var got = new float[n * g.InputPlane];
+        Array.Fill(got, float.NaN);
+        fixed (float* pdy = dy, pw = wt, pg = got) Conv2d.BackwardData(pdy, pw, pg, g);
+        double e = WinogradTests.RelError(expected, got);
+        bool winograd = WinogradConv.AppliesBackwardData(g);
+        output.WriteLine($"{g}: {e:E2}{(winograd ? " (Winograd)" : "")}");
+        double tol = winograd ? WinogradTolerance : Tol;
+        Assert.True(e <= tol, $"error {e:E3} > {tol}");
+    }
+
+    /// <summary>The Winograd path's tolerance (see <see cref="WinogradTests"/>).</summary>
+    const double WinogradTolerance = 5e-5;
+
+    /// <summary>
+    /// 3x3 stride-1 input gradients with enough channels and columns take the Winograd path (dy convolved with the
+    /// transposed, flipped weights, padding 2 - p); both paths are checked on the same data.
+    /// </summary>
+    [Theory]
+    [InlineData(1, 16, 30, 33, 12, 1)]
+    [InlineData(2, 9, 20, 40, 24, 0)]
+    [InlineData(1, 40, 34, 34, 64, 0)]   // a residual conv's shape (reflection-padded input, padding 0)
+    [InlineData(1, 8, 29, 31, 10, 2)]
+    public void WinogradInputGradientMatchesFloat64Scatter(int n, int c, int h, int w, int o, int pad)
+    {
+        var g = ConvGeometry.ForConv(n, c, h, w, o, 3, 3, 1, pad);
+        Assert.True(WinogradConv.AppliesBackwardData(g));
+        var r = new Random(TestRandom.Seed($"wbwd {n} {c} {h} {w} {o} {pad}"));
+        var dy = Draw(r, n * g.OutputPlane);
+        var wt = Draw(r, o * g.ColRows);
+        var expected = Reference(dy, wt, g);
+        var got = new float[n * g.InputPlane];
+        var gemm = new float[n * g.InputPlane];
+        Array.Fill(got, float.NaN);
+        bool saved = WinogradConv.Enabled;
+        fixed (float* pdy = dy, pw = wt, pg = got, pm = gemm)
+        {
+            Conv2d.BackwardData(pdy, pw, pg, g);
+            WinogradConv.Enabled = false;
+            try { Conv2d.BackwardData(pdy, pw, pm, g); }
+            finally { WinogradConv.Enabled = saved; }
+        }
+        double e = WinogradTests.RelError(expected, got), eg = WinogradTests.RelError(expected, gemm);
+        output.WriteLine($"{g}: Winograd {e:E2}, GEMM + col2im {eg:E2}");
+        Assert.True(e <= WinogradTolerance, $"Winograd error {e:E3} > {WinogradTolerance}");
+        Assert.True(eg <= Tol, $"GEMM error {eg:E3} > {Tol}");
+    }
+}

@@ -1,0 +1,214 @@
+using CoroNetGAN.Kernels;
+using CoroNetGAN.Kernels.Cpu;
+using Xunit.Abstractions;
+
+namespace CoroNetGAN.Tests;
+
+/// <summary>
+/// The Winograd F(4x4, 3x3) forward against a float64 direct conv on fresh random data: odd sizes, tile rows that
+/// do not fill a group of 8 tiles, channel counts that are not multiples of the micro-kernel's rows, batch 2,
+/// padding 0, 1 and 2, with and without bias, on both micro-kernels.
+/// </summary>
+public unsafe class WinogradTests(ITestOutputHelper output)
+{
+    /// <summary>
+    /// Largest |error| allowed, relative to max |y| of the float64 result. Measured: about 1e-6 to 1e-5 for
+    /// F(4x4, 3x3) in float32 on these inputs (the GEMM path's direct conv: about 1e-7 to 1e-6).
+    /// </summary>
+    const double Tol = 5e-5;
+
+    static float[] Draw(Random r, int n, double scale)
+    {
+        var a = new float[n];
+        for (int i = 0; i < n; i++) a[i] = (float)((r.NextDouble() * 2 - 1) * scale);
+        return a;
+    }
+
+    /// <summary>Direct conv in float64.</summary>
+    internal static double[] Reference(float[] x, float[] w, float[]? b, in ConvGeometry g)
+    {
+        var y = new double[g.N * g.OutputPlane];
+        for (int n = 0; n < g.N; n++)
+        for (int o = 0; o < g.O; o++)
+        for (int oy = 0; oy < g.OutH; oy++)
+        for (int ox = 0; ox < g.OutW; ox++)
+        {
+            double acc = b == null ? 0 : b[o];
+            for (int c = 0; c < g.C; c++)
+            for (int ky = 0; ky < 3; ky++)
+            {
+                int iy = oy - g.PadH + ky;
+                if ((uint)iy >= (uint)g.H) continue;
+                for (int kx = 0; kx < 3; kx++)
+                {
+                    int ix = ox - g.PadW + kx;
+                    if ((uint)ix >= (uint)g.W) continue;
+                    acc += (double)x[((n * g.C + c) * g.H + iy) * g.W + ix] * w[((o * g.C + c) * 3 + ky) * 3 + kx];
+                }
+            }
+            y[((n * g.O + o) * g.OutH + oy) * g.OutW + ox] = acc;
+        }
+        return y;
+    }
+
+    /// <summary>max |y - ref| / max |ref|.</summary>
+    internal static double RelError(double[] expected, float[] actual)
+    {
+        double scale = 0, worst = 0;
+        for (int i = 0; i < expected.Length; i++)
+        {
+            scale = Math.Max(scale, Math.Abs(expected[i]));
+            double e = Math.Abs(expected[i] - actual[i]);
+            if (!(e <= worst)) worst = e;
+        }
+        return worst / scale;
+    }
+
+    /// <summary>Runs the Winograd path and (for comparison) the GEMM path on the same data; returns both errors.</summary>
+    (double winograd, double gemm) Run(int n, int c, int h, int w, int o, int pad, bool bias, int seed)
+    {
+        var g = ConvGeometry.ForConv(n, c, h, w, o, 3, 3, 1, pad);
+        var r = new Random(seed);
+        var x = Draw(r, n * c * h * w, 1.0);
+        var wt = Draw(r, o * c * 9, Math.Sqrt(3.0 / (9 * c)));   // unit-variance outputs, like a trained layer
+        var b = bias ? Draw(r, o, 0.1) : null;
+        var expected = Reference(x, wt, b, g);
+        var yw = new float[n * g.OutputPlane];
+        var yg = new float[n * g.OutputPlane];
+        Array.Fill(yw, float.NaN);
+        bool saved = WinogradConv.Enabled;
+        fixed (float* px = x, pw = wt, pb = b, pyw = yw, pyg = yg)
+        {
+            WinogradConv.Forward(px, pw, pb, pyw, g);
+            WinogradConv.Enabled = false;
+            try { Conv2d.Forward(px, pw, pb, pyg, g); }
+            finally { WinogradConv.Enabled = saved; }
+        }
+        double ew = RelError(expected, yw), eg = RelError(expected, yg);
+        output.WriteLine($"N{n} C{c} {h}x{w} O{o} pad{pad} bias={bias}: winograd {ew:E2}, gemm {eg:E2}");
+        return (ew, eg);
+    }
+
+    [Theory]
+    [InlineData(1, 1, 6, 6, 1, 0, false)]
+    [InlineData(1, 3, 7, 9, 5, 1, true)]
+    [InlineData(2, 5, 13, 27, 7, 1, true)]
+    [InlineData(2, 8, 10, 34, 13, 0, false)]
+    [InlineData(1, 19, 9, 70, 23, 1, true)]
+    [InlineData(2, 17, 18, 18, 33, 0, true)]
+    [InlineData(1, 16, 37, 41, 16, 2, false)]
+    [InlineData(1, 12, 4, 5, 6, 1, true)]
+    [InlineData(1, 40, 66, 66, 12, 0, true)]
+    [InlineData(1, 260, 11, 35, 7, 1, true)]    // C > the GEMM's K block (256): two accumulating passes
+    public void MatchesFloat64DirectConv(int n, int c, int h, int w, int o, int pad, bool bias)
+    {
+        var (ew, _) = Run(n, c, h, w, o, pad, bias, TestRandom.Seed($"wino {n} {c} {h} {w} {o} {pad}"));
+        Assert.True(ew <= Tol, $"Winograd error {ew:E3} > {Tol}");
+    }
+
+    [Fact]
+    public void OtherMicroKernelMatchesFloat64DirectConv()
+    {
+        bool saved = Gemm.Use512;
+        Gemm.Use512 = !saved;
+        try
+        {
+            foreach (var (n, c, h, w, o, pad) in new[] { (2, 9, 11, 75, 17, 1), (1, 33, 20, 20, 9, 0) })
+            {
+                var (ew, _) = Run(n, c, h, w, o, pad, true, TestRandom.Seed($"wino512 {n} {c} {h} {w}"));
+                Assert.True(ew <= Tol, $"Winograd error {ew:E3} > {Tol} (micro-kernel {Gemm.MicroKernel})");
+            }
+        }
+        finally { Gemm.Use512 = saved; }
+    }
+
+    /// <summary>
+    /// Several chunks of tile panels (a tiny chunk budget) must give the same result as one: the chunk loop
+    /// carries the panel offset into both transforms.
+    /// </summary>
+    [Fact]
+    public void ChunkedRunMatchesFloat64DirectConv()
+    {
+        long saved = WinogradConv.ChunkBudget;
+        WinogradConv.ChunkBudget = 1;
+        try
+        {
+            var (ew, _) = Run(2, 24, 21, 45, 20, 1, true, 77);
+            Assert.True(ew <= Tol, $"Winograd error {ew:E3} > {Tol}");
+        }
+        finally { WinogradConv.ChunkBudget = saved; }
+    }
+
+    /// <summary>The ResNet residual conv's shape (reflection-padded input, padding 0), at a reduced channel count.</summary>
+    [Fact]
+    public void ResidualBlockShapeError()
+    {
+        var (ew, eg) = Run(1, 64, 34, 34, 64, 0, true, 5);
+        Assert.True(ew <= Tol, $"Winograd error {ew:E3} > {Tol}");
+        Assert.True(eg <= ew, "the GEMM path is expected to be at least as accurate");
+    }
+
+    /// <summary>Through the engine: Ops.Conv2d on the CPU device picks the Winograd path for a 3x3 stride-1 conv with enough channels.</summary>
+    [Fact]
+    public void Conv2dOpUsesWinogradWhereItApplies()
+    {
+        var g = ConvGeometry.ForConv(1, 64, 32, 32, 64, 3, 3, 1, 1);
+        Assert.True(WinogradConv.Applies(g));
+        Assert.False(WinogradConv.Applies(g with { StrideH = 2, StrideW = 2 }));
+        Assert.False(WinogradConv.Applies(ConvGeometry.ForConv(1, 3, 256, 256, 64, 7, 7, 1, 3)));
+        Assert.False(WinogradConv.Applies(ConvGeometry.ForConv(1, 3, 256, 256, 64, 3, 3, 1, 1)));     // 3 input channels
+        Assert.False(WinogradConv.Applies(ConvGeometry.ForConv(1, 32, 18, 18, 32, 3, 3, 1, 0)));      // 16 columns, few channels
+        Assert.True(WinogradConv.Applies(ConvGeometry.ForConv(1, 256, 18, 18, 256, 3, 3, 1, 0)));     // 16 columns, 256 channels
+        Assert.True(WinogradConv.Applies(ConvGeometry.ForConv(1, 256, 66, 66, 256, 3, 3, 1, 0)));     // the ResNet residual conv
+        var dev = Device.Cpu;
+        using var x = Tensor.RandomUniform(dev, 1, -1f, 1f, 2, 64, 19, 23);
+        using var w = Tensor.RandomUniform(dev, 2, -0.05f, 0.05f, 48, 64, 3, 3);
+        using var b = Tensor.RandomUniform(dev, 3, -0.1f, 0.1f, 48);
+        using var y = Ops.Conv2d(x, w, b, 1, 1);
+        var expected = Reference(x.ToArray(), w.ToArray(), b.ToArray(), ConvGeometry.ForConv(2, 64, 19, 23, 48, 3, 3, 1, 1));
+        double err = RelError(expected, y.ToArray());
+        output.WriteLine($"Ops.Conv2d 2x64x19x23 -> 48: {err:E2}");
+        Assert.True(err <= Tol);
+    }
+
+    /// <summary>
+    /// The transformed-weight cache is keyed by the weight buffer's address, so a write into the same buffer (an
+    /// optimizer step, a reload) must be seen: the second call uses the new weights, and a third with the original
+    /// weights restored is right again.
+    /// </summary>
+    [Fact]
+    public void CachedWeightsFollowInPlaceChanges()
+    {
+        var g = ConvGeometry.ForConv(1, 20, 14, 30, 17, 3, 3, 1, 1);
+        var r = new Random(11);
+        var x = Draw(r, g.InputPlane, 1);
+        var w0 = Draw(r, g.O * g.ColRows, 0.1);
+        var w = (float[])w0.Clone();
+        var y = new float[g.OutputPlane];
+        fixed (float* px = x, pw = w, py = y)
+        {
+            for (int round = 0; round < 4; round++)
+            {
+                if (round == 1) w[5] += 0.5f;                        // one weight changed in place
+                if (round == 2) Array.Copy(w0, w, w.Length);         // the original back
+                if (round == 3) w[^1] = -w[^1];                      // the last weight (end of the compared range)
+                WinogradConv.Forward(px, pw, null, py, g);
+                double err = RelError(Reference(x, w, null, g), y);
+                Assert.True(err <= Tol, $"round {round}: error {err:E3}");
+            }
+        }
+        // Off (budget 0) it transforms into scratch every call, and drops the entry it had for these weights.
+        long budget = WinogradConv.CacheBudgetBytes;
+        WinogradConv.ClearCache();
+        fixed (float* px = x, pw = w, py = y) WinogradConv.Forward(px, pw, null, py, g);
+        Assert.True(WinogradConv.WeightCache.Bytes > 0);
+        WinogradConv.CacheBudgetBytes = 0;
+        try
+        {
+            fixed (float* px = x, pw = w, py = y) WinogradConv.Forward(px, pw, null, py, g);
+            Assert.Equal(0, WinogradConv.WeightCache.Bytes);
+            Assert.True(RelError(Reference(x, w, null, g), y) <= Tol);
+        }
+        finally { WinogradConv.CacheBudgetBytes = budget; }
+    }
+}
