@@ -61,7 +61,9 @@ public static unsafe class Conv2d
         }
         int p = g.OutPixels, r = g.ColRows;
         bool pointwise = IsPointwise(g);
-        if (!pointwise && AsForwardConv(g) is { } adjoint)
+        // Not for a few input channels (an image-reading first conv): the adjoint conv would have only C output rows,
+        // and packing its unfolded dy would cost more than the GEMM; col2im is cheaper there.
+        if (!pointwise && g.C >= 8 && AsForwardConv(g) is { } adjoint)
         {
             // With stride 1 the input gradient is itself a convolution: dy with the spatially flipped weights,
             // in and out channels swapped, padded K-1-p. It then runs as the forward pass's implicit GEMM,
