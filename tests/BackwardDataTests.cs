@@ -14,13 +14,6 @@ public unsafe class BackwardDataTests(ITestOutputHelper output)
     /// <summary>Largest |error| relative to max |dx|: float32 sums of at most a few thousand products.</summary>
     const double Tol = 1e-5;
 
-    static float[] Draw(Random r, int n)
-    {
-        var a = new float[n];
-        for (int i = 0; i < n; i++) a[i] = (float)(r.NextDouble() * 2 - 1);
-        return a;
-    }
-
     /// <summary>dx[n,c,oy*s-p+ky,ox*s-p+kx] += dy[n,o,oy,ox] * w[o,c,ky,kx], in float64.</summary>
     static double[] Reference(float[] dy, float[] w, in ConvGeometry g)
     {
@@ -68,13 +61,13 @@ public unsafe class BackwardDataTests(ITestOutputHelper output)
         var g0 = ConvGeometry.ForConv(n, c, h, w, o, k, k, stride, pad);
         var g = g0 with { H = h + extra, W = w + extra };
         var r = new Random(TestRandom.Seed($"bwd {n} {c} {h} {w} {o} {k} {stride} {pad} {extra}"));
-        var dy = Draw(r, n * g.OutputPlane);
-        var wt = Draw(r, o * g.ColRows);
+        var dy = DirectConvReference.Draw(r, n * g.OutputPlane, 1);
+        var wt = DirectConvReference.Draw(r, o * g.ColRows, 1);
         var expected = Reference(dy, wt, g);
         var got = new float[n * g.InputPlane];
         Array.Fill(got, float.NaN);
         fixed (float* pdy = dy, pw = wt, pg = got) Conv2d.BackwardData(pdy, pw, pg, g);
-        double e = WinogradTests.RelError(expected, got);
+        double e = DirectConvReference.RelError(expected, got);
         bool winograd = WinogradConv.AppliesBackwardData(g);
         output.WriteLine($"{g}: {e:E2}{(winograd ? " (Winograd)" : "")}");
         double tol = winograd ? WinogradTolerance : Tol;
@@ -98,8 +91,8 @@ public unsafe class BackwardDataTests(ITestOutputHelper output)
         var g = ConvGeometry.ForConv(n, c, h, w, o, 3, 3, 1, pad);
         Assert.True(WinogradConv.AppliesBackwardData(g));
         var r = new Random(TestRandom.Seed($"wbwd {n} {c} {h} {w} {o} {pad}"));
-        var dy = Draw(r, n * g.OutputPlane);
-        var wt = Draw(r, o * g.ColRows);
+        var dy = DirectConvReference.Draw(r, n * g.OutputPlane, 1);
+        var wt = DirectConvReference.Draw(r, o * g.ColRows, 1);
         var expected = Reference(dy, wt, g);
         var got = new float[n * g.InputPlane];
         var gemm = new float[n * g.InputPlane];
@@ -112,7 +105,7 @@ public unsafe class BackwardDataTests(ITestOutputHelper output)
             try { Conv2d.BackwardData(pdy, pw, pm, g); }
             finally { WinogradConv.Enabled = saved; }
         }
-        double e = WinogradTests.RelError(expected, got), eg = WinogradTests.RelError(expected, gemm);
+        double e = DirectConvReference.RelError(expected, got), eg = DirectConvReference.RelError(expected, gemm);
         output.WriteLine($"{g}: Winograd {e:E2}, GEMM + col2im {eg:E2}");
         Assert.True(e <= WinogradTolerance, $"Winograd error {e:E3} > {WinogradTolerance}");
         Assert.True(eg <= Tol, $"GEMM error {eg:E3} > {Tol}");

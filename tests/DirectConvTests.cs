@@ -13,31 +13,6 @@ public unsafe class DirectConvTests(ITestOutputHelper output)
     /// <summary>Largest |error| relative to max |y|: the same summation as the GEMM path, in another order.</summary>
     const double Tol = 1e-5;
 
-    static float[] Draw(Random r, int n, double scale)
-    {
-        var a = new float[n];
-        for (int i = 0; i < n; i++) a[i] = (float)((r.NextDouble() * 2 - 1) * scale);
-        return a;
-    }
-
-    static double[] Reference(float[] x, float[] w, float[]? b, in ConvGeometry g)
-    {
-        var y = new double[g.N * g.OutputPlane];
-        for (int n = 0; n < g.N; n++)
-        for (int o = 0; o < g.O; o++)
-        for (int oy = 0; oy < g.OutH; oy++)
-        for (int ox = 0; ox < g.OutW; ox++)
-        {
-            double acc = b == null ? 0 : b[o];
-            for (int c = 0; c < g.C; c++)
-            for (int ky = 0; ky < g.KH; ky++)
-            for (int kx = 0; kx < g.KW; kx++)
-                acc += (double)x[((n * g.C + c) * g.H + oy + ky) * g.W + ox + kx] * w[((o * g.C + c) * g.KH + ky) * g.KW + kx];
-            y[((n * g.O + o) * g.OutH + oy) * g.OutW + ox] = acc;
-        }
-        return y;
-    }
-
     [Theory]
     [InlineData(1, 16, 9, 38, 1, 7, true)]
     [InlineData(2, 5, 12, 40, 2, 3, false)]
@@ -49,10 +24,10 @@ public unsafe class DirectConvTests(ITestOutputHelper output)
     {
         var g = ConvGeometry.ForConv(n, c, h, w, o, k, k, 1, 0);
         var r = new Random(TestRandom.Seed($"direct {n} {c} {h} {w} {o} {k}"));
-        var x = Draw(r, n * g.InputPlane, 1);
-        var wt = Draw(r, o * g.ColRows, Math.Sqrt(3.0 / g.ColRows));
-        var b = bias ? Draw(r, o, 0.1) : null;
-        var expected = Reference(x, wt, b, g);
+        var x = DirectConvReference.Draw(r, n * g.InputPlane, 1);
+        var wt = DirectConvReference.Draw(r, o * g.ColRows, Math.Sqrt(3.0 / g.ColRows));
+        var b = bias ? DirectConvReference.Draw(r, o, 0.1) : null;
+        var expected = DirectConvReference.Conv(x, wt, b, g);
         long saved = DirectConv.CBlockBytes;
         // Blocks of a few channels, so the accumulate-through-y path runs too.
         foreach (long blockBytes in new[] { saved, (long)k * w * sizeof(float) * 2 })
@@ -65,7 +40,7 @@ public unsafe class DirectConvTests(ITestOutputHelper output)
                 fixed (float* px = x, pw = wt, pb = b, py = y) DirectConv.Forward(px, pw, pb, py, g);
             }
             finally { DirectConv.CBlockBytes = saved; }
-            double err = WinogradTests.RelError(expected, y);
+            double err = DirectConvReference.RelError(expected, y);
             output.WriteLine($"N{n} C{c} {h}x{w} O{o} k{k} block {blockBytes} B: {err:E2}");
             Assert.True(err <= Tol, $"error {err:E3} > {Tol}");
         }

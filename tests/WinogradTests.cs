@@ -17,62 +17,15 @@ public unsafe class WinogradTests(ITestOutputHelper output)
     /// </summary>
     const double Tol = 5e-5;
 
-    static float[] Draw(Random r, int n, double scale)
-    {
-        var a = new float[n];
-        for (int i = 0; i < n; i++) a[i] = (float)((r.NextDouble() * 2 - 1) * scale);
-        return a;
-    }
-
-    /// <summary>Direct conv in float64.</summary>
-    internal static double[] Reference(float[] x, float[] w, float[]? b, in ConvGeometry g)
-    {
-        var y = new double[g.N * g.OutputPlane];
-        for (int n = 0; n < g.N; n++)
-        for (int o = 0; o < g.O; o++)
-        for (int oy = 0; oy < g.OutH; oy++)
-        for (int ox = 0; ox < g.OutW; ox++)
-        {
-            double acc = b == null ? 0 : b[o];
-            for (int c = 0; c < g.C; c++)
-            for (int ky = 0; ky < 3; ky++)
-            {
-                int iy = oy - g.PadH + ky;
-                if ((uint)iy >= (uint)g.H) continue;
-                for (int kx = 0; kx < 3; kx++)
-                {
-                    int ix = ox - g.PadW + kx;
-                    if ((uint)ix >= (uint)g.W) continue;
-                    acc += (double)x[((n * g.C + c) * g.H + iy) * g.W + ix] * w[((o * g.C + c) * 3 + ky) * 3 + kx];
-                }
-            }
-            y[((n * g.O + o) * g.OutH + oy) * g.OutW + ox] = acc;
-        }
-        return y;
-    }
-
-    /// <summary>max |y - ref| / max |ref|.</summary>
-    internal static double RelError(double[] expected, float[] actual)
-    {
-        double scale = 0, worst = 0;
-        for (int i = 0; i < expected.Length; i++)
-        {
-            scale = Math.Max(scale, Math.Abs(expected[i]));
-            double e = Math.Abs(expected[i] - actual[i]);
-            if (!(e <= worst)) worst = e;
-        }
-        return worst / scale;
-    }
-
     /// <summary>Runs the Winograd path and (for comparison) the GEMM path on the same data; returns both errors.</summary>
     (double winograd, double gemm) Run(int n, int c, int h, int w, int o, int pad, bool bias, int seed)
     {
         var g = ConvGeometry.ForConv(n, c, h, w, o, 3, 3, 1, pad);
         var r = new Random(seed);
-        var x = Draw(r, n * c * h * w, 1.0);
-        var wt = Draw(r, o * c * 9, Math.Sqrt(3.0 / (9 * c)));   // unit-variance outputs, like a trained layer
-        var b = bias ? Draw(r, o, 0.1) : null;
-        var expected = Reference(x, wt, b, g);
+        var x = DirectConvReference.Draw(r, n * c * h * w, 1.0);
+        var wt = DirectConvReference.Draw(r, o * c * 9, Math.Sqrt(3.0 / (9 * c)));   // unit-variance outputs, like a trained layer
+        var b = bias ? DirectConvReference.Draw(r, o, 0.1) : null;
+        var expected = DirectConvReference.Conv(x, wt, b, g);
         var yw = new float[n * g.OutputPlane];
         var yg = new float[n * g.OutputPlane];
         Array.Fill(yw, float.NaN);
@@ -84,7 +37,7 @@ public unsafe class WinogradTests(ITestOutputHelper output)
             try { Conv2d.Forward(px, pw, pb, pyg, g); }
             finally { WinogradConv.Enabled = saved; }
         }
-        double ew = RelError(expected, yw), eg = RelError(expected, yg);
+        double ew = DirectConvReference.RelError(expected, yw), eg = DirectConvReference.RelError(expected, yg);
         output.WriteLine($"N{n} C{c} {h}x{w} O{o} pad{pad} bias={bias}: winograd {ew:E2}, gemm {eg:E2}");
         return (ew, eg);
     }
@@ -165,8 +118,8 @@ public unsafe class WinogradTests(ITestOutputHelper output)
         using var w = Tensor.RandomUniform(dev, 2, -0.05f, 0.05f, 48, 64, 3, 3);
         using var b = Tensor.RandomUniform(dev, 3, -0.1f, 0.1f, 48);
         using var y = Ops.Conv2d(x, w, b, 1, 1);
-        var expected = Reference(x.ToArray(), w.ToArray(), b.ToArray(), ConvGeometry.ForConv(2, 64, 19, 23, 48, 3, 3, 1, 1));
-        double err = RelError(expected, y.ToArray());
+        var expected = DirectConvReference.Conv(x.ToArray(), w.ToArray(), b.ToArray(), ConvGeometry.ForConv(2, 64, 19, 23, 48, 3, 3, 1, 1));
+        double err = DirectConvReference.RelError(expected, y.ToArray());
         output.WriteLine($"Ops.Conv2d 2x64x19x23 -> 48: {err:E2}");
         Assert.True(err <= Tol);
     }
@@ -181,8 +134,8 @@ public unsafe class WinogradTests(ITestOutputHelper output)
     {
         var g = ConvGeometry.ForConv(1, 20, 14, 30, 17, 3, 3, 1, 1);
         var r = new Random(11);
-        var x = Draw(r, g.InputPlane, 1);
-        var w0 = Draw(r, g.O * g.ColRows, 0.1);
+        var x = DirectConvReference.Draw(r, g.InputPlane, 1);
+        var w0 = DirectConvReference.Draw(r, g.O * g.ColRows, 0.1);
         var w = (float[])w0.Clone();
         var y = new float[g.OutputPlane];
         fixed (float* px = x, pw = w, py = y)
@@ -193,7 +146,7 @@ public unsafe class WinogradTests(ITestOutputHelper output)
                 if (round == 2) Array.Copy(w0, w, w.Length);         // the original back
                 if (round == 3) w[^1] = -w[^1];                      // the last weight (end of the compared range)
                 WinogradConv.Forward(px, pw, null, py, g);
-                double err = RelError(Reference(x, w, null, g), y);
+                double err = DirectConvReference.RelError(DirectConvReference.Conv(x, w, null, g), y);
                 Assert.True(err <= Tol, $"round {round}: error {err:E3}");
             }
         }
@@ -207,7 +160,7 @@ public unsafe class WinogradTests(ITestOutputHelper output)
         {
             fixed (float* px = x, pw = w, py = y) WinogradConv.Forward(px, pw, null, py, g);
             Assert.Equal(0, WinogradConv.WeightCache.Bytes);
-            Assert.True(RelError(Reference(x, w, null, g), y) <= Tol);
+            Assert.True(DirectConvReference.RelError(DirectConvReference.Conv(x, w, null, g), y) <= Tol);
         }
         finally { WinogradConv.CacheBudgetBytes = budget; }
     }
