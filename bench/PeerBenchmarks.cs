@@ -36,9 +36,7 @@ public class PeerBenchmarks
     {
         _device = Device.Create(Backend);
         (_model, int size) = PeerCases.Build(Case, _device);
-        var input = new float[3 * size * size];
-        var r = new Random(7);
-        for (int i = 0; i < input.Length; i++) input[i] = (float)(r.NextDouble() * 2 - 1);
+        var input = PeerCases.Input(size);
         _x = Tensor.FromArray(_device, input, 1, 3, size, size);
         _ort = new OnnxRuntimePeer(_model, input, size);
     }

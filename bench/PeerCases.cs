@@ -30,6 +30,15 @@ public static class PeerCases
         return (model.Eval(), size);
     }
 
+    /// <summary>The input every case runs on: [1, 3, size, size] uniform in [-1, 1), the same for engine and peer.</summary>
+    public static float[] Input(int size)
+    {
+        var input = new float[3 * size * size];
+        var r = new Random(7);
+        for (int i = 0; i < input.Length; i++) input[i] = (float)(r.NextDouble() * 2 - 1);
+        return input;
+    }
+
     static int[] ScaledWidths(bool unet, double ratio)
     {
         int[] full = unet ? UnetGenerator.FullWidths(64, 8) : ResnetGenerator.FullWidths(64, 9);

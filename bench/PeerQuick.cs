@@ -25,9 +25,7 @@ public static class PeerQuick
             var (model, size) = PeerCases.Build(name, dev);
             using (model)
             {
-                var input = new float[3 * size * size];
-                var r = new Random(7);
-                for (int i = 0; i < input.Length; i++) input[i] = (float)(r.NextDouble() * 2 - 1);
+                var input = PeerCases.Input(size);
                 using var ort = new OnnxRuntimePeer(model, input, size);
                 using var x = Tensor.FromArray(dev, input, 1, 3, size, size);
                 float[] Ours() { using var s = Tape.NoGrad(); return model.Forward(x).ToArray(); }

@@ -37,11 +37,7 @@ internal static class DemoCommand
                 using var dev = Devices.Open(parse.GetValue(device)!);
                 Console.WriteLine($"coronetgan demo: {TrainingRuns.ModeName(m)} on {data}, {total} steps at 64x64, device {dev.Name} ({dev.Info.Description})");
                 var sw = Stopwatch.StartNew();
-                TrainReport? report;
-                using (var trainer = Trainer.Checkpoints(run).Count > 0
-                    ? TrainingRuns.Resume(run, data, options, dev, loadSize: 64)
-                    : TrainingRuns.Start(options, data, dev, loadSize: 64))
-                    report = TrainingConsole.Run(trainer, run);
+                var report = TrainOrResume(options, data, dev);
                 if (report == null) return 130;
                 TrainingConsole.Summarize(report, run);
                 string compact = Path.Combine(run, report.CompactModel);
@@ -55,10 +51,7 @@ internal static class DemoCommand
                     string fullRun = Path.Combine(root, "full-run");
                     var fullOptions = options with { OutputDirectory = fullRun, NoPrune = true, Prune = null };
                     Console.WriteLine($"baseline: the full-width generator, same recipe and {total} steps, without pruning");
-                    using (var trainer = Trainer.Checkpoints(fullRun).Count > 0
-                        ? TrainingRuns.Resume(fullRun, data, fullOptions, dev, loadSize: 64)
-                        : TrainingRuns.Start(fullOptions, data, dev, loadSize: 64))
-                        fullReport = TrainingConsole.Run(trainer, fullRun);
+                    fullReport = TrainOrResume(fullOptions, data, dev);
                     if (fullReport == null) return 130;
                     full = Path.Combine(fullRun, fullReport.CompactModel);
                 }
@@ -73,6 +66,16 @@ internal static class DemoCommand
             }
         });
         return cmd;
+    }
+
+    /// <summary>Runs <paramref name="options"/> in its output folder, resuming from its newest checkpoint when there is one; null when cancelled.</summary>
+    static TrainReport? TrainOrResume(TrainOptions options, string data, CoroNetGAN.Engine.Devices.Device dev)
+    {
+        string dir = options.OutputDirectory;
+        using var trainer = Trainer.Checkpoints(dir).Count > 0
+            ? TrainingRuns.Resume(dir, data, options, dev, loadSize: 64)
+            : TrainingRuns.Start(options, data, dev, loadSize: 64);
+        return TrainingConsole.Run(trainer, dir);
     }
 
     /// <summary>The compact generator on the first test images: one row per image, input | output | target.</summary>
