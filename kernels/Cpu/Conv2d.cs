@@ -127,9 +127,9 @@ public static unsafe class Conv2d
     public static void BackwardWeight(float* x, float* dy, float* dw, in ConvGeometry g)
     {
         int p = g.OutPixels, r = g.ColRows;
-        if (g.O <= DirectWeightMaxOut && g.StrideH == 1 && g.StrideW == 1 && g.OutW >= 8)
+        if (DirectConv.AppliesBackwardWeight(g))
         {
-            BackwardWeightDirect(x, dy, dw, g);
+            DirectConv.BackwardWeight(x, dy, dw, g);
             return;
         }
         for (int n = 0; n < g.N; n++)
@@ -139,56 +139,6 @@ public static unsafe class Conv2d
             if (IsPointwise(g)) Gemm.Sgemm(false, true, g.O, r, p, dyn, p, xn, p, dw, r, n > 0);
             else Gemm.Sgemm(false, g.O, r, p, dyn, p, new Im2ColTransposedB(xn, g), dw, r, n > 0);
         }
-    }
-
-    /// <summary>Output channels up to which a stride-1 weight gradient is summed directly.</summary>
-    const int DirectWeightMaxOut = 4;
-
-    /// <summary>
-    /// The weight gradient of a stride-1 conv with few output channels (an image-producing last layer, a PatchGAN's
-    /// 1-channel head) as direct dot products over pixels. The GEMM form would pack the whole unfolded input to use
-    /// each value only O times, which made these small layers cost as much as the large ones.
-    /// </summary>
-    static void BackwardWeightDirect(float* x, float* dy, float* dw, in ConvGeometry g)
-    {
-        var geo = g;
-        int kk = g.KH * g.KW;
-        Par.For((long)g.C * kk, 1, (r0, r1) =>
-        {
-            var acc = stackalloc Vector256<float>[DirectWeightMaxOut];
-            var sum = stackalloc double[DirectWeightMaxOut];
-            int o = geo.O;
-            for (long r = r0; r < r1; r++)
-            {
-                int c = (int)(r / kk), ky = (int)(r % kk) / geo.KW, kx = (int)(r % geo.KW);
-                for (int q = 0; q < o; q++) { acc[q] = Vector256<float>.Zero; sum[q] = 0; }
-                // Output columns whose input column ox - pad + kx lies inside the image.
-                int oxLo = Math.Max(0, geo.PadW - kx), oxHi = Math.Min(geo.OutW, geo.W + geo.PadW - kx);
-                for (int n = 0; n < geo.N; n++)
-                {
-                    float* xc = x + (long)n * geo.InputPlane + (long)c * geo.H * geo.W;
-                    float* dyn = dy + (long)n * geo.OutputPlane;
-                    for (int oy = 0; oy < geo.OutH; oy++)
-                    {
-                        int iy = oy - geo.PadH + ky;
-                        if ((uint)iy >= (uint)geo.H) continue;
-                        float* xr = xc + (long)iy * geo.W - geo.PadW + kx;
-                        float* dr = dyn + (long)oy * geo.OutW;
-                        int ox = oxLo;
-                        for (; ox + 8 <= oxHi; ox += 8)
-                        {
-                            var xv = Vector256.Load(xr + ox);
-                            for (int q = 0; q < o; q++)
-                                acc[q] = Vector256.FusedMultiplyAdd(Vector256.Load(dr + (long)q * geo.OutPixels + ox), xv, acc[q]);
-                        }
-                        for (; ox < oxHi; ox++)
-                            for (int q = 0; q < o; q++) sum[q] += dr[(long)q * geo.OutPixels + ox] * xr[ox];
-                    }
-                }
-                for (int q = 0; q < o; q++)
-                    dw[((long)q * geo.C + c) * kk + ky * geo.KW + kx] = (float)(sum[q] + Vector256.Sum(acc[q]));
-            }
-        });
     }
 
     /// <summary>Whether stride-2 rows are folded back with vector shuffles (benchmarks switch it off to time the scalar loop).</summary>

@@ -4,9 +4,10 @@ using System.Runtime.Intrinsics;
 namespace CoroNetGAN.Kernels.Cpu;
 
 /// <summary>
-/// The forward of an unpadded, stride-1 convolution with very few output channels (an image generator's last layer:
-/// 64 -> 3 channels, 7x7, at 256x256) as a direct loop: for each output row, 32 pixels at a time in 4 vectors, every
-/// input row segment is loaded once per tap and multiplied into the accumulators of up to 3 output channels.
+/// Convolutions with very few output channels as direct loops, forward and weight gradient. The forward (unpadded,
+/// stride 1: an image generator's last layer, 64 -> 3 channels, 7x7, at 256x256) takes each output row 32 pixels at
+/// a time in 4 vectors; every input row segment is loaded once per tap and multiplied into the accumulators of up to
+/// 3 output channels. The weight gradient (stride 1, any padding) is dot products over pixels.
 /// </summary>
 /// <remarks>
 /// Added for speed (issue 6): as a GEMM (M = out channels) this conv spends its time packing the unfolded input,
@@ -14,12 +15,15 @@ namespace CoroNetGAN.Kernels.Cpu;
 /// </remarks>
 public static unsafe class DirectConv
 {
+    /// <summary>Output channels up to which the direct loops beat the GEMM (whose packing would feed too few FMAs).</summary>
+    public const int MaxOutputChannels = 4;
+
     /// <summary>Whether <see cref="Conv2d.Forward"/> may choose this path (benchmarks and tests switch it).</summary>
     internal static volatile bool Enabled = true;
 
     /// <summary>Whether this path computes the conv: at most 4 output channels, stride 1, no padding, and enough work per output.</summary>
     public static bool Applies(in ConvGeometry g) =>
-        Enabled && g.O <= 4 && g.StrideH == 1 && g.StrideW == 1 && g.PadH == 0 && g.PadW == 0
+        Enabled && g.O <= MaxOutputChannels && g.StrideH == 1 && g.StrideW == 1 && g.PadH == 0 && g.PadW == 0
         && g.ColRows >= 64 && g.OutW >= 32;
 
     /// <summary>y[N,O,OH,OW] = conv2d(x, w) + b (b may be null), stride 1, no padding.</summary>
@@ -157,5 +161,57 @@ public static unsafe class DirectConv
             if (T.N > 1) y1[ox] = s1;
             if (T.N > 2) y2[ox] = s2;
         }
+    }
+
+    /// <summary>Whether <see cref="BackwardWeight"/> computes the weight gradient: at most <see cref="MaxOutputChannels"/>
+    /// output channels, stride 1 (any padding), rows of at least one vector.</summary>
+    public static bool AppliesBackwardWeight(in ConvGeometry g) =>
+        g.O <= MaxOutputChannels && g.StrideH == 1 && g.StrideW == 1 && g.OutW >= 8;
+
+    /// <summary>
+    /// The weight gradient of a stride-1 conv with few output channels (an image-producing last layer, a PatchGAN's
+    /// 1-channel head) as direct dot products over pixels. The GEMM form would pack the whole unfolded input to use
+    /// each value only O times, which made these small layers cost as much as the large ones.
+    /// </summary>
+    public static void BackwardWeight(float* x, float* dy, float* dw, in ConvGeometry g)
+    {
+        var geo = g;
+        int kk = g.KH * g.KW;
+        Par.For((long)g.C * kk, 1, (r0, r1) =>
+        {
+            var acc = stackalloc Vector256<float>[MaxOutputChannels];
+            var sum = stackalloc double[MaxOutputChannels];
+            int o = geo.O;
+            for (long r = r0; r < r1; r++)
+            {
+                int c = (int)(r / kk), ky = (int)(r % kk) / geo.KW, kx = (int)(r % geo.KW);
+                for (int q = 0; q < o; q++) { acc[q] = Vector256<float>.Zero; sum[q] = 0; }
+                // Output columns whose input column ox - pad + kx lies inside the image.
+                int oxLo = Math.Max(0, geo.PadW - kx), oxHi = Math.Min(geo.OutW, geo.W + geo.PadW - kx);
+                for (int n = 0; n < geo.N; n++)
+                {
+                    float* xc = x + (long)n * geo.InputPlane + (long)c * geo.H * geo.W;
+                    float* dyn = dy + (long)n * geo.OutputPlane;
+                    for (int oy = 0; oy < geo.OutH; oy++)
+                    {
+                        int iy = oy - geo.PadH + ky;
+                        if ((uint)iy >= (uint)geo.H) continue;
+                        float* xr = xc + (long)iy * geo.W - geo.PadW + kx;
+                        float* dr = dyn + (long)oy * geo.OutW;
+                        int ox = oxLo;
+                        for (; ox + 8 <= oxHi; ox += 8)
+                        {
+                            var xv = Vector256.Load(xr + ox);
+                            for (int q = 0; q < o; q++)
+                                acc[q] = Vector256.FusedMultiplyAdd(Vector256.Load(dr + (long)q * geo.OutPixels + ox), xv, acc[q]);
+                        }
+                        for (; ox < oxHi; ox++)
+                            for (int q = 0; q < o; q++) sum[q] += dr[(long)q * geo.OutPixels + ox] * xr[ox];
+                    }
+                }
+                for (int q = 0; q < o; q++)
+                    dw[((long)q * geo.C + c) * kk + ky * geo.KW + kx] = (float)(sum[q] + Vector256.Sum(acc[q]));
+            }
+        });
     }
 }
