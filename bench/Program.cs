@@ -116,7 +116,13 @@ public static class Program
         }
         if (args.Length > 0 && args[0] == "train-steps")
         {
-            TrainSteps.Run(args.Length > 1 ? int.Parse(args[1]) : 200, args.Length > 2 && args[2] == "search", args.Length > 3 ? args[3] : "cyclegan");
+            TrainSteps.Run(args.Length > 1 ? int.Parse(args[1]) : 200, args.Length > 2 && args[2] == "search", args.Length > 3 ? args[3] : "cyclegan",
+                args.Length > 5 && args[4] == "ab" ? args[5] : null);
+            return;
+        }
+        if (args.Length > 6 && args[0] == "conv-paths")
+        {
+            ConvPaths.Run(args[1..]);
             return;
         }
         if (args.Length > 0 && args[0] == "step-profile")

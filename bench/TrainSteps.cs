@@ -1,18 +1,32 @@
 using System.Diagnostics;
 using CoroNetGAN.Engine.Training;
+using CoroNetGAN.Kernels.Cpu;
 
 namespace CoroNetGAN.Bench;
 
 /// <summary>
-/// <c>train-steps STEPS [plain|search] [cyclegan|pix2pix]</c>: the real trainer on the embedded demo data (CycleGAN:
+/// <c>train-steps STEPS [plain|search] [cyclegan|pix2pix] [ab SWITCH]</c>: the real trainer on the embedded demo data (CycleGAN:
 /// two ResNet-6 ngf 16 generators and two PatchGANs ndf 16 at 64x64, batch 1; pix2pix: the demo's U-Net ngf 16 and
 /// PatchGAN ndf 64), data loading included. Prints the median step time of the phase asked for and the process's
 /// working set every tenth of the run, so a leak shows as a rising column.
 /// </summary>
 public static class TrainSteps
 {
-    public static void Run(int steps, bool search, string mode)
+    /// <summary>
+    /// Named A/B switches for <c>train-steps ... ab NAME</c>: steps alternate between setting false (A, the default
+    /// path) and true (B), so both halves see the same load, data and weights, and the medians of each are compared.
+    /// </summary>
+    static readonly Dictionary<string, Action<bool>> Switches = new()
     {
+        ["tpw"] = b => Gemm.TasksPerWorker = b ? 4 : 2,
+        ["winograd16"] = b => WinogradConv.NarrowRows = !b,
+        ["col2im"] = b => Conv2d.AdjointAsForward = !b,
+    };
+
+    public static void Run(int steps, bool search, string mode, string? ab = null)
+    {
+        Action<bool>? flip = ab is null ? null : Switches.TryGetValue(ab, out var f) ? f
+            : throw new ArgumentException($"unknown A/B switch '{ab}' (known: {string.Join(", ", Switches.Keys)})");
         string root = Path.Combine(Path.GetTempPath(), $"train-steps-{Guid.NewGuid():N}");
         try
         {
@@ -24,12 +38,16 @@ public static class TrainSteps
                 Prune: search ? new PruneOptions(TargetRatio: 0.05, SearchShare: 1.0, CheckEvery: 25) : null, NoPrune: !search);
             using var trainer = TrainingRuns.Start(options, data, CoroNetGAN.Engine.Devices.Device.Cpu, loadSize: 64);
             var times = new List<double>();
+            var timesB = new List<double>();
+            flip?.Invoke(false);
             var memory = new List<(long Step, long WorkingSet, long Managed)>();
             using var self = Process.GetCurrentProcess();
             string phase = search ? Trainer.SearchPhase : Trainer.TrainPhase;
             trainer.Progress += p =>
             {
-                if (p.Step > 20 && p.Phase == phase) times.Add(p.StepSeconds * 1000);
+                if (p.Step > 20 && p.Phase == phase) (flip != null && p.Step % 2 == 0 ? timesB : times).Add(p.StepSeconds * 1000);
+                // Step p.Step + 1 runs next: B on even steps.
+                flip?.Invoke((p.Step + 1) % 2 == 0);
                 if (p.Step % Math.Max(1, steps / 10) == 0)
                 {
                     self.Refresh();
@@ -46,6 +64,11 @@ public static class TrainSteps
             times.Sort();
             Console.WriteLine($"{mode} {(search ? "search" : "plain")} steps at 64x64, batch 1, {Environment.ProcessorCount} cores: " +
                 $"median {times[times.Count / 2]:F1} ms, p10 {times[times.Count / 10]:F1}, p90 {times[times.Count * 9 / 10]:F1} over {times.Count} steps; run {sw.Elapsed.TotalSeconds:F0} s, CPU time {cpuMs:F0} ms per step");
+            if (flip != null)
+            {
+                timesB.Sort();
+                Console.WriteLine($"A/B '{ab}': A (off) median {times[times.Count / 2]:F1} ms, B (on) median {timesB[timesB.Count / 2]:F1} ms, B/A {timesB[timesB.Count / 2] / times[times.Count / 2]:F3}");
+            }
             Console.WriteLine("step  working set MB  managed heap MB");
             foreach (var (step, ws, managed) in memory) Console.WriteLine($"{step,5}  {ws / 1048576.0,14:F1}  {managed / 1048576.0,15:F1}");
             Console.WriteLine($"peak working set {self.PeakWorkingSet64 / 1048576.0:F1} MB");

@@ -110,4 +110,46 @@ public unsafe class BackwardDataTests(ITestOutputHelper output)
         Assert.True(e <= WinogradTolerance, $"Winograd error {e:E3} > {WinogradTolerance}");
         Assert.True(eg <= Tol, $"GEMM error {eg:E3} > {Tol}");
     }
+
+    /// <summary>
+    /// Stride-1 input gradients off the Winograd path have two GEMM forms: the adjoint forward conv (dy with flipped
+    /// weights) and GEMM + col2im; Conv2d picks one by shape. Both are checked here on the same data, on shapes that
+    /// pick each: a small residual conv (col2im), a 7x7 image head (adjoint), a PatchGAN's stride-1 conv.
+    /// </summary>
+    [Theory]
+    [InlineData(1, 64, 18, 18, 64, 3, 0, false)]   // ResNet-6 ngf 16's residual conv at 64x64 images
+    [InlineData(1, 16, 22, 22, 3, 7, 0, true)]     // the image head (3 output channels)
+    [InlineData(2, 64, 8, 8, 128, 4, 1, false)]    // PatchGAN's stride-1 conv
+    [InlineData(1, 12, 40, 40, 20, 5, 2, true)]    // few output channels, padding
+    public void StrideOneInputGradientPathsMatchFloat64Scatter(int n, int c, int h, int w, int o, int k, int pad, bool adjoint)
+    {
+        var g = ConvGeometry.ForConv(n, c, h, w, o, k, k, 1, pad);
+        Assert.Equal(adjoint, Conv2d.PrefersAdjoint(g));
+        var r = new Random(TestRandom.Seed($"s1bwd {n} {c} {h} {w} {o} {k} {pad}"));
+        var dy = DirectConvReference.Draw(r, n * g.OutputPlane, 1);
+        var wt = DirectConvReference.Draw(r, o * g.ColRows, 1);
+        var expected = Reference(dy, wt, g);
+        var viaAdjoint = new float[n * g.InputPlane];
+        var viaCol2Im = new float[n * g.InputPlane];
+        Array.Fill(viaAdjoint, float.NaN);
+        Array.Fill(viaCol2Im, float.NaN);
+        bool savedW = WinogradConv.Enabled, savedA = Conv2d.AdjointAsForward;
+        fixed (float* pdy = dy, pw = wt, pa = viaAdjoint, pc = viaCol2Im)
+        {
+            try
+            {
+                WinogradConv.Enabled = false;
+                Conv2d.AdjointAsForward = true;
+                if (adjoint) Conv2d.BackwardData(pdy, pw, pa, g);
+                else Conv2d.BackwardDataByAdjoint(pdy, pw, pa, g);
+                Conv2d.AdjointAsForward = false;
+                Conv2d.BackwardData(pdy, pw, pc, g);
+            }
+            finally { WinogradConv.Enabled = savedW; Conv2d.AdjointAsForward = savedA; }
+        }
+        double ea = DirectConvReference.RelError(expected, viaAdjoint), ec = DirectConvReference.RelError(expected, viaCol2Im);
+        output.WriteLine($"{g}: adjoint conv {ea:E2}, GEMM + col2im {ec:E2}");
+        Assert.True(ea <= Tol, $"adjoint-conv error {ea:E3} > {Tol}");
+        Assert.True(ec <= Tol, $"col2im error {ec:E3} > {Tol}");
+    }
 }

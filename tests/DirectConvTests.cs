@@ -54,4 +54,48 @@ public unsafe class DirectConvTests(ITestOutputHelper output)
         Assert.False(DirectConv.Applies(ConvGeometry.ForConv(1, 64, 256, 256, 3, 7, 7, 1, 3)));
         Assert.False(DirectConv.Applies(ConvGeometry.ForConv(1, 64, 256, 256, 3, 3, 3, 2, 0)));
     }
+
+    /// <summary>
+    /// The direct weight gradient against float64 sums over pixels: 1 to 4 output channels (one or two groups of 3),
+    /// kernels of 1 to 7 taps (groups of 4 taps and the remainder), padding 0 to 3 (taps partly outside the image),
+    /// widths with and without a partial vector, batch 2.
+    /// </summary>
+    [Theory]
+    [InlineData(1, 16, 22, 22, 3, 7, 0)]    // the image head of ResNet-6 at 16x16
+    [InlineData(2, 5, 13, 29, 1, 4, 1)]     // a PatchGAN head
+    [InlineData(2, 3, 9, 19, 2, 3, 1)]
+    [InlineData(1, 7, 12, 40, 4, 5, 2)]     // 4 channels: groups of 3 and 1
+    [InlineData(1, 4, 11, 17, 3, 7, 3)]
+    [InlineData(2, 6, 8, 12, 3, 1, 0)]
+    public void WeightGradientMatchesFloat64(int n, int c, int h, int w, int o, int k, int pad)
+    {
+        var g = ConvGeometry.ForConv(n, c, h, w, o, k, k, 1, pad);
+        Assert.True(DirectConv.AppliesBackwardWeight(g));
+        var r = new Random(TestRandom.Seed($"direct dw {n} {c} {h} {w} {o} {k} {pad}"));
+        var x = DirectConvReference.Draw(r, n * g.InputPlane, 1);
+        var dy = DirectConvReference.Draw(r, n * g.OutputPlane, 1);
+        var expected = new double[o * g.ColRows];
+        for (int ni = 0; ni < n; ni++)
+        for (int oi = 0; oi < o; oi++)
+        for (int ci = 0; ci < c; ci++)
+        for (int ky = 0; ky < k; ky++)
+        for (int kx = 0; kx < k; kx++)
+        {
+            double s = 0;
+            for (int oy = 0; oy < g.OutH; oy++)
+            for (int ox = 0; ox < g.OutW; ox++)
+            {
+                int iy = oy - pad + ky, ix = ox - pad + kx;
+                if ((uint)iy < (uint)h && (uint)ix < (uint)w)
+                    s += (double)dy[((ni * o + oi) * g.OutH + oy) * g.OutW + ox] * x[((ni * c + ci) * h + iy) * w + ix];
+            }
+            expected[((oi * c + ci) * k + ky) * k + kx] += s;
+        }
+        var got = new float[o * g.ColRows];
+        Array.Fill(got, float.NaN);
+        fixed (float* px = x, pdy = dy, pg = got) DirectConv.BackwardWeight(px, pdy, pg, g);
+        double err = DirectConvReference.RelError(expected, got);
+        output.WriteLine($"{g}: {err:E2}");
+        Assert.True(err <= Tol, $"error {err:E3} > {Tol}");
+    }
 }

@@ -111,6 +111,8 @@ public unsafe class WinogradTests(ITestOutputHelper output)
         Assert.False(WinogradConv.Applies(ConvGeometry.ForConv(1, 3, 256, 256, 64, 7, 7, 1, 3)));
         Assert.False(WinogradConv.Applies(ConvGeometry.ForConv(1, 3, 256, 256, 64, 3, 3, 1, 1)));     // 3 input channels
         Assert.False(WinogradConv.Applies(ConvGeometry.ForConv(1, 32, 18, 18, 32, 3, 3, 1, 0)));      // 16 columns, few channels
+        Assert.True(WinogradConv.Applies(ConvGeometry.ForConv(1, 64, 18, 18, 64, 3, 3, 1, 0)));       // 16 columns, 64 channels (ResNet-6 at 64x64)
+        Assert.False(WinogradConv.Applies(ConvGeometry.ForConv(1, 64, 10, 10, 64, 3, 3, 1, 0)));      // 8 columns, 64 channels
         Assert.True(WinogradConv.Applies(ConvGeometry.ForConv(1, 256, 18, 18, 256, 3, 3, 1, 0)));     // 16 columns, 256 channels
         Assert.True(WinogradConv.Applies(ConvGeometry.ForConv(1, 256, 66, 66, 256, 3, 3, 1, 0)));     // the ResNet residual conv
         var dev = Device.Cpu;

@@ -61,18 +61,7 @@ public static unsafe class Conv2d
         }
         int p = g.OutPixels, r = g.ColRows;
         bool pointwise = IsPointwise(g);
-        // Not for a few input channels (an image-reading first conv): the adjoint conv would have only C output rows,
-        // and packing its unfolded dy would cost more than the GEMM; col2im is cheaper there.
-        if (!pointwise && g.C >= 8 && AsForwardConv(g) is { } adjoint)
-        {
-            // With stride 1 the input gradient is itself a convolution: dy with the spatially flipped weights,
-            // in and out channels swapped, padded K-1-p. It then runs as the forward pass's implicit GEMM,
-            // reading dy while packing, instead of unfolding into scratch and folding back (col2im).
-            float* wt = Scratch.Get((long)g.O * g.ColRows);
-            FlipSwap(w, wt, g);
-            Forward(dy, wt, null, dx, adjoint);
-            return;
-        }
+        if (!pointwise && AdjointAsForward && PrefersAdjoint(g) && BackwardDataByAdjoint(dy, w, dx, g)) return;
         int block = PixelBlock(g);
         float* col = pointwise ? null : Scratch.Get((long)r * block);
         for (int n = 0; n < g.N; n++)
@@ -92,6 +81,32 @@ public static unsafe class Conv2d
                 Col2ImAdd(col, g, p0, pc, dxn);
             }
         }
+    }
+
+    /// <summary>
+    /// Whether the stride-1 input gradient runs as the adjoint forward conv rather than GEMM + col2im (`bench conv-paths`,
+    /// 2-core AVX2): not for a few input channels (an image-reading first conv), where the adjoint conv would have only C
+    /// output rows and packing its unfolded dy would cost more than its GEMM; and not when the unfolded block is small
+    /// and O (the col2im GEMM's inner dimension) is wide enough, where col2im measured up to 2x faster (ResNet-6's
+    /// 64-channel residual convs at 16x16: 0.36 against 0.71 ms) because the adjoint's output rows (OutW + 2p) straddle
+    /// the 16-column panels. The adjoint wins for few output channels (a 7x7 image head: 1.1 against 5.1 ms) and large
+    /// unfolded blocks.
+    /// </summary>
+    internal static bool PrefersAdjoint(in ConvGeometry g) =>
+        g.C >= 8 && (g.O < 32 || (long)g.ColRows * g.OutPixels > 1 << 20);
+
+    /// <summary>
+    /// With stride 1 the input gradient is itself a convolution: dy with the spatially flipped weights, in and out
+    /// channels swapped, padded K-1-p. It then runs as the forward pass's implicit GEMM, reading dy while packing,
+    /// instead of unfolding into scratch and folding back (col2im). False (nothing computed) for other shapes.
+    /// </summary>
+    internal static bool BackwardDataByAdjoint(float* dy, float* w, float* dx, in ConvGeometry g)
+    {
+        if (AsForwardConv(g) is not { } adjoint) return false;
+        float* wt = Scratch.Get((long)g.O * g.ColRows);
+        FlipSwap(w, wt, g);
+        Forward(dy, wt, null, dx, adjoint);
+        return true;
     }
 
     /// <summary>
@@ -140,6 +155,9 @@ public static unsafe class Conv2d
             else Gemm.Sgemm(false, g.O, r, p, dyn, p, new Im2ColTransposedB(xn, g), dw, r, n > 0);
         }
     }
+
+    /// <summary>Whether a stride-1 input gradient may run as a forward conv of dy (benchmarks switch it off to time col2im).</summary>
+    internal static volatile bool AdjointAsForward = true;
 
     /// <summary>Whether stride-2 rows are folded back with vector shuffles (benchmarks switch it off to time the scalar loop).</summary>
     internal static volatile bool Col2ImVectorized = true;

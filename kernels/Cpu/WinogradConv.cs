@@ -51,14 +51,18 @@ public static unsafe class WinogradConv
 
     /// <summary>
     /// Whether <see cref="Conv2d.Forward"/> takes the Winograd path (where it measured faster than the GEMM path on
-    /// the 2-core AVX2 machine, `bench winograd crossover`): 3x3, stride 1, at least 8 input and output channels,
-    /// and output rows of at least 7 tiles (28 columns), since a tile row is padded to whole groups of 8 tiles
-    /// (16 columns waste half the work); narrower rows only with 192+ channels each way, where the 4x saving still
-    /// wins (1.4x to 1.7x at 8 to 16 columns, 256 channels).
+    /// the 2-core AVX2 machine, `bench winograd crossover` and `bench conv-paths`): 3x3, stride 1, at least 8 input and
+    /// output channels, and output rows of at least 7 tiles (28 columns), since a tile row is padded to whole groups of
+    /// 8 tiles; 16-column rows (half the group wasted) with 64+ channels each way (ResNet-6's residual convs at 64x64
+    /// images: 0.16-0.18 against 0.18-0.22 ms; the CycleGAN step 9-11% faster; 16 or 32 channels lose 2x); 8-column
+    /// rows only with 192+ channels each way, where the 4x saving still wins (1.4x to 1.7x at 256 channels).
     /// </summary>
     public static bool Applies(in ConvGeometry g) =>
         Enabled && Supported(g) && g.C >= 8 && g.O >= 8
-        && (g.OutW >= 28 || (g.C >= 192 && g.O >= 192 && g.OutW >= 8));
+        && (g.OutW >= 28 || (NarrowRows && g.OutW >= 16 && g.C >= 64 && g.O >= 64) || (g.C >= 192 && g.O >= 192 && g.OutW >= 8));
+
+    /// <summary>Whether 16-column rows with 64+ channels take this path (see <see cref="Applies"/>); benchmarks switch it off.</summary>
+    internal static volatile bool NarrowRows = true;
 
     /// <summary>Whether this path can compute the conv at all (the shape and the instruction set; speed aside).</summary>
     public static bool Supported(in ConvGeometry g) =>

@@ -1,0 +1,84 @@
+using System.Runtime.InteropServices;
+using CoroNetGAN.Kernels;
+using CoroNetGAN.Kernels.Cpu;
+
+namespace CoroNetGAN.Bench;
+
+/// <summary>
+/// <c>conv-paths C H O K STRIDE PAD [iters]</c>: every CPU path that can compute one conv's forward, input gradient
+/// and weight gradient, called in turn (interleaved, so load changes hit all alike), with medians of process CPU time
+/// and wall time, and each path's max difference from the first one. For choosing the crossovers of small convs.
+/// </summary>
+public static unsafe class ConvPaths
+{
+    public static void Run(string[] a)
+    {
+        int c = int.Parse(a[0]), h = int.Parse(a[1]), o = int.Parse(a[2]), k = int.Parse(a[3]), s = int.Parse(a[4]), pad = int.Parse(a[5]);
+        int iters = a.Length > 6 ? int.Parse(a[6]) : 50;
+        var g = ConvGeometry.ForConv(1, c, h, h, o, k, k, s, pad);
+        Console.WriteLine($"{g}\n{Par.Threads} threads, {iters} interleaved rounds; medians");
+        var r = new Random(1);
+        float* x = Alloc(g.InputPlane), w = Alloc((long)g.O * g.ColRows), dy = Alloc(g.OutputPlane);
+        for (long i = 0; i < g.InputPlane; i++) x[i] = (float)(r.NextDouble() * 2 - 1);
+        for (long i = 0; i < (long)g.O * g.ColRows; i++) w[i] = (float)(r.NextDouble() * 0.1 - 0.05);
+        for (long i = 0; i < g.OutputPlane; i++) dy[i] = (float)(r.NextDouble() * 2 - 1);
+        var cases = new List<(string Name, long Len, Action<IntPtr> Run)>
+        {
+            ("forward gemm", g.OutputPlane, p => Switched(false, () => Conv2d.Forward(x, w, null, (float*)p, g))),
+            ("input grad current", g.InputPlane, p => Conv2d.BackwardData(dy, w, (float*)p, g)),
+            ("input grad col2im", g.InputPlane, p => Adjoint(false, () => Switched(false, () => Conv2d.BackwardData(dy, w, (float*)p, g)))),
+            ("input grad adjoint gemm", g.InputPlane, p => Switched(false, () => Conv2d.BackwardDataByAdjoint(dy, w, (float*)p, g))),
+            ("weight grad current", (long)g.O * g.ColRows, p => Conv2d.BackwardWeight(x, dy, (float*)p, g)),
+            ("weight grad gemm", (long)g.O * g.ColRows, p => Direct(false, () => Conv2d.BackwardWeight(x, dy, (float*)p, g))),
+        };
+        if (WinogradConv.Supported(g))
+        {
+            cases.Insert(1, ("forward winograd", g.OutputPlane, p => WinogradConv.Forward(x, w, null, (float*)p, g)));
+            cases.Insert(3, ("input grad winograd", g.InputPlane, p => WinogradConv.BackwardData(dy, w, (float*)p, g)));
+        }
+        var outs = cases.Select(cs => (IntPtr)Alloc(cs.Len)).ToArray();
+        var cpu = cases.Select(_ => new List<double>()).ToArray();
+        var wall = cases.Select(_ => new List<double>()).ToArray();
+        for (int it = 0; it < iters + 3; it++)
+            for (int i = 0; i < cases.Count; i++)
+            {
+                double c0 = WinogradBench.CpuMs(), w0 = Environment.TickCount64;
+                var t = System.Diagnostics.Stopwatch.StartNew();
+                cases[i].Run(outs[i]);
+                if (it >= 3) { cpu[i].Add(WinogradBench.CpuMs() - c0); wall[i].Add(t.Elapsed.TotalMilliseconds); }
+            }
+        for (int i = 0; i < cases.Count; i++)
+        {
+            int first = cases.FindIndex(cs => cs.Name.Split(' ')[0] == cases[i].Name.Split(' ')[0]);
+            double diff = 0, mx = 0;
+            float* oi = (float*)outs[i], of = (float*)outs[first];
+            for (long j = 0; j < cases[i].Len; j++) { diff = Math.Max(diff, Math.Abs(oi[j] - of[j])); mx = Math.Max(mx, Math.Abs(of[j])); }
+            double wm = Med(wall[i]);
+            Console.WriteLine($"{cases[i].Name,-26} cpu {Med(cpu[i]),8:F3} ms  wall {wm,8:F3} ms  {2.0 * g.Macs / wm / 1e6,6:F1} GFLOP/s  max diff {diff / Math.Max(mx, 1e-30):E1}");
+        }
+    }
+
+    static void Switched(bool on, Action a)
+    {
+        bool was = WinogradConv.Enabled;
+        WinogradConv.Enabled = on;
+        try { a(); } finally { WinogradConv.Enabled = was; }
+    }
+
+    static void Adjoint(bool on, Action a)
+    {
+        bool was = Conv2d.AdjointAsForward;
+        Conv2d.AdjointAsForward = on;
+        try { a(); } finally { Conv2d.AdjointAsForward = was; }
+    }
+
+    static void Direct(bool on, Action a)
+    {
+        bool was = DirectConv.Enabled;
+        DirectConv.Enabled = on;
+        try { a(); } finally { DirectConv.Enabled = was; }
+    }
+
+    static double Med(List<double> v) { v.Sort(); return v[v.Count / 2]; }
+    static float* Alloc(long n) => (float*)NativeMemory.AlignedAlloc((nuint)(n * 4), 64);
+}
