@@ -21,6 +21,7 @@ public static class TrainSteps
         ["tpw"] = b => Gemm.TasksPerWorker = b ? 4 : 2,
         ["winograd16"] = b => WinogradConv.NarrowRows = !b,
         ["col2im"] = b => Conv2d.AdjointAsForward = !b,
+        ["pool"] = b => Par.UsePool = !b,
     };
 
     public static void Run(int steps, bool search, string mode, string? ab = null)

@@ -1,8 +1,13 @@
+using System.Numerics;
 using System.Numerics.Tensors;
 
 namespace CoroNetGAN.Kernels.Cpu;
 
 /// <summary>ReLU, LeakyReLU and tanh, forward and backward, on the CPU.</summary>
+/// <remarks>
+/// The sign tests run as vector compares and selects: as scalar branches on data whose sign is a coin flip, ReLU's
+/// backward alone was 3% of a CycleGAN step's profile (branch mispredictions), more than any other elementwise op.
+/// </remarks>
 public static unsafe class Activations
 {
     /// <summary>y = max(x, 0).</summary>
@@ -11,15 +16,15 @@ public static unsafe class Activations
 
     /// <summary>dx = x &gt; 0 ? dy : 0.</summary>
     public static void ReluBackward(float* x, float* dy, float* dx, long n) =>
-        Par.For(n, Par.ElementGrain, (s, e) => { for (long i = s; i < e; i++) dx[i] = x[i] > 0f ? dy[i] : 0f; });
+        Par.For(n, Par.ElementGrain, (s, e) => Select(x, dy, dx, s, e, 0f));  // slope 0: exact zeros, even for infinite dy
 
     /// <summary>y = x &gt; 0 ? x : slope x.</summary>
     public static void LeakyReluForward(float* x, float* y, long n, float slope) =>
-        Par.For(n, Par.ElementGrain, (s, e) => { for (long i = s; i < e; i++) { float v = x[i]; y[i] = v > 0f ? v : slope * v; } });
+        Par.For(n, Par.ElementGrain, (s, e) => Select(x, x, y, s, e, slope));
 
     /// <summary>dx = x &gt; 0 ? dy : slope dy.</summary>
     public static void LeakyReluBackward(float* x, float* dy, float* dx, long n, float slope) =>
-        Par.For(n, Par.ElementGrain, (s, e) => { for (long i = s; i < e; i++) dx[i] = x[i] > 0f ? dy[i] : slope * dy[i]; });
+        Par.For(n, Par.ElementGrain, (s, e) => Select(x, dy, dx, s, e, slope));
 
     /// <summary>y = tanh(x).</summary>
     public static void TanhForward(float* x, float* y, long n) =>
@@ -27,5 +32,27 @@ public static unsafe class Activations
 
     /// <summary>dx = dy (1 - y^2), from the forward output.</summary>
     public static void TanhBackward(float* y, float* dy, float* dx, long n) =>
-        Par.For(n, Par.ElementGrain, (s, e) => { for (long i = s; i < e; i++) { float t = y[i]; dx[i] = dy[i] * (1f - t * t); } });
+        Par.For(n, Par.ElementGrain, (s, e) =>
+        {
+            long i = s;
+            for (; i + Vector<float>.Count <= e; i += Vector<float>.Count)
+            {
+                var t = Vector.Load(y + i);
+                (Vector.Load(dy + i) * (Vector<float>.One - t * t)).Store(dx + i);
+            }
+            for (; i < e; i++) { float t = y[i]; dx[i] = dy[i] * (1f - t * t); }
+        });
+
+    /// <summary>out[i] = x[i] &gt; 0 ? v[i] : slope v[i] for i in [s, e) (NaN in x selects the slope side, as the scalar form).</summary>
+    static void Select(float* x, float* v, float* output, long s, long e, float slope)
+    {
+        long i = s;
+        var k = new Vector<float>(slope);
+        for (; i + Vector<float>.Count <= e; i += Vector<float>.Count)
+        {
+            var vi = Vector.Load(v + i);
+            Vector.ConditionalSelect(Vector.GreaterThan(Vector.Load(x + i), Vector<float>.Zero), vi, slope == 0f ? Vector<float>.Zero : vi * k).Store(output + i);
+        }
+        for (; i < e; i++) output[i] = x[i] > 0f ? v[i] : slope == 0f ? 0f : slope * v[i];
+    }
 }

@@ -8,11 +8,31 @@ public static class Par
 
     static ParallelOptions s_options = new() { MaxDegreeOfParallelism = Environment.ProcessorCount };
 
+    static WorkerPool? s_pool;
+
     /// <summary>Threads the CPU kernels use (default: all cores; CORONETGAN_CPU_THREADS overrides).</summary>
     public static int Threads
     {
         get => s_options.MaxDegreeOfParallelism;
-        set => s_options = new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, value) };
+        set
+        {
+            s_options = new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, value) };
+            Interlocked.Exchange(ref s_pool, null)?.Dispose();
+        }
+    }
+
+    /// <summary>Whether loops go to the dedicated <see cref="WorkerPool"/> rather than Parallel.For (benchmarks switch it).</summary>
+    internal static volatile bool UsePool = true;
+
+    static WorkerPool Pool
+    {
+        get
+        {
+            if (s_pool is { } pool) return pool;
+            var created = new WorkerPool(Threads - 1);
+            if (Interlocked.CompareExchange(ref s_pool, created, null) is { } other) { created.Dispose(); return other; }
+            return created;
+        }
     }
 
     static Par()
@@ -23,7 +43,8 @@ public static class Par
     /// <summary>Parallel.For over [from, to) with the configured thread limit.</summary>
     public static void Loop(int from, int to, Action<int> body)
     {
-        if (Threads == 1) { for (int i = from; i < to; i++) body(i); return; }
+        if (Threads == 1 || to - from == 1) { for (int i = from; i < to; i++) body(i); return; }
+        if (UsePool && Pool.TryRun(from, to, body)) return;
         Parallel.For(from, to, s_options, body);
     }
 
