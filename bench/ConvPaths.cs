@@ -31,6 +31,8 @@ public static unsafe class ConvPaths
             ("weight grad current", (long)g.O * g.ColRows, p => Conv2d.BackwardWeight(x, dy, (float*)p, g)),
             ("weight grad gemm", (long)g.O * g.ColRows, p => Direct(false, () => Conv2d.BackwardWeight(x, dy, (float*)p, g))),
         };
+        if (g.StrideH == 1 && g.StrideW == 1 && g.PadH == 0 && g.PadW == 0)
+            cases.Insert(1, ("forward direct", g.OutputPlane, p => DirectConv.Forward(x, w, null, (float*)p, g)));
         if (WinogradConv.Supported(g))
         {
             cases.Insert(1, ("forward winograd", g.OutputPlane, p => WinogradConv.Forward(x, w, null, (float*)p, g)));
@@ -47,6 +49,7 @@ public static unsafe class ConvPaths
                 cases[i].Run(outs[i]);
                 if (it >= 3) { cpu[i].Add(WinogradBench.CpuMs() - c0); wall[i].Add(t.Elapsed.TotalMilliseconds); }
             }
+        if (WinogradConv.Supported(g)) WinogradPhases(x, w, dy, g, iters);
         for (int i = 0; i < cases.Count; i++)
         {
             int first = cases.FindIndex(cs => cs.Name.Split(' ')[0] == cases[i].Name.Split(' ')[0]);
@@ -56,6 +59,27 @@ public static unsafe class ConvPaths
             double wm = Med(wall[i]);
             Console.WriteLine($"{cases[i].Name,-26} cpu {Med(cpu[i]),8:F3} ms  wall {wm,8:F3} ms  {2.0 * g.Macs / wm / 1e6,6:F1} GFLOP/s  max diff {diff / Math.Max(mx, 1e-30):E1}");
         }
+    }
+
+    /// <summary>Wall time of each Winograd phase (weights, input transform, GEMMs, output transform), forward and input gradient.</summary>
+    static void WinogradPhases(float* x, float* w, float* dy, ConvGeometry g, int iters)
+    {
+        float* y = Alloc(g.OutputPlane), dx = Alloc(g.InputPlane);
+        foreach (bool adjoint in new[] { false, true })
+        {
+            Array.Clear(WinogradConv.PhaseMs);
+            WinogradConv.Profile = true;
+            for (int i = 0; i < iters; i++)
+            {
+                if (adjoint) WinogradConv.BackwardData(dy, w, dx, g);
+                else WinogradConv.Forward(x, w, null, y, g);
+            }
+            WinogradConv.Profile = false;
+            var ph = WinogradConv.PhaseMs.Select(t => t / iters).ToArray();
+            Console.WriteLine($"winograd {(adjoint ? "input grad" : "forward   ")} phases: weights {ph[0]:F3}  input {ph[1]:F3}  gemms {ph[2]:F3}  output {ph[3]:F3} ms (mean)");
+        }
+        NativeMemory.AlignedFree(y);
+        NativeMemory.AlignedFree(dx);
     }
 
     static void Switched(bool on, Action a)

@@ -144,7 +144,7 @@ public static class Program
         {
             // Per-layer time of one ResNet-9 forward pass (where the time goes, while developing): the new CPU paths
             // and the old ones alternately in this process, medians of wall and process CPU time.
-            ProfileResnet(args.Length > 1 ? int.Parse(args[1]) : 5);
+            ProfileResnet(args.Length > 1 ? int.Parse(args[1]) : 5, args.Length > 2 ? args[2] : "resnet9-256");
             return;
         }
         if (args.Length > 3 && args[0] == "kernel-source")
@@ -176,17 +176,18 @@ public static class Program
         CoroNetGAN.Kernels.Cpu.Conv2d.Col2ImVectorized = on;
     }
 
-    static void ProfileResnet(int reps)
+    static void ProfileResnet(int reps, string caseName)
     {
         var dev = Device.Cpu;
-        using var g = new CoroNetGAN.Engine.Models.ResnetGenerator(new CoroNetGAN.Engine.Models.ResnetGeneratorConfig(), dev, 1);
+        var (g, size) = PeerCases.Build(caseName, dev);
+        using var model = g;
         var seq = (CoroNetGAN.Engine.Layers.Sequential)g.Children[0].Module;
         int L = seq.Layers.Count;
         var wall = new List<double>[2, L + 1];
         var cpu = new List<double>[2, L + 1];
         for (int m = 0; m < 2; m++)
             for (int i = 0; i <= L; i++) { wall[m, i] = new(); cpu[m, i] = new(); }
-        using var x0 = Tensor.RandomUniform(dev, 3, -1f, 1f, 1, 3, 256, 256);
+        using var x0 = Tensor.RandomUniform(dev, 3, -1f, 1f, 1, 3, size, size);
         for (int rep = 0; rep <= reps; rep++)
             for (int m = 0; m < 2; m++)
             {
@@ -210,7 +211,7 @@ public static class Program
             }
         NewCpuPaths(true);
         static double Med(List<double> v) { var s = v.OrderBy(t => t).ToList(); return s[s.Count / 2]; }
-        Console.WriteLine($"ResNet-9 ngf64 256x256 forward, per layer, median of {reps} (new paths and old alternately; cpu = process CPU ms)");
+        Console.WriteLine($"{caseName} forward, per layer, median of {reps} (new paths and old alternately; cpu = process CPU ms)");
         Console.WriteLine($"{"",3} {"layer",-16} {"new ms",9} {"old ms",9} {"new cpu",9} {"old cpu",9}");
         for (int i = 0; i <= L; i++)
         {

@@ -20,9 +20,12 @@ public unsafe class DirectConvTests(ITestOutputHelper output)
     [InlineData(2, 9, 8, 104, 4, 5, true)]
     [InlineData(1, 70, 3, 33, 3, 1, false)]
     [InlineData(1, 3, 11, 101, 3, 7, true)]
+    [InlineData(1, 3, 14, 40, 20, 7, true)]      // an image-reading first layer (3 input channels, many outputs)
+    [InlineData(2, 1, 9, 35, 7, 3, false)]
     public void MatchesFloat64DirectConv(int n, int c, int h, int w, int o, int k, bool bias)
     {
         var g = ConvGeometry.ForConv(n, c, h, w, o, k, k, 1, 0);
+        Assert.True(DirectConv.Applies(g));
         var r = new Random(TestRandom.Seed($"direct {n} {c} {h} {w} {o} {k}"));
         var x = DirectConvReference.Draw(r, n * g.InputPlane, 1);
         var wt = DirectConvReference.Draw(r, o * g.ColRows, Math.Sqrt(3.0 / g.ColRows));
@@ -46,10 +49,39 @@ public unsafe class DirectConvTests(ITestOutputHelper output)
         }
     }
 
+    /// <summary>
+    /// Padded convs through a zero-padded copy of the input, via Conv2d.Forward: the adjoint of a 7x7 image head
+    /// (3 -> 16 channels, padding 6) and a 3-channel conv with padding 1, batch 2.
+    /// </summary>
+    [Theory]
+    [InlineData(1, 3, 26, 26, 16, 7, 6)]
+    [InlineData(2, 3, 12, 37, 10, 3, 1)]
+    [InlineData(1, 16, 9, 40, 2, 5, 2)]
+    public void PaddedConvMatchesFloat64DirectConv(int n, int c, int h, int w, int o, int k, int pad)
+    {
+        var g = ConvGeometry.ForConv(n, c, h, w, o, k, k, 1, pad);
+        Assert.True(DirectConv.AppliesPadded(g));
+        var r = new Random(TestRandom.Seed($"direct padded {n} {c} {h} {w} {o} {k} {pad}"));
+        var x = DirectConvReference.Draw(r, n * g.InputPlane, 1);
+        var wt = DirectConvReference.Draw(r, o * g.ColRows, Math.Sqrt(3.0 / g.ColRows));
+        var b = DirectConvReference.Draw(r, o, 0.1);
+        var expected = DirectConvReference.Conv(x, wt, b, g);
+        var y = new float[n * g.OutputPlane];
+        Array.Fill(y, float.NaN);
+        fixed (float* px = x, pw = wt, pb = b, py = y) Conv2d.Forward(px, pw, pb, py, g);
+        double err = DirectConvReference.RelError(expected, y);
+        output.WriteLine($"{g}: {err:E2}");
+        Assert.True(err <= Tol, $"error {err:E3} > {Tol}");
+    }
+
     [Fact]
-    public void Conv2dChoosesItForFewOutputChannelsOnly()
+    public void Conv2dChoosesItForFewOutputOrInputChannelsOnly()
     {
         Assert.True(DirectConv.Applies(ConvGeometry.ForConv(1, 64, 262, 262, 3, 7, 7, 1, 0)));
+        Assert.True(DirectConv.Applies(ConvGeometry.ForConv(1, 3, 262, 262, 64, 7, 7, 1, 0)));       // ResNet's first conv
+        Assert.False(DirectConv.Applies(ConvGeometry.ForConv(1, 3, 256, 256, 64, 4, 4, 2, 1)));      // U-Net's (stride 2)
+        Assert.False(DirectConv.Applies(ConvGeometry.ForConv(1, 8, 262, 262, 64, 7, 7, 1, 0)));
+        Assert.True(DirectConv.AppliesPadded(ConvGeometry.ForConv(1, 3, 256, 256, 64, 7, 7, 1, 6)));
         Assert.False(DirectConv.Applies(ConvGeometry.ForConv(1, 64, 262, 262, 6, 7, 7, 1, 0)));
         Assert.False(DirectConv.Applies(ConvGeometry.ForConv(1, 64, 256, 256, 3, 7, 7, 1, 3)));
         Assert.False(DirectConv.Applies(ConvGeometry.ForConv(1, 64, 256, 256, 3, 3, 3, 2, 0)));

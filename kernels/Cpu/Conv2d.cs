@@ -9,7 +9,8 @@ namespace CoroNetGAN.Kernels.Cpu;
 /// input gradient computes unfolded columns for a block of pixels at a time and folds them back, so its scratch
 /// stays bounded (a 7x7 conv on 256x256 would otherwise need 0.8 GB). A 1x1, stride-1, unpadded conv needs no unfold.
 /// Where they measured faster, the forward and the input gradient of 3x3 stride-1 convs go to
-/// <see cref="WinogradConv"/>, and unpadded stride-1 forwards with at most 4 output channels to <see cref="DirectConv"/>.
+/// <see cref="WinogradConv"/>, and stride-1 forwards with at most 4 output or fewer than 8 input channels to
+/// <see cref="DirectConv"/>.
 /// </summary>
 public static unsafe class Conv2d
 {
@@ -40,6 +41,11 @@ public static unsafe class Conv2d
         if (DirectConv.Applies(g))
         {
             DirectConv.Forward(x, w, b, y, g);
+            return;
+        }
+        if (DirectConv.AppliesPadded(g))
+        {
+            DirectConv.ForwardPadded(x, w, b, y, g);
             return;
         }
         int p = g.OutPixels, r = g.ColRows;

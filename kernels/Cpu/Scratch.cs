@@ -8,18 +8,23 @@ namespace CoroNetGAN.Kernels.Cpu;
 /// </summary>
 internal static unsafe class Scratch
 {
-    [ThreadStatic] static float* t_ptr;
-    [ThreadStatic] static long t_len;
+    [ThreadStatic] static float* t_ptr, t_second;
+    [ThreadStatic] static long t_len, t_secondLen;
 
     /// <summary>Returns this thread's buffer of at least <paramref name="floats"/> elements (contents undefined).</summary>
-    public static float* Get(long floats)
+    public static float* Get(long floats) => Grow(ref t_ptr, ref t_len, floats);
+
+    /// <summary>A second buffer, for a path that needs one while its caller holds <see cref="Get"/>'s.</summary>
+    public static float* GetSecond(long floats) => Grow(ref t_second, ref t_secondLen, floats);
+
+    static float* Grow(ref float* ptr, ref long len, long floats)
     {
-        if (t_len < floats)
+        if (len < floats)
         {
-            if (t_ptr != null) NativeMemory.AlignedFree(t_ptr);
-            t_ptr = (float*)NativeMemory.AlignedAlloc((nuint)(floats * sizeof(float)), 64);
-            t_len = floats;
+            if (ptr != null) NativeMemory.AlignedFree(ptr);
+            ptr = (float*)NativeMemory.AlignedAlloc((nuint)(floats * sizeof(float)), 64);
+            len = floats;
         }
-        return t_ptr;
+        return ptr;
     }
 }
