@@ -41,7 +41,7 @@ public static class TrainSteps
             var times = new List<double>();
             var timesB = new List<double>();
             flip?.Invoke(false);
-            var memory = new List<(long Step, long WorkingSet, long Managed)>();
+            var memory = new List<(long Step, long WorkingSet, long Managed, long Committed)>();
             using var self = Process.GetCurrentProcess();
             string phase = search ? Trainer.SearchPhase : Trainer.TrainPhase;
             trainer.Progress += p =>
@@ -52,7 +52,7 @@ public static class TrainSteps
                 if (p.Step % Math.Max(1, steps / 10) == 0)
                 {
                     self.Refresh();
-                    memory.Add((p.Step, self.WorkingSet64, GC.GetTotalMemory(false)));
+                    memory.Add((p.Step, self.WorkingSet64, GC.GetTotalMemory(false), GC.GetGCMemoryInfo().TotalCommittedBytes));
                 }
             };
             var sw = Stopwatch.StartNew();
@@ -70,8 +70,8 @@ public static class TrainSteps
                 timesB.Sort();
                 Console.WriteLine($"A/B '{ab}': A (off) median {times[times.Count / 2]:F1} ms, B (on) median {timesB[timesB.Count / 2]:F1} ms, B/A {timesB[timesB.Count / 2] / times[times.Count / 2]:F3}");
             }
-            Console.WriteLine("step  working set MB  managed heap MB");
-            foreach (var (step, ws, managed) in memory) Console.WriteLine($"{step,5}  {ws / 1048576.0,14:F1}  {managed / 1048576.0,15:F1}");
+            Console.WriteLine("step  working set MB  managed heap MB  GC committed MB");
+            foreach (var (step, ws, managed, committed) in memory) Console.WriteLine($"{step,5}  {ws / 1048576.0,14:F1}  {managed / 1048576.0,15:F1}  {committed / 1048576.0,15:F1}");
             Console.WriteLine($"peak working set {self.PeakWorkingSet64 / 1048576.0:F1} MB");
         }
         finally

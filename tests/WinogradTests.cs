@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using CoroNetGAN.Kernels;
 using CoroNetGAN.Kernels.Cpu;
 using Xunit.Abstractions;
@@ -165,5 +166,36 @@ public unsafe class WinogradTests(ITestOutputHelper output)
             Assert.True(DirectConvReference.RelError(DirectConvReference.Conv(x, w, null, g), y) <= Tol);
         }
         finally { WinogradConv.CacheBudgetBytes = budget; }
+    }
+
+    /// <summary>
+    /// Weights generated anew each step (the hypernetwork search) sit at new addresses; entries no call has used for
+    /// <see cref="WinogradConv.WeightCache.StaleAfter"/> acquisitions go when the next new one comes, so the cache
+    /// holds what is in use rather than filling its whole budget.
+    /// </summary>
+    [Fact]
+    public void StaleEntriesAreDroppedWhenNewWeightsArrive()
+    {
+        var g = ConvGeometry.ForConv(1, 8, 10, 30, 8, 3, 3, 1, 1);
+        long n = (long)g.O * g.ColRows;
+        float* x = (float*)NativeMemory.Alloc((nuint)(g.InputPlane * 4)), y = (float*)NativeMemory.Alloc((nuint)(g.OutputPlane * 4));
+        float* a = (float*)NativeMemory.Alloc((nuint)(n * 4)), b = (float*)NativeMemory.Alloc((nuint)(n * 4)), c = (float*)NativeMemory.Alloc((nuint)(n * 4));
+        try
+        {
+            var r = new Random(TestRandom.Seed("stale cache"));
+            for (int i = 0; i < g.InputPlane; i++) x[i] = (float)r.NextDouble();
+            for (long i = 0; i < n; i++) { a[i] = (float)r.NextDouble(); b[i] = -a[i]; c[i] = 2 * a[i]; }
+            WinogradConv.Forward(x, a, null, y, g);
+            Assert.True(WinogradConv.WeightCache.Holds(a));
+            for (int i = 0; i <= WinogradConv.WeightCache.StaleAfter; i++) WinogradConv.Forward(x, b, null, y, g);
+            WinogradConv.Forward(x, c, null, y, g);
+            Assert.False(WinogradConv.WeightCache.Holds(a));
+            Assert.True(WinogradConv.WeightCache.Holds(b) && WinogradConv.WeightCache.Holds(c));
+        }
+        finally
+        {
+            foreach (var p in new[] { (nint)x, (nint)y, (nint)a, (nint)b, (nint)c }) NativeMemory.Free((void*)p);
+            WinogradConv.ClearCache();
+        }
     }
 }

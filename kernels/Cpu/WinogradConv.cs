@@ -586,8 +586,14 @@ public static unsafe class WinogradConv
         static long s_bytes, s_clock;
         internal static long BudgetBytes = DefaultBudget();
 
+        /// <summary>Acquisitions after which an unused entry counts as stale (a ResNet-9 training step makes about 40).</summary>
+        internal const long StaleAfter = 1024;
+
         static long DefaultBudget() =>
             long.TryParse(Environment.GetEnvironmentVariable("CORONETGAN_WINOGRAD_CACHE_MB"), out long mb) && mb >= 0 ? mb << 20 : 512L << 20;
+
+        /// <summary>Whether an entry for weights at this address is held (for tests).</summary>
+        internal static bool Holds(float* w) { lock (s_lock) return s_entries.Keys.Any(k => k.Item1 == (nint)w); }
 
         /// <summary>Bytes held now (for tests).</summary>
         internal static long Bytes { get { lock (s_lock) return s_bytes; } }
@@ -619,6 +625,10 @@ public static unsafe class WinogradConv
                 }
                 else
                 {
+                    // Weights at a new address: drop entries no call has used for a while first. Generated weights
+                    // (the hypernetwork search) land at other addresses from step to step, and their old entries
+                    // would otherwise fill the whole budget before any was reused or evicted.
+                    foreach (var x in s_entries.Values.Where(x => !x.Busy && s_clock - x.LastUse > StaleAfter).ToList()) Remove(x);
                     while (s_bytes + bytes > BudgetBytes)
                     {
                         Entry? victim = null;
