@@ -187,6 +187,21 @@ public abstract partial class Trainer : IDisposable
         return Finish();
     }
 
+    /// <summary>
+    /// One step of <see cref="Run"/>'s loop (batch, optimizer steps, the search's proximal step) without events,
+    /// history or checkpoints, and without ending the search: for benchmarks that time single steps.
+    /// </summary>
+    internal void StepForBenchmark()
+    {
+        float lr = _schedule.At(Step);
+        OptimizerG.LearningRate = lr;
+        OptimizerD.LearningRate = lr;
+        TrainStep(_loader.BatchAt(Step), null);
+        if (Phase == SearchPhase)
+            foreach (var g in Generators) g.Search!.AfterStep(lr);
+        Step++;
+    }
+
     /// <summary>One optimizer step of every network on <paramref name="batch"/>; returns the loss terms. Adds samples when asked.</summary>
     private protected abstract IReadOnlyDictionary<string, float> TrainStep(HostBatch batch, List<TrainSample>? samples);
 
