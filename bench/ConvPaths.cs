@@ -36,6 +36,7 @@ public static unsafe class ConvPaths
         if (WinogradConv.Supported(g))
         {
             cases.Insert(1, ("forward winograd", g.OutputPlane, p => WinogradConv.Forward(x, w, null, (float*)p, g)));
+            cases.Insert(2, ("forward winograd 1-row", g.OutputPlane, p => OneRow(() => WinogradConv.Forward(x, w, null, (float*)p, g))));
             cases.Insert(3, ("input grad winograd", g.InputPlane, p => WinogradConv.BackwardData(dy, w, (float*)p, g)));
         }
         var outs = cases.Select(cs => (IntPtr)Alloc(cs.Len)).ToArray();
@@ -80,6 +81,13 @@ public static unsafe class ConvPaths
         }
         NativeMemory.AlignedFree(y);
         NativeMemory.AlignedFree(dx);
+    }
+
+    static void OneRow(Action a)
+    {
+        bool was = WinogradConv.PairRows;
+        WinogradConv.PairRows = false;
+        try { a(); } finally { WinogradConv.PairRows = was; }
     }
 
     static void Switched(bool on, Action a)

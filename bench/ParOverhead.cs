@@ -11,6 +11,26 @@ public static class ParOverhead
 {
     public static void Run(int loops)
     {
+        {
+            // Which threads run the items: a loop every 50 us and every 1 ms (the worker sleeps after 100 us idle).
+            foreach (int gapUs in new[] { 0, 50, 1000 })
+            {
+                int caller = Environment.CurrentManagedThreadId, others = 0, total = 0;
+                for (int l = 0; l < 200; l++)
+                {
+                    var sw0 = Stopwatch.StartNew();
+                    while (sw0.Elapsed.TotalMilliseconds * 1000 < gapUs) { }
+                    Par.Loop(0, 8, i =>
+                    {
+                        var t = Stopwatch.StartNew();
+                        while (t.Elapsed.TotalMilliseconds < 0.02) { }
+                        Interlocked.Increment(ref total);
+                        if (Environment.CurrentManagedThreadId != caller) Interlocked.Increment(ref others);
+                    });
+                }
+                Console.WriteLine($"gap {gapUs} us: {others} of {total} items (20 us each) ran on other threads");
+            }
+        }
         foreach (int work in new[] { 0, 2000 })
         {
             var pool = new List<double>();

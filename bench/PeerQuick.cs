@@ -30,6 +30,8 @@ public static class PeerQuick
                 using var x = Tensor.FromArray(dev, input, 1, 3, size, size);
                 float[] Ours() { using var s = Tape.NoGrad(); return model.Forward(x).ToArray(); }
                 var a = Ours(); var b = ort.Run();
+                // Two more warm-up calls each: the first case of a run otherwise still carried tiered-JIT work.
+                for (int i = 0; i < 2; i++) { Ours(); ort.Run(); }
                 float diff = a.Zip(b).Max(p => Math.Abs(p.First - p.Second));
                 var ours = new List<double>(); var theirs = new List<double>(); var before = new List<double>();
                 if (old) { Program.NewCpuPaths(false); Ours(); Program.NewCpuPaths(true); }

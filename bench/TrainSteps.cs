@@ -13,15 +13,16 @@ namespace CoroNetGAN.Bench;
 public static class TrainSteps
 {
     /// <summary>
-    /// Named A/B switches for <c>train-steps ... ab NAME</c>: steps alternate between setting false (A, the default
-    /// path) and true (B), so both halves see the same load, data and weights, and the medians of each are compared.
+    /// Named A/B switches for <c>train-steps ... ab NAME</c>: steps alternate between the default paths (A) and the
+    /// alternative the name says (B), so both halves see the same load, data and weights, and their medians compare.
     /// </summary>
     static readonly Dictionary<string, Action<bool>> Switches = new()
     {
         ["tpw"] = b => Gemm.TasksPerWorker = b ? 4 : 2,
-        ["winograd16"] = b => WinogradConv.NarrowRows = !b,
+        ["gemm-narrow"] = b => WinogradConv.NarrowRows = !b,
         ["col2im"] = b => Conv2d.AdjointAsForward = !b,
-        ["pool"] = b => Par.UsePool = !b,
+        ["parallel-for"] = b => Par.UsePool = !b,
+        ["one-row-groups"] = b => WinogradConv.PairRows = !b,
     };
 
     public static void Run(int steps, bool search, string mode, string? ab = null)

@@ -111,7 +111,8 @@ public unsafe class WinogradTests(ITestOutputHelper output)
         Assert.False(WinogradConv.Applies(g with { StrideH = 2, StrideW = 2 }));
         Assert.False(WinogradConv.Applies(ConvGeometry.ForConv(1, 3, 256, 256, 64, 7, 7, 1, 3)));
         Assert.False(WinogradConv.Applies(ConvGeometry.ForConv(1, 3, 256, 256, 64, 3, 3, 1, 1)));     // 3 input channels
-        Assert.False(WinogradConv.Applies(ConvGeometry.ForConv(1, 32, 18, 18, 32, 3, 3, 1, 0)));      // 16 columns, few channels
+        Assert.False(WinogradConv.Applies(ConvGeometry.ForConv(1, 16, 18, 18, 16, 3, 3, 1, 0)));      // 16 columns, few channels
+        Assert.True(WinogradConv.Applies(ConvGeometry.ForConv(1, 32, 18, 18, 32, 3, 3, 1, 0)));       // 16 columns, 32 channels (paired tile rows)
         Assert.True(WinogradConv.Applies(ConvGeometry.ForConv(1, 64, 18, 18, 64, 3, 3, 1, 0)));       // 16 columns, 64 channels (ResNet-6 at 64x64)
         Assert.False(WinogradConv.Applies(ConvGeometry.ForConv(1, 64, 10, 10, 64, 3, 3, 1, 0)));      // 8 columns, 64 channels
         Assert.True(WinogradConv.Applies(ConvGeometry.ForConv(1, 256, 18, 18, 256, 3, 3, 1, 0)));     // 16 columns, 256 channels
@@ -197,5 +198,55 @@ public unsafe class WinogradTests(ITestOutputHelper output)
             foreach (var p in new[] { (nint)x, (nint)y, (nint)a, (nint)b, (nint)c }) NativeMemory.Free((void*)p);
             WinogradConv.ClearCache();
         }
+    }
+
+    /// <summary>
+    /// Outputs at most 16 columns wide put two tile rows in one group; checked against float64 with that layout and
+    /// with the one-row layout, forward and input gradient: an odd number of tile rows (the last group half empty),
+    /// partial tiles, batch 2 (groups crossing images), padding 0 to 2.
+    /// </summary>
+    [Theory]
+    [InlineData(2, 9, 18, 18, 10, 0)]    // 16x16: ResNet-6's residual conv at 64x64 images
+    [InlineData(1, 12, 11, 13, 7, 1)]    // 11x13: 3 tile rows, 4 tiles per row with the last partial
+    [InlineData(2, 8, 9, 7, 16, 2)]      // 11x9 with padding 2
+    [InlineData(1, 70, 6, 10, 9, 0)]     // one tile row
+    public void PairedTileRowsMatchFloat64(int n, int c, int h, int w, int o, int pad)
+    {
+        var g = ConvGeometry.ForConv(n, c, h, w, o, 3, 3, 1, pad);
+        var r = new Random(TestRandom.Seed($"wino paired {n} {c} {h} {w} {o} {pad}"));
+        var x = DirectConvReference.Draw(r, n * g.InputPlane, 1.0);
+        var wt = DirectConvReference.Draw(r, o * g.ColRows, Math.Sqrt(3.0 / g.ColRows));
+        var b = DirectConvReference.Draw(r, o, 0.1);
+        var dy = DirectConvReference.Draw(r, n * g.OutputPlane, 1.0);
+        var expected = DirectConvReference.Conv(x, wt, b, g);
+        // dx by the adjoint conv: dy with the weights transposed and flipped, padding 2 - p.
+        var adj = ConvGeometry.ForConv(n, o, g.OutH, g.OutW, c, 3, 3, 1, 2 - pad);
+        var wAdj = new float[c * o * 9];
+        for (int oi = 0; oi < o; oi++)
+            for (int ci = 0; ci < c; ci++)
+                for (int k = 0; k < 9; k++) wAdj[(ci * o + oi) * 9 + k] = wt[(oi * c + ci) * 9 + 8 - k];
+        var expectedDx = DirectConvReference.Conv(dy, wAdj, null, adj);
+        bool saved = WinogradConv.PairRows;
+        try
+        {
+            foreach (bool paired in new[] { true, false })
+            {
+                WinogradConv.PairRows = paired;
+                var y = new float[n * g.OutputPlane];
+                var dx = new float[n * g.InputPlane];
+                Array.Fill(y, float.NaN);
+                Array.Fill(dx, float.NaN);
+                fixed (float* px = x, pw = wt, pb = b, py = y, pdy = dy, pdx = dx)
+                {
+                    WinogradConv.Forward(px, pw, pb, py, g);
+                    WinogradConv.BackwardData(pdy, pw, pdx, g);
+                }
+                double e = DirectConvReference.RelError(expected, y), ed = DirectConvReference.RelError(expectedDx, dx);
+                output.WriteLine($"{g} paired={paired}: forward {e:E2}, input gradient {ed:E2}");
+                Assert.True(e <= Tol, $"paired={paired}: forward error {e:E3}");
+                Assert.True(ed <= Tol, $"paired={paired}: input-gradient error {ed:E3}");
+            }
+        }
+        finally { WinogradConv.PairRows = saved; }
     }
 }

@@ -79,7 +79,9 @@ public static unsafe class DirectConv
         // Input channels are taken in blocks whose rows (KH of them per output row) stay in L2 across the band of
         // output rows; the accumulators go through y between blocks.
         int cBlock = (int)Math.Clamp(CBlockBytes / ((long)g.KH * g.W * sizeof(float)), 1, g.C);
-        Par.For(rows, Math.Max(1, 8192 / Math.Max(1, g.OutW)), (r0, r1) =>
+        // Chunks of about a million multiply-adds: rows of a 64-channel first layer are 25x the work of a 3-channel head's.
+        long rowMacs = Math.Max(1L, (long)g.OutW * g.O * g.ColRows);
+        Par.For(rows, Math.Max(1, (1L << 20) / rowMacs), (r0, r1) =>
         {
             for (int c0 = 0; c0 < geo.C; c0 += cBlock)
             {

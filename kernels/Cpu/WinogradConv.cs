@@ -52,16 +52,16 @@ public static unsafe class WinogradConv
     /// <summary>
     /// Whether <see cref="Conv2d.Forward"/> takes the Winograd path (where it measured faster than the GEMM path on
     /// the 2-core AVX2 machine, `bench winograd crossover` and `bench conv-paths`): 3x3, stride 1, at least 8 input and
-    /// output channels, and output rows of at least 7 tiles (28 columns), since a tile row is padded to whole groups of
-    /// 8 tiles; 16-column rows (half the group wasted) with 64+ channels each way (ResNet-6's residual convs at 64x64
-    /// images: 0.16-0.18 against 0.18-0.22 ms; the CycleGAN step 9-11% faster; 16 or 32 channels lose 2x); 8-column
-    /// rows only with 192+ channels each way, where the 4x saving still wins (1.4x to 1.7x at 256 channels).
+    /// output channels, and output rows of at least 7 tiles (28 columns); 13 to 27 columns with 32+ channels each way
+    /// (rows of 4 tiles fill a group with two tile rows; 5 to 6 tiles leave a quarter to three eighths of it padding,
+    /// still a win there: 32 channels at 16x16 0.03 against 0.10 ms, the input gradient at 18 columns 0.08 against
+    /// 0.12 by col2im); 8-column rows only with 192+ channels each way (1.4x to 1.7x at 256 channels).
     /// </summary>
     public static bool Applies(in ConvGeometry g) =>
         Enabled && Supported(g) && g.C >= 8 && g.O >= 8
-        && (g.OutW >= 28 || (NarrowRows && g.OutW >= 16 && g.C >= 64 && g.O >= 64) || (g.C >= 192 && g.O >= 192 && g.OutW >= 8));
+        && (g.OutW >= 28 || (NarrowRows && g.OutW >= 13 && g.C >= 32 && g.O >= 32) || (g.C >= 192 && g.O >= 192 && g.OutW >= 8));
 
-    /// <summary>Whether 16-column rows with 64+ channels take this path (see <see cref="Applies"/>); benchmarks switch it off.</summary>
+    /// <summary>Whether 13- to 27-column rows with 32+ channels take this path (see <see cref="Applies"/>); benchmarks switch it off.</summary>
     internal static volatile bool NarrowRows = true;
 
     /// <summary>Whether this path can compute the conv at all (the shape and the instruction set; speed aside).</summary>
@@ -101,6 +101,8 @@ public static unsafe class WinogradConv
         public readonly ConvGeometry G;
         public readonly float* X, XEnd, W, Bias, Y, U, V, M;
         public readonly int Mr, Nr, GroupsPerPanel, OPanels, OPad, TilesY, GroupsX, GroupsPerImage;
+        /// <summary>Rows of at most 4 tiles: a group is two tile rows of 4 tiles each (see <see cref="GroupLayout"/>).</summary>
+        public readonly bool Paired;
         public readonly long Groups;
         /// <summary>
         /// Floats from one ξ to the next in U, V and M. Padded by a cache line: the transforms touch all 36 at once,
@@ -120,15 +122,29 @@ public static unsafe class WinogradConv
             GroupsPerPanel = Nr / 8;
             OPanels = (g.O + Mr - 1) / Mr;
             OPad = OPanels * Mr;
-            TilesY = (g.OutH + 3) / 4;
-            GroupsX = ((g.OutW + 3) / 4 + 7) / 8;
-            GroupsPerImage = TilesY * GroupsX;
+            (Paired, TilesY, GroupsX, GroupsPerImage) = GroupLayout(g);
             Groups = (long)g.N * GroupsPerImage;
             USlot = UXiStride(g.O, g.C, Mr);
             VSlot = (long)g.C * Nr + 16;
             MSlot = (long)OPad * Nr + 16;
         }
     }
+
+    /// <summary>
+    /// How output tiles form groups of 8 (one per vector lane): 8 adjacent tiles of one tile row, or, when a row has
+    /// at most 4 tiles (outputs 16 or fewer columns wide), the 4 tiles of two consecutive tile rows, which would
+    /// otherwise leave half of every group padding (ResNet-6's residual convs at 64x64 images are 16x16).
+    /// </summary>
+    static (bool Paired, int TilesY, int GroupsX, int GroupsPerImage) GroupLayout(in ConvGeometry g)
+    {
+        int tilesX = (g.OutW + 3) / 4, tilesY = (g.OutH + 3) / 4;
+        if (tilesX <= 4 && PairRows) return (true, tilesY, 1, (tilesY + 1) / 2);
+        int groupsX = (tilesX + 7) / 8;
+        return (false, tilesY, groupsX, tilesY * groupsX);
+    }
+
+    /// <summary>Whether narrow outputs use paired-row groups (<see cref="GroupLayout"/>); benchmarks and tests switch it.</summary>
+    internal static volatile bool PairRows = true;
 
     static long UXiStride(int o, int c, int mr) => (long)((o + mr - 1) / mr) * mr * c + 16;
 
@@ -167,7 +183,7 @@ public static unsafe class WinogradConv
         bool use512 = Gemm.Use512;
         int mr = use512 ? 8 : 6, nr = use512 ? 32 : 16;
         int oPanels = (g.O + mr - 1) / mr, oPad = oPanels * mr;
-        long groups = (long)g.N * ((g.OutH + 3) / 4) * (((g.OutW + 3) / 4 + 7) / 8);
+        long groups = (long)g.N * GroupLayout(g).GroupsPerImage;
         int gpp = nr / 8;
         int panels = (int)((groups + gpp - 1) / gpp);
         long perPanel = (long)Xi * Math.Max(g.C, oPad) * nr;
@@ -308,6 +324,7 @@ public static unsafe class WinogradConv
         int nr = p.Nr;
         long planeSize = (long)g.H * g.W;
         float* stage = stackalloc float[6 * 40];
+        float* stageB = stackalloc float[6 * 40];
         var e = stackalloc Vector256<float>[36];
         var t = stackalloc Vector256<float>[36];
         long xiStride = p.VSlot;
@@ -323,29 +340,20 @@ public static unsafe class WinogradConv
                 continue;
             }
             int n = (int)(q / p.GroupsPerImage), rem = (int)(q % p.GroupsPerImage);
-            int ty = rem / p.GroupsX, gx = rem % p.GroupsX;
+            int ty = p.Paired ? rem * 2 : rem / p.GroupsX, gx = p.Paired ? 0 : rem % p.GroupsX;
             int iy0 = ty * 4 - g.PadH, ix0 = gx * 32 - g.PadW;
-            bool rowsIn = iy0 >= 0 && iy0 + 6 <= g.H;
-            bool colsIn = ix0 >= 0 && ix0 + 34 <= g.W;
+            // Tiles 4..7 of the group: the next 16 columns, or with paired rows the next tile row's first 16.
+            int iy0B = p.Paired ? iy0 + 4 : iy0, ix0B = p.Paired ? ix0 : ix0 + 16;
+            bool colsIn = ix0 >= 0 && ix0B + 18 <= g.W;
             for (int c = c0; c < c1; c++)
             {
                 float* plane = p.X + ((long)n * g.C + c) * planeSize;
-                float* src;
-                int ld;
-                // The deinterleave reads 36 columns of which the last two are unused: direct reads are fine unless
-                // they would run past the end of the input buffer.
-                if (rowsIn && colsIn && plane + (long)(iy0 + 5) * g.W + ix0 + 36 <= p.XEnd)
-                {
-                    src = plane + (long)iy0 * g.W + ix0;
-                    ld = g.W;
-                }
-                else
-                {
-                    Stage(plane, g.H, g.W, iy0, ix0, stage);
-                    src = stage;
-                    ld = 40;
-                }
-                for (int r = 0; r < 6; r++) Deinterleave(src + (long)r * ld, e + r * 6);
+                // Each half of the deinterleave reads 20 columns of which the last two are unused: direct reads are
+                // fine unless they would run past the end of the input buffer.
+                float* src = Window(plane, g, iy0, ix0, colsIn, p.XEnd, stage, out int ld);
+                int ldB = ld;
+                float* srcB = p.Paired ? Window(plane, g, iy0B, ix0B, colsIn, p.XEnd, stageB, out ldB) : src + 16;
+                for (int r = 0; r < 6; r++) Deinterleave(src + (long)r * ld, srcB + (long)r * ldB, e + r * 6);
                 // Columns of the patch (per phase s): t[i][s] = (B^T d)[i][s].
                 for (int s = 0; s < 6; s++)
                 {
@@ -369,6 +377,20 @@ public static unsafe class WinogradConv
         }
     }
 
+    /// <summary>The 6-row input window at (iy0, ix0): in place when inside the image, else staged (row stride ld).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static float* Window(float* plane, in ConvGeometry g, int iy0, int ix0, bool colsIn, float* end, float* stage, out int ld)
+    {
+        if (colsIn && iy0 >= 0 && iy0 + 6 <= g.H && plane + (long)(iy0 + 5) * g.W + ix0 + 36 <= end)
+        {
+            ld = g.W;
+            return plane + (long)iy0 * g.W + ix0;
+        }
+        Stage(plane, g.H, g.W, iy0, ix0, stage);
+        ld = 40;
+        return stage;
+    }
+
     /// <summary>Copies the 6x36 input window at (iy0, ix0) into stage (row stride 40), zero outside the image.</summary>
     static void Stage(float* plane, int h, int w, int iy0, int ix0, float* stage)
     {
@@ -386,20 +408,21 @@ public static unsafe class WinogradConv
     }
 
     /// <summary>
-    /// Splits 36 consecutive values (8 tiles of stride 4) into the 6 phases of the tiles' 6-wide windows: e[s] lane
-    /// L holds column 4 * tile(L) + s, tile(L) = 0,2,4,6,1,3,5,7.
+    /// Splits 8 tiles of stride 4 into the 6 phases of the tiles' 6-wide windows: e[s] lane L holds column
+    /// 4 * tile(L) + s, tile(L) = 0,2,4,6,1,3,5,7. Tiles 0..3 start at p, tiles 4..7 at q (p + 16 for 8 tiles in a
+    /// row); each half reads 20 values.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static void Deinterleave(float* p, Vector256<float>* e)
+    static void Deinterleave(float* p, float* q, Vector256<float>* e)
     {
         var a = Vector256.Load(p); var b = Vector256.Load(p + 8);
-        var c = Vector256.Load(p + 16); var d = Vector256.Load(p + 24);
+        var c = Vector256.Load(q); var d = Vector256.Load(q + 8);
         var lab = Avx.UnpackLow(a, b); var hab = Avx.UnpackHigh(a, b);
         var lcd = Avx.UnpackLow(c, d); var hcd = Avx.UnpackHigh(c, d);
         e[0] = Avx.Shuffle(lab, lcd, 0x44); e[1] = Avx.Shuffle(lab, lcd, 0xEE);
         e[2] = Avx.Shuffle(hab, hcd, 0x44); e[3] = Avx.Shuffle(hab, hcd, 0xEE);
         a = Vector256.Load(p + 4); b = Vector256.Load(p + 12);
-        c = Vector256.Load(p + 20); d = Vector256.Load(p + 28);
+        c = Vector256.Load(q + 4); d = Vector256.Load(q + 12);
         lab = Avx.UnpackLow(a, b); lcd = Avx.UnpackLow(c, d);
         e[4] = Avx.Shuffle(lab, lcd, 0x44); e[5] = Avx.Shuffle(lab, lcd, 0xEE);
     }
@@ -469,9 +492,11 @@ public static unsafe class WinogradConv
             long q = (long)(p0 + jp) * p.GroupsPerPanel + gi;
             if (q >= p.Groups) break;
             int n = (int)(q / p.GroupsPerImage), rem = (int)(q % p.GroupsPerImage);
-            int ty = rem / p.GroupsX, gx = rem % p.GroupsX;
+            int ty = p.Paired ? rem * 2 : rem / p.GroupsX, gx = p.Paired ? 0 : rem % p.GroupsX;
             int oy0 = ty * 4, ox0 = gx * 32;
-            int rows = Math.Min(4, g.OutH - oy0), cols = Math.Min(32, g.OutW - ox0);
+            int rows = Math.Min(4, g.OutH - oy0), cols = Math.Min(p.Paired ? 16 : 32, g.OutW - ox0);
+            // With paired rows, tiles 4..7 are the 4 output rows below (none past the last tile row).
+            int rowsB = p.Paired ? Math.Min(4, g.OutH - oy0 - 4) : 0;
             float* mg = p.M + (long)jp * Xi * xiStride + gi * 8;
             for (int o = o0; o < o1; o++)
             {
@@ -486,7 +511,7 @@ public static unsafe class WinogradConv
                 }
                 var bias = Vector256.Create(p.Bias == null ? 0f : p.Bias[o]);
                 float* yo = p.Y + ((long)n * g.O + o) * outPlane + (long)oy0 * g.OutW + ox0;
-                for (int k = 0; k < rows; k++)
+                for (int k = 0; k < Math.Max(rows, rowsB); k++)
                 {
                     Vector256<float>* sk = s + k * 6;
                     AT6(sk[0], sk[1], sk[2], sk[3], sk[4], sk[5], out var y0, out var y1, out var y2, out var y3);
@@ -495,7 +520,8 @@ public static unsafe class WinogradConv
                     else
                     {
                         Interleave(Avx.Add(y0, bias), Avx.Add(y1, bias), Avx.Add(y2, bias), Avx.Add(y3, bias), tmp);
-                        new ReadOnlySpan<float>(tmp, cols).CopyTo(new Span<float>(dst, cols));
+                        if (k < rows) new ReadOnlySpan<float>(tmp, cols).CopyTo(new Span<float>(dst, cols));
+                        if (k < rowsB) new ReadOnlySpan<float>(tmp + 16, cols).CopyTo(new Span<float>(dst + 4L * g.OutW, cols));
                     }
                 }
             }
