@@ -30,8 +30,6 @@ public static unsafe class Conv2d
 
     /// <summary>y[N,O,OH,OW] = conv2d(x, w) + b (b may be null); the unfold is fused into the GEMM's packing.</summary>
     public static void Forward(float* x, float* w, float* b, float* y, in ConvGeometry g)
-    { long __t=System.Diagnostics.Stopwatch.GetTimestamp(); ForwardX(x,w,b,y,g); Prof.Add("F "+g, __t); }
-    static void ForwardX(float* x, float* w, float* b, float* y, in ConvGeometry g)
     {
         if (WinogradConv.Applies(g))
         {
@@ -61,8 +59,6 @@ public static unsafe class Conv2d
 
     /// <summary>dx[N,C,H,W] = the input gradient of conv2d for output gradient dy (also conv_transpose2d's forward).</summary>
     public static void BackwardData(float* dy, float* w, float* dx, in ConvGeometry g)
-    { long __t=System.Diagnostics.Stopwatch.GetTimestamp(); BackwardDataX(dy,w,dx,g); Prof.Add("D "+g, __t); }
-    static void BackwardDataX(float* dy, float* w, float* dx, in ConvGeometry g)
     {
         if (WinogradConv.AppliesBackwardData(g))
         {
@@ -150,8 +146,6 @@ public static unsafe class Conv2d
 
     /// <summary>dw[O,C,KH,KW] = the weight gradient of conv2d, summed over the batch (unfold fused into packing).</summary>
     public static void BackwardWeight(float* x, float* dy, float* dw, in ConvGeometry g)
-    { long __t=System.Diagnostics.Stopwatch.GetTimestamp(); BackwardWeightX(x,dy,dw,g); Prof.Add("W "+g, __t); }
-    static void BackwardWeightX(float* x, float* dy, float* dw, in ConvGeometry g)
     {
         int p = g.OutPixels, r = g.ColRows;
         if (DirectConv.AppliesBackwardWeight(g))
@@ -224,8 +218,3 @@ public static unsafe class Conv2d
     }
 }
 
-static class Prof {
-  static readonly System.Collections.Concurrent.ConcurrentDictionary<string,(double ms,int n)> D=new();
-  static Prof(){ AppDomain.CurrentDomain.ProcessExit+=(_,_)=>{ if(Environment.GetEnvironmentVariable("CONVPROF")==null)return; double tot=0; foreach(var kv in D) tot+=kv.Value.ms; foreach(var kv in D.OrderByDescending(k=>k.Value.ms).Take(40)) Console.Error.WriteLine($"{kv.Value.ms,9:F1} ms {kv.Value.n,6} {kv.Value.ms/kv.Value.n,8:F3} {kv.Key.Replace("ConvGeometry { ","").Replace(", InputPlane","|").Split('|')[0]}"); Console.Error.WriteLine($"total {tot:F1}"); }; }
-  public static void Add(string k,long t0){ double ms=(System.Diagnostics.Stopwatch.GetTimestamp()-t0)*1000.0/System.Diagnostics.Stopwatch.Frequency; D.AddOrUpdate(k,(ms,1),(_,v)=>(v.ms+ms,v.n+1)); }
-}
