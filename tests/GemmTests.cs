@@ -36,6 +36,9 @@ public unsafe class GemmTests
     [InlineData(37, 45, 300)]
     [InlineData(64, 130, 513)]
     [InlineData(250, 33, 70)]
+    [InlineData(300, 1, 257)]     // narrow B: transposed A runs as C^T = B^T A (SgemmNarrow)
+    [InlineData(520, 16, 130)]
+    [InlineData(96, 5, 700)]
     public void SgemmMatchesReferenceForEveryTransposeAndAccumulate(int m, int n, int k)
     {
         var rng = new Random(m * 1000 + n * 10 + k);
