@@ -83,33 +83,18 @@ public static unsafe class ConvPaths
         NativeMemory.AlignedFree(dx);
     }
 
-    static void OneRow(Action a)
+    /// <summary>Runs <paramref name="a"/> with one path switch set to <paramref name="on"/>, then restores it.</summary>
+    static void With(Func<bool> get, Action<bool> set, bool on, Action a)
     {
-        bool was = WinogradConv.PairRows;
-        WinogradConv.PairRows = false;
-        try { a(); } finally { WinogradConv.PairRows = was; }
+        bool was = get();
+        set(on);
+        try { a(); } finally { set(was); }
     }
 
-    static void Switched(bool on, Action a)
-    {
-        bool was = WinogradConv.Enabled;
-        WinogradConv.Enabled = on;
-        try { a(); } finally { WinogradConv.Enabled = was; }
-    }
-
-    static void Adjoint(bool on, Action a)
-    {
-        bool was = Conv2d.AdjointAsForward;
-        Conv2d.AdjointAsForward = on;
-        try { a(); } finally { Conv2d.AdjointAsForward = was; }
-    }
-
-    static void Direct(bool on, Action a)
-    {
-        bool was = DirectConv.Enabled;
-        DirectConv.Enabled = on;
-        try { a(); } finally { DirectConv.Enabled = was; }
-    }
+    static void Switched(bool on, Action a) => With(() => WinogradConv.Enabled, v => WinogradConv.Enabled = v, on, a);
+    static void Adjoint(bool on, Action a) => With(() => Conv2d.AdjointAsForward, v => Conv2d.AdjointAsForward = v, on, a);
+    static void Direct(bool on, Action a) => With(() => DirectConv.Enabled, v => DirectConv.Enabled = v, on, a);
+    static void OneRow(Action a) => With(() => WinogradConv.PairRows, v => WinogradConv.PairRows = v, false, a);
 
     static double Med(List<double> v) { v.Sort(); return v[v.Count / 2]; }
     static float* Alloc(long n) => (float*)NativeMemory.AlignedAlloc((nuint)(n * 4), 64);

@@ -33,9 +33,7 @@ public class TrainStepBenchmarks
         _root = Path.Combine(Path.GetTempPath(), $"train-step-bench-{Guid.NewGuid():N}");
         string data = DemoData.Extract(TrainingRuns.ModeName(TrainMode.CycleGan), Path.Combine(_root, "data"));
         // A budget no benchmark reaches: the learning rate stays flat and the search never ends.
-        var options = new TrainOptions(TrainMode.CycleGan, 64, 1_000_000, Path.Combine(_root, "run"), Ngf: 16, Ndf: 16,
-            NetG: GeneratorArch.Resnet6,
-            Prune: Search ? new PruneOptions(TargetRatio: 0.05, SearchShare: 1.0, CheckEvery: 25) : null, NoPrune: !Search);
+        var options = TrainSteps.Options(TrainMode.CycleGan, 1_000_000, Path.Combine(_root, "run"), Search);
         _trainer = TrainingRuns.Start(options, data, Device.Create(Backend), loadSize: 64);
         for (int i = 0; i < 10; i++) _trainer.StepForBenchmark();
     }

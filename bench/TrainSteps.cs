@@ -25,6 +25,15 @@ public static class TrainSteps
         ["one-row-groups"] = b => WinogradConv.PairRows = !b,
     };
 
+    /// <summary>
+    /// The demo's recipe at 64x64 (CycleGAN: ResNet-6 ngf 16, PatchGAN ndf 16; pix2pix: U-Net ngf 16, PatchGAN ndf 64).
+    /// The search is given the whole run and a target it cannot reach sooner, so every step is a search step.
+    /// </summary>
+    internal static TrainOptions Options(TrainMode m, int steps, string runDirectory, bool search) =>
+        new(m, 64, steps, runDirectory, Ngf: 16, Ndf: m == TrainMode.CycleGan ? 16 : 64,
+            NetG: m == TrainMode.CycleGan ? GeneratorArch.Resnet6 : null,
+            Prune: search ? new PruneOptions(TargetRatio: 0.05, SearchShare: 1.0, CheckEvery: 25) : null, NoPrune: !search);
+
     public static void Run(int steps, bool search, string mode, string? ab = null)
     {
         Action<bool>? flip = ab is null ? null : Switches.TryGetValue(ab, out var f) ? f
@@ -34,10 +43,7 @@ public static class TrainSteps
         {
             var m = mode == "pix2pix" ? TrainMode.Pix2Pix : TrainMode.CycleGan;
             string data = DemoData.Extract(TrainingRuns.ModeName(m), Path.Combine(root, "data"));
-            // The search is given the whole run and a target it cannot reach sooner, so every step is a search step.
-            var options = new TrainOptions(m, 64, steps, Path.Combine(root, "run"), Ngf: 16, Ndf: m == TrainMode.CycleGan ? 16 : 64,
-                NetG: m == TrainMode.CycleGan ? GeneratorArch.Resnet6 : null,
-                Prune: search ? new PruneOptions(TargetRatio: 0.05, SearchShare: 1.0, CheckEvery: 25) : null, NoPrune: !search);
+            var options = Options(m, steps, Path.Combine(root, "run"), search);
             using var trainer = TrainingRuns.Start(options, data, CoroNetGAN.Engine.Devices.Device.Cpu, loadSize: 64);
             var times = new List<double>();
             var timesB = new List<double>();

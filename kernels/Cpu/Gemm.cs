@@ -129,12 +129,12 @@ public static unsafe class Gemm
         where TB : struct, IPackedB
     {
         // B^T [n x k]: B packed as one panel [k][16], then transposed.
-        float* packed = Grow(ref t_narrowB, ref t_narrowBLen, (long)k * (NarrowColumns + n));
+        float* packed = Scratch.Grow(ref t_narrowB, ref t_narrowBLen, (long)k * (NarrowColumns + n));
         float* bt = packed + (long)k * NarrowColumns;
         b.Pack(0, k, 0, n, NarrowColumns, packed);
         for (int j = 0; j < n; j++)
             for (long kk = 0; kk < k; kk++) bt[j * (long)k + kk] = packed[kk * NarrowColumns + j];
-        float* ct = Grow(ref t_narrowC, ref t_narrowCLen, (long)n * m);
+        float* ct = Scratch.Grow(ref t_narrowC, ref t_narrowCLen, (long)n * m);
         // A, stored [K, M], is the right operand as it is.
         Sgemm(false, n, m, k, bt, k, new DenseB(a, lda, !transA), ct, m, false);
         for (int i = 0; i < m; i++)
@@ -143,17 +143,6 @@ public static unsafe class Gemm
             if (accumulate) for (int j = 0; j < n; j++) dst[j] += ct[(long)j * m + i];
             else for (int j = 0; j < n; j++) dst[j] = ct[(long)j * m + i];
         }
-    }
-
-    static float* Grow(ref float* p, ref long len, long floats)
-    {
-        if (len < floats)
-        {
-            if (p != null) NativeMemory.AlignedFree(p);
-            p = (float*)NativeMemory.AlignedAlloc((nuint)(floats * sizeof(float)), 64);
-            len = floats;
-        }
-        return p;
     }
 
     /// <summary>Largest packed A, in floats (16 MiB); beyond it K is swept in several passes.</summary>
@@ -171,31 +160,13 @@ public static unsafe class Gemm
     [ThreadStatic] static long t_apackLen;
 
     /// <summary>The calling thread's packed-A buffer; it only grows, so steady-state GEMMs allocate nothing.</summary>
-    static float* APackBuffer(long floats)
-    {
-        if (t_apackLen < floats)
-        {
-            if (t_apack != null) NativeMemory.AlignedFree(t_apack);
-            t_apack = (float*)NativeMemory.AlignedAlloc((nuint)(floats * sizeof(float)), 64);
-            t_apackLen = floats;
-        }
-        return t_apack;
-    }
+    static float* APackBuffer(long floats) => Scratch.Grow(ref t_apack, ref t_apackLen, floats);
 
     [ThreadStatic] static float* t_bpack;
-    [ThreadStatic] static int t_bpackLen;
+    [ThreadStatic] static long t_bpackLen;
 
-    static float* BPackBuffer(int floats)
-    {
-        if (t_bpackLen < floats)
-        {
-            // Kept per thread for the life of the thread: the steady state allocates nothing.
-            if (t_bpack != null) NativeMemory.AlignedFree(t_bpack);
-            t_bpack = (float*)NativeMemory.AlignedAlloc((nuint)(floats * sizeof(float)), 64);
-            t_bpackLen = floats;
-        }
-        return t_bpack;
-    }
+    /// <summary>The calling thread's packed-B panels; kept for the life of the thread, so the steady state allocates nothing.</summary>
+    static float* BPackBuffer(int floats) => Scratch.Grow(ref t_bpack, ref t_bpackLen, floats);
 
     /// <summary>Packs row panel ip of op(A) for this pass's K range as [k][mr], zero rows past M.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

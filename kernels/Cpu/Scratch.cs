@@ -17,7 +17,8 @@ internal static unsafe class Scratch
     /// <summary>A second buffer, for a path that needs one while its caller holds <see cref="Get"/>'s.</summary>
     public static float* GetSecond(long floats) => Grow(ref t_second, ref t_secondLen, floats);
 
-    static float* Grow(ref float* ptr, ref long len, long floats)
+    /// <summary>Grows a 64-byte-aligned buffer kept by the caller (a thread-static pair) to at least <paramref name="floats"/>.</summary>
+    internal static float* Grow(ref float* ptr, ref long len, long floats)
     {
         if (len < floats)
         {

@@ -84,16 +84,6 @@ public static unsafe class WinogradConv
     [ThreadStatic] static float* t_u, t_v, t_m;
     [ThreadStatic] static long t_uLen, t_vLen, t_mLen;
 
-    static float* Grow(ref float* p, ref long len, long floats)
-    {
-        if (len < floats)
-        {
-            if (p != null) NativeMemory.AlignedFree(p);
-            p = (float*)NativeMemory.AlignedAlloc((nuint)(floats * sizeof(float)), 64);
-            len = floats;
-        }
-        return p;
-    }
 
     /// <summary>The geometry of one call, shared by its tasks.</summary>
     readonly struct Plan
@@ -194,9 +184,9 @@ public static unsafe class WinogradConv
         var cached = WeightCache.Acquire(w, g.O, g.C, mr, adjoint, uFloats, out bool fresh);
         try
         {
-            float* u = cached != null ? cached.U : Grow(ref t_u, ref t_uLen, uFloats);
-            float* v = Grow(ref t_v, ref t_vLen, (long)chunk * Xi * ((long)g.C * nr + 16));
-            float* m = Grow(ref t_m, ref t_mLen, (long)chunk * Xi * ((long)oPad * nr + 16));
+            float* u = cached != null ? cached.U : Scratch.Grow(ref t_u, ref t_uLen, uFloats);
+            float* v = Scratch.Grow(ref t_v, ref t_vLen, (long)chunk * Xi * ((long)g.C * nr + 16));
+            float* m = Scratch.Grow(ref t_m, ref t_mLen, (long)chunk * Xi * ((long)oPad * nr + 16));
             var plan = new Plan(g, x, w, b, y, use512, u, v, m, adjoint);
             if (cached == null || !fresh)
             {
