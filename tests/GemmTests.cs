@@ -39,6 +39,7 @@ public unsafe class GemmTests
     [InlineData(300, 1, 257)]     // narrow B: transposed A runs as C^T = B^T A (SgemmNarrow)
     [InlineData(520, 16, 130)]
     [InlineData(96, 5, 700)]
+    [InlineData(700, 150, 100)]   // up to 256 columns when M >= 4N
     public void SgemmMatchesReferenceForEveryTransposeAndAccumulate(int m, int n, int k)
     {
         var rng = new Random(m * 1000 + n * 10 + k);

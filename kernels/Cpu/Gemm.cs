@@ -56,7 +56,7 @@ public static unsafe class Gemm
             if (!accumulate) for (int i = 0; i < m; i++) new Span<float>(c + (long)i * ldc, n).Clear();
             return;
         }
-        if (SwapNarrow && transA && n <= NarrowColumns && m >= 64 && (long)m * k >= 1 << 16)
+        if (SwapNarrow && transA && n <= NarrowColumns && m >= 64 && m >= 4 * n && (long)m * k >= 1 << 16)
         {
             SgemmNarrow(transA, m, n, k, a, lda, b, c, ldc, accumulate);
             return;
@@ -105,8 +105,8 @@ public static unsafe class Gemm
     /// </summary>
     internal static volatile int TasksPerWorker = 2;
 
-    /// <summary>Columns up to which a GEMM with a large A runs transposed (<see cref="SgemmNarrow"/>).</summary>
-    const int NarrowColumns = 16;
+    /// <summary>Columns up to which a GEMM with a large, transposed A runs as C^T = B^T A (<see cref="SgemmNarrow"/>).</summary>
+    const int NarrowColumns = 256;
 
     /// <summary>Whether narrow GEMMs run transposed (benchmarks and tests switch it off to time or check the plain path).</summary>
     internal static volatile bool SwapNarrow = true;
@@ -120,15 +120,16 @@ public static unsafe class Gemm
     /// packed whole up front (a copy of all of A, then a second pass over the copy) to feed a single column panel.
     /// </summary>
     /// <remarks>
-    /// Added for speed (issue 6): the innermost transposed convs of U-Net-256 (8.4 M-float weights, 1 to 16 input
-    /// pixels) go through this GEMM and were memory-bound; `bench conv-paths 512 2 512 4 2 1` input gradient 4.9 ->
-    /// 3.2 ms, 512 8 1024: 8.9 -> 6.7 ms. Not for A stored [M, K] (the forward convs): reading it transposed while
-    /// packing measured slower than the plain path (3.1 -> 5.5 ms at one output pixel).
+    /// Added for speed (issue 6): U-Net-256's transposed convs (weights up to 8.4 M floats, 1 to 256 input pixels)
+    /// go through this GEMM (W^T dy, then col2im) and spent much of it packing W; `bench conv-paths`: 512 2 512 4 2 1
+    /// input gradient 4.9 -> 3.2 ms, 512 16 1024: 16.9 -> 13.4 ms, 256 32 1024: 25.0 -> 19.8 ms; at 1,024 columns it
+    /// lost (17 -> 28 ms), hence the limit of 256 and M at least 4N. Not for A stored [M, K] (the forward convs):
+    /// reading it transposed while packing measured slower than the plain path (3.1 -> 5.5 ms at one output pixel).
     /// </remarks>
     static void SgemmNarrow<TB>(bool transA, int m, int n, int k, float* a, int lda, TB b, float* c, int ldc, bool accumulate)
         where TB : struct, IPackedB
     {
-        // B^T [n x k]: B packed as one panel [k][16], then transposed.
+        // B^T [n x k]: B packed as one panel [k][NarrowColumns], then transposed.
         float* packed = Scratch.Grow(ref t_narrowB, ref t_narrowBLen, (long)k * (NarrowColumns + n));
         float* bt = packed + (long)k * NarrowColumns;
         b.Pack(0, k, 0, n, NarrowColumns, packed);
