@@ -40,7 +40,10 @@ public static class Par
         if (int.TryParse(Environment.GetEnvironmentVariable("CORONETGAN_CPU_THREADS"), out int t) && t > 0) Threads = t;
     }
 
-    /// <summary>Parallel.For over [from, to) with the configured thread limit.</summary>
+    /// <summary>
+    /// body(i) for i in [from, to) on <see cref="Threads"/> threads: the calling thread and the kernel worker pool,
+    /// or Parallel.For while another thread's loop holds the pool; serial inside the body of a pool loop.
+    /// </summary>
     public static void Loop(int from, int to, Action<int> body)
     {
         if (Threads == 1 || to - from == 1) { for (int i = from; i < to; i++) body(i); return; }
