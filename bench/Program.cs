@@ -120,6 +120,11 @@ public static class Program
                 args.Length > 5 && args[4] == "ab" ? args[5] : null);
             return;
         }
+        if (args.Length > 2 && args[0] == "forward-ab")
+        {
+            ForwardAb.Run(args[1], args[2], args.Length > 3 ? int.Parse(args[3]) : 15);
+            return;
+        }
         if (args.Length > 0 && args[0] == "par-overhead")
         {
             ParOverhead.Run(args.Length > 1 ? int.Parse(args[1]) : 2000);

@@ -13,19 +13,6 @@ namespace CoroNetGAN.Bench;
 public static class TrainSteps
 {
     /// <summary>
-    /// Named A/B switches for <c>train-steps ... ab NAME</c>: steps alternate between the default paths (A) and the
-    /// alternative the name says (B), so both halves see the same load, data and weights, and their medians compare.
-    /// </summary>
-    static readonly Dictionary<string, Action<bool>> Switches = new()
-    {
-        ["tpw"] = b => Gemm.TasksPerWorker = b ? 4 : 2,
-        ["gemm-narrow"] = b => WinogradConv.NarrowRows = !b,
-        ["col2im"] = b => Conv2d.AdjointAsForward = !b,
-        ["parallel-for"] = b => Par.UsePool = !b,
-        ["one-row-groups"] = b => WinogradConv.PairRows = !b,
-    };
-
-    /// <summary>
     /// The demo's recipe at 64x64 (CycleGAN: ResNet-6 ngf 16, PatchGAN ndf 16; pix2pix: U-Net ngf 16, PatchGAN ndf 64).
     /// The search is given the whole run and a target it cannot reach sooner, so every step is a search step.
     /// </summary>
@@ -36,8 +23,7 @@ public static class TrainSteps
 
     public static void Run(int steps, bool search, string mode, string? ab = null)
     {
-        Action<bool>? flip = ab is null ? null : Switches.TryGetValue(ab, out var f) ? f
-            : throw new ArgumentException($"unknown A/B switch '{ab}' (known: {string.Join(", ", Switches.Keys)})");
+        Action<bool>? flip = ab is null ? null : AbSwitches.Get(ab);
         string root = Path.Combine(Path.GetTempPath(), $"train-steps-{Guid.NewGuid():N}");
         try
         {
