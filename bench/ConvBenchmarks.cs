@@ -55,7 +55,7 @@ public class ConvBenchmarks
     public void Forward()
     {
         using var scope = Tape.NoGrad();
-        Ops.Conv2d(_x, _w, _b, 1, 1);
+        using var y = Ops.Conv2d(_x, _w, _b, 1, 1);
         _device.Synchronize();
     }
 

@@ -34,11 +34,29 @@ public sealed class GflopsColumn : IColumn
     public string GetValue(Summary summary, BenchmarkCase benchmarkCase, SummaryStyle style)
     {
         var attr = benchmarkCase.Descriptor.WorkloadMethod.GetCustomAttribute<GflopCountAttribute>();
+        long flops = attr?.Flops ?? FlopsFromParameters(benchmarkCase);
         var report = summary[benchmarkCase];
-        if (attr == null || report?.ResultStatistics == null) return "-";
+        if (flops <= 0 || report?.ResultStatistics == null) return "-";
         double ns = report.ResultStatistics.Mean;
-        return (attr.Flops / ns).ToString("F1");
+        return (flops / ns).ToString("F1");
     }
+
+    /// <summary>A suite whose FLOPs depend on a parameter implements <see cref="IFlopsByCase"/> (0 when it does not).</summary>
+    static long FlopsFromParameters(BenchmarkCase benchmarkCase)
+    {
+        if (!typeof(IFlopsByCase).IsAssignableFrom(benchmarkCase.Descriptor.Type)) return 0;
+        var suite = (IFlopsByCase)Activator.CreateInstance(benchmarkCase.Descriptor.Type)!;
+        foreach (var p in benchmarkCase.Parameters.Items)
+            benchmarkCase.Descriptor.Type.GetProperty(p.Name)?.SetValue(suite, p.Value);
+        return suite.Flops(benchmarkCase.Descriptor.WorkloadMethod.Name);
+    }
+}
+
+/// <summary>A benchmark suite whose FLOPs per invocation follow from its parameters.</summary>
+public interface IFlopsByCase
+{
+    /// <summary>FLOPs of one invocation of <paramref name="method"/> with the parameters set on this instance.</summary>
+    long Flops(string method);
 }
 
 /// <summary>
