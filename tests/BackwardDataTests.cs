@@ -114,13 +114,15 @@ public unsafe class BackwardDataTests(ITestOutputHelper output)
     /// <summary>
     /// Stride-1 input gradients off the Winograd path have two GEMM forms: the adjoint forward conv (dy with flipped
     /// weights) and GEMM + col2im; Conv2d picks one by shape. Both are checked here on the same data, on shapes that
-    /// pick each: a small residual conv (col2im), a 7x7 image head (adjoint), a PatchGAN's stride-1 conv.
+    /// pick each: a small residual conv (col2im), a 7x7 image head and an image-reading first conv (adjoint), a
+    /// PatchGAN's stride-1 conv.
     /// </summary>
     [Theory]
     [InlineData(1, 64, 18, 18, 64, 3, 0, false)]   // ResNet-6 ngf 16's residual conv at 64x64 images
     [InlineData(1, 16, 22, 22, 3, 7, 0, true)]     // the image head (3 output channels)
     [InlineData(2, 64, 8, 8, 128, 4, 1, false)]    // PatchGAN's stride-1 conv
     [InlineData(1, 12, 40, 40, 20, 5, 2, true)]    // few output channels, padding
+    [InlineData(2, 3, 40, 40, 16, 7, 0, true)]     // an image-reading first conv: the adjoint is a direct conv
     public void StrideOneInputGradientPathsMatchFloat64Scatter(int n, int c, int h, int w, int o, int k, int pad, bool adjoint)
     {
         var g = ConvGeometry.ForConv(n, c, h, w, o, k, k, 1, pad);

@@ -96,10 +96,12 @@ public static unsafe class Conv2d
     /// and O (the col2im GEMM's inner dimension) is wide enough, where col2im measured up to 2x faster (ResNet-6's
     /// 64-channel residual convs at 16x16: 0.36 against 0.71 ms) because the adjoint's output rows (OutW + 2p) straddle
     /// the 16-column panels. The adjoint wins for few output channels (a 7x7 image head: 1.1 against 5.1 ms) and large
-    /// unfolded blocks.
+    /// unfolded blocks, and whenever it runs as a direct conv: an image-reading first conv's input gradient (64 to 3
+    /// channels, 7x7 at 256x256: 14.3 against 18.8 ms by col2im; CycleGAN's cycle pass needs it) has 3 output channels.
     /// </summary>
     internal static bool PrefersAdjoint(in ConvGeometry g) =>
-        g.C >= 8 && (g.O < 32 || (long)g.ColRows * g.OutPixels > 1 << 20);
+        (g.C >= 8 && (g.O < 32 || (long)g.ColRows * g.OutPixels > 1 << 20))
+        || (AsForwardConv(g) is { } adjoint && (DirectConv.Applies(adjoint) || DirectConv.AppliesPadded(adjoint)));
 
     /// <summary>
     /// With stride 1 the input gradient is itself a convolution: dy with the spatially flipped weights, in and out
