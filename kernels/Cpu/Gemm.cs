@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace CoroNetGAN.Kernels.Cpu;
 
@@ -133,17 +134,43 @@ public static unsafe class Gemm
         float* packed = Scratch.Grow(ref t_narrowB, ref t_narrowBLen, (long)k * (NarrowColumns + n));
         float* bt = packed + (long)k * NarrowColumns;
         b.Pack(0, k, 0, n, NarrowColumns, packed);
-        for (int j = 0; j < n; j++)
-            for (long kk = 0; kk < k; kk++) bt[j * (long)k + kk] = packed[kk * NarrowColumns + j];
+        Transpose(packed, k, n, NarrowColumns, bt, k, false);
         float* ct = Scratch.Grow(ref t_narrowC, ref t_narrowCLen, (long)n * m);
         // A, stored [K, M], is the right operand as it is.
         Sgemm(false, n, m, k, bt, k, new DenseB(a, lda, !transA), ct, m, false);
-        for (int i = 0; i < m; i++)
+        Transpose(ct, n, m, m, c, ldc, accumulate);
+    }
+
+    /// <summary>
+    /// d[j * ldd + i] (+)= s[i * lds + j] for i &lt; rows, j &lt; cols: 8x8 blocks through registers, in parallel over
+    /// column blocks (a scalar loop over a 4096 x 256 result cost 3.7 ms, a fifth of the transposed conv it served).
+    /// </summary>
+    static void Transpose(float* s, int rows, int cols, int lds, float* d, int ldd, bool accumulate)
+    {
+        int blocks = (cols + 7) / 8;
+        Par.For(blocks, Math.Max(1, 65536 / Math.Max(1, rows * 8)), (b0, b1) =>
         {
-            float* dst = c + (long)i * ldc;
-            if (accumulate) for (int j = 0; j < n; j++) dst[j] += ct[(long)j * m + i];
-            else for (int j = 0; j < n; j++) dst[j] = ct[(long)j * m + i];
-        }
+            float** src = stackalloc float*[8];
+            for (long b = b0; b < b1; b++)
+            {
+                int j0 = (int)b * 8, jn = Math.Min(8, cols - j0);
+                int i = 0;
+                if (!accumulate && jn == 8 && Avx.IsSupported)
+                    for (; i + 8 <= rows; i += 8)
+                    {
+                        for (int q = 0; q < 8; q++) src[q] = s + (long)(i + q) * lds + j0;
+                        // Im2ColTransposedB.Transpose8: dst[t * ld + q] = src[q][t].
+                        Im2ColTransposedB.Transpose8(src, 0, d + (long)j0 * ldd + i, ldd);
+                    }
+                for (; i < rows; i++)
+                    for (int j = j0; j < j0 + jn; j++)
+                    {
+                        float v = s[(long)i * lds + j];
+                        float* t = d + (long)j * ldd + i;
+                        *t = accumulate ? *t + v : v;
+                    }
+            }
+        });
     }
 
     /// <summary>Largest packed A, in floats (16 MiB); beyond it K is swept in several passes.</summary>

@@ -219,7 +219,7 @@ public readonly unsafe struct Im2ColTransposedB(float* x, ConvGeometry g) : IPac
 
     /// <summary>dst[i * ld + q] = src[q][t + i] for i, q &lt; 8: eight rows of eight pixels transposed in registers.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static void Transpose8(float** src, int t, float* dst, int ld)
+    internal static void Transpose8(float** src, int t, float* dst, int ld)
     {
         var r0 = Avx.LoadVector256(src[0] + t); var r1 = Avx.LoadVector256(src[1] + t);
         var r2 = Avx.LoadVector256(src[2] + t); var r3 = Avx.LoadVector256(src[3] + t);
