@@ -88,7 +88,8 @@ public unsafe class DirectConvTests(ITestOutputHelper output)
     }
 
     /// <summary>
-    /// The direct weight gradient against float64 sums over pixels: 1 to 4 output channels (one or two groups of 3),
+    /// The direct weight gradient against float64 sums over pixels: 1 to 4 output channels (one or two groups of 3) and
+    /// 3-channel inputs with 10 and 16 output channels,
     /// kernels of 1 to 7 taps (groups of 4 taps and the remainder), padding 0 to 3 (taps partly outside the image),
     /// widths with and without a partial vector, batch 2.
     /// </summary>
@@ -99,6 +100,8 @@ public unsafe class DirectConvTests(ITestOutputHelper output)
     [InlineData(1, 7, 12, 40, 4, 5, 2)]     // 4 channels: groups of 3 and 1
     [InlineData(1, 4, 11, 17, 3, 7, 3)]
     [InlineData(2, 6, 8, 12, 3, 1, 0)]
+    [InlineData(1, 3, 20, 40, 16, 7, 0)]    // an image-reading first layer: 3 input channels, many outputs
+    [InlineData(2, 3, 12, 19, 10, 3, 1)]
     public void WeightGradientMatchesFloat64(int n, int c, int h, int w, int o, int k, int pad)
     {
         var g = ConvGeometry.ForConv(n, c, h, w, o, k, k, 1, pad);
