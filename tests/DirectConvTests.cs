@@ -89,9 +89,8 @@ public unsafe class DirectConvTests(ITestOutputHelper output)
 
     /// <summary>
     /// The direct weight gradient against float64 sums over pixels: 1 to 4 output channels (one or two groups of 3) and
-    /// 3-channel inputs with 10 and 16 output channels,
-    /// kernels of 1 to 7 taps (groups of 4 taps and the remainder), padding 0 to 3 (taps partly outside the image),
-    /// widths with and without a partial vector, batch 2.
+    /// 3-channel inputs with 10 and 16 output channels, kernels of 1 to 7 taps (groups of 4 taps and the remainder),
+    /// padding 0 to 3 (taps partly outside the image), widths with and without a partial vector, batch 2.
     /// </summary>
     [Theory]
     [InlineData(1, 16, 22, 22, 3, 7, 0)]    // the image head of ResNet-6 at 16x16
