@@ -10,14 +10,10 @@ namespace CoroNetGAN.Bench;
 /// at 256x256 input), forward and backward (input and weight gradients), per backend.
 /// </summary>
 [Config(typeof(GflopsConfig))]
-public class ConvBenchmarks
+public class ConvBenchmarks : ConvSuite
 {
     /// <summary>Multiply-adds of the forward pass: 64*64 pixels x 256 out x 256 in x 9 taps.</summary>
     public const long Macs = 64L * 64 * 256 * 256 * 9;
-
-    Device _device = null!;
-    Tensor _x = null!, _w = null!, _b = null!, _dy = null!, _y = null!;
-    Tape _tape = null!;
 
     /// <summary>Backend name as given to Device.Create.</summary>
     [ParamsSource(nameof(Backends))]
@@ -37,17 +33,11 @@ public class ConvBenchmarks
     public void Setup()
     {
         Program.NewCpuPaths(NewCpuPaths);
-        _device = Device.Create(Backend);
-        _x = Tensor.RandomNormal(_device, 1, 0f, 1f, 1, 256, 64, 64);
-        _w = Tensor.RandomNormal(_device, 2, 0f, 0.02f, 256, 256, 3, 3);
-        _b = Tensor.RandomNormal(_device, 3, 0f, 0.02f, 256);
-        _dy = Tensor.RandomNormal(_device, 4, 0f, 1f, 1, 256, 64, 64);
-        _w.RequiresGrad = true;
-        _x.RequiresGrad = true;
-        _b.RequiresGrad = true;
-        // One recorded forward; each backward invocation replays the same records.
-        _tape = new Tape();
-        _y = Ops.Conv2d(_x, _w, _b, 1, 1);
+        Device = Device.Create(Backend);
+        X = Tensor.RandomNormal(Device, 1, 0f, 1f, 1, 256, 64, 64);
+        W = Tensor.RandomNormal(Device, 2, 0f, 0.02f, 256, 256, 3, 3);
+        B = Tensor.RandomNormal(Device, 3, 0f, 0.02f, 256);
+        Record(() => Ops.Conv2d(X, W, B, 1, 1));
     }
 
     /// <summary>y = conv2d(x, w, b).</summary>
@@ -55,27 +45,18 @@ public class ConvBenchmarks
     public void Forward()
     {
         using var scope = Tape.NoGrad();
-        using var y = Ops.Conv2d(_x, _w, _b, 1, 1);
-        _device.Synchronize();
+        using var y = Ops.Conv2d(X, W, B, 1, 1);
+        Device.Synchronize();
     }
 
     /// <summary>Input, weight and bias gradients of one conv (the forward is not timed).</summary>
     [Benchmark(Description = "conv3x3 256->256 64x64 backward"), GflopCount(4 * Macs)]
-    public void Backward()
-    {
-        _tape.Backward(_y, _dy);
-        _device.Synchronize();
-        _x.ZeroGrad();
-        _w.ZeroGrad();
-        _b.ZeroGrad();
-    }
+    public void Backward() => BackwardOnce();
 
     [GlobalCleanup]
     public void Cleanup()
     {
         Program.NewCpuPaths(true);
-        _tape.Dispose();
-        foreach (var t in new[] { _x, _w, _b, _dy }) t.Dispose();
-        if (_device != Device.Cpu) _device.Dispose();
+        Release();
     }
 }

@@ -12,7 +12,7 @@ namespace CoroNetGAN.Bench;
 /// GFLOP/s counts true multiply-adds (a transposed conv's from its input).
 /// </summary>
 [Config(typeof(GflopsConfig))]
-public class LayerBenchmarks : IFlopsByCase
+public class LayerBenchmarks : ConvSuite, IFlopsByCase
 {
     /// <summary>
     /// The layers (short names: BenchmarkDotNet cuts long parameter values): input [C, H], output channels, kernel,
@@ -30,10 +30,6 @@ public class LayerBenchmarks : IFlopsByCase
         ["unet-down-4x4"] = (128, 64, 256, 4, 2, 1, false, 0),
         ["unet-up-T4x4"] = (1024, 16, 256, 4, 2, 1, true, 0),
     };
-
-    Device _device = null!;
-    Tensor _x = null!, _w = null!, _b = null!, _dy = null!, _y = null!;
-    Tape _tape = null!;
 
     /// <summary>Which layer (a key of the shape table).</summary>
     [ParamsSource(nameof(Layers))]
@@ -62,21 +58,18 @@ public class LayerBenchmarks : IFlopsByCase
     [GlobalSetup]
     public void Setup()
     {
-        var (c, h, o, k, s, p, t, op) = Shapes[Layer];
-        _device = Device.Create(Backend);
-        _x = Tensor.RandomNormal(_device, 1, 0f, 1f, 1, c, h, h);
-        _w = t ? Tensor.RandomNormal(_device, 2, 0f, 0.02f, c, o, k, k) : Tensor.RandomNormal(_device, 2, 0f, 0.02f, o, c, k, k);
-        _b = Tensor.RandomNormal(_device, 3, 0f, 0.02f, o);
-        _x.RequiresGrad = _w.RequiresGrad = _b.RequiresGrad = true;
-        _tape = new Tape();
-        _y = Run();
-        _dy = Tensor.RandomNormal(_device, 4, 0f, 1f, _y.Shape.ToArray());
+        var (c, h, o, k, _, _, t, _) = Shapes[Layer];
+        Device = Device.Create(Backend);
+        X = Tensor.RandomNormal(Device, 1, 0f, 1f, 1, c, h, h);
+        W = t ? Tensor.RandomNormal(Device, 2, 0f, 0.02f, c, o, k, k) : Tensor.RandomNormal(Device, 2, 0f, 0.02f, o, c, k, k);
+        B = Tensor.RandomNormal(Device, 3, 0f, 0.02f, o);
+        Record(Run);
     }
 
     Tensor Run()
     {
         var (_, _, _, _, s, p, t, op) = Shapes[Layer];
-        return t ? Ops.ConvTranspose2d(_x, _w, _b, s, p, op) : Ops.Conv2d(_x, _w, _b, s, p);
+        return t ? Ops.ConvTranspose2d(X, W, B, s, p, op) : Ops.Conv2d(X, W, B, s, p);
     }
 
     /// <summary>The layer's forward pass.</summary>
@@ -85,25 +78,13 @@ public class LayerBenchmarks : IFlopsByCase
     {
         using var scope = Tape.NoGrad();
         using var y = Run();
-        _device.Synchronize();
+        Device.Synchronize();
     }
 
     /// <summary>Input, weight and bias gradients (the forward is recorded once and not timed).</summary>
     [Benchmark]
-    public void Backward()
-    {
-        _tape.Backward(_y, _dy);
-        _device.Synchronize();
-        _x.ZeroGrad();
-        _w.ZeroGrad();
-        _b.ZeroGrad();
-    }
+    public void Backward() => BackwardOnce();
 
     [GlobalCleanup]
-    public void Cleanup()
-    {
-        _tape.Dispose();
-        foreach (var t in new[] { _x, _w, _b, _dy }) t.Dispose();
-        if (_device != Device.Cpu) _device.Dispose();
-    }
+    public void Cleanup() => Release();
 }
