@@ -59,7 +59,7 @@ public static unsafe class Gemm
         }
         if (SwapNarrow && transA && n <= NarrowColumns && m >= 64 && m >= 4 * n && (long)m * k >= 1 << 16)
         {
-            SgemmNarrow(transA, m, n, k, a, lda, b, c, ldc, accumulate);
+            SgemmNarrow(m, n, k, a, lda, b, c, ldc, accumulate);
             return;
         }
         bool use512 = Use512;
@@ -127,17 +127,17 @@ public static unsafe class Gemm
     /// lost (17 -> 28 ms), hence the limit of 256 and M at least 4N. Not for A stored [M, K] (the forward convs):
     /// reading it transposed while packing measured slower than the plain path (3.1 -> 5.5 ms at one output pixel).
     /// </remarks>
-    static void SgemmNarrow<TB>(bool transA, int m, int n, int k, float* a, int lda, TB b, float* c, int ldc, bool accumulate)
+    static void SgemmNarrow<TB>(int m, int n, int k, float* a, int lda, TB b, float* c, int ldc, bool accumulate)
         where TB : struct, IPackedB
     {
-        // B^T [n x k]: B packed as one panel [k][NarrowColumns], then transposed.
-        float* packed = Scratch.Grow(ref t_narrowB, ref t_narrowBLen, (long)k * (NarrowColumns + n));
-        float* bt = packed + (long)k * NarrowColumns;
-        b.Pack(0, k, 0, n, NarrowColumns, packed);
-        Transpose(packed, k, n, NarrowColumns, bt, k, false);
+        // B^T [n x k]: B packed as one panel exactly n wide ([k][n]), then transposed.
+        float* packed = Scratch.Grow(ref t_narrowB, ref t_narrowBLen, 2L * k * n);
+        float* bt = packed + (long)k * n;
+        b.Pack(0, k, 0, n, n, packed);
+        Transpose(packed, k, n, n, bt, k, false);
         float* ct = Scratch.Grow(ref t_narrowC, ref t_narrowCLen, (long)n * m);
         // A, stored [K, M], is the right operand as it is.
-        Sgemm(false, n, m, k, bt, k, new DenseB(a, lda, !transA), ct, m, false);
+        Sgemm(false, n, m, k, bt, k, new DenseB(a, lda, false), ct, m, false);
         Transpose(ct, n, m, m, c, ldc, accumulate);
     }
 

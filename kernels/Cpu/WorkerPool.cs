@@ -44,7 +44,6 @@ sealed class WorkerPool : IDisposable
     [ThreadStatic] static bool t_inLoop;
 
     readonly object _gate = new();
-    readonly Thread[] _threads;
     Job? _job;
     long _generation;
     int _sleeping, _busy;
@@ -53,12 +52,8 @@ sealed class WorkerPool : IDisposable
     /// <summary>Starts <paramref name="workers"/> background threads (the caller is the last worker of every loop).</summary>
     public WorkerPool(int workers)
     {
-        _threads = new Thread[workers];
         for (int i = 0; i < workers; i++)
-        {
-            _threads[i] = new Thread(WorkerLoop) { IsBackground = true, Name = $"CoroNetGAN kernel worker {i + 1}" };
-            _threads[i].Start();
-        }
+            new Thread(WorkerLoop) { IsBackground = true, Name = $"CoroNetGAN kernel worker {i + 1}" }.Start();
     }
 
     /// <summary>Runs body(i) for i in [from, to) on the pool; false (nothing run) when it is in use or this is a nested loop.</summary>

@@ -40,6 +40,32 @@ public static class DirectConvReference
         return y;
     }
 
+    /// <summary>The conv input gradient as a scatter: dx[n,c,oy*s-p+ky,ox*s-p+kx] += dy[n,o,oy,ox] * w[o,c,ky,kx], in float64.</summary>
+    public static double[] InputGradient(float[] dy, float[] w, in ConvGeometry g)
+    {
+        var dx = new double[g.N * g.InputPlane];
+        for (int n = 0; n < g.N; n++)
+        for (int o = 0; o < g.O; o++)
+        for (int oy = 0; oy < g.OutH; oy++)
+        for (int ox = 0; ox < g.OutW; ox++)
+        {
+            double d = dy[((n * g.O + o) * g.OutH + oy) * g.OutW + ox];
+            for (int c = 0; c < g.C; c++)
+            for (int ky = 0; ky < g.KH; ky++)
+            {
+                int iy = oy * g.StrideH - g.PadH + ky;
+                if ((uint)iy >= (uint)g.H) continue;
+                for (int kx = 0; kx < g.KW; kx++)
+                {
+                    int ix = ox * g.StrideW - g.PadW + kx;
+                    if ((uint)ix >= (uint)g.W) continue;
+                    dx[((n * g.C + c) * g.H + iy) * g.W + ix] += d * w[((o * g.C + c) * g.KH + ky) * g.KW + kx];
+                }
+            }
+        }
+        return dx;
+    }
+
     /// <summary>max |y - ref| / max |ref|.</summary>
     public static double RelError(double[] expected, float[] actual)
     {
