@@ -48,8 +48,17 @@ public static class Parity
     public static ParityReport Run(string caseDirectory, Device device)
     {
         string casePath = Path.Combine(caseDirectory, "case.json");
-        using var doc = JsonDocument.Parse(File.ReadAllBytes(casePath));
+        using var doc = ParseCase(casePath);
         var root = doc.RootElement;
+        // case.json says what the case checks: one layer or network (../shared/golden), training steps or a DHP
+        // hyper-convolution (../shared/golden-train).
+        switch (root.TryGetProperty("kind", out var kind) && kind.ValueKind == JsonValueKind.String ? kind.GetString() : null)
+        {
+            case "train_steps": return TrainStepParity.Run(caseDirectory, root, device);
+            case "hyperconv": return HyperConvParity.Run(caseDirectory, root, device);
+            case null or "layer" or "model": break;
+            case var other: throw new NotSupportedException($"{casePath}: kind '{other}' is not one the engine checks (layer, model, train_steps, hyperconv).");
+        }
         string name = Text(root, "case", Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(caseDirectory))));
         string arch = Text(root, "architecture", "")
             is { Length: > 0 } a ? a : throw new ArgumentException($"{casePath}: no architecture.");
@@ -133,7 +142,7 @@ public static class Parity
         return new Outcome(output, outputShape, loss, inputGrad, x.Shape, grads);
     }
 
-    static ParityRow Compare(string name, float[] ours, int[] shape, SafeTensor reference, ParityMeasure measure, double tolerance)
+    internal static ParityRow Compare(string name, float[] ours, int[] shape, SafeTensor reference, ParityMeasure measure, double tolerance)
     {
         if (reference.DType != SafeTensorDType.F32 || !reference.Shape.SequenceEqual(shape))
             return Unmatched(name, $"ours is F32 {Tensor.Format(shape)}, the reference is {reference}");
@@ -151,7 +160,7 @@ public static class Parity
         return new ParityRow(name, measure, error, tolerance, maxRef);
     }
 
-    static ParityRow CompareExact(string name, SafeTensor ours, SafeTensor reference)
+    internal static ParityRow CompareExact(string name, SafeTensor ours, SafeTensor reference)
     {
         if (reference.DType != SafeTensorDType.I64 || !reference.Shape.SequenceEqual(ours.Shape))
             return Unmatched(name, $"ours is {ours}, the reference is {reference}");
@@ -161,11 +170,17 @@ public static class Parity
         return new ParityRow(name, ParityMeasure.Exact, diff, 0, b.Select(v => Math.Abs((double)v)).DefaultIfEmpty(0).Max());
     }
 
-    static ParityRow Unmatched(string name, string why) =>
+    internal static ParityRow Unmatched(string name, string why) =>
         new(name, ParityMeasure.Absolute, double.PositiveInfinity, 0, 0, why);
 
     static bool HasActiveDropout(Module m) =>
         m is Dropout { P: > 0 } || m.Children.Any(c => HasActiveDropout(c.Module));
+
+    static JsonDocument ParseCase(string path)
+    {
+        try { return JsonDocument.Parse(File.ReadAllBytes(path)); }
+        catch (JsonException e) { throw new ArgumentException($"{path}: not valid JSON ({e.Message})."); }
+    }
 
     static SafeTensor Need(SafeTensorsFile io, string path, string key) =>
         io.Tensors.TryGetValue(key, out var t) ? t : throw new ArgumentException($"{path}: no tensor '{key}'.");

@@ -9,8 +9,16 @@ public enum ParityMeasure
     Relative,
     /// <summary>max |ours − reference| (zero-by-construction gradients, and tensors whose reference is all zero).</summary>
     Absolute,
-    /// <summary>Integer equality (<c>num_batches_tracked</c>); the error is the largest difference.</summary>
+    /// <summary>Equality (<c>num_batches_tracked</c>, proximal steps; -0 equals +0); the error is the largest difference.</summary>
     Exact,
+    /// <summary>
+    /// Every element within its own allowed difference (for example (k+1) 1e-3 lr + 1e-6 |w| after k+1 Adam steps); the
+    /// error is the largest ratio of an element's difference to its bound, so 1 is the limit.
+    /// </summary>
+    Bound,
+    /// <summary>max |g| of ours and of the reference, divided by the largest |g| of any parameter of that network
+    /// (gradients that are exactly zero in exact arithmetic, so only their size can be compared).</summary>
+    OfNetworkMax,
 }
 
 /// <summary>One compared tensor of a parity run.</summary>
@@ -28,7 +36,11 @@ public sealed record ParityRow(string Name, ParityMeasure Measure, double Error,
     /// <summary>One aligned line: name, measure, error, tolerance, ok/FAIL.</summary>
     public string Format(int nameWidth)
     {
-        string kind = Measure switch { ParityMeasure.Relative => "rel", ParityMeasure.Absolute => "abs", _ => "exact" };
+        string kind = Measure switch
+        {
+            ParityMeasure.Relative => "rel", ParityMeasure.Absolute => "abs", ParityMeasure.Bound => "bound",
+            ParityMeasure.OfNetworkMax => "net", _ => "exact",
+        };
         string err = Error.ToString("0.00e+00", CultureInfo.InvariantCulture);
         string tol = Tolerance.ToString("0e+00", CultureInfo.InvariantCulture);
         string line = $"{Name.PadRight(nameWidth)}  {kind,-5} {err,10}  tol {tol,6}  {(Passed ? "ok" : "FAIL")}";
@@ -41,8 +53,11 @@ public sealed record ParityRow(string Name, ParityMeasure Measure, double Error,
 /// <param name="Architecture">The module built.</param>
 /// <param name="Device">The device it ran on.</param>
 /// <param name="Training">Whether the forward ran in training mode.</param>
-/// <param name="Rows">The compared tensors: output, loss, grad_input, every grad.&lt;key&gt;, every after.&lt;key&gt;.</param>
-public sealed record ParityReport(string Case, string Architecture, string Device, bool Training, IReadOnlyList<ParityRow> Rows)
+/// <param name="Rows">The compared tensors: output, loss, grad_input, every grad.&lt;key&gt;, every after.&lt;key&gt; (and for
+/// training-step and hyper-convolution cases their steps, optimizer replays and proximal examples).</param>
+/// <param name="Notes">What the case holds that was not compared, and why.</param>
+public sealed record ParityReport(string Case, string Architecture, string Device, bool Training, IReadOnlyList<ParityRow> Rows,
+    IReadOnlyList<string>? Notes = null)
 {
     /// <summary>True when every row is within tolerance.</summary>
     public bool Passed => Rows.All(r => r.Passed);
@@ -69,6 +84,7 @@ public sealed record ParityReport(string Case, string Architecture, string Devic
     {
         int width = Rows.Count == 0 ? 0 : Rows.Max(r => r.Name.Length);
         foreach (var r in Rows) yield return r.Format(width);
+        foreach (var n in Notes ?? []) yield return "note: " + n;
         yield return Summary;
     }
 }

@@ -9,22 +9,24 @@ namespace CoroNetGAN.Engine.Data;
 public sealed record HostBatch(float[] A, float[] B, int[] Shape);
 
 /// <summary>
-/// Batches in a shuffled order that is a pure function of (seed, epoch), so the batch of any step can be produced
-/// again after a resume: <see cref="BatchAt"/> needs nothing but the step number.
+/// Batches in a shuffled order that is a pure function of (seed, epoch), or in order when serial, so the batch of any
+/// step can be produced again after a resume: <see cref="BatchAt"/> needs nothing but the step number.
 /// </summary>
 public sealed class DataLoader
 {
     readonly IImageDataset _data;
     readonly uint _seed;
+    readonly bool _serial;
 
-    /// <summary>Creates the loader; batches hold <paramref name="batchSize"/> samples.</summary>
-    public DataLoader(IImageDataset data, int batchSize, uint seed)
+    /// <summary>Creates the loader; batches hold <paramref name="batchSize"/> samples, in order when <paramref name="serial"/>.</summary>
+    public DataLoader(IImageDataset data, int batchSize, uint seed, bool serial = false)
     {
         if (data.Count < 1) throw new ArgumentException("The dataset is empty.");
         if (batchSize < 1) throw new ArgumentException($"batch size must be at least 1, got {batchSize}.");
         _data = data;
         BatchSize = batchSize;
         _seed = seed;
+        _serial = serial;
     }
 
     /// <summary>Samples per batch.</summary>
@@ -41,7 +43,7 @@ public sealed class DataLoader
             long sample = step * BatchSize + k;
             int epoch = (int)(sample / _data.Count);
             int pos = (int)(sample % _data.Count);
-            int index = Permutation(epoch)[pos];
+            int index = _serial ? pos : Permutation(epoch)[pos];
             var pair = _data.Load(index, RandomHash.Hash(_seed ^ 0x5bd1e995u, (uint)sample));
             Array.Copy(pair.A, 0, a, k * plane, plane);
             Array.Copy(pair.B, 0, b, k * plane, plane);

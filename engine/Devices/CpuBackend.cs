@@ -159,8 +159,8 @@ public sealed unsafe class CpuBackend : IBackend
         DeviceStorage db1, DeviceStorage dw2, DeviceStorage db2, in HyperShape shape) =>
         HyperWeights.Backward(P(zIn), P(zOut), P(b0), P(w1), P(b1), P(w2), P(dw), P(dzIn), P(dzOut), P(db0), P(dw1), P(db1), P(dw2), P(db2), shape);
     /// <inheritdoc />
-    public void ProximalStep(DeviceStorage z, int n, float thr, float pruneThreshold, int minChannels) =>
-        Proximal.SoftThreshold(P(z), n, thr, pruneThreshold, minChannels);
+    public void ProximalStep(DeviceStorage z, int n, float thr, float pruneThreshold, int minChannels, int exempt) =>
+        Proximal.SoftThreshold(P(z), n, thr, pruneThreshold, minChannels, exempt);
 
     /// <inheritdoc />
     public void AdamStep(DeviceStorage p, DeviceStorage g, DeviceStorage m, DeviceStorage v, int n,

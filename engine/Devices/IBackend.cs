@@ -161,9 +161,10 @@ public interface IBackend : IDisposable
         DeviceStorage db1, DeviceStorage dw2, DeviceStorage db2, in HyperShape shape);
     /// <summary>
     /// In place: z = sign(z) max(|z| - thr, 0) on the first n entries, only while more than minChannels entries
-    /// have |z| &gt;= pruneThreshold, and never for the minChannels largest (<see cref="Kernels.Cpu.Proximal"/>).
+    /// have |z| &gt;= pruneThreshold, and never for the <paramref name="exempt"/> largest (0: DHP's soft_thresholding
+    /// exactly; <see cref="Kernels.Cpu.Proximal"/>).
     /// </summary>
-    void ProximalStep(DeviceStorage z, int n, float thr, float pruneThreshold, int minChannels);
+    void ProximalStep(DeviceStorage z, int n, float thr, float pruneThreshold, int minChannels, int exempt);
 
     // ---- optimizers --------------------------------------------------------------------------------
 

@@ -66,7 +66,7 @@ public sealed class IlgpuBackend : IBackend
     private Action<St, I, V, V, V, V, V, V, V, V, HyperShape, int>? _hyperForward;
     private Action<St, I, V, V, V, V, V, V, V, V, V, V, V, V, HyperShape, int>? _hyperPairs;
     private Action<St, I, V, V, V, int, int, int>? _hyperInGrad, _hyperOutGrad;
-    private Action<St, I, V, int, float, float, int>? _proximal;
+    private Action<St, I, V, int, float, float, int, int>? _proximal;
 
     /// <summary>Creates a backend that runs on <paramref name="accelerator"/>, which the caller keeps owning.</summary>
     /// <param name="accelerator">The accelerator to allocate on and launch kernels on.</param>
@@ -905,11 +905,11 @@ public sealed class IlgpuBackend : IBackend
     }
 
     /// <inheritdoc />
-    public void ProximalStep(DeviceStorage z, int n, float thr, float pruneThreshold, int minChannels)
+    public void ProximalStep(DeviceStorage z, int n, float thr, float pruneThreshold, int minChannels, int exempt)
     {
         var vz = View(z, nameof(ProximalStep));
         if (n <= 0) return;
-        Load(ref _proximal, ProximalKernels.SoftThreshold)(S, 1, vz, n, thr, pruneThreshold, minChannels);
+        Load(ref _proximal, ProximalKernels.SoftThreshold)(S, 1, vz, n, thr, pruneThreshold, minChannels, exempt);
     }
 
     // ---- lifetime ----------------------------------------------------------------------------------

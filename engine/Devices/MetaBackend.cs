@@ -112,7 +112,7 @@ public sealed class MetaBackend : IBackend
     /// <inheritdoc />
     public void HyperWeightBackward(DeviceStorage zIn, DeviceStorage zOut, DeviceStorage b0, DeviceStorage w1, DeviceStorage b1, DeviceStorage w2, DeviceStorage dw, DeviceStorage dzIn, DeviceStorage dzOut, DeviceStorage db0, DeviceStorage dw1, DeviceStorage db1, DeviceStorage dw2, DeviceStorage db2, in HyperShape shape) { }
     /// <inheritdoc />
-    public void ProximalStep(DeviceStorage z, int n, float thr, float pruneThreshold, int minChannels) { }
+    public void ProximalStep(DeviceStorage z, int n, float thr, float pruneThreshold, int minChannels, int exempt) { }
 
     sealed class MetaStorage(IBackend backend, int length) : DeviceStorage(backend, length)
     {

@@ -52,14 +52,17 @@ public static partial class Ops
     /// <summary>
     /// The proximal step of the search, in place on a latent vector: soft-thresholding by <paramref name="threshold"/>
     /// (lambda x current learning rate) while more than <paramref name="minChannels"/> entries are at least
-    /// <paramref name="pruneThreshold"/>; the minChannels largest entries are never shrunk. Not recorded.
+    /// <paramref name="pruneThreshold"/>; the <paramref name="exempt"/> largest entries are never shrunk (null: as many as
+    /// <paramref name="minChannels"/>, the engine's guard against a step that zeroes a whole latent; 0: DHP's
+    /// soft_thresholding exactly). Not recorded.
     /// </summary>
-    public static void ProximalStep(Tensor z, float threshold, float pruneThreshold, int minChannels)
+    public static void ProximalStep(Tensor z, float threshold, float pruneThreshold, int minChannels, int? exempt = null)
     {
         var dev = Checks.SameDevice("proximal_step", ("z", z));
-        if (threshold < 0 || minChannels < 0)
-            throw new ArgumentException($"proximal_step: threshold {threshold} and minimum channels {minChannels} must be non-negative.");
+        int keep = exempt ?? minChannels;
+        if (threshold < 0 || minChannels < 0 || keep < 0)
+            throw new ArgumentException($"proximal_step: threshold {threshold}, minimum channels {minChannels} and exempt entries {keep} must be non-negative.");
         Tensor.BumpWriteVersion();
-        dev.Backend.ProximalStep(z.Storage, z.Length, threshold, pruneThreshold, minChannels);
+        dev.Backend.ProximalStep(z.Storage, z.Length, threshold, pruneThreshold, minChannels, keep);
     }
 }

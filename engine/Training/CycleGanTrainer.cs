@@ -20,6 +20,9 @@ public sealed class CycleGanTrainer : Trainer
         Pools["B"] = new ImagePool(options.EffectivePoolSize, seed ^ 0xB0B0Bu);
     }
 
+    /// <inheritdoc/>
+    public override IReadOnlyList<string> LossNames { get; } = ["D_A", "G_A", "cycle_A", "idt_A", "D_B", "G_B", "cycle_B", "idt_B"];
+
     private protected override IReadOnlyDictionary<string, float> TrainStep(HostBatch batch, List<TrainSample>? samples)
     {
         var gA = Generators[0].Model;
@@ -34,7 +37,7 @@ public sealed class CycleGanTrainer : Trainer
         var realB = Tensor.FromArray(Device, batch.B, batch.Shape);
 
         // G step, with the discriminators frozen.
-        Tensor fakeA, fakeB, lossGA, lossGB, cycleA, cycleB;
+        Tensor fakeA, fakeB, lossGA, lossGB, cycleA, cycleB, total;
         Tensor? idtA = null, idtB = null;
         SetRequiresGrad(dA, false);
         SetRequiresGrad(dB, false);
@@ -44,20 +47,28 @@ public sealed class CycleGanTrainer : Trainer
             var recA = gB.Forward(fakeB);
             fakeA = gB.Forward(realB);
             var recB = gA.Forward(fakeA);
-            lossGA = GanLoss.Of(gan, dA.Forward(fakeB), real: true, forGenerator: true);
-            lossGB = GanLoss.Of(gan, dB.Forward(fakeA), real: true, forGenerator: true);
+            var predGA = dA.Forward(fakeB);
+            var predGB = dB.Forward(fakeA);
+            lossGA = GanLoss.Of(gan, predGA, real: true, forGenerator: true);
+            lossGB = GanLoss.Of(gan, predGB, real: true, forGenerator: true);
             cycleA = Scale(L1Loss(recA, realA), la);
             cycleB = Scale(L1Loss(recB, realB), lb);
-            var total = Add(Add(lossGA, lossGB), Add(cycleA, cycleB));
+            total = Add(Add(lossGA, lossGB), Add(cycleA, cycleB));
             if (li > 0)
             {
                 // G_A should leave B-domain images alone and G_B A-domain ones.
-                idtA = Scale(L1Loss(gA.Forward(realB), realB), lb * li);
-                idtB = Scale(L1Loss(gB.Forward(realA), realA), la * li);
+                var sameB = gA.Forward(realB);
+                var sameA = gB.Forward(realA);
+                idtA = Scale(L1Loss(sameB, realB), lb * li);
+                idtB = Scale(L1Loss(sameA, realA), la * li);
                 total = Add(total, Add(idtA, idtB));
+                Capture("idt_A", sameB);
+                Capture("idt_B", sameA);
             }
+            Capture("fake_B", fakeB); Capture("rec_A", recA); Capture("fake_A", fakeA); Capture("rec_B", recB);
+            Capture("pred_G_A", predGA); Capture("pred_G_B", predGB);
             tape.Backward(total);
-            StepAndClear(OptimizerG);
+            StepGenerators();
         }
         finally
         {
@@ -70,10 +81,18 @@ public sealed class CycleGanTrainer : Trainer
         var hostFakeA = fakeA.ToArray();
         var pooledB = Tensor.FromArray(Device, Pools["B"].Query(hostFakeB, plane), batch.Shape);
         var pooledA = Tensor.FromArray(Device, Pools["A"].Query(hostFakeA, plane), batch.Shape);
-        var lossDA = Scale(Add(GanLoss.Of(gan, dA.Forward(realB), real: true), GanLoss.Of(gan, dA.Forward(pooledB), real: false)), 0.5f);
-        var lossDB = Scale(Add(GanLoss.Of(gan, dB.Forward(realA), real: true), GanLoss.Of(gan, dB.Forward(pooledA), real: false)), 0.5f);
+        var predDAReal = dA.Forward(realB);
+        var lossDAReal = GanLoss.Of(gan, predDAReal, real: true);
+        var lossDAFake = GanLoss.Of(gan, dA.Forward(pooledB), real: false);
+        var lossDA = Scale(Add(lossDAReal, lossDAFake), 0.5f);
+        var predDBReal = dB.Forward(realA);
+        var lossDBReal = GanLoss.Of(gan, predDBReal, real: true);
+        var lossDBFake = GanLoss.Of(gan, dB.Forward(pooledA), real: false);
+        var lossDB = Scale(Add(lossDBReal, lossDBFake), 0.5f);
+        Capture("pred_D_A_real", predDAReal);
+        Capture("pred_D_B_real", predDBReal);
         tape.Backward(Add(lossDA, lossDB));
-        StepAndClear(OptimizerD);
+        StepDiscriminators();
 
         if (samples != null)
         {
@@ -85,6 +104,8 @@ public sealed class CycleGanTrainer : Trainer
         {
             ["D_A"] = lossDA.Item(), ["G_A"] = lossGA.Item(), ["cycle_A"] = cycleA.Item(), ["idt_A"] = idtA?.Item() ?? 0f,
             ["D_B"] = lossDB.Item(), ["G_B"] = lossGB.Item(), ["cycle_B"] = cycleB.Item(), ["idt_B"] = idtB?.Item() ?? 0f,
+            ["G"] = total.Item(), ["D_A_real"] = lossDAReal.Item(), ["D_A_fake"] = lossDAFake.Item(),
+            ["D_B_real"] = lossDBReal.Item(), ["D_B_fake"] = lossDBFake.Item(),
         };
     }
 }

@@ -14,6 +14,9 @@ public sealed class Pix2PixTrainer : Trainer
     internal Pix2PixTrainer(TrainOptions options, IImageDataset train, IImageDataset? test, Device device)
         : base(options, train, test, device, ["G"], ["D"]) { }
 
+    /// <inheritdoc/>
+    public override IReadOnlyList<string> LossNames { get; } = ["G_GAN", "G_L1", "D_real", "D_fake"];
+
     private protected override IReadOnlyDictionary<string, float> TrainStep(HostBatch batch, List<TrainSample>? samples)
     {
         var g = Generators[0].Model;
@@ -25,23 +28,32 @@ public sealed class Pix2PixTrainer : Trainer
         var fakeB = g.Forward(realA);
 
         // D step: the fake is a copy, so no gradient reaches G.
-        var lossDFake = GanLoss.Of(gan, d.Forward(Concat(realA, fakeB.Clone())), real: false);
-        var lossDReal = GanLoss.Of(gan, d.Forward(Concat(realA, realB)), real: true);
-        tape.Backward(Scale(Add(lossDFake, lossDReal), 0.5f));
-        StepAndClear(OptimizerD);
+        var predFakeD = d.Forward(Concat(realA, fakeB.Clone()));
+        var lossDFake = GanLoss.Of(gan, predFakeD, real: false);
+        var predReal = d.Forward(Concat(realA, realB));
+        var lossDReal = GanLoss.Of(gan, predReal, real: true);
+        var lossD = Scale(Add(lossDFake, lossDReal), 0.5f);
+        Capture("fake_B", fakeB); Capture("pred_fake_D", predFakeD); Capture("pred_real", predReal);
+        tape.Backward(lossD);
+        StepDiscriminators();
 
         // G step through the just-updated D, whose parameters collect no gradient meanwhile.
         SetRequiresGrad(d, false);
         try
         {
-            var lossGan = GanLoss.Of(gan, d.Forward(Concat(realA, fakeB)), real: true, forGenerator: true);
-            var lossL1 = L1Loss(fakeB, realB);
-            tape.Backward(Add(lossGan, Scale(lossL1, Options.LambdaL1)));
-            StepAndClear(OptimizerG);
+            var predFakeG = d.Forward(Concat(realA, fakeB));
+            var lossGan = GanLoss.Of(gan, predFakeG, real: true, forGenerator: true);
+            // G_L1 as the reference reports it: weighted by lambda_L1.
+            var lossL1 = Scale(L1Loss(fakeB, realB), Options.LambdaL1);
+            var lossG = Add(lossGan, lossL1);
+            Capture("pred_fake_G", predFakeG);
+            tape.Backward(lossG);
+            StepGenerators();
             samples?.Add(new TrainSample(0, "G", Options.Size, First(batch.A, Options.Size), First(fakeB.ToArray(), Options.Size), First(batch.B, Options.Size)));
             return new Dictionary<string, float>
             {
                 ["G_GAN"] = lossGan.Item(), ["G_L1"] = lossL1.Item(), ["D_real"] = lossDReal.Item(), ["D_fake"] = lossDFake.Item(),
+                ["D"] = lossD.Item(), ["G"] = lossG.Item(),
             };
         }
         finally { SetRequiresGrad(d, true); }

@@ -1,3 +1,4 @@
+using CoroNetGAN.Engine.Layers;
 using CoroNetGAN.Engine.Pruning;
 
 namespace CoroNetGAN.Engine.Training;
@@ -89,6 +90,13 @@ public sealed record PruneOptions(
 /// <param name="CheckpointEvery">Steps between checkpoints (0: only at the end or on cancellation).</param>
 /// <param name="SampleEvery">Steps between sample events (0: none).</param>
 /// <param name="KeepCheckpoints">Checkpoints kept on disk (at least 2, so a good one survives a bad write).</param>
+/// <param name="Norm">Normalisation of the generator and discriminator (the reference's --norm); null: batch for pix2pix,
+/// instance for CycleGAN.</param>
+/// <param name="Dropout">Dropout in the generator (the reference's default; false is its --no_dropout); null: on for
+/// pix2pix, off for CycleGAN.</param>
+/// <param name="LayersD">Strided conv layers of the PatchGAN discriminator (the reference's --n_layers_D; 3 is the 70x70 PatchGAN).</param>
+/// <param name="SerialBatches">Take the training samples in order instead of a shuffled order (the reference's
+/// --serial_batches): step k trains on samples k x batch .. (k + 1) x batch - 1 of the dataset, modulo its size.</param>
 public sealed record TrainOptions(
     TrainMode Mode,
     int Size,
@@ -112,8 +120,21 @@ public sealed record TrainOptions(
     bool NoPrune = false,
     int CheckpointEvery = 0,
     int SampleEvery = 0,
-    int KeepCheckpoints = 2)
+    int KeepCheckpoints = 2,
+    NormKind? Norm = null,
+    bool? Dropout = null,
+    int LayersD = 3,
+    bool SerialBatches = false)
 {
+    /// <summary>The normalisation in effect.</summary>
+    public NormKind EffectiveNorm => Norm ?? (Mode == TrainMode.Pix2Pix ? NormKind.Batch : NormKind.Instance);
+
+    /// <summary>Downsamplings of the U-Net at <see cref="Size"/>: unet_256's 8, log2(size) for smaller images.</summary>
+    public int UnetDowns => ModelFactory.UnetDowns(Size);
+
+    /// <summary>Whether the generator uses dropout.</summary>
+    public bool EffectiveDropout => Dropout ?? Mode == TrainMode.Pix2Pix;
+
     /// <summary>The generator in effect.</summary>
     public GeneratorArch EffectiveNetG => NetG ?? (Mode == TrainMode.Pix2Pix ? GeneratorArch.Unet : GeneratorArch.Resnet9);
 
@@ -141,6 +162,8 @@ public sealed record TrainOptions(
         Need(EffectivePoolSize >= 0, $"the pool size must be >= 0, got {PoolSize}.");
         Need(EffectiveDecayStart >= 0 && EffectiveDecayStart <= TotalSteps, $"the decay start must be in [0, {TotalSteps}], got {DecayStart}.");
         Need(CheckpointEvery >= 0 && SampleEvery >= 0, "checkpoint and sample intervals must be >= 0.");
+        Need(LayersD >= 1 && LayersD <= 6, $"the discriminator needs 1 to 6 strided layers, got {LayersD}.");
+        Need(Norm is null or NormKind.Batch or NormKind.Instance, $"the norm must be batch or instance, got {Norm}.");
         Need(KeepCheckpoints >= 2, $"at least 2 checkpoints are kept, so a good one survives an interrupted write; got {KeepCheckpoints}.");
         Need(!string.IsNullOrWhiteSpace(OutputDirectory), "an output directory is required.");
         if (EffectiveNetG == GeneratorArch.Unet)

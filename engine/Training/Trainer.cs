@@ -4,6 +4,7 @@ using CoroNetGAN.Engine.Devices;
 using CoroNetGAN.Engine.Layers;
 using CoroNetGAN.Engine.Optim;
 using CoroNetGAN.Engine.Pruning;
+using CoroNetGAN.Engine.Serialization;
 using CoroNetGAN.Engine.Tensors;
 
 namespace CoroNetGAN.Engine.Training;
@@ -68,7 +69,7 @@ public abstract partial class Trainer : IDisposable
         TrainData = train;
         _testData = test;
         Device = device;
-        _loader = new DataLoader(train, options.BatchSize, (uint)options.Seed);
+        _loader = new DataLoader(train, options.BatchSize, (uint)options.Seed, options.SerialBatches);
         _schedule = new LearningRateSchedule(options.LearningRate, options.EffectiveDecayStart, options.TotalSteps);
         Phase = options.NoPrune ? TrainPhase : SearchPhase;
 
@@ -148,8 +149,6 @@ public abstract partial class Trainer : IDisposable
     public TrainReport Run(CancellationToken cancellation = default)
     {
         Directory.CreateDirectory(Options.OutputDirectory);
-        var session = Stopwatch.StartNew();
-        long sessionSteps = 0;
         while (Step < Options.TotalSteps)
         {
             if (cancellation.IsCancellationRequested)
@@ -157,34 +156,104 @@ public abstract partial class Trainer : IDisposable
                 SaveCheckpoint();
                 cancellation.ThrowIfCancellationRequested();
             }
-            var watch = Stopwatch.StartNew();
-            float lr = _schedule.At(Step);
-            OptimizerG.LearningRate = lr;
-            OptimizerD.LearningRate = lr;
-            bool wantSample = Options.SampleEvery > 0 && (Step + 1) % Options.SampleEvery == 0;
-            var batch = _loader.BatchAt(Step);
-            var samples = new List<TrainSample>();
-            var losses = TrainStep(batch, wantSample ? samples : null);
-            string phase = Phase;
-            if (Phase == SearchPhase)
-            {
-                bool done = true;
-                foreach (var g in Generators) done &= g.Search!.AfterStep(lr) != SearchState.Searching;
-                if (done) Extract();
-            }
-            Step++;
-            sessionSteps++;
-            double seconds = watch.Elapsed.TotalSeconds;
-            var t = _phases.GetValueOrDefault(phase, new PhaseTime(0, 0));
-            _phases[phase] = new PhaseTime(t.Steps + 1, t.Seconds + seconds);
-            double ratio = MacsRatio();
-            _history.Add(new HistoryEntry(Step, phase, lr, ratio, losses));
-            foreach (var s in samples) Sample?.Invoke(s with { Step = Step });
-            Progress?.Invoke(new TrainProgress(Step, Options.TotalSteps, phase, losses, ratio, CurrentWidths(), lr, seconds, session.Elapsed, sessionSteps));
+            RunStep();
             if (Options.CheckpointEvery > 0 && Step % Options.CheckpointEvery == 0 && Step < Options.TotalSteps) SaveCheckpoint();
         }
         SaveCheckpoint();
         return Finish();
+    }
+
+    /// <summary>
+    /// Runs the next step of the run exactly as <see cref="Run"/> does (batch, both optimizer steps, the search's
+    /// proximal step and stop check, extraction when the search ends, history, events) but writes no file: for a
+    /// caller that drives the loop itself, checkpointing when it wants with <see cref="SaveCheckpoint"/>.
+    /// </summary>
+    /// <returns>The step's progress record (also raised as <see cref="Progress"/>).</returns>
+    /// <exception cref="InvalidOperationException">Every step of the run is done.</exception>
+    public TrainProgress RunStep()
+    {
+        if (Step >= Options.TotalSteps)
+            throw new InvalidOperationException($"the run's {Options.TotalSteps} steps are done; raise the total to train on.");
+        if (!_session.IsRunning) _session.Start();
+        var watch = Stopwatch.StartNew();
+        float lr = _schedule.At(Step);
+        OptimizerG.LearningRate = lr;
+        OptimizerD.LearningRate = lr;
+        bool wantSample = Options.SampleEvery > 0 && (Step + 1) % Options.SampleEvery == 0;
+        var batch = _loader.BatchAt(Step);
+        var samples = new List<TrainSample>();
+        _stepTensors.Clear();
+        var all = TrainStep(batch, wantSample ? samples : null);
+        LastStepLosses = all;
+        var losses = LossNames.Where(all.ContainsKey).ToDictionary(n => n, n => all[n], StringComparer.Ordinal);
+        string phase = Phase;
+        if (Phase == SearchPhase)
+        {
+            bool done = true;
+            foreach (var g in Generators) done &= g.Search!.AfterStep(lr) != SearchState.Searching;
+            if (done) Extract();
+        }
+        Step++;
+        _sessionSteps++;
+        double seconds = watch.Elapsed.TotalSeconds;
+        var t = _phases.GetValueOrDefault(phase, new PhaseTime(0, 0));
+        _phases[phase] = new PhaseTime(t.Steps + 1, t.Seconds + seconds);
+        double ratio = MacsRatio();
+        _history.Add(new HistoryEntry(Step, phase, lr, ratio, losses));
+        foreach (var s in samples) Sample?.Invoke(s with { Step = Step });
+        var progress = new TrainProgress(Step, Options.TotalSteps, phase, losses, ratio, CurrentWidths(), lr, seconds, _session.Elapsed, _sessionSteps);
+        Progress?.Invoke(progress);
+        return progress;
+    }
+
+    /// <summary>
+    /// The loss terms the run reports (history, progress), in the reference's order (its <c>loss_names</c>):
+    /// pix2pix G_GAN, G_L1, D_real, D_fake; CycleGAN D_A, G_A, cycle_A, idt_A, D_B, G_B, cycle_B, idt_B.
+    /// </summary>
+    public abstract IReadOnlyList<string> LossNames { get; }
+
+    /// <summary>
+    /// Every loss term of the last step, as the reference computes them (weighted as they enter the sums): the
+    /// reported <see cref="LossNames"/> and the sums and parts the reference computes but does not report (pix2pix D and
+    /// G; CycleGAN G, D_A_real, D_A_fake, D_B_real, D_B_fake). Empty before the first step.
+    /// </summary>
+    public IReadOnlyDictionary<string, float> LastStepLosses { get; private set; } = new Dictionary<string, float>();
+
+    /// <summary>
+    /// When set, each step keeps host copies of its intermediate tensors in <see cref="StepTensors"/> under the
+    /// reference's names (like its get_current_visuals, plus the discriminator maps): for inspecting or checking a
+    /// step. Costs a device-to-host copy per tensor; off by default.
+    /// </summary>
+    public bool CaptureStepTensors { get; set; }
+
+    /// <summary>
+    /// The last step's tensors when <see cref="CaptureStepTensors"/> is set (pix2pix: fake_B, pred_fake_D, pred_real,
+    /// pred_fake_G; CycleGAN: fake_B, rec_A, fake_A, rec_B, idt_A, idt_B, pred_G_A, pred_G_B, pred_D_A_real,
+    /// pred_D_B_real), as F32 tensors of their shapes.
+    /// </summary>
+    public IReadOnlyDictionary<string, SafeTensor> StepTensors => _stepTensors;
+
+    /// <summary>
+    /// Raised when an optimizer's gradients for this step are complete, just before it updates its parameters
+    /// (PyTorch's optimizer step pre-hook): a handler may read the gradients (<see cref="Tensor.Grad"/>) or change
+    /// them in place, for logging, clipping or replaying given gradients. Raised on the training thread.
+    /// </summary>
+    public event Action<OptimizerStepInfo>? OptimizerStepping;
+
+    /// <summary>
+    /// Raised right after an optimizer updated its parameters, before their gradients are cleared (PyTorch's step
+    /// post-hook): a handler may read or overwrite the new weights.
+    /// </summary>
+    public event Action<OptimizerStepInfo>? OptimizerStepped;
+
+    readonly Stopwatch _session = new();
+    long _sessionSteps;
+    readonly Dictionary<string, SafeTensor> _stepTensors = new(StringComparer.Ordinal);
+
+    /// <summary>Keeps a host copy of <paramref name="value"/> under <paramref name="name"/> when <see cref="CaptureStepTensors"/> is set.</summary>
+    private protected void Capture(string name, Tensor value)
+    {
+        if (CaptureStepTensors) _stepTensors[name] = SafeTensor.FromFloats(value.ToArray(), value.Shape);
     }
 
     /// <summary>
@@ -258,10 +327,18 @@ public abstract partial class Trainer : IDisposable
         foreach (var (_, p) in model.NamedParameters()) p.RequiresGrad = on;
     }
 
-    /// <summary>Runs one step of an optimizer and clears its gradients.</summary>
-    private protected static void StepAndClear(Adam optimizer)
+    /// <summary>Runs one step of the generators' optimizer ("G") and clears its gradients, raising the step hooks.</summary>
+    private protected void StepGenerators() => StepAndClear("G", OptimizerG, _gParams);
+
+    /// <summary>Runs one step of the discriminators' optimizer ("D") and clears its gradients, raising the step hooks.</summary>
+    private protected void StepDiscriminators() => StepAndClear("D", OptimizerD, _dParams);
+
+    void StepAndClear(string name, Adam optimizer, ParameterSet parameters)
     {
+        OptimizerStepInfo? info = OptimizerStepping != null || OptimizerStepped != null ? new(Step, name, parameters.Items) : null;
+        if (info != null) OptimizerStepping?.Invoke(info);
         optimizer.Step();
+        if (info != null) OptimizerStepped?.Invoke(info);
         optimizer.ZeroGrad();
     }
 

@@ -5,20 +5,22 @@ namespace CoroNetGAN.Kernels.Cpu;
 /// of thr*||z||_1, applied only while more than minChannels entries are at least the prune threshold.
 /// </summary>
 /// <remarks>
-/// One addition to DHP: the minChannels largest entries are exempt, so a step can never leave fewer than
-/// minChannels non-zero channels (DHP can overshoot in one step and relies on the mask's top-k to recover).
+/// One addition to DHP, chosen by the caller: the <c>exempt</c> largest entries are left alone, so a step can never
+/// leave fewer than that many non-zero channels (DHP can overshoot in one step and relies on the mask's top-k to
+/// recover; a latent shrunk to all zeros would leave the mask nothing to rank). With exempt = 0 this is DHP's
+/// soft_thresholding exactly.
 /// </remarks>
 public static unsafe class Proximal
 {
-    /// <summary>Soft-thresholds z in place; returns whether it did.</summary>
-    public static bool SoftThreshold(float* z, int n, float thr, float pruneThreshold, int minChannels)
+    /// <summary>Soft-thresholds z in place, leaving its <paramref name="exempt"/> largest entries alone; returns whether it did.</summary>
+    public static bool SoftThreshold(float* z, int n, float thr, float pruneThreshold, int minChannels, int exempt)
     {
         int alive = 0;
         for (int i = 0; i < n; i++) if (MathF.Abs(z[i]) >= pruneThreshold) alive++;
         if (alive <= minChannels || thr <= 0f) return false;
-        float keep = KthLargestAbs(z, n, minChannels, out int above);
+        float keep = KthLargestAbs(z, n, exempt, out int above);
         // Entries above the k-th magnitude are exempt, and as many ties at it as complete the k.
-        int ties = minChannels - above;
+        int ties = exempt - above;
         for (int i = 0; i < n; i++)
         {
             float a = MathF.Abs(z[i]);

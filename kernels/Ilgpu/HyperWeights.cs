@@ -92,7 +92,7 @@ public static class HyperWeightKernels
 public static class ProximalKernels
 {
     /// <summary>One work-item: the whole (short) latent vector, so the count and the k-th magnitude need no reduction.</summary>
-    public static void SoftThreshold(Index1D t, ArrayView<float> z, int n, float thr, float pruneThreshold, int minChannels)
+    public static void SoftThreshold(Index1D t, ArrayView<float> z, int n, float thr, float pruneThreshold, int minChannels, int exempt)
     {
         if (t != 0) return;
         int alive = 0;
@@ -101,7 +101,7 @@ public static class ProximalKernels
         // The k-th largest magnitude with ties, walking down the distinct values (no per-thread storage).
         float keep = float.PositiveInfinity;
         int above = 0;
-        if (minChannels > 0)
+        if (exempt > 0)
         {
             float prev = float.PositiveInfinity;
             keep = 0f;
@@ -112,12 +112,12 @@ public static class ProximalKernels
                 if (cur < 0f) { keep = 0f; break; }
                 int c = 0;
                 for (int i = 0; i < n; i++) if (Abs(z[i]) == cur) c++;
-                if (above + c >= minChannels) { keep = cur; break; }
+                if (above + c >= exempt) { keep = cur; break; }
                 above += c;
                 prev = cur;
             }
         }
-        int ties = minChannels - above;
+        int ties = exempt - above;
         for (int i = 0; i < n; i++)
         {
             float v = z[i];

@@ -51,4 +51,15 @@ internal static class Selection
         var train = picked.Where((_, k) => k % testEvery != testEvery - 1).ToArray();
         return (train, test);
     }
+
+    /// <summary>
+    /// Whether <paramref name="name"/> is a skin-toned sequence whose every tone modifier is <paramref name="tone"/>
+    /// (mixed-tone couples are left out) and not the bare modifier swatch.
+    /// </summary>
+    internal static bool SingleTone(string name, string tone)
+    {
+        var parts = name.Split('-');
+        if (parts.Length < 2 || !parts.Contains(tone)) return false;
+        return parts.All(p => p == tone || !(p.Length == 5 && p.StartsWith("1f3f", StringComparison.Ordinal) && p[4] is 'b' or 'c' or 'd' or 'e' or 'f'));
+    }
 }

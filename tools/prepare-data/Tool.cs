@@ -18,6 +18,7 @@ internal static class Tool
 
         WritePairs(openmoji, Path.Combine(data, "openmoji-pairs"));
         WriteUnpaired(Path.Combine(twitter, "img", "twitter", "64"), Path.Combine(google, "img", "google", "64"), Path.Combine(data, "emoji-unpaired"));
+        WriteSkinTones(Path.Combine(twitter, "img", "twitter", "64"), Path.Combine(data, "emoji-skintone"));
         return 0;
     }
 
@@ -58,6 +59,33 @@ internal static class Tool
                     Render.SavePng(surface, Path.Combine(dir, n + ".png"));
                 }
                 Console.WriteLine($"{dir}: {names.Length} images");
+            }
+    }
+
+    /// <summary>
+    /// Twemoji people and hands in the lightest skin tone (A, U+1F3FB) and the darkest (B, U+1F3FF): every sequence
+    /// whose tone modifiers are all the lightest and whose darkest twin exists, one in six held out for test. Training
+    /// shuffles the domains against each other (unpaired); the test files share names, so test pairs are ground truth.
+    /// </summary>
+    static void WriteSkinTones(string twemoji, string outDir)
+    {
+        var names = Names(twemoji, ".png").ToHashSet(StringComparer.Ordinal);
+        var light = names.Where(n => Selection.SingleTone(n, "1f3fb") && names.Contains(n.Replace("1f3fb", "1f3ff", StringComparison.Ordinal)))
+            .OrderBy(n => n, StringComparer.Ordinal).ToArray();
+        var test = light.Where((_, k) => k % 6 == 5).ToArray();
+        var train = light.Where((_, k) => k % 6 != 5).ToArray();
+        foreach (var (split, picked) in new[] { ("train", train), ("test", test) })
+            foreach (var (domain, tone) in new[] { ("A", "1f3fb"), ("B", "1f3ff") })
+            {
+                string dir = Fresh(Path.Combine(outDir, split + domain));
+                foreach (var n in picked)
+                {
+                    string name = n.Replace("1f3fb", tone, StringComparison.Ordinal);
+                    using var surface = Render.WhiteSurface(Size, Size);
+                    Render.DrawPng(surface.Canvas, Path.Combine(twemoji, name + ".png"), Size);
+                    Render.SavePng(surface, Path.Combine(dir, n.Replace("-1f3fb", "", StringComparison.Ordinal) + ".png"));
+                }
+                Console.WriteLine($"{dir}: {picked.Length} images");
             }
     }
 
