@@ -6,8 +6,8 @@ namespace CoroNetGAN.Cli;
 
 /// <summary>
 /// <c>coronetgan demo</c>: the whole path on the embedded data, sized for a 2-core CPU: pix2pix colours OpenMoji
-/// line art (U-Net ngf 16 at 64 px, compressed to a quarter of its MACs), or CycleGAN turns Twemoji into Noto
-/// emoji; then translates the test images with the compact model and writes a grid to look at. The emoji are centred
+/// line art (U-Net ngf 16 at 64 px, compressed to a quarter of its MACs), or CycleGAN turns light-skinned Twemoji
+/// people and hands dark-skinned (unpaired training; ResNet-6 ngf 16 at 64 px); then translates the test images with the compact model and writes a grid to look at. The emoji are centred
 /// and small, so training uses flips but no resize-and-crop (load size = size), which keeps train and test at one scale.
 /// </summary>
 internal static class DemoCommand
@@ -15,9 +15,9 @@ internal static class DemoCommand
     public static Command Create()
     {
         var outDir = new Option<string>("--out") { Description = "Output folder.", DefaultValueFactory = _ => "coronetgan-demo" };
-        var mode = new Option<string>("--mode") { Description = "pix2pix (line art -> colour) or cyclegan (Twemoji <-> Noto).", DefaultValueFactory = _ => "pix2pix" };
+        var mode = new Option<string>("--mode") { Description = "pix2pix (line art -> colour) or cyclegan (light <-> dark skin tone, unpaired).", DefaultValueFactory = _ => "pix2pix" };
         var device = new Option<string>("--device") { Description = "auto, cpu, cuda, opencl.", DefaultValueFactory = _ => "auto" };
-        var steps = new Option<int?>("--steps") { Description = "Training steps of each run (default: 4000 for pix2pix, 1200 for cyclegan; the compressed run and the full baseline take about 6 minutes each on 2 idle CPU cores)." };
+        var steps = new Option<int?>("--steps") { Description = "Training steps of each run (default: 4000 for pix2pix, 3000 for cyclegan; the compressed run and the full baseline take about 6 minutes each on 2 idle CPU cores)." };
         var ratio = new Option<double>("--target-ratio") { Description = "Target MACs as a fraction of the full generator's.", DefaultValueFactory = _ => 0.25 };
         var noBaseline = new Option<bool>("--no-baseline") { Description = "Skip training the full-width generator the compact one is compared with (FID (ResNet-18) of both)." };
         var cmd = new Command("demo", "Train, compress and translate on the embedded emoji data (no download needed).") { outDir, mode, device, steps, ratio, noBaseline };
@@ -29,7 +29,7 @@ internal static class DemoCommand
                 string root = Path.GetFullPath(parse.GetValue(outDir)!);
                 string run = Path.Combine(root, "run");
                 string data = DemoData.Extract(TrainingRuns.ModeName(m), Path.Combine(root, "data"));
-                int total = parse.GetValue(steps) ?? (m == TrainMode.Pix2Pix ? 4000 : 1200);
+                int total = parse.GetValue(steps) ?? (m == TrainMode.Pix2Pix ? 4000 : 3000);
                 var options = new TrainOptions(m, 64, total, run, Ngf: 16, Ndf: 64,
                     NetG: m == TrainMode.CycleGan ? GeneratorArch.Resnet6 : null,
                     CheckpointEvery: Math.Max(100, total / 10), SampleEvery: Math.Max(50, total / 10),

@@ -15,7 +15,8 @@ internal static class EvalCommand
 
     public static Command Create()
     {
-        var model = new Option<string>("--model") { Description = "A generator file (a run's compact.safetensors or any saved generator).", Required = true };
+        var model = new Option<string?>("--model") { Description = "A generator file (a run's compact.safetensors or any saved generator)." };
+        var identity = new Option<bool>("--identity") { Description = "Score the identity baseline instead of a model: the test sources themselves (output = input) against the targets, at --size (default 256)." };
         var data = new Option<string>("--data")
         {
             Description = "Dataset folder: test/ with A|B side-by-side images (pix2pix) or testA/ and testB/ (CycleGAN). A is translated and compared with B.",
@@ -32,13 +33,20 @@ internal static class EvalCommand
         var json = new Option<bool>("--json") { Description = "Print one JSON object (progress goes to standard error)." };
         var cmd = new Command("eval", "Score a generator on a test split: FID (ResNet-18) and KID (ResNet-18) of its translations against the real targets. " + Caveat)
         {
-            model, data, size, device, layout, direction, featurizer, json,
+            model, identity, data, size, device, layout, direction, featurizer, json,
         };
         cmd.SetAction(parse =>
         {
             bool asJson = parse.GetValue(json);
             var log = asJson ? Console.Error : Console.Out;
-            string modelPath = parse.GetValue(model)!, dataPath = parse.GetValue(data)!;
+            string? modelPath = parse.GetValue(model);
+            string dataPath = parse.GetValue(data)!;
+            bool baseline = parse.GetValue(identity);
+            if (baseline == (modelPath != null))
+            {
+                Console.Error.WriteLine("error: give either --model FILE (score a generator) or --identity (score output = input), not both or neither.");
+                return 2;
+            }
             try
             {
                 var options = new EvaluationOptions
@@ -49,13 +57,13 @@ internal static class EvalCommand
                     FeaturizerDirectory = parse.GetValue(featurizer),
                     Log = line => log.WriteLine(line),
                 };
-                var r = GeneratorEvaluation.Evaluate(modelPath, dataPath, parse.GetValue(device)!, options);
+                var r = baseline ? GeneratorEvaluation.EvaluateIdentity(dataPath, options) : GeneratorEvaluation.Evaluate(modelPath!, dataPath, parse.GetValue(device)!, options);
                 var c = CultureInfo.InvariantCulture;
                 if (asJson)
                 {
                     Console.WriteLine(JsonSerializer.Serialize(new
                     {
-                        model = Path.GetFullPath(modelPath), data = r.Data, fidResNet18 = r.FidResNet18,
+                        model = baseline ? "identity" : Path.GetFullPath(modelPath!), data = r.Data, fidResNet18 = r.FidResNet18,
                         kidResNet18Mean = r.KidResNet18Mean, kidResNet18Std = r.KidResNet18Std,
                         kidSubsets = r.KidSubsets, kidSubsetSize = r.KidSubsetSize, count = r.Count, realCount = r.RealCount,
                         size = r.Size, sizeSource = r.SizeSource, layout = r.Layout.ToString().ToLowerInvariant(), seconds = r.Seconds,

@@ -4,7 +4,7 @@ namespace CoroNetGAN;
 
 /// <summary>
 /// The demo datasets embedded in this assembly: OpenMoji line-art -> colour pairs for pix2pix and unpaired
-/// Twemoji / Noto emoji for CycleGAN (see NOTICE for their licences). Thread-safe as long as two calls do not
+/// Twemoji people and hands in the lightest and the darkest skin tone for CycleGAN (see NOTICE for their licences). Thread-safe as long as two calls do not
 /// extract into the same folder at once.
 /// </summary>
 public static class DemoData
@@ -13,7 +13,7 @@ public static class DemoData
 
     /// <summary>
     /// Writes the dataset of <paramref name="mode"/> ("pix2pix": data/openmoji-pairs in the aligned layout;
-    /// "cyclegan": data/emoji-unpaired in the unaligned layout) under <paramref name="directory"/> and returns the
+    /// "cyclegan": data/emoji-skintone in the unaligned layout) under <paramref name="directory"/> and returns the
     /// dataset folder. Files already there with the right size are kept, so a second call is cheap.
     /// </summary>
     public static string Extract(string mode, string directory)
@@ -43,7 +43,7 @@ public static class DemoData
     static string FolderOf(string mode) => mode.ToLowerInvariant() switch
     {
         "pix2pix" => "openmoji-pairs",
-        "cyclegan" => "emoji-unpaired",
+        "cyclegan" => "emoji-skintone",
         _ => throw new ArgumentException($"unknown mode '{mode}': expected pix2pix or cyclegan.", nameof(mode)),
     };
 }

@@ -113,7 +113,31 @@ public static class GeneratorEvaluation
         var total = Stopwatch.StartNew();
 
         using var generator = OpenGenerator(modelFile, device, options.Size, out string sizeSource);
-        int size = generator.ImageSize;
+        return Score(generator.Translate, generator.ImageSize, sizeSource, dataDir, options, total);
+    }
+
+    /// <summary>
+    /// The identity baseline: scores the test split's source images themselves (output = input) against the real
+    /// targets, at <see cref="EvaluationOptions.Size"/> (256 when unset). A generator that does not beat this has learnt
+    /// nothing about the target domain.
+    /// </summary>
+    /// <param name="dataDir">A dataset folder: test/ (aligned) or testA/ and testB/ (unaligned).</param>
+    /// <param name="options">Size, layout, KID settings; null for the defaults.</param>
+    /// <exception cref="DatasetFolderException">The folder is missing, holds no test split, or a split holds no images (named).</exception>
+    /// <exception cref="BadImageException">An image cannot be decoded (named), unless skipping is on.</exception>
+    /// <exception cref="ArgumentException">A bad option, or a test split of fewer than 2 images.</exception>
+    public static EvaluationResult EvaluateIdentity(string dataDir, EvaluationOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(dataDir);
+        options ??= new EvaluationOptions();
+        return Score((batch, n, h, w) => batch.ToArray(), options.Size ?? 256, options.Size != null ? "option" : "default", dataDir, options, Stopwatch.StartNew());
+    }
+
+    delegate float[] Translator(ReadOnlySpan<float> batch, int n, int height, int width);
+
+    static EvaluationResult Score(Translator translate, int size, string sizeSource, string dataDir, EvaluationOptions options, Stopwatch total)
+    {
+        var log = options.Log ?? (_ => { });
         var data = EvaluationData.Open(dataDir, options.Layout, size, options.Direction, options.SkipBadImages, log);
         if (data.SourceCount < 2 || data.TargetCount < 2)
             throw new ArgumentException($"{data.Description}: FID and KID need at least 2 images on each side, found {data.SourceCount} and {data.TargetCount}.");
@@ -144,7 +168,7 @@ public static class GeneratorEvaluation
                 var batch = new float[n * plane];
                 for (int i = 0; i < n; i++) data.Source(start + i).CopyTo(batch, i * plane);
                 translateTime.Start();
-                var output = generator.Translate(batch, n, size, size);
+                var output = translate(batch, n, size, size);
                 translateTime.Stop();
                 for (int i = 0; i < n; i++) fake.Add(Featurize(output.AsSpan(i * plane, plane)));
             }
