@@ -85,7 +85,7 @@ public sealed class EvalCliTests : IDisposable
         foreach (var side in new[] { "A", "B" })
         {
             string dir = _tmp.Dir(Path.Combine("unaligned", "test" + side));
-            foreach (var f in Directory.GetFiles(Path.Combine(SharedFiles.RepoRoot, "data", "emoji-unpaired", "test" + side), "*.png").Order(StringComparer.Ordinal).Take(side == "A" ? 4 : 5))
+            foreach (var f in Directory.GetFiles(Path.Combine(SharedFiles.RepoRoot, "data", "emoji-skintone", "test" + side), "*.png").Order(StringComparer.Ordinal).Take(side == "A" ? 4 : 5))
                 File.Copy(f, Path.Combine(dir, Path.GetFileName(f)));
         }
         var (code, output, err) = Run("eval", "--model", model, "--data", data, "--device", "cpu", "--json");

@@ -1,6 +1,6 @@
 namespace CoroNetGAN.PrepareData;
 
-/// <summary>The preparation run: fetch the three packages, pick the emoji, write both datasets.</summary>
+/// <summary>The preparation run: fetch the two packages, pick the emoji, write both datasets.</summary>
 internal static class Tool
 {
     const int Size = 64;
@@ -14,10 +14,8 @@ internal static class Tool
 
         string openmoji = NpmPackages.Fetch("openmoji", "17.0.0", work);
         string twitter = NpmPackages.Fetch("emoji-datasource-twitter", "16.0.0", work);
-        string google = NpmPackages.Fetch("emoji-datasource-google", "16.0.0", work);
 
         WritePairs(openmoji, Path.Combine(data, "openmoji-pairs"));
-        WriteUnpaired(Path.Combine(twitter, "img", "twitter", "64"), Path.Combine(google, "img", "google", "64"), Path.Combine(data, "emoji-unpaired"));
         WriteSkinTones(Path.Combine(twitter, "img", "twitter", "64"), Path.Combine(data, "emoji-skintone"));
         return 0;
     }
@@ -41,25 +39,6 @@ internal static class Tool
             }
             Console.WriteLine($"{dir}: {names.Length} pairs");
         }
-    }
-
-    /// <summary>300 code points present in both sets, as Twemoji (A) and Noto (B): 250 train, 50 test each.</summary>
-    static void WriteUnpaired(string twemoji, string noto, string outDir)
-    {
-        var both = Names(twemoji, ".png").Intersect(Names(noto, ".png"));
-        var (train, test) = Selection.Pick(both, 300, 6);
-        foreach (var (split, names) in new[] { ("train", train), ("test", test) })
-            foreach (var (domain, src) in new[] { ("A", twemoji), ("B", noto) })
-            {
-                string dir = Fresh(Path.Combine(outDir, split + domain));
-                foreach (var n in names)
-                {
-                    using var surface = Render.WhiteSurface(Size, Size);
-                    Render.DrawPng(surface.Canvas, Path.Combine(src, n + ".png"), Size);
-                    Render.SavePng(surface, Path.Combine(dir, n + ".png"));
-                }
-                Console.WriteLine($"{dir}: {names.Length} images");
-            }
     }
 
     /// <summary>
