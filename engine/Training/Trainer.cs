@@ -309,8 +309,15 @@ public abstract partial class Trainer : IDisposable
     double MacsRatio()
     {
         if (Phase == SearchPhase) return Generators.Average(g => g.Search!.CurrentRatio);
-        return Generators.Average(g => (double)CompactMacs(g.Model) / _fullMacs);
+        // Outside the search the widths cannot change until the generators are replaced: count them once.
+        var models = Generators.Select(g => g.Model).ToArray();
+        if (_fixedMacs is { } cached && cached.Models.SequenceEqual(models, ReferenceEqualityComparer.Instance)) return cached.Ratio;
+        double ratio = Generators.Average(g => (double)CompactMacs(g.Model) / _fullMacs);
+        _fixedMacs = (models, ratio);
+        return ratio;
     }
+
+    (Module[] Models, double Ratio)? _fixedMacs;
 
     long CompactMacs(Module g)
     {
