@@ -16,8 +16,8 @@ internal static class TrainCommand
         var ndf = new Option<int>("--ndf") { Description = "Discriminator width.", DefaultValueFactory = _ => 64 };
         var netG = new Option<string?>("--net-g") { Description = "Generator: unet (pix2pix default), resnet9 (cyclegan default), resnet6." };
         var steps = new Option<int>("--steps") { Description = "Total training steps (search + fine-tune).", Required = true };
-        var ratio = new Option<double?>("--target-ratio") { Description = "Target MACs as a fraction of the full generator's (e.g. 0.05)." };
-        var gmacs = new Option<double?>("--target-gmacs") { Description = "Target MACs in GMACs at 256x256 (e.g. 2.6)." };
+        var ratio = new Option<double?>("--target-ratio") { Description = "Target MACs as a fraction of the full generator's (e.g. 0.05). The compact generator ends at most at the target and at least 96% of it, also when the step budget forces the cut." };
+        var gmacs = new Option<double?>("--target-gmacs") { Description = "Target MACs in GMACs at 256x256 (e.g. 2.67); the result lands in [0.96 x target, target] GMACs." };
         var share = new Option<double>("--search-share") { Description = "Share of the steps the search may take before the target is forced.", DefaultValueFactory = _ => 0.5 };
         var lambda = new Option<float>("--lambda") { Description = "Initial sparsity pressure (adapted to meet the target within the search share).", DefaultValueFactory = _ => 0.1f };
         var noPrune = new Option<bool>("--no-prune") { Description = "Train a plain generator (no search) for comparison." };

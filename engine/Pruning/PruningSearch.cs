@@ -7,7 +7,7 @@ public enum SearchState
 {
     /// <summary>Still above the target.</summary>
     Searching,
-    /// <summary>The stop rule fired: MACs/full - target &lt;= stop limit.</summary>
+    /// <summary>The stop rule fired: the MACs are at most the target (and within the tolerance below it).</summary>
     Reached,
     /// <summary>The step budget ran out and the smallest latent entries were pruned to meet the target.</summary>
     Forced,
@@ -16,9 +16,10 @@ public enum SearchState
 /// <summary>
 /// The controller of CoroNetGAN's search (DHP's stop rule, METHOD.md 2.3-2.5): after every optimizer step it
 /// soft-thresholds the prunable latents by lambda x learning rate; every <see cref="SearchSettings.CheckEvery"/> steps
-/// it turns the masks into widths and the widths into MACs, and ends the search when
-/// MACs/full - target &lt;= stop limit. With a step budget it adapts lambda to arrive in time, logging each change,
-/// and meets the target by force if the budget runs out.
+/// it turns the masks into widths and the widths into MACs, and ends the search once the MACs are at most the target.
+/// The result lands in [(1 - <see cref="SearchSettings.StopTolerance"/>) x target, target]: a step that prunes past the
+/// window re-admits the pruned channels nearest the threshold. With a step budget it adapts lambda to arrive in time,
+/// logging each change, and meets the target by force (the same window) if the budget runs out.
 /// </summary>
 /// <remarks>Not thread-safe; call it from the training loop.</remarks>
 public sealed class PruningSearch
@@ -45,7 +46,7 @@ public sealed class PruningSearch
         if (settings.Lambda < 0 || !float.IsFinite(settings.Lambda))
             throw new ArgumentException($"lambda must be >= 0, got {settings.Lambda}.");
         if (settings.MinChannels < 1) throw new ArgumentException($"the minimum channel count must be at least 1, got {settings.MinChannels}.");
-        if (!(settings.StopLimit >= 0)) throw new ArgumentException($"the stop limit must be >= 0, got {settings.StopLimit}.");
+        if (!(settings.StopTolerance >= 0 && settings.StopTolerance < 1)) throw new ArgumentException($"the stop tolerance must be in [0, 1), got {settings.StopTolerance}.");
         if (settings.CheckEvery < 1) throw new ArgumentException($"the check interval must be at least 1 step, got {settings.CheckEvery}.");
         if (settings.StepBudget is < 1) throw new ArgumentException($"the step budget must be at least 1, got {settings.StepBudget}.");
 
@@ -120,10 +121,11 @@ public sealed class PruningSearch
         double ratio = (double)HyperNetwork.Macs(_generator, CurrentWidths, Settings.ImageSize) / FullMacs;
         _lastRatio = ratio;
         string status = $"step {Step}: MACs {ratio:P2} of full (target {TargetRatio:P2}), widths [{string.Join(",", CurrentWidths)}]";
-        if (ratio - TargetRatio <= Settings.StopLimit)
+        if (ratio <= TargetRatio)
         {
             State = SearchState.Reached;
-            Emit(status + $" -> target reached (within {Settings.StopLimit:P0}); search ends");
+            Emit(status + $" -> target reached; search ends");
+            Readmit();
             return State;
         }
         if (Settings.StepBudget is { } budget && Step >= budget)
@@ -144,7 +146,7 @@ public sealed class PruningSearch
             else Emit(status);
             // Once the remaining gap is within two intervals' worth of progress, check every step so the stop rule
             // fires before the masks overshoot the target.
-            double gap = ratio - TargetRatio - Settings.StopLimit;
+            double gap = ratio - TargetRatio;
             if (!_near && _rate > 0 && gap <= 2 * _rate * Settings.CheckEvery)
             {
                 _near = true;
@@ -157,7 +159,7 @@ public sealed class PruningSearch
 
     void Adapt(double ratio, int budget, double dropPerStep, string status)
     {
-        double needed = (ratio - TargetRatio - Settings.StopLimit) / Math.Max(1, budget - Step);
+        double needed = (ratio - TargetRatio) / Math.Max(1, budget - Step);
         float before = Lambda;
         // Shrinking entries only cross the threshold after a delay, so pressure rises geometrically while nothing
         // moves and eases off when progress is far ahead of schedule.
@@ -169,16 +171,15 @@ public sealed class PruningSearch
             : status + $"; on course for step {budget} (lambda {Lambda:G3})");
     }
 
-    /// <summary>Zeroes the smallest surviving latent entries, a few at a time, until the stop rule holds.</summary>
+    /// <summary>Zeroes the smallest surviving latent entries, a few at a time far from the target and one at a time
+    /// near it, until the MACs are at most the target; then re-admits channels if that went below the window.</summary>
     void Force()
     {
         int removed = 0;
         while (true)
         {
-            CurrentWidths = _hyper.Widths(Settings.PruneThreshold, Settings.MinChannels);
-            double ratio = (double)HyperNetwork.Macs(_generator, CurrentWidths, Settings.ImageSize) / FullMacs;
-            _lastRatio = ratio;
-            if (ratio - TargetRatio <= Settings.StopLimit) break;
+            double ratio = MeasureRatio();
+            if (ratio <= TargetRatio) break;
             // Candidates: kept entries of layers above their minimum, smallest magnitude first.
             var candidates = new List<(float Mag, Latent Z, int Index)>();
             foreach (var z in _hyper.Prunable)
@@ -191,7 +192,7 @@ public sealed class PruningSearch
                 candidates.AddRange(order.Select(i => (MathF.Abs(v[i]), z, i)));
             }
             if (candidates.Count == 0) break;
-            int take = Math.Max(1, candidates.Count / 50);
+            int take = ratio > 1.1 * TargetRatio ? Math.Max(1, candidates.Count / 50) : 1;
             foreach (var group in candidates.OrderBy(c => c.Mag).Take(take).GroupBy(c => c.Z))
             {
                 var v = group.Key.Value.ToArray();
@@ -202,6 +203,56 @@ public sealed class PruningSearch
         }
         State = SearchState.Forced;
         Emit($"step {Step}: pruned the {removed} smallest latent entries to meet the target: MACs {_lastRatio:P2} of full, widths [{string.Join(",", CurrentWidths)}]");
+        Readmit();
+    }
+
+    /// <summary>
+    /// When the last cut went below (1 - tolerance) x target, puts back pruned channels, those whose latent entries are
+    /// nearest the threshold first, while the MACs stay at most the target. A re-admitted entry is set to the threshold
+    /// (keeping its sign), the smallest value the mask keeps; the search has ended, so no proximal step shrinks it again.
+    /// </summary>
+    void Readmit()
+    {
+        double floor = (1 - Settings.StopTolerance) * TargetRatio;
+        if (_lastRatio >= floor) return;
+        // Largest magnitude first; among equal ones (entries shrunk to exactly 0) round-robin over the layers, so no
+        // single layer takes back all the MACs.
+        var pruned = new List<(float Mag, int Rank, Latent Z, int Index)>();
+        foreach (var z in _hyper.Prunable)
+        {
+            var v = z.Value.ToArray();
+            var keep = z.Mask(Settings.PruneThreshold, Settings.MinChannels);
+            pruned.AddRange(Enumerable.Range(0, v.Length).Where(i => !keep[i]).OrderByDescending(i => MathF.Abs(v[i]))
+                .Select((i, rank) => (MathF.Abs(v[i]), rank, z, i)));
+        }
+        int added = 0;
+        double before = _lastRatio;
+        foreach (var (_, _, z, i) in pruned.OrderByDescending(c => c.Mag).ThenBy(c => c.Rank))
+        {
+            var v = z.Value.ToArray();
+            float old = v[i];
+            v[i] = old < 0 ? -Settings.PruneThreshold : Settings.PruneThreshold;
+            z.Value.CopyFrom(v);
+            if (MeasureRatio() > TargetRatio)
+            {
+                v[i] = old;
+                z.Value.CopyFrom(v);
+                continue;
+            }
+            added++;
+            if (_lastRatio >= floor) break;
+        }
+        MeasureRatio();
+        Emit($"step {Step}: MACs {before:P2} were below {floor:P2} ({1 - Settings.StopTolerance:P0} of the target): re-admitted {added} pruned channels: " +
+            $"MACs {_lastRatio:P2} of full, widths [{string.Join(",", CurrentWidths)}]");
+    }
+
+    /// <summary>Widths and MACs ratio of the current masks (also kept as <see cref="CurrentWidths"/> and <see cref="CurrentRatio"/>).</summary>
+    double MeasureRatio()
+    {
+        CurrentWidths = _hyper.Widths(Settings.PruneThreshold, Settings.MinChannels);
+        _lastRatio = (double)HyperNetwork.Macs(_generator, CurrentWidths, Settings.ImageSize) / FullMacs;
+        return _lastRatio;
     }
 
     /// <summary>The controller's private state, for checkpoints (the latents themselves are saved with the model).</summary>

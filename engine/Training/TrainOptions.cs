@@ -44,7 +44,7 @@ public enum GanMode
 /// <param name="SearchShare">Fraction of the total steps the search may take before the target is forced.</param>
 /// <param name="MinChannels">Channels every prunable layer keeps.</param>
 /// <param name="CheckEvery">Steps between MAC checks.</param>
-/// <param name="StopLimit">The search ends when MACs/full - target &lt;= this.</param>
+/// <param name="StopTolerance">The search ends with the MACs at most the target and at least (1 - this) x the target.</param>
 /// <param name="MacImageSize">Image size the MACs are counted at (256, the paper's convention).</param>
 public sealed record PruneOptions(
     double? TargetRatio = 0.5,
@@ -53,12 +53,12 @@ public sealed record PruneOptions(
     double SearchShare = 0.5,
     int MinChannels = 4,
     int CheckEvery = 100,
-    double StopLimit = 0.02,
+    double StopTolerance = 0.04,
     int MacImageSize = 256)
 {
     /// <summary>The search settings for a run of <paramref name="totalSteps"/> steps.</summary>
     public SearchSettings ToSearchSettings(int totalSteps) => new(
-        TargetRatio: TargetRatio, TargetGMacs: TargetGMacs, Lambda: Lambda, MinChannels: MinChannels, StopLimit: StopLimit,
+        TargetRatio: TargetRatio, TargetGMacs: TargetGMacs, Lambda: Lambda, MinChannels: MinChannels, StopTolerance: StopTolerance,
         CheckEvery: CheckEvery, StepBudget: Math.Max(1, (int)Math.Round(totalSteps * SearchShare)), ImageSize: MacImageSize);
 }
 
