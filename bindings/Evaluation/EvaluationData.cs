@@ -5,8 +5,9 @@ namespace CoroNetGAN.Evaluation;
 /// <summary>The test split of a dataset folder as source images to translate and real target images to compare with.</summary>
 internal sealed class EvaluationData
 {
-    EvaluationData(DatasetLayout layout, string description, int sources, int targets, Func<int, float[]> source, Func<int, float[]> target)
+    EvaluationData(DatasetLayout layout, string description, int sources, int targets, Func<int, float[]> source, Func<int, float[]> target, bool paired)
     {
+        Paired = paired;
         Layout = layout;
         Description = description;
         SourceCount = sources;
@@ -16,6 +17,10 @@ internal sealed class EvaluationData
     }
 
     public DatasetLayout Layout { get; }
+
+    /// <summary>Whether source i and target i are one example (aligned data, or unaligned folders whose file names match
+    /// one to one), so per-image distances to the true target mean something.</summary>
+    public bool Paired { get; }
 
     /// <summary>What was read, for messages ("test/ (aligned A|B)").</summary>
     public string Description { get; }
@@ -58,12 +63,13 @@ internal sealed class EvaluationData
         {
             var data = (AlignedFolderDataset)Datasets.Open(dir, "pix2pix", size, "test", skipBadImages, direction, warning: warning);
             return new EvaluationData(layout, $"{data.Folder} (aligned, A|B side by side, {direction})", data.Count, data.Count,
-                i => data.Load(i, 0).A, i => data.Load(i, 0).B);
+                i => data.Load(i, 0).A, i => data.Load(i, 0).B, paired: true);
         }
         var un = (UnalignedFolderDataset)Datasets.Open(dir, "cyclegan", size, "test", skipBadImages, direction, warning: warning);
         // Test sample i pairs source i mod |source| with target i mod |target|: the first |source| samples visit every
         // source once, the first |target| every target once.
-        return new EvaluationData(layout, $"{un.FolderA} -> {un.FolderB} (unaligned)", un.FilesA.Count, un.FilesB.Count,
-            i => un.Load(i, 0).A, i => un.Load(i, 0).B);
+        bool named = un.FilesA.Select(Path.GetFileNameWithoutExtension).SequenceEqual(un.FilesB.Select(Path.GetFileNameWithoutExtension), StringComparer.Ordinal);
+        return new EvaluationData(layout, $"{un.FolderA} -> {un.FolderB} (unaligned{(named ? ", pairs by file name" : "")})", un.FilesA.Count, un.FilesB.Count,
+            i => un.Load(i, 0).A, i => un.Load(i, 0).B, paired: named);
     }
 }

@@ -52,6 +52,16 @@ public sealed record EvaluationOptions
 
     /// <summary>Receives one line per phase and each warning; null for silence.</summary>
     public Action<string>? Log { get; init; }
+
+    /// <summary>
+    /// Bootstrap resamples of the test images for the 95% intervals of every score (0: no intervals). FID and KID
+    /// resample the translated and the real images (together when the split is paired); the per-image distances
+    /// resample the pairs.
+    /// </summary>
+    public int BootstrapResamples { get; init; }
+
+    /// <summary>Seed of the bootstrap resampling.</summary>
+    public int BootstrapSeed { get; init; } = 1;
 }
 
 /// <summary>
@@ -73,7 +83,26 @@ public sealed record EvaluationOptions
 /// <param name="FeatureMsPerImage">Milliseconds per image of feature extraction (resize and both networks).</param>
 /// <param name="TranslateMsPerImage">Milliseconds per image of the generator.</param>
 public sealed record EvaluationResult(double FidResNet18, double KidResNet18Mean, double KidResNet18Std, int KidSubsets, int KidSubsetSize, int Count, int RealCount,
-    int Size, string SizeSource, DatasetLayout Layout, string Data, double Seconds, double FeatureMsPerImage, double TranslateMsPerImage);
+    int Size, string SizeSource, DatasetLayout Layout, string Data, double Seconds, double FeatureMsPerImage, double TranslateMsPerImage)
+{
+    /// <summary>FID (ResNet-18) with its bootstrap 95% interval; null without <see cref="EvaluationOptions.BootstrapResamples"/>.</summary>
+    public Interval? Fid { get; init; }
+
+    /// <summary>KID (ResNet-18) of the whole sets with its bootstrap 95% interval; null without resamples.</summary>
+    public Interval? Kid { get; init; }
+
+    /// <summary>Whether the split is paired (source i's true translation is target i), so the distances below exist.</summary>
+    public bool Paired { get; init; }
+
+    /// <summary>Mean L1 to the true target ([-1, 1] units); null for unpaired data. The interval is the value alone without resamples.</summary>
+    public Interval? L1 { get; init; }
+
+    /// <summary>Mean PSNR (dB, [0, 1] scale) to the true target; null for unpaired data.</summary>
+    public Interval? Psnr { get; init; }
+
+    /// <summary>Mean SSIM to the true target; null for unpaired data.</summary>
+    public Interval? Ssim { get; init; }
+}
 
 /// <summary>
 /// Scores a generator on a dataset's test split: every source image is translated, and the translations are compared
@@ -162,6 +191,9 @@ public static class GeneratorEvaluation
 
             int plane = 3 * size * size;
             var fake = new List<double[]>(data.SourceCount);
+            var l1 = new List<double>();
+            var psnr = new List<double>();
+            var ssim = new List<double>();
             for (int start = 0; start < data.SourceCount; start += TranslateBatch)
             {
                 int n = Math.Min(TranslateBatch, data.SourceCount - start);
@@ -170,7 +202,16 @@ public static class GeneratorEvaluation
                 translateTime.Start();
                 var output = translate(batch, n, size, size);
                 translateTime.Stop();
-                for (int i = 0; i < n; i++) fake.Add(Featurize(output.AsSpan(i * plane, plane)));
+                for (int i = 0; i < n; i++)
+                {
+                    var y = output.AsSpan(i * plane, plane);
+                    fake.Add(Featurize(y));
+                    if (!data.Paired) continue;
+                    var t = data.Target(start + i);
+                    l1.Add(ImageMetrics.L1(y, t));
+                    psnr.Add(ImageMetrics.Psnr(y, t));
+                    ssim.Add(ImageMetrics.Ssim(y, t, 3, size, size));
+                }
             }
             log($"translated {fake.Count} images ({translateTime.Elapsed.TotalMilliseconds / fake.Count:F1} ms per image)");
             var real = new List<double[]>(data.TargetCount);
@@ -180,8 +221,26 @@ public static class GeneratorEvaluation
 
             double fid = FrechetDistance.Compute(fake, real);
             var kid = KernelInceptionDistance.Compute(fake, real, options.KidSubsets, options.KidSubsetSize, options.Seed);
+            int resamples = options.BootstrapResamples;
+            bool paired = data.Paired && fake.Count == real.Count;
+            Interval? fidInterval = null, kidInterval = null;
+            if (resamples > 0)
+            {
+                static List<double[]> Pick(List<double[]> set, int[] idx) => idx.Select(i => set[i]).ToList();
+                fidInterval = paired
+                    ? Bootstrap.Percentile(fake.Count, idx => FrechetDistance.Compute(Pick(fake, idx), Pick(real, idx)), resamples, options.BootstrapSeed)
+                    : Bootstrap.Percentile(fake.Count, real.Count, (ia, ib) => FrechetDistance.Compute(Pick(fake, ia), Pick(real, ib)), resamples, options.BootstrapSeed);
+                kidInterval = KernelInceptionDistance.BootstrapInterval(fake, real, paired, resamples, options.BootstrapSeed);
+                log($"bootstrap: {resamples} resamples of the test images for the 95% intervals");
+            }
+            Interval? Mean(List<double> values) => !paired || values.Count < 2 ? null
+                : resamples > 0 ? Bootstrap.Percentile(values.Count, idx => idx.Average(i => values[i]), resamples, options.BootstrapSeed)
+                : new Interval(values.Average(), values.Average(), values.Average(), 0.95, 0);
             return new EvaluationResult(fid, kid.Mean, kid.Std, kid.Subsets, kid.SubsetSize, fake.Count, real.Count, size, sizeSource,
-                data.Layout, data.Description, total.Elapsed.TotalSeconds, msPerFeature, translateTime.Elapsed.TotalMilliseconds / fake.Count);
+                data.Layout, data.Description, total.Elapsed.TotalSeconds, msPerFeature, translateTime.Elapsed.TotalMilliseconds / fake.Count)
+            {
+                Fid = fidInterval, Kid = kidInterval, Paired = paired, L1 = Mean(l1), Psnr = Mean(psnr.Select(p => Math.Min(p, 100)).ToList()), Ssim = Mean(ssim),
+            };
         }
         finally
         {

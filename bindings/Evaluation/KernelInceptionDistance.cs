@@ -97,6 +97,39 @@ public static class KernelInceptionDistance
         return new KidResult(mean, Math.Sqrt(variance), subsets, m);
     }
 
+    /// <summary>
+    /// A bootstrap interval of KID over the images: the unbiased MMD^2 of the whole sets, and of resamples of each set
+    /// (with replacement), in which pairs of one image with a copy of itself are left out like the diagonal, so repeats
+    /// add no self-similarity. Kernels are computed once for all images.
+    /// </summary>
+    internal static Interval BootstrapInterval(IReadOnlyList<double[]> a, IReadOnlyList<double[]> b, bool paired, int resamples, int seed)
+    {
+        int na = Checks.Rows(a, nameof(a)), nb = Checks.Rows(b, nameof(b));
+        int d = a[0].Length;
+        var x = Matrix<double>.Build.DenseOfRowArrays(a);
+        var y = Matrix<double>.Build.DenseOfRowArrays(b);
+        var kxx = new Gram(Kernel(x, x, d));
+        var kyy = new Gram(Kernel(y, y, d));
+        var kxy = new Gram(Kernel(x, y, d));
+        double Statistic(int[] ia, int[] ib)
+        {
+            double sxx = 0, syy = 0, sxy = 0;
+            long nxx = 0, nyy = 0;
+            for (int i = 0; i < ia.Length; i++)
+                for (int j = 0; j < ia.Length; j++)
+                    if (ia[i] != ia[j]) { sxx += kxx[ia[i], ia[j]]; nxx++; }
+            for (int i = 0; i < ib.Length; i++)
+                for (int j = 0; j < ib.Length; j++)
+                    if (ib[i] != ib[j]) { syy += kyy[ib[i], ib[j]]; nyy++; }
+            for (int i = 0; i < ia.Length; i++)
+                for (int j = 0; j < ib.Length; j++) sxy += kxy[ia[i], ib[j]];
+            return sxx / Math.Max(1, nxx) + syy / Math.Max(1, nyy) - 2 * sxy / ((double)ia.Length * ib.Length);
+        }
+        return paired && na == nb
+            ? Bootstrap.Percentile(na, idx => Statistic(idx, idx), resamples, seed)
+            : Bootstrap.Percentile(na, nb, Statistic, resamples, seed);
+    }
+
     /// <summary>k(x, y) = (x . y / d + 1)^3 for every row pair.</summary>
     static Matrix<double> Kernel(Matrix<double> x, Matrix<double> y, int d)
     {

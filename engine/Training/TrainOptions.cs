@@ -97,6 +97,8 @@ public sealed record PruneOptions(
 /// <param name="LayersD">Strided conv layers of the PatchGAN discriminator (the reference's --n_layers_D; 3 is the 70x70 PatchGAN).</param>
 /// <param name="SerialBatches">Take the training samples in order instead of a shuffled order (the reference's
 /// --serial_batches): step k trains on samples k x batch .. (k + 1) x batch - 1 of the dataset, modulo its size.</param>
+/// <param name="Widths">Per-layer widths of a plain generator trained from scratch (with <see cref="NoPrune"/>; for
+/// example a uniformly narrowed one to compare with a compressed one); null: full width.</param>
 public sealed record TrainOptions(
     TrainMode Mode,
     int Size,
@@ -124,7 +126,8 @@ public sealed record TrainOptions(
     NormKind? Norm = null,
     bool? Dropout = null,
     int LayersD = 3,
-    bool SerialBatches = false)
+    bool SerialBatches = false,
+    IReadOnlyList<int>? Widths = null)
 {
     /// <summary>The normalisation in effect.</summary>
     public NormKind EffectiveNorm => Norm ?? (Mode == TrainMode.Pix2Pix ? NormKind.Batch : NormKind.Instance);
@@ -164,6 +167,7 @@ public sealed record TrainOptions(
         Need(CheckpointEvery >= 0 && SampleEvery >= 0, "checkpoint and sample intervals must be >= 0.");
         Need(LayersD >= 1 && LayersD <= 6, $"the discriminator needs 1 to 6 strided layers, got {LayersD}.");
         Need(Norm is null or NormKind.Batch or NormKind.Instance, $"the norm must be batch or instance, got {Norm}.");
+        Need(Widths == null || NoPrune, "given widths train a plain generator from scratch: they need NoPrune (the search finds its own widths).");
         Need(KeepCheckpoints >= 2, $"at least 2 checkpoints are kept, so a good one survives an interrupted write; got {KeepCheckpoints}.");
         Need(!string.IsNullOrWhiteSpace(OutputDirectory), "an output directory is required.");
         if (EffectiveNetG == GeneratorArch.Unet)

@@ -76,7 +76,7 @@ public abstract partial class Trainer : IDisposable
         int seed = options.Seed * 16;
         for (int i = 0; i < generators.Length; i++)
         {
-            var g = ModelFactory.Generator(options, device, seed + 1 + i, hyper: !options.NoPrune, widths: null);
+            var g = ModelFactory.Generator(options, device, seed + 1 + i, hyper: !options.NoPrune, widths: options.NoPrune ? options.Widths : null);
             PruningSearch? search = null;
             if (!options.NoPrune)
             {
