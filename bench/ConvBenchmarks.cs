@@ -20,8 +20,8 @@ public class ConvBenchmarks : ConvSuite
     public string Backend { get; set; } = "cpu";
 
     /// <summary>
-    /// The CPU paths added for issue 6 (Winograd, direct conv, vectorized norms and packing) on, or off to time the
-    /// GEMM paths they replaced in the same run.
+    /// The CPU paths added for issue 6 (Winograd, direct conv, packing across panels) on, or off (a device of its own) to time
+    /// the GEMM paths they replaced in the same run.
     /// </summary>
     [Params(true, false)]
     public bool NewCpuPaths { get; set; } = true;
@@ -32,8 +32,7 @@ public class ConvBenchmarks : ConvSuite
     [GlobalSetup]
     public void Setup()
     {
-        Program.NewCpuPaths(NewCpuPaths);
-        Device = Device.Create(Backend);
+        Device = Device.Create(Backend, AbSwitches.Paths(NewCpuPaths));
         X = Tensor.RandomNormal(Device, 1, 0f, 1f, 1, 256, 64, 64);
         W = Tensor.RandomNormal(Device, 2, 0f, 0.02f, 256, 256, 3, 3);
         B = Tensor.RandomNormal(Device, 3, 0f, 0.02f, 256);
@@ -56,7 +55,6 @@ public class ConvBenchmarks : ConvSuite
     [GlobalCleanup]
     public void Cleanup()
     {
-        Program.NewCpuPaths(true);
         Release();
     }
 }

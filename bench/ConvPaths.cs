@@ -16,7 +16,9 @@ public static unsafe class ConvPaths
         int c = int.Parse(a[0]), h = int.Parse(a[1]), o = int.Parse(a[2]), k = int.Parse(a[3]), s = int.Parse(a[4]), pad = int.Parse(a[5]);
         int iters = a.Length > 6 ? int.Parse(a[6]) : 50;
         var g = ConvGeometry.ForConv(1, c, h, h, o, k, k, s, pad);
-        Console.WriteLine($"{g}\n{Par.Threads} threads, {iters} interleaved rounds; medians");
+        var opt = AbSwitches.Base;
+        var gemm = opt with { Winograd = false };
+        Console.WriteLine($"{g}\n{opt.Threads} threads, {iters} interleaved rounds; medians");
         var r = new Random(1);
         float* x = Alloc(g.InputPlane), w = Alloc((long)g.O * g.ColRows), dy = Alloc(g.OutputPlane);
         for (long i = 0; i < g.InputPlane; i++) x[i] = (float)(r.NextDouble() * 2 - 1);
@@ -24,20 +26,20 @@ public static unsafe class ConvPaths
         for (long i = 0; i < g.OutputPlane; i++) dy[i] = (float)(r.NextDouble() * 2 - 1);
         var cases = new List<(string Name, long Len, Action<IntPtr> Run)>
         {
-            ("forward gemm", g.OutputPlane, p => Switched(false, () => Conv2d.Forward(x, w, null, (float*)p, g))),
-            ("input grad current", g.InputPlane, p => Conv2d.BackwardData(dy, w, (float*)p, g)),
-            ("input grad col2im", g.InputPlane, p => Adjoint(false, () => Switched(false, () => Conv2d.BackwardData(dy, w, (float*)p, g)))),
-            ("input grad adjoint gemm", g.InputPlane, p => Switched(false, () => Conv2d.BackwardDataByAdjoint(dy, w, (float*)p, g))),
-            ("weight grad current", (long)g.O * g.ColRows, p => Conv2d.BackwardWeight(x, dy, (float*)p, g)),
-            ("weight grad gemm", (long)g.O * g.ColRows, p => Direct(false, () => Conv2d.BackwardWeight(x, dy, (float*)p, g))),
+            ("forward gemm", g.OutputPlane, p => Conv2d.Forward(gemm, x, w, null, (float*)p, g)),
+            ("input grad current", g.InputPlane, p => Conv2d.BackwardData(opt, dy, w, (float*)p, g)),
+            ("input grad col2im", g.InputPlane, p => Conv2d.BackwardData(gemm with { AdjointAsForward = false }, dy, w, (float*)p, g)),
+            ("input grad adjoint gemm", g.InputPlane, p => Conv2d.BackwardDataByAdjoint(gemm, dy, w, (float*)p, g)),
+            ("weight grad current", (long)g.O * g.ColRows, p => Conv2d.BackwardWeight(opt, x, dy, (float*)p, g)),
+            ("weight grad gemm", (long)g.O * g.ColRows, p => Conv2d.BackwardWeight(opt with { DirectConv = false }, x, dy, (float*)p, g)),
         };
         if (g.StrideH == 1 && g.StrideW == 1 && g.PadH == 0 && g.PadW == 0)
-            cases.Insert(1, ("forward direct", g.OutputPlane, p => DirectConv.Forward(x, w, null, (float*)p, g)));
+            cases.Insert(1, ("forward direct", g.OutputPlane, p => DirectConv.Forward(opt, x, w, null, (float*)p, g)));
         if (WinogradConv.Supported(g))
         {
-            cases.Insert(1, ("forward winograd", g.OutputPlane, p => WinogradConv.Forward(x, w, null, (float*)p, g)));
-            cases.Insert(2, ("forward winograd 1-row", g.OutputPlane, p => OneRow(() => WinogradConv.Forward(x, w, null, (float*)p, g))));
-            cases.Insert(3, ("input grad winograd", g.InputPlane, p => WinogradConv.BackwardData(dy, w, (float*)p, g)));
+            cases.Insert(1, ("forward winograd", g.OutputPlane, p => WinogradConv.Forward(opt, x, w, null, (float*)p, g)));
+            cases.Insert(2, ("forward winograd 1-row", g.OutputPlane, p => WinogradConv.Forward(opt with { WinogradPairRows = false }, x, w, null, (float*)p, g)));
+            cases.Insert(3, ("input grad winograd", g.InputPlane, p => WinogradConv.BackwardData(opt, dy, w, (float*)p, g)));
         }
         var outs = cases.Select(cs => (IntPtr)Alloc(cs.Len)).ToArray();
         var cpu = cases.Select(_ => new List<double>()).ToArray();
@@ -50,7 +52,7 @@ public static unsafe class ConvPaths
                 cases[i].Run(outs[i]);
                 if (it >= 3) { cpu[i].Add(WinogradBench.CpuMs() - c0); wall[i].Add(t.Elapsed.TotalMilliseconds); }
             }
-        if (WinogradConv.Supported(g)) WinogradPhases(x, w, dy, g, iters);
+        if (WinogradConv.Supported(g)) WinogradPhases(opt, x, w, dy, g, iters);
         for (int i = 0; i < cases.Count; i++)
         {
             int first = cases.FindIndex(cs => cs.Name.Split(' ')[0] == cases[i].Name.Split(' ')[0]);
@@ -63,38 +65,24 @@ public static unsafe class ConvPaths
     }
 
     /// <summary>Wall time of each Winograd phase (weights, input transform, GEMMs, output transform), forward and input gradient.</summary>
-    static void WinogradPhases(float* x, float* w, float* dy, ConvGeometry g, int iters)
+    static void WinogradPhases(CpuKernelOptions options, float* x, float* w, float* dy, ConvGeometry g, int iters)
     {
         float* y = Alloc(g.OutputPlane), dx = Alloc(g.InputPlane);
         foreach (bool adjoint in new[] { false, true })
         {
-            Array.Clear(WinogradConv.PhaseMs);
-            WinogradConv.Profile = true;
+            var phases = new WinogradPhases();
+            var o = options with { WinogradProfile = phases };
             for (int i = 0; i < iters; i++)
             {
-                if (adjoint) WinogradConv.BackwardData(dy, w, dx, g);
-                else WinogradConv.Forward(x, w, null, y, g);
+                if (adjoint) WinogradConv.BackwardData(o, dy, w, dx, g);
+                else WinogradConv.Forward(o, x, w, null, y, g);
             }
-            WinogradConv.Profile = false;
-            var ph = WinogradConv.PhaseMs.Select(t => t / iters).ToArray();
+            var ph = phases.Ms.Select(t => t / iters).ToArray();
             Console.WriteLine($"winograd {(adjoint ? "input grad" : "forward   ")} phases: weights {ph[0]:F3}  input {ph[1]:F3}  gemms {ph[2]:F3}  output {ph[3]:F3} ms (mean)");
         }
         NativeMemory.AlignedFree(y);
         NativeMemory.AlignedFree(dx);
     }
-
-    /// <summary>Runs <paramref name="a"/> with one path switch set to <paramref name="on"/>, then restores it.</summary>
-    static void With(Func<bool> get, Action<bool> set, bool on, Action a)
-    {
-        bool was = get();
-        set(on);
-        try { a(); } finally { set(was); }
-    }
-
-    static void Switched(bool on, Action a) => With(() => WinogradConv.Enabled, v => WinogradConv.Enabled = v, on, a);
-    static void Adjoint(bool on, Action a) => With(() => Conv2d.AdjointAsForward, v => Conv2d.AdjointAsForward = v, on, a);
-    static void Direct(bool on, Action a) => With(() => DirectConv.Enabled, v => DirectConv.Enabled = v, on, a);
-    static void OneRow(Action a) => With(() => WinogradConv.PairRows, v => WinogradConv.PairRows = v, false, a);
 
     static double Med(List<double> v) { v.Sort(); return v[v.Count / 2]; }
     static float* Alloc(long n) => (float*)NativeMemory.AlignedAlloc((nuint)(n * 4), 64);

@@ -11,6 +11,8 @@ public static class ParOverhead
 {
     public static void Run(int loops)
     {
+        var pooled = AbSwitches.Base;
+        var o = pooled;
         {
             // Which threads run the items: a loop every 50 us and every 1 ms (the worker sleeps after 100 us idle).
             foreach (int gapUs in new[] { 0, 50, 1000 })
@@ -20,7 +22,7 @@ public static class ParOverhead
                 {
                     var sw0 = Stopwatch.StartNew();
                     while (sw0.Elapsed.TotalMilliseconds * 1000 < gapUs) { }
-                    Par.Loop(0, 8, i =>
+                    Par.Loop(o, 0, 8, i =>
                     {
                         var t = Stopwatch.StartNew();
                         while (t.Elapsed.TotalMilliseconds < 0.02) { }
@@ -45,15 +47,14 @@ public static class ParOverhead
             for (int round = 0; round < 21; round++)
                 foreach (bool usePool in new[] { true, false })
                 {
-                    Par.UsePool = usePool;
+                    o = usePool ? pooled : pooled with { UsePool = false };
                     var sw = Stopwatch.StartNew();
-                    for (int l = 0; l < loops; l++) Par.Loop(0, 4, body);
+                    for (int l = 0; l < loops; l++) Par.Loop(o, 0, 4, body);
                     (usePool ? pool : tpl).Add(sw.Elapsed.TotalMilliseconds * 1000 / loops);
                 }
-            Par.UsePool = true;
             pool.Sort();
             tpl.Sort();
-            Console.WriteLine($"4 items of {(work == 0 ? "no work" : $"{work} multiply-adds")}: pool {pool[10]:F2} us per loop, Parallel.For {tpl[10]:F2} us ({Par.Threads} threads){(sink > 0 ? " " : "")}");
+            Console.WriteLine($"4 items of {(work == 0 ? "no work" : $"{work} multiply-adds")}: pool {pool[10]:F2} us per loop, Parallel.For {tpl[10]:F2} us ({pooled.Threads} threads){(sink > 0 ? " " : "")}");
         }
     }
 }

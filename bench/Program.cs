@@ -18,73 +18,49 @@ public static class Program
         {
             // Stopwatch medians of both generators, the new CPU paths and the old ones alternating in this process.
             var g = new GeneratorBenchmarks { Backend = args.Length > 1 ? args[1] : "cpu" };
+            var gOld = new GeneratorBenchmarks { Backend = g.Backend, NewCpuPaths = false };
             g.Setup();
+            gOld.Setup();
             int n = args.Length > 2 ? int.Parse(args[2]) : 5;
-            Compare("resnet9", g.Resnet9, 2 * 49_551_507_456L, n);
-            Compare("unet256", g.Unet256, 2 * 6_048_186_368L, n);
+            Compare("resnet9", g.Resnet9, gOld.Resnet9, 2 * 49_551_507_456L, n);
+            Compare("unet256", g.Unet256, gOld.Unet256, 2 * 6_048_186_368L, n);
             g.Cleanup();
-            return;
-        }
-        if (args.Length > 0 && args[0] == "switches")
-        {
-            // A generator's forward with all new CPU paths on, all off, and each one off alone, interleaved (medians).
-            var gb = new GeneratorBenchmarks();
-            gb.Setup();
-            Action body = args.Length > 1 && args[1] == "resnet9" ? gb.Resnet9 : gb.Unet256;
-            int n = args.Length > 2 ? int.Parse(args[2]) : 7;
-            var names = new[] { "all on", "all off", "winograd off", "direct off", "norms off", "stride2 off", "across off", "col2im off" };
-            var sets = new Action[]
-            {
-                () => NewCpuPaths(true), () => NewCpuPaths(false),
-                () => CoroNetGAN.Kernels.Cpu.WinogradConv.Enabled = false, () => CoroNetGAN.Kernels.Cpu.DirectConv.Enabled = false,
-                () => CoroNetGAN.Kernels.Cpu.Norms.Vectorized = false, () => CoroNetGAN.Kernels.Cpu.Im2ColB.Stride2Vectorized = false,
-                () => CoroNetGAN.Kernels.Cpu.Gemm.PackAcrossPanels = false, () => CoroNetGAN.Kernels.Cpu.Conv2d.Col2ImVectorized = false,
-            };
-            var wall = names.Select(_ => new List<double>()).ToArray();
-            var cpu = names.Select(_ => new List<double>()).ToArray();
-            for (int i = -1; i < n; i++)
-                for (int k = 0; k < names.Length; k++)
-                {
-                    NewCpuPaths(true);
-                    sets[k]();
-                    double c0 = WinogradBench.CpuMs();
-                    var sw = Stopwatch.StartNew();
-                    body();
-                    if (i >= 0) { wall[k].Add(sw.Elapsed.TotalMilliseconds); cpu[k].Add(WinogradBench.CpuMs() - c0); }
-                }
-            NewCpuPaths(true);
-            static double Med(List<double> v) { var s = v.OrderBy(x => x).ToList(); return s[s.Count / 2]; }
-            for (int k = 0; k < names.Length; k++) Console.WriteLine($"{names[k],-14} wall {Med(wall[k]),8:F1} ms  cpu {Med(cpu[k]),8:F1} ms");
-            gb.Cleanup();
+            gOld.Cleanup();
             return;
         }
         if (args.Length > 0 && args[0] == "conv-bench")
         {
             // ConvBenchmarks' forward and backward with the new CPU paths and the old alternately (medians, wall and CPU).
             var cb = new ConvBenchmarks();
+            var cbOld = new ConvBenchmarks { NewCpuPaths = false };
             cb.Setup();
+            cbOld.Setup();
             int n = args.Length > 1 ? int.Parse(args[1]) : 9;
-            Compare("conv3x3 256 64x64 forward ", cb.Forward, 2 * ConvBenchmarks.Macs, n);
-            Compare("conv3x3 256 64x64 backward", cb.Backward, 4 * ConvBenchmarks.Macs, n);
+            Compare("conv3x3 256 64x64 forward ", cb.Forward, cbOld.Forward, 2 * ConvBenchmarks.Macs, n);
+            Compare("conv3x3 256 64x64 backward", cb.Backward, cbOld.Backward, 4 * ConvBenchmarks.Macs, n);
             cb.Cleanup();
+            cbOld.Cleanup();
             return;
         }
         if (args.Length > 0 && args[0] == "train-step")
         {
             // One ResNet-9 ngf64 256x256 training step (forward, L1 to a random target, backward, Adam), new CPU paths
             // and old alternately.
-            var dev = Device.Cpu;
-            using var gen = new CoroNetGAN.Engine.Models.ResnetGenerator(new CoroNetGAN.Engine.Models.ResnetGeneratorConfig(), dev, 1);
-            using var x = Tensor.RandomUniform(dev, 3, -1f, 1f, 1, 3, 256, 256);
-            using var target = Tensor.RandomUniform(dev, 4, -1f, 1f, 1, 3, 256, 256);
-            using var parameters = gen.Parameters();
-            using var adam = new CoroNetGAN.Engine.Optim.Adam(parameters);
-            Compare("resnet9 train step", () =>
+            using var oldDev = Device.Create("cpu", AbSwitches.Paths(false));
+            Action Step(Device dev)
             {
-                using (var tape = new Tape()) tape.Backward(Ops.L1Loss(gen.Forward(x), target));
-                adam.Step();
-                adam.ZeroGrad();
-            }, 3 * 2 * 49_551_507_456L, args.Length > 1 ? int.Parse(args[1]) : 5);
+                var gen = new CoroNetGAN.Engine.Models.ResnetGenerator(new CoroNetGAN.Engine.Models.ResnetGeneratorConfig(), dev, 1);
+                var x = Tensor.RandomUniform(dev, 3, -1f, 1f, 1, 3, 256, 256);
+                var target = Tensor.RandomUniform(dev, 4, -1f, 1f, 1, 3, 256, 256);
+                var adam = new CoroNetGAN.Engine.Optim.Adam(gen.Parameters());
+                return () =>
+                {
+                    using (var tape = new Tape()) tape.Backward(Ops.L1Loss(gen.Forward(x), target));
+                    adam.Step();
+                    adam.ZeroGrad();
+                };
+            }
+            Compare("resnet9 train step", Step(Device.Cpu), Step(oldDev), 3 * 2 * 49_551_507_456L, args.Length > 1 ? int.Parse(args[1]) : 5);
             return;
         }
         if (args.Length > 0 && args[0] == "convt-loop")
@@ -170,34 +146,26 @@ public static class Program
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
     }
 
-    /// <summary>Switches every CPU path added for issue 6 on or off (the old path is the GEMM conv).</summary>
-    internal static void NewCpuPaths(bool on)
-    {
-        CoroNetGAN.Kernels.Cpu.WinogradConv.Enabled = on;
-        CoroNetGAN.Kernels.Cpu.DirectConv.Enabled = on;
-        CoroNetGAN.Kernels.Cpu.Norms.Vectorized = on;
-        CoroNetGAN.Kernels.Cpu.Im2ColB.Stride2Vectorized = on;
-        CoroNetGAN.Kernels.Cpu.Gemm.PackAcrossPanels = on;
-        CoroNetGAN.Kernels.Cpu.Conv2d.Col2ImVectorized = on;
-    }
-
     static void ProfileResnet(int reps, string caseName)
     {
-        var dev = Device.Cpu;
-        var (g, size) = PeerCases.Build(caseName, dev);
-        using var model = g;
-        var seq = (CoroNetGAN.Engine.Layers.Sequential)g.Children[0].Module;
-        int L = seq.Layers.Count;
+        // The new paths on the shared CPU device, the old ones on a device of its own; the same model on each.
+        using var oldDev = Device.Create("cpu", AbSwitches.Paths(false));
+        var devs = new[] { Device.Cpu, oldDev };
+        var built = devs.Select(d => PeerCases.Build(caseName, d)).ToArray();
+        int size = built[0].Size;
+        var seqs = built.Select(b => (CoroNetGAN.Engine.Layers.Sequential)b.Model.Children[0].Module).ToArray();
+        int L = seqs[0].Layers.Count;
         var wall = new List<double>[2, L + 1];
         var cpu = new List<double>[2, L + 1];
         for (int m = 0; m < 2; m++)
             for (int i = 0; i <= L; i++) { wall[m, i] = new(); cpu[m, i] = new(); }
-        using var x0 = Tensor.RandomUniform(dev, 3, -1f, 1f, 1, 3, size, size);
+        var inputs = devs.Select(d => Tensor.RandomUniform(d, 3, -1f, 1f, 1, 3, size, size)).ToArray();
         for (int rep = 0; rep <= reps; rep++)
             for (int m = 0; m < 2; m++)
             {
-                NewCpuPaths(m == 0);
                 using var scope = Tape.NoGrad();
+                var seq = seqs[m];
+                var x0 = inputs[m];
                 var x = x0;
                 double w0 = 0, c0 = 0;
                 for (int i = 0; i < L; i++)
@@ -214,13 +182,14 @@ public static class Program
                 x.Dispose();
                 if (rep > 0) { wall[m, L].Add(w0); cpu[m, L].Add(c0); }
             }
-        NewCpuPaths(true);
+        foreach (var t in inputs) t.Dispose();
+        foreach (var b in built) b.Model.Dispose();
         static double Med(List<double> v) { var s = v.OrderBy(t => t).ToList(); return s[s.Count / 2]; }
         Console.WriteLine($"{caseName} forward, per layer, median of {reps} (new paths and old alternately; cpu = process CPU ms)");
         Console.WriteLine($"{"",3} {"layer",-16} {"new ms",9} {"old ms",9} {"new cpu",9} {"old cpu",9}");
         for (int i = 0; i <= L; i++)
         {
-            string name = i < L ? seq.Layers[i].GetType().Name : "total (sum)";
+            string name = i < L ? seqs[0].Layers[i].GetType().Name : "total (sum)";
             Console.WriteLine($"{(i < L ? i.ToString() : ""),3} {name,-16} {Med(wall[0, i]),9:F1} {Med(wall[1, i]),9:F1} {Med(cpu[0, i]),9:F1} {Med(cpu[1, i]),9:F1}");
         }
     }
@@ -229,7 +198,7 @@ public static class Program
     {
         var b = new ConvBenchmarks { Backend = deviceName };
         b.Setup();
-        Console.WriteLine($"device {deviceName}: {Device.Create(deviceName).Info.Description}, GEMM {CoroNetGAN.Kernels.Cpu.Gemm.MicroKernel}");
+        Console.WriteLine($"device {deviceName}: {Device.Create(deviceName).Info.Description}, GEMM {AbSwitches.Base.MicroKernel}");
         unsafe
         {
             const int M = 256, N = 4096, K = 2304;
@@ -241,10 +210,10 @@ public static class Program
             {
                 float* fa = pa, fb = pb, fc = pc;
                 Report("kernel 6x16 L1 x20000", () => { for (int r = 0; r < 20000; r++) CoroNetGAN.Kernels.Cpu.Gemm.Kernel6x16(256, fa, fb, fc, 16, false); }, 20000L * 2 * 6 * 16 * 256, iters);
-                Report("gemm 96x256x256 x100", () => { for (int r = 0; r < 100; r++) CoroNetGAN.Kernels.Cpu.Gemm.Sgemm(false, false, 96, 256, 256, fa, 256, fb, 256, fc, 256, false); }, 100L * 2 * 96 * 256 * 256, iters);
-                Report("gemm NN", () => CoroNetGAN.Kernels.Cpu.Gemm.Sgemm(false, false, M, N, K, fa, K, fb, N, fc, N, false), 2L * M * N * K, iters);
-                Report("gemm TN", () => CoroNetGAN.Kernels.Cpu.Gemm.Sgemm(true, false, K, N, M, fa, K, fc, N, fb, N, false), 2L * M * N * K, iters);
-                Report("gemm NT", () => CoroNetGAN.Kernels.Cpu.Gemm.Sgemm(false, true, M, K, N, fc, N, fb, N, fa, K, false), 2L * M * N * K, iters);
+                Report("gemm 96x256x256 x100", () => { for (int r = 0; r < 100; r++) CoroNetGAN.Kernels.Cpu.Gemm.Sgemm(AbSwitches.Base, false, false, 96, 256, 256, fa, 256, fb, 256, fc, 256, false); }, 100L * 2 * 96 * 256 * 256, iters);
+                Report("gemm NN", () => CoroNetGAN.Kernels.Cpu.Gemm.Sgemm(AbSwitches.Base, false, false, M, N, K, fa, K, fb, N, fc, N, false), 2L * M * N * K, iters);
+                Report("gemm TN", () => CoroNetGAN.Kernels.Cpu.Gemm.Sgemm(AbSwitches.Base, true, false, K, N, M, fa, K, fc, N, fb, N, false), 2L * M * N * K, iters);
+                Report("gemm NT", () => CoroNetGAN.Kernels.Cpu.Gemm.Sgemm(AbSwitches.Base, false, true, M, K, N, fc, N, fb, N, fa, K, false), 2L * M * N * K, iters);
             }
         }
         Report("forward", b.Forward, 2 * ConvBenchmarks.Macs, iters);
@@ -252,21 +221,20 @@ public static class Program
         b.Cleanup();
     }
 
-    /// <summary>Medians of body with the new CPU paths and with the old ones, alternating (wall and process CPU time).</summary>
-    static void Compare(string name, Action body, long flops, int iters)
+    /// <summary>Medians of the same work with the new CPU paths and with the old ones (two devices), alternating (wall and process CPU time).</summary>
+    static void Compare(string name, Action newPaths, Action oldPaths, long flops, int iters)
     {
         var t = new[] { new List<double>(), new List<double>() };
         var c = new[] { new List<double>(), new List<double>() };
         for (int i = -1; i < iters; i++)
             for (int m = 0; m < 2; m++)
             {
-                NewCpuPaths(m == 0);
+                var body = m == 0 ? newPaths : oldPaths;
                 double c0 = WinogradBench.CpuMs();
                 var sw = Stopwatch.StartNew();
                 body();
                 if (i >= 0) { t[m].Add(sw.Elapsed.TotalMilliseconds); c[m].Add(WinogradBench.CpuMs() - c0); }
             }
-        NewCpuPaths(true);
         static double Med(List<double> v) { var s = v.OrderBy(x => x).ToList(); return s[s.Count / 2]; }
         for (int m = 0; m < 2; m++)
             Console.WriteLine($"{name} {(m == 0 ? "new" : "old"),-4} median {Med(t[m]),8:F1} ms  best {t[m].Min(),8:F1} ms  {flops / Med(t[m]) / 1e6,6:F1} GFLOP/s  cpu {Med(c[m]),8:F1} ms");

@@ -12,6 +12,12 @@ namespace CoroNetGAN.Bench;
 /// </summary>
 public static unsafe class WinogradBench
 {
+    /// <summary>The options the kernels here run with; a comparison changes it between its interleaved calls.</summary>
+    static CpuKernelOptions O = AbSwitches.Base;
+
+    /// <summary>Winograd phase times, in process CPU ms.</summary>
+    static readonly WinogradPhases Phases = new(CpuMs);
+
     /// <summary>Only the Winograd forward of the residual conv, repeatedly (for perf record).</summary>
     public static void Loop(int iters)
     {
@@ -20,7 +26,7 @@ public static unsafe class WinogradBench
         float* x = Alloc(g.InputPlane), wt = Alloc((long)g.O * g.ColRows), y = Alloc(g.OutputPlane);
         Fill(x, g.InputPlane, r, 1, false, false);
         Fill(wt, (long)g.O * g.ColRows, r, 0.05, false, false);
-        for (int i = 0; i < iters; i++) WinogradConv.Forward(x, wt, null, y, g);
+        for (int i = 0; i < iters; i++) WinogradConv.Forward(O, x, wt, null, y, g);
     }
 
     /// <summary>One transposed conv (BackwardData), repeatedly (for perf record).</summary>
@@ -31,7 +37,7 @@ public static unsafe class WinogradBench
         float* dy = Alloc(g.OutputPlane), wt = Alloc((long)g.O * g.ColRows), dx = Alloc(g.InputPlane);
         Fill(dy, g.OutputPlane, r, 1, false, false);
         Fill(wt, (long)g.O * g.ColRows, r, 0.05, false, false);
-        for (int i = 0; i < iters; i++) Conv2d.BackwardData(dy, wt, dx, g);
+        for (int i = 0; i < iters; i++) Conv2d.BackwardData(O, dy, wt, dx, g);
     }
 
     /// <summary>One conv forward by the GEMM path, repeatedly (for perf record).</summary>
@@ -42,14 +48,13 @@ public static unsafe class WinogradBench
         float* x = Alloc(g.InputPlane), wt = Alloc((long)g.O * g.ColRows), y = Alloc(g.OutputPlane);
         Fill(x, g.InputPlane, r, 1, false, false);
         Fill(wt, (long)g.O * g.ColRows, r, 0.05, false, false);
-        WinogradConv.Enabled = false;
-        for (int i = 0; i < iters; i++) Conv2d.Forward(x, wt, null, y, g);
+        O = O with { Winograd = false };
+        for (int i = 0; i < iters; i++) Conv2d.Forward(O, x, wt, null, y, g);
     }
 
     public static void Run(int iters, bool crossover, bool errors)
     {
-        Console.WriteLine($"GEMM micro-kernel {Gemm.MicroKernel}, {Par.Threads} threads; Winograd phases in process CPU ms");
-        WinogradConv.ProfileClock = CpuMs;
+        Console.WriteLine($"GEMM micro-kernel {O.MicroKernel}, {O.Threads} threads; Winograd phases in process CPU ms");
         if (errors)
         {
             Console.WriteLine("error = max|y - ref| / max|ref| (rms: sqrt(mean (y-ref)^2) / sqrt(mean ref^2)), ref = float64 direct conv");
@@ -63,7 +68,7 @@ public static unsafe class WinogradBench
         {
             foreach (var cb in chunks.Split(','))
             {
-                WinogradConv.ChunkBudget = long.Parse(cb);
+                O = O with { WinogradChunkFloats = long.Parse(cb) };
                 Console.WriteLine($"chunk budget {cb} floats");
                 Time(1, 256, 66, 66, 256, 0, iters, true);
             }
@@ -74,18 +79,15 @@ public static unsafe class WinogradBench
         Console.WriteLine("input gradient (conv BackwardData): Winograd (new) vs GEMM + col2im (old)");
         CompareBackwardData(ConvGeometry.ForConv(1, 256, 66, 66, 256, 3, 3, 1, 0), iters);
         CompareBackwardData(ConvGeometry.ForConv(1, 256, 64, 64, 256, 3, 3, 1, 1), iters);
-        Console.WriteLine("transposed convs: stride-2 col2im vectorized (new) vs scalar (old)");
-        foreach (var (cin, cout, h, k, op) in new[] { (256, 128, 64, 3, 1), (128, 64, 128, 3, 1), (512, 128, 32, 4, 0), (256, 64, 64, 4, 0), (128, 3, 128, 4, 0) })
-            CompareCol2Im(ConvGeometry.ForTransposed(1, cin, h, h, cout, k, k, 2, 1, op), iters);
         Console.WriteLine("direct conv for few output channels (new) vs GEMM path (old)");
         foreach (int o in new[] { 1, 2, 3, 4, 6 })
-            Compare(ConvGeometry.ForConv(1, 64, 262, 262, o, 7, 7, 1, 0), "direct", v => DirectConv.Enabled = v, iters);
-        Compare(ConvGeometry.ForConv(1, 16, 70, 70, 3, 7, 7, 1, 0), "direct", v => DirectConv.Enabled = v, iters);
-        Compare(ConvGeometry.ForConv(1, 8, 34, 34, 3, 3, 3, 1, 0), "direct", v => DirectConv.Enabled = v, iters);
+            Compare(ConvGeometry.ForConv(1, 64, 262, 262, o, 7, 7, 1, 0), "direct", v => O = O with { DirectConv = v }, iters);
+        Compare(ConvGeometry.ForConv(1, 16, 70, 70, 3, 7, 7, 1, 0), "direct", v => O = O with { DirectConv = v }, iters);
+        Compare(ConvGeometry.ForConv(1, 8, 34, 34, 3, 3, 3, 1, 0), "direct", v => O = O with { DirectConv = v }, iters);
         Console.WriteLine("dense GEMM ceilings (cpu ms -> GFLOP/s per core)");
         foreach (bool across in new[] { true, false })
         {
-            Gemm.PackAcrossPanels = across;
+            O = O with { PackAcrossPanels = across };
             Console.WriteLine($" pack across panels: {across}");
             foreach (var (m, n, k) in new[] { (128, 16384, 576), (256, 4096, 1152), (64, 65536, 147) })
             {
@@ -93,16 +95,13 @@ public static unsafe class WinogradBench
                 DenseGemm(m, n, k, iters, 16);
             }
         }
-        Gemm.PackAcrossPanels = true;
-        Console.WriteLine("stride-2 packing vectorized (new) vs scalar (old)");
-        Compare(ConvGeometry.ForConv(1, 64, 256, 256, 128, 3, 3, 2, 1), "vec", v => Im2ColB.Stride2Vectorized = v, iters);
-        Compare(ConvGeometry.ForConv(1, 128, 128, 128, 256, 3, 3, 2, 1), "vec", v => Im2ColB.Stride2Vectorized = v, iters);
+        O = O with { PackAcrossPanels = true };
         Console.WriteLine("B packed row by row across a task's panels (new) vs panel by panel (old)");
-        Compare(ConvGeometry.ForConv(1, 64, 256, 256, 128, 3, 3, 2, 1), "rows", v => Gemm.PackAcrossPanels = v, iters);
-        Compare(ConvGeometry.ForConv(1, 128, 128, 128, 256, 3, 3, 2, 1), "rows", v => Gemm.PackAcrossPanels = v, iters);
-        Compare(ConvGeometry.ForConv(1, 3, 262, 262, 64, 7, 7, 1, 0), "rows", v => Gemm.PackAcrossPanels = v, iters);
-        Compare(ConvGeometry.ForConv(1, 256, 64, 64, 256, 3, 3, 1, 1), "rows", v => { Gemm.PackAcrossPanels = v; WinogradConv.Enabled = false; }, iters);
-        WinogradConv.Enabled = true;
+        Compare(ConvGeometry.ForConv(1, 64, 256, 256, 128, 3, 3, 2, 1), "rows", v => O = O with { PackAcrossPanels = v }, iters);
+        Compare(ConvGeometry.ForConv(1, 128, 128, 128, 256, 3, 3, 2, 1), "rows", v => O = O with { PackAcrossPanels = v }, iters);
+        Compare(ConvGeometry.ForConv(1, 3, 262, 262, 64, 7, 7, 1, 0), "rows", v => O = O with { PackAcrossPanels = v }, iters);
+        Compare(ConvGeometry.ForConv(1, 256, 64, 64, 256, 3, 3, 1, 1), "rows", v => O = O with { PackAcrossPanels = v, Winograd = false }, iters);
+        O = O with { Winograd = true };
         if (!crossover) return;
         cross:
         Console.WriteLine("crossover: C = O, output size s x s (pad 0 on (s+2)^2); also C != O");
@@ -152,11 +151,11 @@ public static unsafe class WinogradBench
         Fill(x, g.InputPlane, r, 1, true, relu);
         Fill(wt, (long)o * c * 9, r, wScale, wScale == 0.02, false);
         Fill(b, o, r, 0.02, true, false);
-        WinogradConv.Forward(x, wt, b, yw, g);
-        bool saved = WinogradConv.Enabled;
-        WinogradConv.Enabled = false;
-        Conv2d.Forward(x, wt, b, yg, g);
-        WinogradConv.Enabled = saved;
+        WinogradConv.Forward(O, x, wt, b, yw, g);
+        var saved = O;
+        O = O with { Winograd = false };
+        Conv2d.Forward(O, x, wt, b, yg, g);
+        O = saved;
         // float64 direct conv, parallel over output channels.
         var yr = new double[g.OutputPlane];
         float* xs = x, ws = wt, bs = b;
@@ -236,12 +235,12 @@ public static unsafe class WinogradBench
             enable(true);
             double c0 = CpuMs();
             var sw = Stopwatch.StartNew();
-            Conv2d.Forward(x, wt, b, y, g);
+            Conv2d.Forward(O, x, wt, b, y, g);
             if (i >= 0) { tn.Add(sw.Elapsed.TotalMilliseconds); cn.Add(CpuMs() - c0); }
             enable(false);
             c0 = CpuMs();
             sw.Restart();
-            Conv2d.Forward(x, wt, b, y, g);
+            Conv2d.Forward(O, x, wt, b, y, g);
             if (i >= 0) { to.Add(sw.Elapsed.TotalMilliseconds); co.Add(CpuMs() - c0); }
         }
         enable(true);
@@ -249,27 +248,6 @@ public static unsafe class WinogradBench
         double flops = 2.0 * g.Macs, mn = tn[tn.Count / 2], mo = to[to.Count / 2], kn = cn[cn.Count / 2], ko = co[co.Count / 2];
         Console.WriteLine($"  {g.N}x{g.C}x{g.H}x{g.W} -> {g.O} k{g.KH} s{g.StrideH} p{g.PadH}: {name} {mn,8:F2} ms ({flops / mn / 1e6,6:F1} GFLOP/s, cpu {kn,8:F2} ms)  old {mo,8:F2} ms ({flops / mo / 1e6,6:F1}, cpu {ko,8:F2} ms)  speedup {mo / mn:F2} (cpu {ko / kn:F2})");
         foreach (var p in new[] { x, wt, b, y }) NativeMemory.AlignedFree(p);
-    }
-
-    static void CompareCol2Im(ConvGeometry g, int iters)
-    {
-        var r = new Random(1);
-        float* dy = Alloc((long)g.N * g.OutputPlane), wt = Alloc((long)g.O * g.ColRows), dx = Alloc((long)g.N * g.InputPlane);
-        Fill(dy, (long)g.N * g.OutputPlane, r, 1, false, false);
-        Fill(wt, (long)g.O * g.ColRows, r, 0.05, false, false);
-        var c = new[] { new List<double>(), new List<double>() };
-        for (int i = -1; i < iters; i++)
-            for (int m = 0; m < 2; m++)
-            {
-                Conv2d.Col2ImVectorized = m == 0;
-                double c0 = CpuMs();
-                Conv2d.BackwardData(dy, wt, dx, g);
-                if (i >= 0) c[m].Add(CpuMs() - c0);
-            }
-        Conv2d.Col2ImVectorized = true;
-        static double Med(List<double> v) { v.Sort(); return v[v.Count / 2]; }
-        Console.WriteLine($"  convT {g.O}x{g.OutH}x{g.OutW} -> {g.C}x{g.H}x{g.W} k{g.KH}: cpu {Med(c[0]),7:F2} ms vs {Med(c[1]),7:F2} ms (speedup {Med(c[1]) / Med(c[0]):F2})");
-        foreach (var p in new[] { dy, wt, dx }) NativeMemory.AlignedFree(p);
     }
 
     static void CompareBackwardData(ConvGeometry g, int iters)
@@ -283,13 +261,13 @@ public static unsafe class WinogradBench
         for (int i = -1; i < iters; i++)
             for (int m = 0; m < 2; m++)
             {
-                WinogradConv.Enabled = m == 0;
+                O = O with { Winograd = m == 0 };
                 double c0 = CpuMs();
                 var sw = Stopwatch.StartNew();
-                Conv2d.BackwardData(dy, wt, dx, g);
+                Conv2d.BackwardData(O, dy, wt, dx, g);
                 if (i >= 0) { t[m].Add(sw.Elapsed.TotalMilliseconds); c[m].Add(CpuMs() - c0); }
             }
-        WinogradConv.Enabled = true;
+        O = O with { Winograd = true };
         static double Med(List<double> v) { v.Sort(); return v[v.Count / 2]; }
         double flops = 2.0 * g.Macs;
         Console.WriteLine($"  dy {g.O}x{g.OutH}x{g.OutW} -> dx {g.C}x{g.H}x{g.W} pad{g.PadH}: winograd {Med(t[0]),8:F2} ms (cpu {Med(c[0]),7:F2})  gemm+col2im {Med(t[1]),8:F2} ms (cpu {Med(c[1]),7:F2})  speedup {Med(t[1]) / Med(t[0]):F2} (cpu {Med(c[1]) / Med(c[0]):F2})");
@@ -309,7 +287,7 @@ public static unsafe class WinogradBench
         {
             double c0 = CpuMs();
             var sw = Stopwatch.StartNew();
-            Gemm.Sgemm(false, false, m, n, k, a, k, b, n, c, ldc, false);
+            Gemm.Sgemm(O, false, false, m, n, k, a, k, b, n, c, ldc, false);
             if (i >= 0) { wall.Add(sw.Elapsed.TotalMilliseconds); cpu.Add(CpuMs() - c0); }
         }
         cpu.Sort(); wall.Sort();
@@ -417,7 +395,7 @@ public static unsafe class WinogradBench
         Fill(x, (long)n * g.InputPlane, r, 1, false, false);
         Fill(wt, (long)o * c * 9, r, 0.05, false, false);
         Fill(b, o, r, 0.05, false, false);
-        bool saved = WinogradConv.Enabled;
+        var saved = O;
         // A second copy of the weights for the uncached runs (a budget of 0 drops the entry of the weights it sees).
         float* wt2 = Alloc((long)o * c * 9);
         Buffer.MemoryCopy(wt, wt2, (long)o * c * 9 * 4, (long)o * c * 9 * 4);
@@ -426,37 +404,37 @@ public static unsafe class WinogradBench
         var tg = new List<double>();
         var cw = new List<double>();
         var cg = new List<double>();
-        long budget = WinogradConv.CacheBudgetBytes;
-        Array.Clear(WinogradConv.PhaseMs);
+        var cached = O;
+        Phases.Clear();
         for (int i = -1; i < iters; i++)
         {
-            WinogradConv.Profile = phases && i >= 0;
+            O = O with { WinogradProfile = phases && i >= 0 ? Phases : null };
             double c0 = CpuMs();
             var sw = Stopwatch.StartNew();
-            WinogradConv.Forward(x, wt, b, y, g);
+            WinogradConv.Forward(O, x, wt, b, y, g);
             if (i >= 0) { tw.Add(sw.Elapsed.TotalMilliseconds); cw.Add(CpuMs() - c0); }
-            WinogradConv.Profile = false;
+            O = O with { WinogradProfile = null };
             if (phases)
             {
                 // The weights transformed on every call (the cost when they change every step, as in training).
-                WinogradConv.CacheBudgetBytes = 0;
+                O = O with { WinogradCacheBytes = 0 };
                 sw.Restart();
-                WinogradConv.Forward(x, wt2, b, y, g);
+                WinogradConv.Forward(O, x, wt2, b, y, g);
                 if (i >= 0) tu.Add(sw.Elapsed.TotalMilliseconds);
-                WinogradConv.CacheBudgetBytes = budget;
+                O = cached;
             }
-            WinogradConv.Enabled = false;
+            O = O with { Winograd = false };
             c0 = CpuMs();
             sw.Restart();
-            Conv2d.Forward(x, wt, b, y, g);
+            Conv2d.Forward(O, x, wt, b, y, g);
             if (i >= 0) { tg.Add(sw.Elapsed.TotalMilliseconds); cg.Add(CpuMs() - c0); }
-            WinogradConv.Enabled = saved;
+            O = saved;
         }
         tw.Sort(); tg.Sort(); tu.Sort(); cw.Sort(); cg.Sort();
         double flops = 2.0 * g.Macs;
         double mw = tw[tw.Count / 2], mg = tg[tg.Count / 2];
         string ph = phases
-            ? $"\n      uncached weights {tu[tu.Count / 2]:F2} ms; cached phases (mean ms): weights {WinogradConv.PhaseMs[0] / iters:F2}, input {WinogradConv.PhaseMs[1] / iters:F2}, gemm {WinogradConv.PhaseMs[2] / iters:F2}, output {WinogradConv.PhaseMs[3] / iters:F2}"
+            ? $"\n      uncached weights {tu[tu.Count / 2]:F2} ms; cached phases (mean ms): weights {Phases.Ms[0] / iters:F2}, input {Phases.Ms[1] / iters:F2}, gemm {Phases.Ms[2] / iters:F2}, output {Phases.Ms[3] / iters:F2}"
             : "";
         Console.WriteLine($"  {n}x{c}x{h}x{w} -> {o} pad{pad}: winograd {mw,8:F2} ms ({flops / mw / 1e6,6:F1} eff GFLOP/s)  gemm {mg,8:F2} ms ({flops / mg / 1e6,6:F1})  speedup {mg / mw:F2}; cpu ms {cw[cw.Count / 2]:F2} vs {cg[cg.Count / 2]:F2} (speedup {cg[cg.Count / 2] / cw[cw.Count / 2]:F2}){ph}");
         foreach (var p in new[] { x, wt, wt2, b, y }) NativeMemory.AlignedFree(p);

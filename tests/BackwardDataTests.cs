@@ -11,6 +11,8 @@ namespace CoroNetGAN.Tests;
 /// </summary>
 public unsafe class BackwardDataTests(ITestOutputHelper output)
 {
+    static readonly CpuKernelOptions O = CpuKernelOptions.Default;
+
     /// <summary>Largest |error| relative to max |dx|: float32 sums of at most a few thousand products.</summary>
     const double Tol = 1e-5;
 
@@ -40,9 +42,9 @@ public unsafe class BackwardDataTests(ITestOutputHelper output)
         var expected = DirectConvReference.InputGradient(dy, wt, g);
         var got = new float[n * g.InputPlane];
         Array.Fill(got, float.NaN);
-        fixed (float* pdy = dy, pw = wt, pg = got) Conv2d.BackwardData(pdy, pw, pg, g);
+        fixed (float* pdy = dy, pw = wt, pg = got) Conv2d.BackwardData(O, pdy, pw, pg, g);
         double e = DirectConvReference.RelError(expected, got);
-        bool winograd = WinogradConv.AppliesBackwardData(g);
+        bool winograd = WinogradConv.AppliesBackwardData(O, g);
         output.WriteLine($"{g}: {e:E2}{(winograd ? " (Winograd)" : "")}");
         double tol = winograd ? WinogradTolerance : Tol;
         Assert.True(e <= tol, $"error {e:E3} > {tol}");
@@ -63,7 +65,7 @@ public unsafe class BackwardDataTests(ITestOutputHelper output)
     public void WinogradInputGradientMatchesFloat64Scatter(int n, int c, int h, int w, int o, int pad)
     {
         var g = ConvGeometry.ForConv(n, c, h, w, o, 3, 3, 1, pad);
-        Assert.True(WinogradConv.AppliesBackwardData(g));
+        Assert.True(WinogradConv.AppliesBackwardData(O, g));
         var r = new Random(TestRandom.Seed($"wbwd {n} {c} {h} {w} {o} {pad}"));
         var dy = DirectConvReference.Draw(r, n * g.OutputPlane, 1);
         var wt = DirectConvReference.Draw(r, o * g.ColRows, 1);
@@ -71,13 +73,10 @@ public unsafe class BackwardDataTests(ITestOutputHelper output)
         var got = new float[n * g.InputPlane];
         var gemm = new float[n * g.InputPlane];
         Array.Fill(got, float.NaN);
-        bool saved = WinogradConv.Enabled;
         fixed (float* pdy = dy, pw = wt, pg = got, pm = gemm)
         {
-            Conv2d.BackwardData(pdy, pw, pg, g);
-            WinogradConv.Enabled = false;
-            try { Conv2d.BackwardData(pdy, pw, pm, g); }
-            finally { WinogradConv.Enabled = saved; }
+            Conv2d.BackwardData(O, pdy, pw, pg, g);
+            Conv2d.BackwardData(O with { Winograd = false }, pdy, pw, pm, g);
         }
         double e = DirectConvReference.RelError(expected, got), eg = DirectConvReference.RelError(expected, gemm);
         output.WriteLine($"{g}: Winograd {e:E2}, GEMM + col2im {eg:E2}");
@@ -100,7 +99,7 @@ public unsafe class BackwardDataTests(ITestOutputHelper output)
     public void StrideOneInputGradientPathsMatchFloat64Scatter(int n, int c, int h, int w, int o, int k, int pad, bool adjoint)
     {
         var g = ConvGeometry.ForConv(n, c, h, w, o, k, k, 1, pad);
-        Assert.Equal(adjoint, Conv2d.PrefersAdjoint(g));
+        Assert.Equal(adjoint, Conv2d.PrefersAdjoint(O, g));
         var r = new Random(TestRandom.Seed($"s1bwd {n} {c} {h} {w} {o} {k} {pad}"));
         var dy = DirectConvReference.Draw(r, n * g.OutputPlane, 1);
         var wt = DirectConvReference.Draw(r, o * g.ColRows, 1);
@@ -109,19 +108,12 @@ public unsafe class BackwardDataTests(ITestOutputHelper output)
         var viaCol2Im = new float[n * g.InputPlane];
         Array.Fill(viaAdjoint, float.NaN);
         Array.Fill(viaCol2Im, float.NaN);
-        bool savedW = WinogradConv.Enabled, savedA = Conv2d.AdjointAsForward;
+        var gemmPaths = O with { Winograd = false };
         fixed (float* pdy = dy, pw = wt, pa = viaAdjoint, pc = viaCol2Im)
         {
-            try
-            {
-                WinogradConv.Enabled = false;
-                Conv2d.AdjointAsForward = true;
-                if (adjoint) Conv2d.BackwardData(pdy, pw, pa, g);
-                else Conv2d.BackwardDataByAdjoint(pdy, pw, pa, g);
-                Conv2d.AdjointAsForward = false;
-                Conv2d.BackwardData(pdy, pw, pc, g);
-            }
-            finally { WinogradConv.Enabled = savedW; Conv2d.AdjointAsForward = savedA; }
+            if (adjoint) Conv2d.BackwardData(gemmPaths, pdy, pw, pa, g);
+            else Conv2d.BackwardDataByAdjoint(gemmPaths, pdy, pw, pa, g);
+            Conv2d.BackwardData(gemmPaths with { AdjointAsForward = false }, pdy, pw, pc, g);
         }
         double ea = DirectConvReference.RelError(expected, viaAdjoint), ec = DirectConvReference.RelError(expected, viaCol2Im);
         output.WriteLine($"{g}: adjoint conv {ea:E2}, GEMM + col2im {ec:E2}");

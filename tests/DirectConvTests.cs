@@ -10,6 +10,8 @@ namespace CoroNetGAN.Tests;
 /// </summary>
 public unsafe class DirectConvTests(ITestOutputHelper output)
 {
+    static readonly CpuKernelOptions O = CpuKernelOptions.Default;
+
     /// <summary>Largest |error| relative to max |y|: the same summation as the GEMM path, in another order.</summary>
     const double Tol = 1e-5;
 
@@ -25,24 +27,18 @@ public unsafe class DirectConvTests(ITestOutputHelper output)
     public void MatchesFloat64DirectConv(int n, int c, int h, int w, int o, int k, bool bias)
     {
         var g = ConvGeometry.ForConv(n, c, h, w, o, k, k, 1, 0);
-        Assert.True(DirectConv.Applies(g));
+        Assert.True(DirectConv.Applies(O, g));
         var r = new Random(TestRandom.Seed($"direct {n} {c} {h} {w} {o} {k}"));
         var x = DirectConvReference.Draw(r, n * g.InputPlane, 1);
         var wt = DirectConvReference.Draw(r, o * g.ColRows, Math.Sqrt(3.0 / g.ColRows));
         var b = bias ? DirectConvReference.Draw(r, o, 0.1) : null;
         var expected = DirectConvReference.Conv(x, wt, b, g);
-        long saved = DirectConv.CBlockBytes;
         // Blocks of a few channels, so the accumulate-through-y path runs too.
-        foreach (long blockBytes in new[] { saved, (long)k * w * sizeof(float) * 2 })
+        foreach (long blockBytes in new[] { O.DirectConvBlockBytes, (long)k * w * sizeof(float) * 2 })
         {
-            DirectConv.CBlockBytes = blockBytes;
             var y = new float[n * g.OutputPlane];
             Array.Fill(y, float.NaN);
-            try
-            {
-                fixed (float* px = x, pw = wt, pb = b, py = y) DirectConv.Forward(px, pw, pb, py, g);
-            }
-            finally { DirectConv.CBlockBytes = saved; }
+            fixed (float* px = x, pw = wt, pb = b, py = y) DirectConv.Forward(O with { DirectConvBlockBytes = blockBytes }, px, pw, pb, py, g);
             double err = DirectConvReference.RelError(expected, y);
             output.WriteLine($"N{n} C{c} {h}x{w} O{o} k{k} block {blockBytes} B: {err:E2}");
             Assert.True(err <= Tol, $"error {err:E3} > {Tol}");
@@ -60,7 +56,7 @@ public unsafe class DirectConvTests(ITestOutputHelper output)
     public void PaddedConvMatchesFloat64DirectConv(int n, int c, int h, int w, int o, int k, int pad)
     {
         var g = ConvGeometry.ForConv(n, c, h, w, o, k, k, 1, pad);
-        Assert.True(DirectConv.AppliesPadded(g));
+        Assert.True(DirectConv.AppliesPadded(O, g));
         var r = new Random(TestRandom.Seed($"direct padded {n} {c} {h} {w} {o} {k} {pad}"));
         var x = DirectConvReference.Draw(r, n * g.InputPlane, 1);
         var wt = DirectConvReference.Draw(r, o * g.ColRows, Math.Sqrt(3.0 / g.ColRows));
@@ -68,7 +64,7 @@ public unsafe class DirectConvTests(ITestOutputHelper output)
         var expected = DirectConvReference.Conv(x, wt, b, g);
         var y = new float[n * g.OutputPlane];
         Array.Fill(y, float.NaN);
-        fixed (float* px = x, pw = wt, pb = b, py = y) Conv2d.Forward(px, pw, pb, py, g);
+        fixed (float* px = x, pw = wt, pb = b, py = y) Conv2d.Forward(O, px, pw, pb, py, g);
         double err = DirectConvReference.RelError(expected, y);
         output.WriteLine($"{g}: {err:E2}");
         Assert.True(err <= Tol, $"error {err:E3} > {Tol}");
@@ -77,14 +73,14 @@ public unsafe class DirectConvTests(ITestOutputHelper output)
     [Fact]
     public void Conv2dChoosesItForFewOutputOrInputChannelsOnly()
     {
-        Assert.True(DirectConv.Applies(ConvGeometry.ForConv(1, 64, 262, 262, 3, 7, 7, 1, 0)));
-        Assert.True(DirectConv.Applies(ConvGeometry.ForConv(1, 3, 262, 262, 64, 7, 7, 1, 0)));       // ResNet's first conv
-        Assert.False(DirectConv.Applies(ConvGeometry.ForConv(1, 3, 256, 256, 64, 4, 4, 2, 1)));      // U-Net's (stride 2)
-        Assert.False(DirectConv.Applies(ConvGeometry.ForConv(1, 8, 262, 262, 64, 7, 7, 1, 0)));
-        Assert.True(DirectConv.AppliesPadded(ConvGeometry.ForConv(1, 3, 256, 256, 64, 7, 7, 1, 6)));
-        Assert.False(DirectConv.Applies(ConvGeometry.ForConv(1, 64, 262, 262, 6, 7, 7, 1, 0)));
-        Assert.False(DirectConv.Applies(ConvGeometry.ForConv(1, 64, 256, 256, 3, 7, 7, 1, 3)));
-        Assert.False(DirectConv.Applies(ConvGeometry.ForConv(1, 64, 256, 256, 3, 3, 3, 2, 0)));
+        Assert.True(DirectConv.Applies(O, ConvGeometry.ForConv(1, 64, 262, 262, 3, 7, 7, 1, 0)));
+        Assert.True(DirectConv.Applies(O, ConvGeometry.ForConv(1, 3, 262, 262, 64, 7, 7, 1, 0)));       // ResNet's first conv
+        Assert.False(DirectConv.Applies(O, ConvGeometry.ForConv(1, 3, 256, 256, 64, 4, 4, 2, 1)));      // U-Net's (stride 2)
+        Assert.False(DirectConv.Applies(O, ConvGeometry.ForConv(1, 8, 262, 262, 64, 7, 7, 1, 0)));
+        Assert.True(DirectConv.AppliesPadded(O, ConvGeometry.ForConv(1, 3, 256, 256, 64, 7, 7, 1, 6)));
+        Assert.False(DirectConv.Applies(O, ConvGeometry.ForConv(1, 64, 262, 262, 6, 7, 7, 1, 0)));
+        Assert.False(DirectConv.Applies(O, ConvGeometry.ForConv(1, 64, 256, 256, 3, 7, 7, 1, 3)));
+        Assert.False(DirectConv.Applies(O, ConvGeometry.ForConv(1, 64, 256, 256, 3, 3, 3, 2, 0)));
     }
 
     /// <summary>
@@ -104,7 +100,7 @@ public unsafe class DirectConvTests(ITestOutputHelper output)
     public void WeightGradientMatchesFloat64(int n, int c, int h, int w, int o, int k, int pad)
     {
         var g = ConvGeometry.ForConv(n, c, h, w, o, k, k, 1, pad);
-        Assert.True(DirectConv.AppliesBackwardWeight(g));
+        Assert.True(DirectConv.AppliesBackwardWeight(O, g));
         var r = new Random(TestRandom.Seed($"direct dw {n} {c} {h} {w} {o} {k} {pad}"));
         var x = DirectConvReference.Draw(r, n * g.InputPlane, 1);
         var dy = DirectConvReference.Draw(r, n * g.OutputPlane, 1);
@@ -127,7 +123,7 @@ public unsafe class DirectConvTests(ITestOutputHelper output)
         }
         var got = new float[o * g.ColRows];
         Array.Fill(got, float.NaN);
-        fixed (float* px = x, pdy = dy, pg = got) DirectConv.BackwardWeight(px, pdy, pg, g);
+        fixed (float* px = x, pdy = dy, pg = got) DirectConv.BackwardWeight(O, px, pdy, pg, g);
         double err = DirectConvReference.RelError(expected, got);
         output.WriteLine($"{g}: {err:E2}");
         Assert.True(err <= Tol, $"error {err:E3} > {Tol}");

@@ -7,6 +7,8 @@ namespace CoroNetGAN.Tests;
 /// <summary>The packed GEMM and the implicit-unfold operands against plain float64 loops, on awkward sizes.</summary>
 public unsafe class GemmTests
 {
+    static readonly CpuKernelOptions O = CpuKernelOptions.Default;
+
     static float[] Random(Random rng, int n)
     {
         var a = new float[n];
@@ -18,15 +20,10 @@ public unsafe class GemmTests
     [Fact]
     public void OtherMicroKernelMatchesReference()
     {
-        bool saved = Gemm.Use512;
-        Gemm.Use512 = !saved;
-        try
-        {
-            SgemmMatchesReferenceForEveryTransposeAndAccumulate(37, 45, 300);
-            SgemmMatchesReferenceForEveryTransposeAndAccumulate(9, 70, 20);
-            ConvForwardAndWeightGradientMatchReference(2, 4, 9, 8, 6, 3, 2, 1);
-        }
-        finally { Gemm.Use512 = saved; }
+        var other = O with { Use512 = !O.Use512 };
+        SgemmMatches(other, 37, 45, 300);
+        SgemmMatches(other, 9, 70, 20);
+        ConvMatches(other, 2, 4, 9, 8, 6, 3, 2, 1);
     }
 
     [Theory]
@@ -40,7 +37,9 @@ public unsafe class GemmTests
     [InlineData(520, 16, 130)]
     [InlineData(96, 5, 700)]
     [InlineData(700, 150, 100)]   // up to 256 columns when M >= 4N
-    public void SgemmMatchesReferenceForEveryTransposeAndAccumulate(int m, int n, int k)
+    public void SgemmMatchesReferenceForEveryTransposeAndAccumulate(int m, int n, int k) => SgemmMatches(O, m, n, k);
+
+    static void SgemmMatches(CpuKernelOptions o, int m, int n, int k)
     {
         var rng = new Random(m * 1000 + n * 10 + k);
         foreach (bool ta in new[] { false, true })
@@ -60,7 +59,7 @@ public unsafe class GemmTests
                     expected[i * n + j] = s;
                 }
             fixed (float* pa = a, pb = b, pc = c)
-                Gemm.Sgemm(ta, tb, m, n, k, pa, ta ? m : k, pb, tb ? k : n, pc, n, acc);
+                Gemm.Sgemm(o, ta, tb, m, n, k, pa, ta ? m : k, pb, tb ? k : n, pc, n, acc);
             for (int i = 0; i < m * n; i++)
                 Assert.True(Math.Abs(c[i] - expected[i]) <= 1e-4 * Math.Sqrt(k) + 1e-5,
                     $"transA={ta} transB={tb} acc={acc} C[{i}] = {c[i]}, expected {expected[i]}");
@@ -75,7 +74,10 @@ public unsafe class GemmTests
     [InlineData(1, 3, 12, 11, 4, 7, 1, 0)]
     [InlineData(1, 8, 5, 5, 20, 1, 1, 0)]
     [InlineData(1, 2, 6, 6, 3, 1, 2, 0)]
-    public void ConvForwardAndWeightGradientMatchReference(int n, int c, int h, int w, int o, int k, int stride, int pad)
+    public void ConvForwardAndWeightGradientMatchReference(int n, int c, int h, int w, int o, int k, int stride, int pad) =>
+        ConvMatches(O, n, c, h, w, o, k, stride, pad);
+
+    static void ConvMatches(CpuKernelOptions options, int n, int c, int h, int w, int o, int k, int stride, int pad)
     {
         var rng = new Random(n + c * 7 + h * 31 + o * 101 + k * 1009);
         var g = ConvGeometry.ForConv(n, c, h, w, o, k, k, stride, pad);
@@ -86,8 +88,8 @@ public unsafe class GemmTests
         var dw = new float[wt.Length];
         fixed (float* px = x, pw = wt, py = y, pdy = dy, pdw = dw)
         {
-            Conv2d.Forward(px, pw, null, py, g);
-            Conv2d.BackwardWeight(px, pdy, pdw, g);
+            Conv2d.Forward(options, px, pw, null, py, g);
+            Conv2d.BackwardWeight(options, px, pdy, pdw, g);
         }
         double In(int ni, int ci, int iy, int ix) =>
             iy < 0 || iy >= h || ix < 0 || ix >= w ? 0 : x[((ni * c + ci) * h + iy) * w + ix];

@@ -746,21 +746,21 @@ public sealed class IlgpuKernelTests : IClassFixture<IlgpuFixture>
             : acc is CLAccelerator { DeviceType: CLDeviceType.CL_DEVICE_TYPE_CPU } ? IlgpuConvSettings.CpuLike : IlgpuConvSettings.Gpu;
         Assert.Equal(expected, IlgpuBackend.DefaultConvSettings(acc));
         using (var fresh = new IlgpuBackend(acc, "fresh"))
-            Assert.Equal(IlgpuConvSettings.FromEnvironment(expected, Environment.GetEnvironmentVariable(IlgpuConvSettings.Variable)), fresh.ConvSettings);
+            Assert.Equal(expected, fresh.ConvSettings);
 
         foreach (var st in new[] { IlgpuConvSettings.CpuLike, IlgpuConvSettings.Gpu, IlgpuConvSettings.IlgpuCpu })
             Assert.Equal(st, IlgpuConvSettings.Parse(st.Format(), IlgpuConvSettings.IlgpuCpu));
         var p = IlgpuConvSettings.Parse(" shared, tile=2x8  group=8x16 k=32 ", IlgpuConvSettings.CpuLike);
         Assert.Equal(IlgpuConvSettings.CpuLike with { Variant = IlgpuConvVariant.Shared, Rows = 2, Columns = 8, GroupX = 8, GroupY = 16, SharedK = 32 }, p);
-        Assert.Equal(IlgpuConvSettings.CpuLike, IlgpuConvSettings.FromEnvironment(IlgpuConvSettings.CpuLike, "  "));
-        Assert.Equal(2, IlgpuConvSettings.FromEnvironment(IlgpuConvSettings.CpuLike, "tile=2x16").Rows);
+        Assert.Equal(IlgpuConvSettings.CpuLike, IlgpuConvSettings.Override(IlgpuConvSettings.CpuLike, "  "));
+        Assert.Equal(2, IlgpuConvSettings.Override(IlgpuConvSettings.CpuLike, "tile=2x16").Rows);
 
         foreach (var bad in new[] { "tile=3x16", "tile=4x32", "weight=4x2", "block=0", "pad=2", "tiles=4x4", "shared group=16x15", "shared tile=4x4 group=8x2", "shared k=3", "tile=4", "k=x" })
         {
             var e = Assert.Throws<ArgumentException>(() => IlgpuConvSettings.Parse(bad, IlgpuConvSettings.CpuLike));
             Assert.Contains("conv settings", e.Message);
         }
-        Assert.Contains(IlgpuConvSettings.Variable, Assert.Throws<ArgumentException>(() => IlgpuConvSettings.FromEnvironment(IlgpuConvSettings.CpuLike, "tile=5x5")).Message);
+        Assert.Contains(IlgpuConvSettings.Variable, Assert.Throws<ArgumentException>(() => IlgpuConvSettings.Override(IlgpuConvSettings.CpuLike, "tile=5x5")).Message);
 
         // The device's own limits: a group larger than it allows is refused when set, and the old settings stay.
         var saved = B.ConvSettings;

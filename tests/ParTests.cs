@@ -5,6 +5,8 @@ namespace CoroNetGAN.Tests;
 /// <summary>The kernels' parallel loops: every item once, exceptions reach the caller, nested and concurrent loops.</summary>
 public class ParTests
 {
+    static readonly CpuKernelOptions O = CpuKernelOptions.Default;
+
     [Fact]
     public void EveryItemRunsOnceAcrossManyLoops()
     {
@@ -13,7 +15,7 @@ public class ParTests
         {
             int from = r.Next(0, 5), count = r.Next(0, 40);
             var hits = new int[from + count];
-            Par.Loop(from, from + count, i => Interlocked.Increment(ref hits[i]));
+            Par.Loop(O, from, from + count, i => Interlocked.Increment(ref hits[i]));
             for (int i = 0; i < hits.Length; i++) Assert.Equal(i < from ? 0 : 1, hits[i]);
         }
     }
@@ -22,10 +24,10 @@ public class ParTests
     public void AnExceptionInAnItemReachesTheCallerAndThePoolStaysUsable()
     {
         var e = Assert.Throws<InvalidOperationException>(() =>
-            Par.Loop(0, 16, i => { if (i == 11) throw new InvalidOperationException("item 11"); }));
+            Par.Loop(O, 0, 16, i => { if (i == 11) throw new InvalidOperationException("item 11"); }));
         Assert.Equal("item 11", e.Message);
         long sum = 0;
-        Par.Loop(0, 100, i => Interlocked.Add(ref sum, i));
+        Par.Loop(O, 0, 100, i => Interlocked.Add(ref sum, i));
         Assert.Equal(4950, sum);
     }
 
@@ -33,7 +35,7 @@ public class ParTests
     public void NestedLoopsRunEveryInnerItem()
     {
         var hits = new int[8 * 8];
-        Par.Loop(0, 8, i => Par.Loop(0, 8, j => Interlocked.Increment(ref hits[i * 8 + j])));
+        Par.Loop(O, 0, 8, i => Par.Loop(O, 0, 8, j => Interlocked.Increment(ref hits[i * 8 + j])));
         Assert.All(hits, h => Assert.Equal(1, h));
     }
 
@@ -44,7 +46,7 @@ public class ParTests
         var threads = Enumerable.Range(0, 4).Select(t => new Thread(() =>
         {
             for (int loop = 0; loop < 200; loop++)
-                Par.Loop(0, 10, i => Interlocked.Add(ref totals[t], i + 1));
+                Par.Loop(O, 0, 10, i => Interlocked.Add(ref totals[t], i + 1));
         })).ToArray();
         foreach (var th in threads) th.Start();
         foreach (var th in threads) th.Join();

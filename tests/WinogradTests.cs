@@ -12,6 +12,8 @@ namespace CoroNetGAN.Tests;
 /// </summary>
 public unsafe class WinogradTests(ITestOutputHelper output)
 {
+    static readonly CpuKernelOptions O = CpuKernelOptions.Default;
+
     /// <summary>
     /// Largest |error| allowed, relative to max |y| of the float64 result. Measured: about 1e-6 to 1e-5 for
     /// F(4x4, 3x3) in float32 on these inputs (the GEMM path's direct conv: about 1e-7 to 1e-6).
@@ -19,7 +21,7 @@ public unsafe class WinogradTests(ITestOutputHelper output)
     const double Tol = 5e-5;
 
     /// <summary>Runs the Winograd path and (for comparison) the GEMM path on the same data; returns both errors.</summary>
-    (double winograd, double gemm) Run(int n, int c, int h, int w, int o, int pad, bool bias, int seed)
+    (double winograd, double gemm) Run(int n, int c, int h, int w, int o, int pad, bool bias, int seed, CpuKernelOptions? options = null)
     {
         var g = ConvGeometry.ForConv(n, c, h, w, o, 3, 3, 1, pad);
         var r = new Random(seed);
@@ -30,13 +32,11 @@ public unsafe class WinogradTests(ITestOutputHelper output)
         var yw = new float[n * g.OutputPlane];
         var yg = new float[n * g.OutputPlane];
         Array.Fill(yw, float.NaN);
-        bool saved = WinogradConv.Enabled;
+        var opt = options ?? O;
         fixed (float* px = x, pw = wt, pb = b, pyw = yw, pyg = yg)
         {
-            WinogradConv.Forward(px, pw, pb, pyw, g);
-            WinogradConv.Enabled = false;
-            try { Conv2d.Forward(px, pw, pb, pyg, g); }
-            finally { WinogradConv.Enabled = saved; }
+            WinogradConv.Forward(opt, px, pw, pb, pyw, g);
+            Conv2d.Forward(opt with { Winograd = false }, px, pw, pb, pyg, g);
         }
         double ew = DirectConvReference.RelError(expected, yw), eg = DirectConvReference.RelError(expected, yg);
         output.WriteLine($"N{n} C{c} {h}x{w} O{o} pad{pad} bias={bias}: winograd {ew:E2}, gemm {eg:E2}");
@@ -63,17 +63,12 @@ public unsafe class WinogradTests(ITestOutputHelper output)
     [Fact]
     public void OtherMicroKernelMatchesFloat64DirectConv()
     {
-        bool saved = Gemm.Use512;
-        Gemm.Use512 = !saved;
-        try
+        var other = O with { Use512 = !O.Use512 };
+        foreach (var (n, c, h, w, o, pad) in new[] { (2, 9, 11, 75, 17, 1), (1, 33, 20, 20, 9, 0) })
         {
-            foreach (var (n, c, h, w, o, pad) in new[] { (2, 9, 11, 75, 17, 1), (1, 33, 20, 20, 9, 0) })
-            {
-                var (ew, _) = Run(n, c, h, w, o, pad, true, TestRandom.Seed($"wino512 {n} {c} {h} {w}"));
-                Assert.True(ew <= Tol, $"Winograd error {ew:E3} > {Tol} (micro-kernel {Gemm.MicroKernel})");
-            }
+            var (ew, _) = Run(n, c, h, w, o, pad, true, TestRandom.Seed($"wino512 {n} {c} {h} {w}"), other);
+            Assert.True(ew <= Tol, $"Winograd error {ew:E3} > {Tol} (micro-kernel {other.MicroKernel})");
         }
-        finally { Gemm.Use512 = saved; }
     }
 
     /// <summary>
@@ -83,14 +78,8 @@ public unsafe class WinogradTests(ITestOutputHelper output)
     [Fact]
     public void ChunkedRunMatchesFloat64DirectConv()
     {
-        long saved = WinogradConv.ChunkBudget;
-        WinogradConv.ChunkBudget = 1;
-        try
-        {
-            var (ew, _) = Run(2, 24, 21, 45, 20, 1, true, 77);
-            Assert.True(ew <= Tol, $"Winograd error {ew:E3} > {Tol}");
-        }
-        finally { WinogradConv.ChunkBudget = saved; }
+        var (ew, _) = Run(2, 24, 21, 45, 20, 1, true, 77, O with { WinogradChunkFloats = 1 });
+        Assert.True(ew <= Tol, $"Winograd error {ew:E3} > {Tol}");
     }
 
     /// <summary>The ResNet residual conv's shape (reflection-padded input, padding 0), at a reduced channel count.</summary>
@@ -107,16 +96,16 @@ public unsafe class WinogradTests(ITestOutputHelper output)
     public void Conv2dOpUsesWinogradWhereItApplies()
     {
         var g = ConvGeometry.ForConv(1, 64, 32, 32, 64, 3, 3, 1, 1);
-        Assert.True(WinogradConv.Applies(g));
-        Assert.False(WinogradConv.Applies(g with { StrideH = 2, StrideW = 2 }));
-        Assert.False(WinogradConv.Applies(ConvGeometry.ForConv(1, 3, 256, 256, 64, 7, 7, 1, 3)));
-        Assert.False(WinogradConv.Applies(ConvGeometry.ForConv(1, 3, 256, 256, 64, 3, 3, 1, 1)));     // 3 input channels
-        Assert.False(WinogradConv.Applies(ConvGeometry.ForConv(1, 16, 18, 18, 16, 3, 3, 1, 0)));      // 16 columns, few channels
-        Assert.True(WinogradConv.Applies(ConvGeometry.ForConv(1, 32, 18, 18, 32, 3, 3, 1, 0)));       // 16 columns, 32 channels (paired tile rows)
-        Assert.True(WinogradConv.Applies(ConvGeometry.ForConv(1, 64, 18, 18, 64, 3, 3, 1, 0)));       // 16 columns, 64 channels (ResNet-6 at 64x64)
-        Assert.False(WinogradConv.Applies(ConvGeometry.ForConv(1, 64, 10, 10, 64, 3, 3, 1, 0)));      // 8 columns, 64 channels
-        Assert.True(WinogradConv.Applies(ConvGeometry.ForConv(1, 256, 18, 18, 256, 3, 3, 1, 0)));     // 16 columns, 256 channels
-        Assert.True(WinogradConv.Applies(ConvGeometry.ForConv(1, 256, 66, 66, 256, 3, 3, 1, 0)));     // the ResNet residual conv
+        Assert.True(WinogradConv.Applies(O, g));
+        Assert.False(WinogradConv.Applies(O, g with { StrideH = 2, StrideW = 2 }));
+        Assert.False(WinogradConv.Applies(O, ConvGeometry.ForConv(1, 3, 256, 256, 64, 7, 7, 1, 3)));
+        Assert.False(WinogradConv.Applies(O, ConvGeometry.ForConv(1, 3, 256, 256, 64, 3, 3, 1, 1)));     // 3 input channels
+        Assert.False(WinogradConv.Applies(O, ConvGeometry.ForConv(1, 16, 18, 18, 16, 3, 3, 1, 0)));      // 16 columns, few channels
+        Assert.True(WinogradConv.Applies(O, ConvGeometry.ForConv(1, 32, 18, 18, 32, 3, 3, 1, 0)));       // 16 columns, 32 channels (paired tile rows)
+        Assert.True(WinogradConv.Applies(O, ConvGeometry.ForConv(1, 64, 18, 18, 64, 3, 3, 1, 0)));       // 16 columns, 64 channels (ResNet-6 at 64x64)
+        Assert.False(WinogradConv.Applies(O, ConvGeometry.ForConv(1, 64, 10, 10, 64, 3, 3, 1, 0)));      // 8 columns, 64 channels
+        Assert.True(WinogradConv.Applies(O, ConvGeometry.ForConv(1, 256, 18, 18, 256, 3, 3, 1, 0)));     // 16 columns, 256 channels
+        Assert.True(WinogradConv.Applies(O, ConvGeometry.ForConv(1, 256, 66, 66, 256, 3, 3, 1, 0)));     // the ResNet residual conv
         var dev = Device.Cpu;
         using var x = Tensor.RandomUniform(dev, 1, -1f, 1f, 2, 64, 19, 23);
         using var w = Tensor.RandomUniform(dev, 2, -0.05f, 0.05f, 48, 64, 3, 3);
@@ -149,24 +138,18 @@ public unsafe class WinogradTests(ITestOutputHelper output)
                 if (round == 1) w[5] += 0.5f;                        // one weight changed in place
                 if (round == 2) Array.Copy(w0, w, w.Length);         // the original back
                 if (round == 3) w[^1] = -w[^1];                      // the last weight (end of the compared range)
-                WinogradConv.Forward(px, pw, null, py, g);
+                WinogradConv.Forward(O, px, pw, null, py, g);
                 double err = DirectConvReference.RelError(DirectConvReference.Conv(x, w, null, g), y);
                 Assert.True(err <= Tol, $"round {round}: error {err:E3}");
             }
         }
         // Off (budget 0) it transforms into scratch every call, and drops the entry it had for these weights.
-        long budget = WinogradConv.CacheBudgetBytes;
         WinogradConv.ClearCache();
-        fixed (float* px = x, pw = w, py = y) WinogradConv.Forward(px, pw, null, py, g);
+        fixed (float* px = x, pw = w, py = y) WinogradConv.Forward(O, px, pw, null, py, g);
         Assert.True(WinogradConv.WeightCache.Bytes > 0);
-        WinogradConv.CacheBudgetBytes = 0;
-        try
-        {
-            fixed (float* px = x, pw = w, py = y) WinogradConv.Forward(px, pw, null, py, g);
-            Assert.Equal(0, WinogradConv.WeightCache.Bytes);
-            Assert.True(DirectConvReference.RelError(DirectConvReference.Conv(x, w, null, g), y) <= Tol);
-        }
-        finally { WinogradConv.CacheBudgetBytes = budget; }
+        fixed (float* px = x, pw = w, py = y) WinogradConv.Forward(O with { WinogradCacheBytes = 0 }, px, pw, null, py, g);
+        Assert.Equal(0, WinogradConv.WeightCache.Bytes);
+        Assert.True(DirectConvReference.RelError(DirectConvReference.Conv(x, w, null, g), y) <= Tol);
     }
 
     /// <summary>
@@ -186,10 +169,10 @@ public unsafe class WinogradTests(ITestOutputHelper output)
             var r = new Random(TestRandom.Seed("stale cache"));
             for (int i = 0; i < g.InputPlane; i++) x[i] = (float)r.NextDouble();
             for (long i = 0; i < n; i++) { a[i] = (float)r.NextDouble(); b[i] = -a[i]; c[i] = 2 * a[i]; }
-            WinogradConv.Forward(x, a, null, y, g);
+            WinogradConv.Forward(O, x, a, null, y, g);
             Assert.True(WinogradConv.WeightCache.Holds(a));
-            for (int i = 0; i <= WinogradConv.WeightCache.StaleAfter; i++) WinogradConv.Forward(x, b, null, y, g);
-            WinogradConv.Forward(x, c, null, y, g);
+            for (int i = 0; i <= WinogradConv.WeightCache.StaleAfter; i++) WinogradConv.Forward(O, x, b, null, y, g);
+            WinogradConv.Forward(O, x, c, null, y, g);
             Assert.False(WinogradConv.WeightCache.Holds(a));
             Assert.True(WinogradConv.WeightCache.Holds(b) && WinogradConv.WeightCache.Holds(c));
         }
@@ -220,20 +203,18 @@ public unsafe class WinogradTests(ITestOutputHelper output)
         var dy = DirectConvReference.Draw(r, n * g.OutputPlane, 1.0);
         var expected = DirectConvReference.Conv(x, wt, b, g);
         var expectedDx = DirectConvReference.InputGradient(dy, wt, g);
-        bool saved = WinogradConv.PairRows;
-        try
+        foreach (bool paired in new[] { true, false })
         {
-            foreach (bool paired in new[] { true, false })
             {
-                WinogradConv.PairRows = paired;
+                var opt = O with { WinogradPairRows = paired };
                 var y = new float[n * g.OutputPlane];
                 var dx = new float[n * g.InputPlane];
                 Array.Fill(y, float.NaN);
                 Array.Fill(dx, float.NaN);
                 fixed (float* px = x, pw = wt, pb = b, py = y, pdy = dy, pdx = dx)
                 {
-                    WinogradConv.Forward(px, pw, pb, py, g);
-                    WinogradConv.BackwardData(pdy, pw, pdx, g);
+                    WinogradConv.Forward(opt, px, pw, pb, py, g);
+                    WinogradConv.BackwardData(opt, pdy, pw, pdx, g);
                 }
                 double e = DirectConvReference.RelError(expected, y), ed = DirectConvReference.RelError(expectedDx, dx);
                 output.WriteLine($"{g} paired={paired}: forward {e:E2}, input gradient {ed:E2}");
@@ -241,6 +222,5 @@ public unsafe class WinogradTests(ITestOutputHelper output)
                 Assert.True(ed <= Tol, $"paired={paired}: input-gradient error {ed:E3}");
             }
         }
-        finally { WinogradConv.PairRows = saved; }
     }
 }

@@ -7,8 +7,14 @@ namespace CoroNetGAN.Engine.Devices;
 /// The vectorized managed backend: every op runs the kernels of CoroNetGAN.Kernels.Cpu on all cores.
 /// This is the default where no GPU is found, and the oracle the ILGPU kernels are tested against.
 /// </summary>
-public sealed unsafe class CpuBackend : IBackend
+/// <param name="options">The kernels' settings; <see cref="CpuKernelOptions.Default"/> when null.</param>
+public sealed unsafe class CpuBackend(CpuKernelOptions? options = null) : IBackend
 {
+    readonly CpuKernelOptions _o = options ?? CpuKernelOptions.Default;
+
+    /// <summary>The settings every kernel of this backend runs with.</summary>
+    public CpuKernelOptions Options => _o;
+
     /// <inheritdoc />
     public string Name => "cpu";
 
@@ -35,129 +41,129 @@ public sealed unsafe class CpuBackend : IBackend
     float* P0(DeviceStorage? s) => s == null ? null : S(s).Pointer;
 
     /// <inheritdoc />
-    public void Fill(DeviceStorage y, int n, float value) => Elementwise.Fill(P(y), n, value);
+    public void Fill(DeviceStorage y, int n, float value) => Elementwise.Fill(_o, P(y), n, value);
     /// <inheritdoc />
-    public void Copy(DeviceStorage x, DeviceStorage y, int n) => Elementwise.Copy(P(x), P(y), n);
+    public void Copy(DeviceStorage x, DeviceStorage y, int n) => Elementwise.Copy(_o, P(x), P(y), n);
     /// <inheritdoc />
-    public void Add(DeviceStorage a, DeviceStorage b, DeviceStorage y, int n) => Elementwise.Add(P(a), P(b), P(y), n);
+    public void Add(DeviceStorage a, DeviceStorage b, DeviceStorage y, int n) => Elementwise.Add(_o, P(a), P(b), P(y), n);
     /// <inheritdoc />
-    public void AddInPlace(DeviceStorage y, DeviceStorage x, int n) => Elementwise.Add(P(y), P(x), P(y), n);
+    public void AddInPlace(DeviceStorage y, DeviceStorage x, int n) => Elementwise.Add(_o, P(y), P(x), P(y), n);
     /// <inheritdoc />
-    public void Mul(DeviceStorage a, DeviceStorage b, DeviceStorage y, int n) => Elementwise.Mul(P(a), P(b), P(y), n);
+    public void Mul(DeviceStorage a, DeviceStorage b, DeviceStorage y, int n) => Elementwise.Mul(_o, P(a), P(b), P(y), n);
     /// <inheritdoc />
-    public void Scale(DeviceStorage x, float s, DeviceStorage y, int n) => Elementwise.Scale(P(x), s, P(y), n);
+    public void Scale(DeviceStorage x, float s, DeviceStorage y, int n) => Elementwise.Scale(_o, P(x), s, P(y), n);
     /// <inheritdoc />
-    public void ScaleBy(DeviceStorage x, DeviceStorage s, DeviceStorage y, int n) => Elementwise.Scale(P(x), P(s)[0], P(y), n);
+    public void ScaleBy(DeviceStorage x, DeviceStorage s, DeviceStorage y, int n) => Elementwise.Scale(_o, P(x), P(s)[0], P(y), n);
     /// <inheritdoc />
-    public void ReluForward(DeviceStorage x, DeviceStorage y, int n) => Activations.ReluForward(P(x), P(y), n);
+    public void ReluForward(DeviceStorage x, DeviceStorage y, int n) => Activations.ReluForward(_o, P(x), P(y), n);
     /// <inheritdoc />
-    public void ReluBackward(DeviceStorage x, DeviceStorage dy, DeviceStorage dx, int n) => Activations.ReluBackward(P(x), P(dy), P(dx), n);
+    public void ReluBackward(DeviceStorage x, DeviceStorage dy, DeviceStorage dx, int n) => Activations.ReluBackward(_o, P(x), P(dy), P(dx), n);
     /// <inheritdoc />
-    public void LeakyReluForward(DeviceStorage x, DeviceStorage y, int n, float slope) => Activations.LeakyReluForward(P(x), P(y), n, slope);
+    public void LeakyReluForward(DeviceStorage x, DeviceStorage y, int n, float slope) => Activations.LeakyReluForward(_o, P(x), P(y), n, slope);
     /// <inheritdoc />
     public void LeakyReluBackward(DeviceStorage x, DeviceStorage dy, DeviceStorage dx, int n, float slope) =>
-        Activations.LeakyReluBackward(P(x), P(dy), P(dx), n, slope);
+        Activations.LeakyReluBackward(_o, P(x), P(dy), P(dx), n, slope);
     /// <inheritdoc />
-    public void TanhForward(DeviceStorage x, DeviceStorage y, int n) => Activations.TanhForward(P(x), P(y), n);
+    public void TanhForward(DeviceStorage x, DeviceStorage y, int n) => Activations.TanhForward(_o, P(x), P(y), n);
     /// <inheritdoc />
-    public void TanhBackward(DeviceStorage y, DeviceStorage dy, DeviceStorage dx, int n) => Activations.TanhBackward(P(y), P(dy), P(dx), n);
+    public void TanhBackward(DeviceStorage y, DeviceStorage dy, DeviceStorage dx, int n) => Activations.TanhBackward(_o, P(y), P(dy), P(dx), n);
     /// <inheritdoc />
     public void DropoutForward(DeviceStorage x, DeviceStorage y, DeviceStorage mask, int n, float p, uint seed) =>
-        Elementwise.DropoutForward(P(x), P(y), P(mask), n, p, seed);
+        Elementwise.DropoutForward(_o, P(x), P(y), P(mask), n, p, seed);
 
     /// <inheritdoc />
     public void ChannelBiasAdd(DeviceStorage x, DeviceStorage b, DeviceStorage y, int batch, int channels, int plane) =>
-        Channels.BiasAdd(P(x), P(b), P(y), batch, channels, plane);
+        Channels.BiasAdd(_o, P(x), P(b), P(y), batch, channels, plane);
     /// <inheritdoc />
     public void ChannelSum(DeviceStorage dy, DeviceStorage db, int batch, int channels, int plane) =>
-        Channels.Sum(P(dy), P(db), batch, channels, plane);
+        Channels.Sum(_o, P(dy), P(db), batch, channels, plane);
     /// <inheritdoc />
     public void ChannelMaskForward(DeviceStorage x, DeviceStorage m, DeviceStorage y, int batch, int channels, int plane) =>
-        Channels.MaskForward(P(x), P(m), P(y), batch, channels, plane);
+        Channels.MaskForward(_o, P(x), P(m), P(y), batch, channels, plane);
     /// <inheritdoc />
     public void ChannelMaskBackward(DeviceStorage x, DeviceStorage m, DeviceStorage dy, DeviceStorage dx, DeviceStorage? dm, int batch, int channels, int plane) =>
-        Channels.MaskBackward(P(x), P(m), P(dy), P(dx), P0(dm), batch, channels, plane);
+        Channels.MaskBackward(_o, P(x), P(m), P(dy), P(dx), P0(dm), batch, channels, plane);
     /// <inheritdoc />
     public void ConcatChannels(DeviceStorage a, DeviceStorage b, DeviceStorage y, int batch, int ca, int cb, int plane) =>
-        Channels.Concat(P(a), P(b), P(y), batch, ca, cb, plane);
+        Channels.Concat(_o, P(a), P(b), P(y), batch, ca, cb, plane);
     /// <inheritdoc />
     public void SplitChannels(DeviceStorage dy, DeviceStorage? da, DeviceStorage? db, int batch, int ca, int cb, int plane) =>
-        Channels.Split(P(dy), P0(da), P0(db), batch, ca, cb, plane);
+        Channels.Split(_o, P(dy), P0(da), P0(db), batch, ca, cb, plane);
 
     /// <inheritdoc />
     public void ReflectionPadForward(DeviceStorage x, DeviceStorage y, int planes, int h, int w, int pad) =>
-        Padding.ReflectionForward(P(x), P(y), planes, h, w, pad);
+        Padding.ReflectionForward(_o, P(x), P(y), planes, h, w, pad);
     /// <inheritdoc />
     public void ReflectionPadBackward(DeviceStorage dy, DeviceStorage dx, int planes, int h, int w, int pad) =>
-        Padding.ReflectionBackward(P(dy), P(dx), planes, h, w, pad);
+        Padding.ReflectionBackward(_o, P(dy), P(dx), planes, h, w, pad);
 
     /// <inheritdoc />
     public void Conv2dForward(DeviceStorage x, DeviceStorage w, DeviceStorage? b, DeviceStorage y, in ConvGeometry g) =>
-        Conv2d.Forward(P(x), P(w), P0(b), P(y), g);
+        Conv2d.Forward(_o, P(x), P(w), P0(b), P(y), g);
     /// <inheritdoc />
     public void Conv2dBackwardData(DeviceStorage dy, DeviceStorage w, DeviceStorage dx, in ConvGeometry g) =>
-        Conv2d.BackwardData(P(dy), P(w), P(dx), g);
+        Conv2d.BackwardData(_o, P(dy), P(w), P(dx), g);
     /// <inheritdoc />
     public void Conv2dBackwardWeight(DeviceStorage x, DeviceStorage dy, DeviceStorage dw, in ConvGeometry g) =>
-        Conv2d.BackwardWeight(P(x), P(dy), P(dw), g);
+        Conv2d.BackwardWeight(_o, P(x), P(dy), P(dw), g);
 
     /// <inheritdoc />
     public void InstanceNormForward(DeviceStorage x, DeviceStorage? gamma, DeviceStorage? beta, DeviceStorage y,
         DeviceStorage mean, DeviceStorage rstd, int batch, int channels, int plane, float eps) =>
-        Norms.InstanceForward(P(x), P0(gamma), P0(beta), P(y), P(mean), P(rstd), batch, channels, plane, eps);
+        Norms.InstanceForward(_o, P(x), P0(gamma), P0(beta), P(y), P(mean), P(rstd), batch, channels, plane, eps);
     /// <inheritdoc />
     public void InstanceNormBackward(DeviceStorage x, DeviceStorage? gamma, DeviceStorage mean, DeviceStorage rstd,
         DeviceStorage dy, DeviceStorage dx, DeviceStorage? dgamma, DeviceStorage? dbeta, int batch, int channels, int plane) =>
-        Norms.InstanceBackward(P(x), P0(gamma), P(mean), P(rstd), P(dy), P(dx), P0(dgamma), P0(dbeta), batch, channels, plane);
+        Norms.InstanceBackward(_o, P(x), P0(gamma), P(mean), P(rstd), P(dy), P(dx), P0(dgamma), P0(dbeta), batch, channels, plane);
     /// <inheritdoc />
     public void BatchNormForwardTrain(DeviceStorage x, DeviceStorage? gamma, DeviceStorage? beta, DeviceStorage y,
         DeviceStorage mean, DeviceStorage rstd, DeviceStorage? runningMean, DeviceStorage? runningVar,
         int batch, int channels, int plane, float eps, float momentum) =>
-        Norms.BatchTrainForward(P(x), P0(gamma), P0(beta), P(y), P(mean), P(rstd), P0(runningMean), P0(runningVar),
+        Norms.BatchTrainForward(_o, P(x), P0(gamma), P0(beta), P(y), P(mean), P(rstd), P0(runningMean), P0(runningVar),
             batch, channels, plane, eps, momentum);
     /// <inheritdoc />
     public void BatchNormBackwardTrain(DeviceStorage x, DeviceStorage? gamma, DeviceStorage mean, DeviceStorage rstd,
         DeviceStorage dy, DeviceStorage dx, DeviceStorage? dgamma, DeviceStorage? dbeta, int batch, int channels, int plane) =>
-        Norms.BatchTrainBackward(P(x), P0(gamma), P(mean), P(rstd), P(dy), P(dx), P0(dgamma), P0(dbeta), batch, channels, plane);
+        Norms.BatchTrainBackward(_o, P(x), P0(gamma), P(mean), P(rstd), P(dy), P(dx), P0(dgamma), P0(dbeta), batch, channels, plane);
     /// <inheritdoc />
     public void BatchNormForwardEval(DeviceStorage x, DeviceStorage? gamma, DeviceStorage? beta, DeviceStorage runningMean,
         DeviceStorage runningVar, DeviceStorage y, int batch, int channels, int plane, float eps) =>
-        Norms.BatchEvalForward(P(x), P0(gamma), P0(beta), P(runningMean), P(runningVar), P(y), batch, channels, plane, eps);
+        Norms.BatchEvalForward(_o, P(x), P0(gamma), P0(beta), P(runningMean), P(runningVar), P(y), batch, channels, plane, eps);
     /// <inheritdoc />
     public void BatchNormBackwardEval(DeviceStorage x, DeviceStorage? gamma, DeviceStorage runningMean, DeviceStorage runningVar,
         DeviceStorage dy, DeviceStorage dx, DeviceStorage? dgamma, DeviceStorage? dbeta, int batch, int channels, int plane, float eps) =>
-        Norms.BatchEvalBackward(P(x), P0(gamma), P(runningMean), P(runningVar), P(dy), P(dx), P0(dgamma), P0(dbeta),
+        Norms.BatchEvalBackward(_o, P(x), P0(gamma), P(runningMean), P(runningVar), P(dy), P(dx), P0(dgamma), P0(dbeta),
             batch, channels, plane, eps);
 
     /// <inheritdoc />
-    public void Mean(DeviceStorage x, DeviceStorage y, int n) => Losses.Mean(P(x), P(y), n);
+    public void Mean(DeviceStorage x, DeviceStorage y, int n) => Losses.Mean(_o, P(x), P(y), n);
     /// <inheritdoc />
-    public void MeanBackward(DeviceStorage dy, DeviceStorage dx, int n) => Losses.MeanBackward(P(dy), P(dx), n);
+    public void MeanBackward(DeviceStorage dy, DeviceStorage dx, int n) => Losses.MeanBackward(_o, P(dy), P(dx), n);
     /// <inheritdoc />
-    public void L1Loss(DeviceStorage a, DeviceStorage b, DeviceStorage y, int n) => Losses.L1(P(a), P(b), P(y), n);
+    public void L1Loss(DeviceStorage a, DeviceStorage b, DeviceStorage y, int n) => Losses.L1(_o, P(a), P(b), P(y), n);
     /// <inheritdoc />
     public void L1LossBackward(DeviceStorage a, DeviceStorage b, DeviceStorage dy, DeviceStorage? da, DeviceStorage? db, int n) =>
-        Losses.L1Backward(P(a), P(b), P(dy), P0(da), P0(db), n);
+        Losses.L1Backward(_o, P(a), P(b), P(dy), P0(da), P0(db), n);
     /// <inheritdoc />
-    public void MseLoss(DeviceStorage a, DeviceStorage b, DeviceStorage y, int n) => Losses.Mse(P(a), P(b), P(y), n);
+    public void MseLoss(DeviceStorage a, DeviceStorage b, DeviceStorage y, int n) => Losses.Mse(_o, P(a), P(b), P(y), n);
     /// <inheritdoc />
     public void MseLossBackward(DeviceStorage a, DeviceStorage b, DeviceStorage dy, DeviceStorage? da, DeviceStorage? db, int n) =>
-        Losses.MseBackward(P(a), P(b), P(dy), P0(da), P0(db), n);
+        Losses.MseBackward(_o, P(a), P(b), P(dy), P0(da), P0(db), n);
     /// <inheritdoc />
-    public void BceWithLogitsLoss(DeviceStorage x, DeviceStorage t, DeviceStorage y, int n) => Losses.BceWithLogits(P(x), P(t), P(y), n);
+    public void BceWithLogitsLoss(DeviceStorage x, DeviceStorage t, DeviceStorage y, int n) => Losses.BceWithLogits(_o, P(x), P(t), P(y), n);
     /// <inheritdoc />
     public void BceWithLogitsLossBackward(DeviceStorage x, DeviceStorage t, DeviceStorage dy, DeviceStorage? dx, DeviceStorage? dt, int n) =>
-        Losses.BceWithLogitsBackward(P(x), P(t), P(dy), P0(dx), P0(dt), n);
+        Losses.BceWithLogitsBackward(_o, P(x), P(t), P(dy), P0(dx), P0(dt), n);
 
     /// <inheritdoc />
     public void HyperWeightForward(DeviceStorage zIn, DeviceStorage zOut, DeviceStorage b0, DeviceStorage w1, DeviceStorage b1,
         DeviceStorage w2, DeviceStorage b2, DeviceStorage w, in HyperShape shape) =>
-        HyperWeights.Forward(P(zIn), P(zOut), P(b0), P(w1), P(b1), P(w2), P(b2), P(w), shape);
+        HyperWeights.Forward(_o, P(zIn), P(zOut), P(b0), P(w1), P(b1), P(w2), P(b2), P(w), shape);
     /// <inheritdoc />
     public void HyperWeightBackward(DeviceStorage zIn, DeviceStorage zOut, DeviceStorage b0, DeviceStorage w1, DeviceStorage b1,
         DeviceStorage w2, DeviceStorage dw, DeviceStorage dzIn, DeviceStorage dzOut, DeviceStorage db0, DeviceStorage dw1,
         DeviceStorage db1, DeviceStorage dw2, DeviceStorage db2, in HyperShape shape) =>
-        HyperWeights.Backward(P(zIn), P(zOut), P(b0), P(w1), P(b1), P(w2), P(dw), P(dzIn), P(dzOut), P(db0), P(dw1), P(db1), P(dw2), P(db2), shape);
+        HyperWeights.Backward(_o, P(zIn), P(zOut), P(b0), P(w1), P(b1), P(w2), P(dw), P(dzIn), P(dzOut), P(db0), P(dw1), P(db1), P(dw2), P(db2), shape);
     /// <inheritdoc />
     public void ProximalStep(DeviceStorage z, int n, float thr, float pruneThreshold, int minChannels, int exempt) =>
         Proximal.SoftThreshold(P(z), n, thr, pruneThreshold, minChannels, exempt);
@@ -165,5 +171,5 @@ public sealed unsafe class CpuBackend : IBackend
     /// <inheritdoc />
     public void AdamStep(DeviceStorage p, DeviceStorage g, DeviceStorage m, DeviceStorage v, int n,
         float lr, float beta1, float beta2, float eps, float weightDecay, int step) =>
-        Optimizers.Adam(P(p), P(g), P(m), P(v), n, lr, beta1, beta2, eps, weightDecay, step);
+        Optimizers.Adam(_o, P(p), P(g), P(m), P(v), n, lr, beta1, beta2, eps, weightDecay, step);
 }

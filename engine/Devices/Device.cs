@@ -11,7 +11,8 @@ namespace CoroNetGAN.Engine.Devices;
 /// </remarks>
 public sealed class Device : IDisposable
 {
-    static readonly Lazy<Device> s_cpu = new(() => new Device(new DeviceInfo("cpu", DeviceKind.Cpu, CpuDescription(), false), new CpuBackend(), null));
+    static readonly Lazy<BackendOptions> s_environment = new(BackendOptions.FromEnvironment);
+    static readonly Lazy<Device> s_cpu = new(() => CreateCpu(s_environment.Value));
 
     readonly IDisposable? _accelerator;
     readonly BufferPool _pool;
@@ -26,7 +27,7 @@ public sealed class Device : IDisposable
 
     static readonly Lazy<Device> s_meta = new(() => new Device(new DeviceInfo("meta", DeviceKind.Meta, "shapes only, no data", false), new MetaBackend(), null));
 
-    /// <summary>The process-wide CPU device.</summary>
+    /// <summary>The process-wide CPU device, with the settings of <see cref="BackendOptions.FromEnvironment"/>.</summary>
     public static Device Cpu => s_cpu.Value;
 
     /// <summary>
@@ -63,10 +64,16 @@ public sealed class Device : IDisposable
     /// <c>cuda</c> and <c>opencl</c> take the first of their kind. Throws <see cref="ArgumentException"/>
     /// listing the available devices when the name matches none.
     /// </summary>
-    public static Device Create(string name = "auto")
+    /// <param name="name">The device's name.</param>
+    /// <param name="options">
+    /// The backend's settings. Null: those of the environment (<see cref="BackendOptions.FromEnvironment"/>), and
+    /// <c>cpu</c> is the shared <see cref="Cpu"/>; otherwise <c>cpu</c> is a new device of its own (an A/B comparison
+    /// opens two with two option sets), which the caller disposes.
+    /// </param>
+    public static Device Create(string name = "auto", BackendOptions? options = null)
     {
         string spec = name.Trim().ToLowerInvariant();
-        if (spec == "cpu") return Cpu;
+        if (spec == "cpu") return options is null ? Cpu : CreateCpu(options);
         if (spec == "meta") return Meta;
         var ilgpu = IlgpuRuntime.Enumerate();
         (DeviceInfo Info, ILGPU.Runtime.Device Device)? pick = spec switch
@@ -78,15 +85,27 @@ public sealed class Device : IDisposable
         };
         if (pick is null)
         {
-            if (spec == "auto") return Cpu;
+            if (spec == "auto") return options is null ? Cpu : CreateCpu(options);
             string avail = string.Join(", ", Available().Select(d => $"{d.Name} ({d.Description})"));
             string why = IlgpuRuntime.Error is { } e ? $" ILGPU could not start: {e}." : "";
             throw new ArgumentException($"Device '{name}' is not present on this machine. Available: {avail}.{why}");
         }
         var (info, dev) = pick.Value;
         var accelerator = IlgpuRuntime.CreateAccelerator(dev);
-        return new Device(info, new IlgpuBackend(accelerator, info.Name), accelerator);
+        try
+        {
+            var conv = IlgpuConvSettings.Override(IlgpuBackend.DefaultConvSettings(accelerator), (options ?? s_environment.Value).IlgpuConv);
+            return new Device(info, new IlgpuBackend(accelerator, info.Name, conv), accelerator);
+        }
+        catch
+        {
+            accelerator.Dispose();
+            throw;
+        }
     }
+
+    static Device CreateCpu(BackendOptions options) =>
+        new(new DeviceInfo("cpu", DeviceKind.Cpu, CpuDescription(options.Cpu), false), new CpuBackend(options.Cpu), null);
 
     internal DeviceStorage Rent(int length) => _pool.Rent(length);
 
@@ -110,10 +129,10 @@ public sealed class Device : IDisposable
     /// <inheritdoc />
     public override string ToString() => Name;
 
-    static string CpuDescription()
+    static string CpuDescription(Kernels.Cpu.CpuKernelOptions o)
     {
         string simd = System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? "AVX-512"
             : System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated ? "AVX2" : "scalar";
-        return $"managed {simd} kernels on {Environment.ProcessorCount} cores";
+        return $"managed {simd} kernels on {o.Threads} threads";
     }
 }

@@ -71,7 +71,8 @@ public sealed class IlgpuBackend : IBackend
     /// <summary>Creates a backend that runs on <paramref name="accelerator"/>, which the caller keeps owning.</summary>
     /// <param name="accelerator">The accelerator to allocate on and launch kernels on.</param>
     /// <param name="name">The backend's <see cref="Name"/>: ilgpu-cpu, opencl or cuda.</param>
-    public IlgpuBackend(Accelerator accelerator, string name)
+    /// <param name="convSettings">The conv kernels' settings; null: <see cref="DefaultConvSettings"/> of the accelerator.</param>
+    public IlgpuBackend(Accelerator accelerator, string name, IlgpuConvSettings? convSettings = null)
     {
         ArgumentNullException.ThrowIfNull(accelerator);
         ArgumentException.ThrowIfNullOrEmpty(name);
@@ -80,13 +81,11 @@ public sealed class IlgpuBackend : IBackend
         // Grid-stride kernels: a couple of threads per hardware thread is enough to saturate a GPU, and on the
         // CPU accelerator it keeps the number of emulated groups (each ending in an OS barrier) small.
         _maxLaunch = Math.Max(1, accelerator.MaxNumThreads) * 2;
-        _convSettings = CheckConvSettings(IlgpuConvSettings.FromEnvironment(DefaultConvSettings(accelerator),
-            Environment.GetEnvironmentVariable(IlgpuConvSettings.Variable)));
+        _convSettings = CheckConvSettings(convSettings ?? DefaultConvSettings(accelerator));
     }
 
     /// <summary>
-    /// Tile sizes and variant of the conv kernels. Starts as <see cref="IlgpuConvSettings.For"/> of this device,
-    /// changed by the environment variable <see cref="IlgpuConvSettings.Variable"/> when set; may be changed at any
+    /// Tile sizes and variant of the conv kernels. Starts as the constructor's settings; may be changed at any
     /// time (kernels for new tile shapes are compiled on first use). Throws <see cref="ArgumentException"/> for
     /// settings no kernel supports or this device cannot launch (group size, shared memory).
     /// </summary>

@@ -42,7 +42,7 @@ public sealed record IlgpuConvSettings(
     int GroupY = 16,
     int SharedK = 16)
 {
-    /// <summary>The environment variable read when a backend is created: settings in the form <see cref="Parse"/> takes.</summary>
+    /// <summary>The environment variable <see cref="BackendOptions.FromEnvironment"/> reads: settings in the form <see cref="Parse"/> takes.</summary>
     public const string Variable = "CORONETGAN_ILGPU_CONV";
 
     /// <summary>
@@ -65,10 +65,11 @@ public sealed record IlgpuConvSettings(
     public static IlgpuConvSettings For(bool isGpu, bool isIlgpuCpu) => isGpu ? Gpu : isIlgpuCpu ? IlgpuCpu : CpuLike;
 
     /// <summary>
-    /// <paramref name="defaults"/> changed by <paramref name="text"/>, the value of <see cref="Variable"/> (null or
-    /// blank: unchanged). Throws <see cref="ArgumentException"/> naming the variable when the text is invalid.
+    /// <paramref name="defaults"/> changed by <paramref name="text"/> (<see cref="BackendOptions.IlgpuConv"/>, from
+    /// <see cref="Variable"/>; null or blank: unchanged). Throws <see cref="ArgumentException"/> naming the variable
+    /// when the text is invalid.
     /// </summary>
-    public static IlgpuConvSettings FromEnvironment(IlgpuConvSettings defaults, string? text)
+    public static IlgpuConvSettings Override(IlgpuConvSettings defaults, string? text)
     {
         if (string.IsNullOrWhiteSpace(text)) return defaults;
         try

@@ -114,7 +114,7 @@ public sealed class HyperConv : Module
         {
             fixed (float* pzi = ins.Select(i => zi[i]).ToArray(), pzo = outs.Select(j => zo[j]).ToArray(),
                    pb0 = sb0, pw1 = sw1, pb1 = sb1, pw2 = sw2, pb2 = sb2, pw = w)
-                Kernels.Cpu.HyperWeights.Forward(pzi, pzo, pb0, pw1, pb1, pw2, pb2, pw, new Kernels.HyperShape(ci, co, kk, m, Transposed));
+                Kernels.Cpu.HyperWeights.Forward(Kernels.Cpu.CpuKernelOptions.Default, pzi, pzo, pb0, pw1, pb1, pw2, pb2, pw, new Kernels.HyperShape(ci, co, kk, m, Transposed));
         }
         return w;
     }

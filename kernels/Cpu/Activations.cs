@@ -11,28 +11,28 @@ namespace CoroNetGAN.Kernels.Cpu;
 public static unsafe class Activations
 {
     /// <summary>y = max(x, 0).</summary>
-    public static void ReluForward(float* x, float* y, long n) =>
-        Par.For(n, Par.ElementGrain, (s, e) => TensorPrimitives.Max(Elementwise.Span(x, s, e), 0f, Elementwise.Out(y, s, e)));
+    public static void ReluForward(CpuKernelOptions o, float* x, float* y, long n) =>
+        Par.For(o, n, Par.ElementGrain, (s, e) => TensorPrimitives.Max(Elementwise.Span(x, s, e), 0f, Elementwise.Out(y, s, e)));
 
     /// <summary>dx = x &gt; 0 ? dy : 0.</summary>
-    public static void ReluBackward(float* x, float* dy, float* dx, long n) =>
-        Par.For(n, Par.ElementGrain, (s, e) => Select(x, dy, dx, s, e, 0f));  // slope 0: exact zeros, even for infinite dy
+    public static void ReluBackward(CpuKernelOptions o, float* x, float* dy, float* dx, long n) =>
+        Par.For(o, n, Par.ElementGrain, (s, e) => Select(x, dy, dx, s, e, 0f));  // slope 0: exact zeros, even for infinite dy
 
     /// <summary>y = x &gt; 0 ? x : slope x.</summary>
-    public static void LeakyReluForward(float* x, float* y, long n, float slope) =>
-        Par.For(n, Par.ElementGrain, (s, e) => Select(x, x, y, s, e, slope));
+    public static void LeakyReluForward(CpuKernelOptions o, float* x, float* y, long n, float slope) =>
+        Par.For(o, n, Par.ElementGrain, (s, e) => Select(x, x, y, s, e, slope));
 
     /// <summary>dx = x &gt; 0 ? dy : slope dy.</summary>
-    public static void LeakyReluBackward(float* x, float* dy, float* dx, long n, float slope) =>
-        Par.For(n, Par.ElementGrain, (s, e) => Select(x, dy, dx, s, e, slope));
+    public static void LeakyReluBackward(CpuKernelOptions o, float* x, float* dy, float* dx, long n, float slope) =>
+        Par.For(o, n, Par.ElementGrain, (s, e) => Select(x, dy, dx, s, e, slope));
 
     /// <summary>y = tanh(x).</summary>
-    public static void TanhForward(float* x, float* y, long n) =>
-        Par.For(n, Par.ElementGrain, (s, e) => TensorPrimitives.Tanh(Elementwise.Span(x, s, e), Elementwise.Out(y, s, e)));
+    public static void TanhForward(CpuKernelOptions o, float* x, float* y, long n) =>
+        Par.For(o, n, Par.ElementGrain, (s, e) => TensorPrimitives.Tanh(Elementwise.Span(x, s, e), Elementwise.Out(y, s, e)));
 
     /// <summary>dx = dy (1 - y^2), from the forward output.</summary>
-    public static void TanhBackward(float* y, float* dy, float* dx, long n) =>
-        Par.For(n, Par.ElementGrain, (s, e) =>
+    public static void TanhBackward(CpuKernelOptions o, float* y, float* dy, float* dx, long n) =>
+        Par.For(o, n, Par.ElementGrain, (s, e) =>
         {
             long i = s;
             for (; i + Vector<float>.Count <= e; i += Vector<float>.Count)

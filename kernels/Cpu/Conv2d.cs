@@ -29,21 +29,21 @@ public static unsafe class Conv2d
     }
 
     /// <summary>y[N,O,OH,OW] = conv2d(x, w) + b (b may be null); the unfold is fused into the GEMM's packing.</summary>
-    public static void Forward(float* x, float* w, float* b, float* y, in ConvGeometry g)
+    public static void Forward(CpuKernelOptions o, float* x, float* w, float* b, float* y, in ConvGeometry g)
     {
-        if (WinogradConv.Applies(g))
+        if (WinogradConv.Applies(o, g))
         {
-            WinogradConv.Forward(x, w, b, y, g);
+            WinogradConv.Forward(o, x, w, b, y, g);
             return;
         }
-        if (DirectConv.Applies(g))
+        if (DirectConv.Applies(o, g))
         {
-            DirectConv.Forward(x, w, b, y, g);
+            DirectConv.Forward(o, x, w, b, y, g);
             return;
         }
-        if (DirectConv.AppliesPadded(g))
+        if (DirectConv.AppliesPadded(o, g))
         {
-            DirectConv.ForwardPadded(x, w, b, y, g);
+            DirectConv.ForwardPadded(o, x, w, b, y, g);
             return;
         }
         int p = g.OutPixels, r = g.ColRows;
@@ -51,23 +51,23 @@ public static unsafe class Conv2d
         {
             float* xn = x + (long)n * g.InputPlane;
             float* yn = y + (long)n * g.OutputPlane;
-            if (IsPointwise(g)) Gemm.Sgemm(false, false, g.O, p, r, w, r, xn, p, yn, p, false);
-            else Gemm.Sgemm(false, g.O, p, r, w, r, new Im2ColB(xn, g), yn, p, false);
+            if (IsPointwise(g)) Gemm.Sgemm(o, false, false, g.O, p, r, w, r, xn, p, yn, p, false);
+            else Gemm.Sgemm(o, false, g.O, p, r, w, r, new Im2ColB(xn, g), yn, p, false);
         }
-        if (b != null) Channels.BiasAdd(y, b, y, g.N, g.O, p);
+        if (b != null) Channels.BiasAdd(o, y, b, y, g.N, g.O, p);
     }
 
     /// <summary>dx[N,C,H,W] = the input gradient of conv2d for output gradient dy (also conv_transpose2d's forward).</summary>
-    public static void BackwardData(float* dy, float* w, float* dx, in ConvGeometry g)
+    public static void BackwardData(CpuKernelOptions o, float* dy, float* w, float* dx, in ConvGeometry g)
     {
-        if (WinogradConv.AppliesBackwardData(g))
+        if (WinogradConv.AppliesBackwardData(o, g))
         {
-            WinogradConv.BackwardData(dy, w, dx, g);
+            WinogradConv.BackwardData(o, dy, w, dx, g);
             return;
         }
         int p = g.OutPixels, r = g.ColRows;
         bool pointwise = IsPointwise(g);
-        if (!pointwise && AdjointAsForward && PrefersAdjoint(g) && BackwardDataByAdjoint(dy, w, dx, g)) return;
+        if (!pointwise && o.AdjointAsForward && PrefersAdjoint(o, g) && BackwardDataByAdjoint(o, dy, w, dx, g)) return;
         int block = PixelBlock(g);
         float* col = pointwise ? null : Scratch.Get((long)r * block);
         for (int n = 0; n < g.N; n++)
@@ -76,15 +76,15 @@ public static unsafe class Conv2d
             float* dxn = dx + (long)n * g.InputPlane;
             if (pointwise)
             {
-                Gemm.Sgemm(true, false, r, p, g.O, w, r, dyn, p, dxn, p, false);
+                Gemm.Sgemm(o, true, false, r, p, g.O, w, r, dyn, p, dxn, p, false);
                 continue;
             }
             new Span<float>(dxn, g.InputPlane).Clear();
             for (int p0 = 0; p0 < p; p0 += block)
             {
                 int pc = Math.Min(block, p - p0);
-                Gemm.Sgemm(true, false, r, pc, g.O, w, r, dyn + p0, p, col, pc, false);
-                Col2ImAdd(col, g, p0, pc, dxn);
+                Gemm.Sgemm(o, true, false, r, pc, g.O, w, r, dyn + p0, p, col, pc, false);
+                Col2ImAdd(o, col, g, p0, pc, dxn);
             }
         }
     }
@@ -99,21 +99,21 @@ public static unsafe class Conv2d
     /// unfolded blocks, and whenever it runs as a direct conv: an image-reading first conv's input gradient (64 to 3
     /// channels, 7x7 at 256x256: 14.3 against 18.8 ms by col2im; CycleGAN's cycle pass needs it) has 3 output channels.
     /// </summary>
-    internal static bool PrefersAdjoint(in ConvGeometry g) =>
+    internal static bool PrefersAdjoint(CpuKernelOptions o, in ConvGeometry g) =>
         (g.C >= 8 && (g.O < 32 || (long)g.ColRows * g.OutPixels > 1 << 20))
-        || (AsForwardConv(g) is { } adjoint && (DirectConv.Applies(adjoint) || DirectConv.AppliesPadded(adjoint)));
+        || (AsForwardConv(g) is { } adjoint && (DirectConv.Applies(o, adjoint) || DirectConv.AppliesPadded(o, adjoint)));
 
     /// <summary>
     /// With stride 1 the input gradient is itself a convolution: dy with the spatially flipped weights, in and out
     /// channels swapped, padded K-1-p. It then runs as the forward pass's implicit GEMM, reading dy while packing,
     /// instead of unfolding into scratch and folding back (col2im). False (nothing computed) for other shapes.
     /// </summary>
-    internal static bool BackwardDataByAdjoint(float* dy, float* w, float* dx, in ConvGeometry g)
+    internal static bool BackwardDataByAdjoint(CpuKernelOptions o, float* dy, float* w, float* dx, in ConvGeometry g)
     {
         if (AsForwardConv(g) is not { } adjoint) return false;
         float* wt = Scratch.Get((long)g.O * g.ColRows);
-        FlipSwap(w, wt, g);
-        Forward(dy, wt, null, dx, adjoint);
+        FlipSwap(o, w, wt, g);
+        Forward(o, dy, wt, null, dx, adjoint);
         return true;
     }
 
@@ -131,50 +131,44 @@ public static unsafe class Conv2d
     }
 
     /// <summary>wt[c, o, ky, kx] = w[o, c, KH-1-ky, KW-1-kx].</summary>
-    static void FlipSwap(float* w, float* wt, in ConvGeometry g)
+    static void FlipSwap(CpuKernelOptions o, float* w, float* wt, in ConvGeometry g)
     {
-        int kk = g.KH * g.KW, o = g.O, c = g.C;
-        Par.For(c, Math.Max(1, 4096 / Math.Max(1, o * kk)), (c0, c1) =>
+        int kk = g.KH * g.KW, outs = g.O, c = g.C;
+        Par.For(o, c, Math.Max(1, 4096 / Math.Max(1, outs * kk)), (c0, c1) =>
         {
             for (long ci = c0; ci < c1; ci++)
-                for (int oi = 0; oi < o; oi++)
+                for (int oi = 0; oi < outs; oi++)
                 {
                     float* src = w + ((long)oi * c + ci) * kk;
-                    float* dst = wt + (ci * o + oi) * kk;
+                    float* dst = wt + (ci * outs + oi) * kk;
                     for (int t = 0; t < kk; t++) dst[t] = src[kk - 1 - t];
                 }
         });
     }
 
     /// <summary>dw[O,C,KH,KW] = the weight gradient of conv2d, summed over the batch (unfold fused into packing).</summary>
-    public static void BackwardWeight(float* x, float* dy, float* dw, in ConvGeometry g)
+    public static void BackwardWeight(CpuKernelOptions o, float* x, float* dy, float* dw, in ConvGeometry g)
     {
         int p = g.OutPixels, r = g.ColRows;
-        if (DirectConv.AppliesBackwardWeight(g))
+        if (DirectConv.AppliesBackwardWeight(o, g))
         {
-            DirectConv.BackwardWeight(x, dy, dw, g);
+            DirectConv.BackwardWeight(o, x, dy, dw, g);
             return;
         }
         for (int n = 0; n < g.N; n++)
         {
             float* xn = x + (long)n * g.InputPlane;
             float* dyn = dy + (long)n * g.OutputPlane;
-            if (IsPointwise(g)) Gemm.Sgemm(false, true, g.O, r, p, dyn, p, xn, p, dw, r, n > 0);
-            else Gemm.Sgemm(false, g.O, r, p, dyn, p, new Im2ColTransposedB(xn, g), dw, r, n > 0);
+            if (IsPointwise(g)) Gemm.Sgemm(o, false, true, g.O, r, p, dyn, p, xn, p, dw, r, n > 0);
+            else Gemm.Sgemm(o, false, g.O, r, p, dyn, p, new Im2ColTransposedB(xn, g), dw, r, n > 0);
         }
     }
 
-    /// <summary>Whether a stride-1 input gradient may run as a forward conv of dy (benchmarks switch it off to time col2im).</summary>
-    internal static volatile bool AdjointAsForward = true;
-
-    /// <summary>Whether stride-2 rows are folded back with vector shuffles (benchmarks switch it off to time the scalar loop).</summary>
-    internal static volatile bool Col2ImVectorized = true;
-
     /// <summary>The adjoint of the unfold (<see cref="Im2ColB"/>): adds col back onto the image; parallel over channels so writes never collide.</summary>
-    static void Col2ImAdd(float* col, ConvGeometry g, int p0, int pc, float* x)
+    static void Col2ImAdd(CpuKernelOptions o, float* col, ConvGeometry g, int p0, int pc, float* x)
     {
         int kk = g.KH * g.KW;
-        Par.For(g.C, 1, (c0, c1) =>
+        Par.For(o, g.C, 1, (c0, c1) =>
         {
             for (int c = (int)c0; c < c1; c++)
             {
@@ -194,7 +188,7 @@ public static unsafe class Conv2d
                             float* dst = plane + (long)iy * g.W;
                             int ix = ox * g.StrideW - g.PadW + kx;
                             int u = 0;
-                            if (g.StrideW == 2 && Col2ImVectorized && Avx.IsSupported)
+                            if (g.StrideW == 2 && Avx.IsSupported)
                             {
                                 // Leading elements left of the image, then 8 at a time while 16 destination
                                 // columns fit: the 8 values zipped with zeros land on every other column.

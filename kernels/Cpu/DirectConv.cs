@@ -18,17 +18,14 @@ public static unsafe class DirectConv
     /// <summary>Output channels up to which the direct loops beat the GEMM (whose packing would feed too few FMAs).</summary>
     public const int MaxOutputChannels = 4;
 
-    /// <summary>Whether <see cref="Conv2d"/> may choose this path, forward and weight gradient (benchmarks and tests switch it).</summary>
-    internal static volatile bool Enabled = true;
-
     /// <summary>
     /// Whether this path computes the conv: stride 1, no padding, rows of 32+ columns, and either at most 4 output
     /// channels with enough work per output, or fewer than 8 input channels with a kernel of 3x3 or more (an
     /// image-reading first layer, where the GEMM's inner dimension C*K*K is too short to pay for packing: 3 -> 20
     /// channels 7x7 at 256x256 ran 2.5x faster here, 3 -> 64 1.5x, 3 -> 64 3x3 1.6x; `bench conv-paths`).
     /// </summary>
-    public static bool Applies(in ConvGeometry g) =>
-        Enabled && g.StrideH == 1 && g.StrideW == 1 && g.PadH == 0 && g.PadW == 0 && g.OutW >= 32
+    public static bool Applies(CpuKernelOptions o, in ConvGeometry g) =>
+        o.DirectConv && g.StrideH == 1 && g.StrideW == 1 && g.PadH == 0 && g.PadW == 0 && g.OutW >= 32
         && ((g.O <= MaxOutputChannels && g.ColRows >= 64) || (g.C < 8 && g.KH * g.KW >= 9));
 
     /// <summary>
@@ -36,20 +33,20 @@ public static unsafe class DirectConv
     /// floats; the GEMM it replaces would pack C*K*K floats per output pixel). This is how the input gradient of an
     /// image-producing last layer runs: the adjoint conv of a 16 -> 3, 7x7 conv is a 3 -> 16 conv with padding 6.
     /// </summary>
-    public static bool AppliesPadded(in ConvGeometry g) => (g.PadH > 0 || g.PadW > 0) && Applies(Unpadded(g));
+    public static bool AppliesPadded(CpuKernelOptions o, in ConvGeometry g) => (g.PadH > 0 || g.PadW > 0) && Applies(o, Unpadded(g));
 
     /// <summary>The same conv on the input padded explicitly.</summary>
     static ConvGeometry Unpadded(in ConvGeometry g) =>
         g with { H = g.H + 2 * g.PadH, W = g.W + 2 * g.PadW, PadH = 0, PadW = 0 };
 
     /// <summary>y = conv2d(x, w) + b for a padded conv <see cref="AppliesPadded"/> accepts, through a padded copy of x.</summary>
-    public static void ForwardPadded(float* x, float* w, float* b, float* y, in ConvGeometry g)
+    public static void ForwardPadded(CpuKernelOptions o, float* x, float* w, float* b, float* y, in ConvGeometry g)
     {
         var gp = Unpadded(g);
         float* xp = Scratch.GetSecond((long)g.N * gp.InputPlane);
         var geo = g;
         long planes = (long)g.N * g.C;
-        Par.For(planes, Math.Max(1, 65536 / ((long)gp.H * gp.W)), (p0, p1) =>
+        Par.For(o, planes, Math.Max(1, 65536 / ((long)gp.H * gp.W)), (p0, p1) =>
         {
             for (long p = p0; p < p1; p++)
             {
@@ -66,11 +63,11 @@ public static unsafe class DirectConv
                 new Span<float>(dst + (long)(geo.H + geo.PadH) * gp.W, geo.PadH * gp.W).Clear();
             }
         });
-        Forward(xp, w, b, y, gp);
+        Forward(o, xp, w, b, y, gp);
     }
 
     /// <summary>y[N,O,OH,OW] = conv2d(x, w) + b (b may be null), stride 1, no padding.</summary>
-    public static void Forward(float* x, float* w, float* b, float* y, in ConvGeometry g)
+    public static void Forward(CpuKernelOptions o, float* x, float* w, float* b, float* y, in ConvGeometry g)
     {
         if (g.StrideH != 1 || g.StrideW != 1 || g.PadH != 0 || g.PadW != 0)
             throw new ArgumentException($"direct conv: needs stride 1 and no padding, not {g}.");
@@ -78,10 +75,10 @@ public static unsafe class DirectConv
         int rows = g.N * g.OutH;
         // Input channels are taken in blocks whose rows (KH of them per output row) stay in L2 across the band of
         // output rows; the accumulators go through y between blocks.
-        int cBlock = (int)Math.Clamp(CBlockBytes / ((long)g.KH * g.W * sizeof(float)), 1, g.C);
+        int cBlock = (int)Math.Clamp(o.DirectConvBlockBytes / ((long)g.KH * g.W * sizeof(float)), 1, g.C);
         // Chunks of about a million multiply-adds: rows of a 64-channel first layer are 25x the work of a 3-channel head's.
         long rowMacs = Math.Max(1L, (long)g.OutW * g.O * g.ColRows);
-        Par.For(rows, Math.Max(1, (1L << 20) / rowMacs), (r0, r1) =>
+        Par.For(o, rows, Math.Max(1, (1L << 20) / rowMacs), (r0, r1) =>
         {
             for (int c0 = 0; c0 < geo.C; c0 += cBlock)
             {
@@ -100,9 +97,6 @@ public static unsafe class DirectConv
             }
         });
     }
-
-    /// <summary>Input rows per channel block, in bytes (a quarter of a 512 KiB L2).</summary>
-    internal static long CBlockBytes = 128 << 10;
 
     interface ICount { static abstract int N { get; } }
     struct One : ICount { public static int N => 1; }
@@ -215,8 +209,8 @@ public static unsafe class DirectConv
     /// image-reading first layer, whose GEMM form packs C*K*K rows of every pixel: 3 -> 64 7x7 at 256x256 13.3 against
     /// 15.7 ms, 3 -> 20 4.3 against 8.3, 3 -> 16 at 64x64 0.29 against 0.61; `bench conv-paths`).
     /// </summary>
-    public static bool AppliesBackwardWeight(in ConvGeometry g) =>
-        Enabled && (g.O <= MaxOutputChannels || g.C < 8) && g.StrideH == 1 && g.StrideW == 1 && g.OutW >= 8;
+    public static bool AppliesBackwardWeight(CpuKernelOptions o, in ConvGeometry g) =>
+        o.DirectConv && (g.O <= MaxOutputChannels || g.C < 8) && g.StrideH == 1 && g.StrideW == 1 && g.OutW >= 8;
 
     /// <summary>
     /// The weight gradient of a stride-1 conv with few output channels (an image-producing last layer, a PatchGAN's
@@ -229,11 +223,11 @@ public static unsafe class DirectConv
     /// input once per tap, so every load feeds up to 3 FMAs (one tap and channel at a time ran at 17 GFLOP/s on the
     /// 2-core AVX2 machine, the accumulators living in memory; this form: `bench conv-paths 16 70 3 7 1 0`).
     /// </remarks>
-    public static void BackwardWeight(float* x, float* dy, float* dw, in ConvGeometry g)
+    public static void BackwardWeight(CpuKernelOptions o, float* x, float* dy, float* dw, in ConvGeometry g)
     {
         if (g.StrideH != 1 || g.StrideW != 1) throw new ArgumentException($"direct weight gradient: needs stride 1, not {g}.");
         var geo = g;
-        Par.For((long)g.C * g.KH, 1, (r0, r1) =>
+        Par.For(o, (long)g.C * g.KH, 1, (r0, r1) =>
         {
             for (long r = r0; r < r1; r++)
             {

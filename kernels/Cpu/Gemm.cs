@@ -22,33 +22,18 @@ public static unsafe class Gemm
     const int NB = 4;
 
     /// <summary>
-    /// Whether the 8x32 Vector512 micro-kernel is used (default: when AVX-512 is present). Tests switch it to run
-    /// both kernels on any machine; each GEMM call reads it once.
-    /// </summary>
-    internal static volatile bool Use512 = Vector512.IsHardwareAccelerated;
-
-    /// <summary>
-    /// Whether a task packs its column panels row by row across all of them (<see cref="IPackedB.PackPanels"/>)
-    /// rather than panel after panel. Benchmarks switch it off to time the old order.
-    /// </summary>
-    internal static volatile bool PackAcrossPanels = true;
-
-    /// <summary>Name of the micro-kernel in use, for benchmark reports.</summary>
-    public static string MicroKernel => Use512 ? "Vector512 8x32" : "Vector256 6x16";
-
-    /// <summary>
     /// C[M,N] = op(A)[M,K] * op(B)[K,N], or C += when <paramref name="accumulate"/>. op(A) is A, or Aᵀ stored
     /// as [K, M] when <paramref name="transA"/>; likewise B. lda, ldb and ldc are the row strides as stored.
     /// </summary>
-    public static void Sgemm(bool transA, bool transB, int m, int n, int k,
+    public static void Sgemm(CpuKernelOptions o, bool transA, bool transB, int m, int n, int k,
         float* a, int lda, float* b, int ldb, float* c, int ldc, bool accumulate) =>
-        Sgemm(transA, m, n, k, a, lda, new DenseB(b, ldb, transB), c, ldc, accumulate);
+        Sgemm(o, transA, m, n, k, a, lda, new DenseB(b, ldb, transB), c, ldc, accumulate);
 
     /// <summary>
     /// C[M,N] (+)= op(A)[M,K] * B[K,N] where B is produced panel by panel by <paramref name="b"/> while packing,
     /// so a convolution can feed its unfolded input without materialising it.
     /// </summary>
-    public static void Sgemm<TB>(bool transA, int m, int n, int k, float* a, int lda, TB b, float* c, int ldc, bool accumulate)
+    public static void Sgemm<TB>(CpuKernelOptions o, bool transA, int m, int n, int k, float* a, int lda, TB b, float* c, int ldc, bool accumulate)
         where TB : struct, IPackedB
     {
         if (m <= 0 || n <= 0) return;
@@ -57,12 +42,12 @@ public static unsafe class Gemm
             if (!accumulate) for (int i = 0; i < m; i++) new Span<float>(c + (long)i * ldc, n).Clear();
             return;
         }
-        if (SwapNarrow && transA && n <= NarrowColumns && m >= 64 && m >= 4 * n && (long)m * k >= 1 << 16)
+        if (o.SwapNarrow && transA && n <= NarrowColumns && m >= 64 && m >= 4 * n && (long)m * k >= 1 << 16)
         {
-            SgemmNarrow(m, n, k, a, lda, b, c, ldc, accumulate);
+            SgemmNarrow(o, m, n, k, a, lda, b, c, ldc, accumulate);
             return;
         }
-        bool use512 = Use512;
+        bool use512 = o.Use512;
         int mr = use512 ? 8 : 6, nr = use512 ? 32 : 16;
         int mPanels = (m + mr - 1) / mr;
         int nPanels = (n + nr - 1) / nr;
@@ -74,22 +59,22 @@ public static unsafe class Gemm
         // A task owns up to NB adjacent column panels: packing them together reads B in runs of NB*NR floats,
         // which matters when B's rows are far apart (page walks). Rows are split too when there are too few
         // column blocks to keep every core busy.
-        int workers = Par.Threads;
+        int workers = o.Threads;
         int panelsPerBlock = Math.Max(1, Math.Min(NB, nPanels / (2 * workers)));
         int nBlocks = (nPanels + panelsPerBlock - 1) / panelsPerBlock;
-        int rowBlocks = Math.Max(1, Math.Min(mPanels, (TasksPerWorker * workers + nBlocks - 1) / nBlocks));
+        int rowBlocks = Math.Max(1, Math.Min(mPanels, (o.TasksPerWorker * workers + nBlocks - 1) / nBlocks));
         int panelsPerRowBlock = (mPanels + rowBlocks - 1) / rowBlocks;
         rowBlocks = (mPanels + panelsPerRowBlock - 1) / panelsPerRowBlock;
 
         for (int k0 = 0; k0 < k; k0 += kb)
         {
             int kLen = Math.Min(kb, k - k0);
-            var ctx = new GemmArgs(transA, m, n, kLen, k0, a, lda, c, ldc, accumulate || k0 > 0, apack, mr, nr, use512);
+            var ctx = new GemmArgs(transA, m, n, kLen, k0, a, lda, c, ldc, accumulate || k0 > 0, apack, mr, nr, use512, o.PackAcrossPanels);
             // Packing A is a copy; a thread hand-off only pays for itself on large operands.
-            if (mPanels > 1 && (long)mPanels * mr * kLen > 1 << 18) Par.Loop(0, mPanels, ip => PackA(ctx, ip));
+            if (mPanels > 1 && (long)mPanels * mr * kLen > 1 << 18) Par.Loop(o, 0, mPanels, ip => PackA(ctx, ip));
             else for (int ip = 0; ip < mPanels; ip++) PackA(ctx, ip);
             int tasks = nBlocks * rowBlocks;
-            Par.Loop(0, tasks, t =>
+            Par.Loop(o, 0, tasks, t =>
             {
                 int jb = t / rowBlocks, rb = t % rowBlocks;
                 int p0 = rb * panelsPerRowBlock;
@@ -99,21 +84,11 @@ public static unsafe class Gemm
         }
     }
 
-    /// <summary>
-    /// Tasks per worker thread to aim for when column blocks are few and row blocks are split off to make up the count;
-    /// every row block packs the same B panels again, so fewer tasks pack less. 2 measured 5% faster than 4 on the
-    /// CycleGAN step (`bench train-steps 200 plain cyclegan ab tpw`; 16x16 convs: 0.18 against 0.22 ms forward).
-    /// </summary>
-    internal static volatile int TasksPerWorker = 2;
-
     /// <summary>Columns up to which a GEMM with a large, transposed A runs as C^T = B^T A (<see cref="SgemmNarrow"/>).</summary>
     const int NarrowColumns = 256;
 
-    /// <summary>Whether narrow GEMMs run transposed (benchmarks and tests switch it off to time or check the plain path).</summary>
-    internal static volatile bool SwapNarrow = true;
-
-    [ThreadStatic] static float* t_narrowB, t_narrowC;
-    [ThreadStatic] static long t_narrowBLen, t_narrowCLen;
+    [ThreadStatic, ProcessWideCache("Per-thread scratch that only grows, so steady-state kernels allocate nothing; it holds no setting.")] static float* t_narrowB, t_narrowC;
+    [ThreadStatic, ProcessWideCache("Per-thread scratch that only grows, so steady-state kernels allocate nothing; it holds no setting.")] static long t_narrowBLen, t_narrowCLen;
 
     /// <summary>
     /// C = A^T B for a B of at most <see cref="NarrowColumns"/> columns, as C^T = B^T A: the large A (stored [K, M])
@@ -127,28 +102,28 @@ public static unsafe class Gemm
     /// lost (17 -> 28 ms), hence the limit of 256 and M at least 4N. Not for A stored [M, K] (the forward convs):
     /// reading it transposed while packing measured slower than the plain path (3.1 -> 5.5 ms at one output pixel).
     /// </remarks>
-    static void SgemmNarrow<TB>(int m, int n, int k, float* a, int lda, TB b, float* c, int ldc, bool accumulate)
+    static void SgemmNarrow<TB>(CpuKernelOptions o, int m, int n, int k, float* a, int lda, TB b, float* c, int ldc, bool accumulate)
         where TB : struct, IPackedB
     {
         // B^T [n x k]: B packed as one panel exactly n wide ([k][n]), then transposed.
         float* packed = Scratch.Grow(ref t_narrowB, ref t_narrowBLen, 2L * k * n);
         float* bt = packed + (long)k * n;
         b.Pack(0, k, 0, n, n, packed);
-        Transpose(packed, k, n, n, bt, k, false);
+        Transpose(o, packed, k, n, n, bt, k, false);
         float* ct = Scratch.Grow(ref t_narrowC, ref t_narrowCLen, (long)n * m);
         // A, stored [K, M], is the right operand as it is.
-        Sgemm(false, n, m, k, bt, k, new DenseB(a, lda, false), ct, m, false);
-        Transpose(ct, n, m, m, c, ldc, accumulate);
+        Sgemm(o, false, n, m, k, bt, k, new DenseB(a, lda, false), ct, m, false);
+        Transpose(o, ct, n, m, m, c, ldc, accumulate);
     }
 
     /// <summary>
     /// d[j * ldd + i] (+)= s[i * lds + j] for i &lt; rows, j &lt; cols: 8x8 blocks through registers, in parallel over
     /// column blocks (a scalar loop over a 4096 x 256 result cost 3.7 ms, a fifth of the transposed conv it served).
     /// </summary>
-    static void Transpose(float* s, int rows, int cols, int lds, float* d, int ldd, bool accumulate)
+    static void Transpose(CpuKernelOptions o, float* s, int rows, int cols, int lds, float* d, int ldd, bool accumulate)
     {
         int blocks = (cols + 7) / 8;
-        Par.For(blocks, Math.Max(1, 65536 / Math.Max(1, rows * 8)), (b0, b1) =>
+        Par.For(o, blocks, Math.Max(1, 65536 / Math.Max(1, rows * 8)), (b0, b1) =>
         {
             float** src = stackalloc float*[8];
             for (long b = b0; b < b1; b++)
@@ -177,21 +152,21 @@ public static unsafe class Gemm
     const long APackBudget = 1L << 22;
 
     readonly struct GemmArgs(bool transA, int m, int n, int kc, int pc,
-        float* a, int lda, float* c, int ldc, bool accumulate, float* apack, int mr, int nr, bool use512)
+        float* a, int lda, float* c, int ldc, bool accumulate, float* apack, int mr, int nr, bool use512, bool packAcrossPanels)
     {
-        public readonly bool TransA = transA, Accumulate = accumulate, Use512 = use512;
+        public readonly bool TransA = transA, Accumulate = accumulate, Use512 = use512, PackAcrossPanels = packAcrossPanels;
         public readonly int M = m, N = n, Kc = kc, Pc = pc, Lda = lda, Ldc = ldc, Mr = mr, Nr = nr;
         public readonly float* A = a, C = c, APack = apack;
     }
 
-    [ThreadStatic] static float* t_apack;
-    [ThreadStatic] static long t_apackLen;
+    [ThreadStatic, ProcessWideCache("Per-thread scratch that only grows, so steady-state kernels allocate nothing; it holds no setting.")] static float* t_apack;
+    [ThreadStatic, ProcessWideCache("Per-thread scratch that only grows, so steady-state kernels allocate nothing; it holds no setting.")] static long t_apackLen;
 
     /// <summary>The calling thread's packed-A buffer; it only grows, so steady-state GEMMs allocate nothing.</summary>
     static float* APackBuffer(long floats) => Scratch.Grow(ref t_apack, ref t_apackLen, floats);
 
-    [ThreadStatic] static float* t_bpack;
-    [ThreadStatic] static long t_bpackLen;
+    [ThreadStatic, ProcessWideCache("Per-thread scratch that only grows, so steady-state kernels allocate nothing; it holds no setting.")] static float* t_bpack;
+    [ThreadStatic, ProcessWideCache("Per-thread scratch that only grows, so steady-state kernels allocate nothing; it holds no setting.")] static long t_bpackLen;
 
     /// <summary>The calling thread's packed-B panels; kept for the life of the thread, so the steady state allocates nothing.</summary>
     static float* BPackBuffer(int floats) => Scratch.Grow(ref t_bpack, ref t_bpackLen, floats);
@@ -253,7 +228,7 @@ public static unsafe class Gemm
         {
             int kc = Math.Min(KC, g.Kc - pc);
             bool acc = g.Accumulate || pc > 0;
-            if (PackAcrossPanels) b.PackPanels(g.Pc + pc, kc, jp0 * nr, g.N, nr, jp1 - jp0, bpack);
+            if (g.PackAcrossPanels) b.PackPanels(g.Pc + pc, kc, jp0 * nr, g.N, nr, jp1 - jp0, bpack);
             else
                 for (int jp = jp0; jp < jp1; jp++)
                 {

@@ -11,8 +11,8 @@ namespace CoroNetGAN.Kernels.Cpu;
 public static unsafe class HyperWeights
 {
     /// <summary>Generates the weight.</summary>
-    public static void Forward(float* zIn, float* zOut, float* b0, float* w1, float* b1, float* w2, float* b2, float* w, HyperShape s) =>
-        Par.For(s.Cin, 1, (i0, i1) =>
+    public static void Forward(CpuKernelOptions o, float* zIn, float* zOut, float* b0, float* w1, float* b1, float* w2, float* b2, float* w, HyperShape s) =>
+        Par.For(o, s.Cin, 1, (i0, i1) =>
         {
             int m = s.M, kk = s.KK;
             if (m == 8)
@@ -54,10 +54,10 @@ public static unsafe class HyperWeights
     /// Gradients of every input from the weight gradient dw (same layout as the generated weight). All outputs are
     /// overwritten. dB0 doubles as the per-pair dZ from which the latent gradients are summed.
     /// </summary>
-    public static void Backward(float* zIn, float* zOut, float* b0, float* w1, float* b1, float* w2, float* dw,
+    public static void Backward(CpuKernelOptions o, float* zIn, float* zOut, float* b0, float* w1, float* b1, float* w2, float* dw,
         float* dzIn, float* dzOut, float* db0, float* dw1, float* db1, float* dw2, float* db2, HyperShape s)
     {
-        Par.For(s.Cin, 1, (i0, i1) =>
+        Par.For(o, s.Cin, 1, (i0, i1) =>
         {
             int m = s.M, kk = s.KK;
             if (m == 8)
@@ -122,7 +122,7 @@ public static unsafe class HyperWeights
                 dzIn[i] = (float)dzi;
             }
         });
-        Par.Each(s.Cout, j =>
+        Par.Each(o, s.Cout, j =>
         {
             double acc = 0;
             for (int i = 0; i < s.Cin; i++) acc += (double)db0[s.Pair(i, j)] * zIn[i];

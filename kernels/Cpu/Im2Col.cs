@@ -63,7 +63,7 @@ public readonly unsafe struct Im2ColB(float* x, ConvGeometry g) : IPackedB
                     if (nr > 16) new Span<float>(d + 16, nr - 16).Clear();
                     return;
                 }
-                if (g.StrideW == 2 && ix >= 0 && ix + 32 <= g.W && Stride2Vectorized && Avx2.IsSupported)
+                if (g.StrideW == 2 && ix >= 0 && ix + 32 <= g.W && Avx2.IsSupported)
                 {
                     // Stride 2 (the downsampling convs): the even elements of 32 consecutive floats, by in-lane
                     // shuffles and a cross-lane permute, instead of 16 strided scalar loads.
@@ -85,9 +85,6 @@ public readonly unsafe struct Im2ColB(float* x, ConvGeometry g) : IPackedB
         }
         for (int j = cols; j < nr; j++) d[j] = 0f;
     }
-
-    /// <summary>Whether stride-2 rows are packed with vector shuffles (benchmarks switch it off to time the scalar loop).</summary>
-    internal static volatile bool Stride2Vectorized = true;
 
     /// <summary>[a0 a2 a4 a6 b0 b2 b4 b6].</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -4,19 +4,19 @@ namespace CoroNetGAN.Kernels.Cpu;
 public static unsafe class Losses
 {
     /// <summary>y[0] = mean(x).</summary>
-    public static void Mean(float* x, float* y, long n) => y[0] = (float)(Sum(n, i => x[i]) / n);
+    public static void Mean(CpuKernelOptions o, float* x, float* y, long n) => y[0] = (float)(Sum(o, n, i => x[i]) / n);
 
     /// <summary>dx = dy[0] / n.</summary>
-    public static void MeanBackward(float* dy, float* dx, long n) => Elementwise.Fill(dx, n, dy[0] / n);
+    public static void MeanBackward(CpuKernelOptions o, float* dy, float* dx, long n) => Elementwise.Fill(o, dx, n, dy[0] / n);
 
     /// <summary>y[0] = mean |a - b|.</summary>
-    public static void L1(float* a, float* b, float* y, long n) => y[0] = (float)(Sum(n, i => Math.Abs(a[i] - b[i])) / n);
+    public static void L1(CpuKernelOptions o, float* a, float* b, float* y, long n) => y[0] = (float)(Sum(o, n, i => Math.Abs(a[i] - b[i])) / n);
 
     /// <summary>da = dy/n sign(a - b), db = -da.</summary>
-    public static void L1Backward(float* a, float* b, float* dy, float* da, float* db, long n)
+    public static void L1Backward(CpuKernelOptions o, float* a, float* b, float* dy, float* da, float* db, long n)
     {
         float s = dy[0] / n;
-        Par.For(n, Par.ElementGrain, (p, e) =>
+        Par.For(o, n, Par.ElementGrain, (p, e) =>
         {
             for (long i = p; i < e; i++)
             {
@@ -29,14 +29,14 @@ public static unsafe class Losses
     }
 
     /// <summary>y[0] = mean (a - b)^2.</summary>
-    public static void Mse(float* a, float* b, float* y, long n) =>
-        y[0] = (float)(Sum(n, i => { double d = a[i] - b[i]; return d * d; }) / n);
+    public static void Mse(CpuKernelOptions o, float* a, float* b, float* y, long n) =>
+        y[0] = (float)(Sum(o, n, i => { double d = a[i] - b[i]; return d * d; }) / n);
 
     /// <summary>da = 2 dy (a - b) / n, db = -da.</summary>
-    public static void MseBackward(float* a, float* b, float* dy, float* da, float* db, long n)
+    public static void MseBackward(CpuKernelOptions o, float* a, float* b, float* dy, float* da, float* db, long n)
     {
         float s = 2f * dy[0] / n;
-        Par.For(n, Par.ElementGrain, (p, e) =>
+        Par.For(o, n, Par.ElementGrain, (p, e) =>
         {
             for (long i = p; i < e; i++)
             {
@@ -48,18 +48,18 @@ public static unsafe class Losses
     }
 
     /// <summary>y[0] = mean of max(x,0) - x t + log(1 + exp(-|x|)).</summary>
-    public static void BceWithLogits(float* x, float* t, float* y, long n) =>
-        y[0] = (float)(Sum(n, i =>
+    public static void BceWithLogits(CpuKernelOptions o, float* x, float* t, float* y, long n) =>
+        y[0] = (float)(Sum(o, n, i =>
         {
             double v = x[i];
             return Math.Max(v, 0) - v * t[i] + Math.Log(1 + Math.Exp(-Math.Abs(v)));
         }) / n);
 
     /// <summary>dx = dy (sigmoid(x) - t) / n; dt = -dy x / n.</summary>
-    public static void BceWithLogitsBackward(float* x, float* t, float* dy, float* dx, float* dt, long n)
+    public static void BceWithLogitsBackward(CpuKernelOptions o, float* x, float* t, float* dy, float* dx, float* dt, long n)
     {
         float s = dy[0] / n;
-        Par.For(n, Par.ElementGrain, (p, e) =>
+        Par.For(o, n, Par.ElementGrain, (p, e) =>
         {
             for (long i = p; i < e; i++)
             {
@@ -73,12 +73,12 @@ public static unsafe class Losses
     static float Sigmoid(float v) => v >= 0 ? 1f / (1f + MathF.Exp(-v)) : MathF.Exp(v) / (1f + MathF.Exp(v));
 
     /// <summary>Sum of term(i) over [0, n) in double, partial sums per chunk so the result does not depend on scheduling.</summary>
-    static double Sum(long n, Func<long, double> term)
+    static double Sum(CpuKernelOptions o, long n, Func<long, double> term)
     {
         const long chunk = 1 << 14;
         long chunks = (n + chunk - 1) / chunk;
         var partial = new double[chunks];
-        Par.For(chunks, 4, (s, e) =>
+        Par.For(o, chunks, 4, (s, e) =>
         {
             for (long c = s; c < e; c++)
             {

@@ -9,9 +9,9 @@ namespace CoroNetGAN.Kernels.Cpu;
 public static unsafe class Norms
 {
     /// <summary>Instance norm: each [n,c] plane normalised by its own mean and variance, then gamma/beta (may be null).</summary>
-    public static void InstanceForward(float* x, float* gamma, float* beta, float* y, float* mean, float* rstd,
+    public static void InstanceForward(CpuKernelOptions o, float* x, float* gamma, float* beta, float* y, float* mean, float* rstd,
         int batch, int channels, int plane, float eps) =>
-        Par.Each(batch * channels, i =>
+        Par.Each(o, batch * channels, i =>
         {
             int c = i % channels;
             float* xp = x + (long)i * plane;
@@ -25,12 +25,12 @@ public static unsafe class Norms
         });
 
     /// <summary>Gradient of <see cref="InstanceForward"/>; dgamma/dbeta (per channel, summed over the batch) when not null.</summary>
-    public static void InstanceBackward(float* x, float* gamma, float* mean, float* rstd, float* dy, float* dx,
+    public static void InstanceBackward(CpuKernelOptions o, float* x, float* gamma, float* mean, float* rstd, float* dy, float* dx,
         float* dgamma, float* dbeta, int batch, int channels, int plane)
     {
         var sumDy = new double[batch * channels];
         var sumDyXhat = new double[batch * channels];
-        Par.Each(batch * channels, i =>
+        Par.Each(o, batch * channels, i =>
         {
             int c = i % channels;
             long o = (long)i * plane;
@@ -41,9 +41,9 @@ public static unsafe class Norms
     }
 
     /// <summary>Batch norm, training mode: per-channel statistics over (n, plane); updates running stats when given.</summary>
-    public static void BatchTrainForward(float* x, float* gamma, float* beta, float* y, float* mean, float* rstd,
+    public static void BatchTrainForward(CpuKernelOptions o, float* x, float* gamma, float* beta, float* y, float* mean, float* rstd,
         float* runningMean, float* runningVar, int batch, int channels, int plane, float eps, float momentum) =>
-        Par.Each(channels, c =>
+        Par.Each(o, channels, c =>
         {
             double s = 0, ss = 0;
             for (int n = 0; n < batch; n++)
@@ -73,9 +73,9 @@ public static unsafe class Norms
         });
 
     /// <summary>Gradient of <see cref="BatchTrainForward"/> through the batch statistics.</summary>
-    public static void BatchTrainBackward(float* x, float* gamma, float* mean, float* rstd, float* dy, float* dx,
+    public static void BatchTrainBackward(CpuKernelOptions o, float* x, float* gamma, float* mean, float* rstd, float* dy, float* dx,
         float* dgamma, float* dbeta, int batch, int channels, int plane) =>
-        Par.Each(channels, c =>
+        Par.Each(o, channels, c =>
         {
             float m = mean[c], r = rstd[c], g = gamma == null ? 1f : gamma[c];
             double sDy = 0, sDyX = 0;
@@ -100,9 +100,9 @@ public static unsafe class Norms
         });
 
     /// <summary>Batch norm, evaluation mode, with running statistics.</summary>
-    public static void BatchEvalForward(float* x, float* gamma, float* beta, float* runningMean, float* runningVar, float* y,
+    public static void BatchEvalForward(CpuKernelOptions o, float* x, float* gamma, float* beta, float* runningMean, float* runningVar, float* y,
         int batch, int channels, int plane, float eps) =>
-        Par.Each(channels, c =>
+        Par.Each(o, channels, c =>
         {
             float r = (float)(1.0 / Math.Sqrt(runningVar[c] + (double)eps));
             float scale = gamma == null ? r : r * gamma[c];
@@ -115,9 +115,9 @@ public static unsafe class Norms
         });
 
     /// <summary>Gradient of <see cref="BatchEvalForward"/>: the statistics are constants.</summary>
-    public static void BatchEvalBackward(float* x, float* gamma, float* runningMean, float* runningVar, float* dy, float* dx,
+    public static void BatchEvalBackward(CpuKernelOptions o, float* x, float* gamma, float* runningMean, float* runningVar, float* dy, float* dx,
         float* dgamma, float* dbeta, int batch, int channels, int plane, float eps) =>
-        Par.Each(channels, c =>
+        Par.Each(o, channels, c =>
         {
             float r = (float)(1.0 / Math.Sqrt(runningVar[c] + (double)eps));
             float m = runningMean[c], scale = gamma == null ? r : r * gamma[c];
@@ -143,7 +143,6 @@ public static unsafe class Norms
     /// </summary>
     internal static (double Mean, double Var) Moments(float* p, int n)
     {
-        if (!Vectorized) return MomentsScalar(p, n);
         double k = p[0];
         int j = 0;
         double s = 0, ss = 0;
@@ -169,28 +168,10 @@ public static unsafe class Norms
         return (k + md, Math.Max(0, ss / n - md * md));
     }
 
-    /// <summary>Whether the vectorized statistics and affine passes run (benchmarks switch them off to time the scalar loops they replaced).</summary>
-    internal static volatile bool Vectorized = true;
-
-    /// <summary>The two-pass scalar statistics (before issue 6), kept for same-process benchmark comparisons.</summary>
-    static (double Mean, double Var) MomentsScalar(float* p, int n)
-    {
-        double s = 0;
-        for (int j = 0; j < n; j++) s += p[j];
-        double mu = s / n, v = 0;
-        for (int j = 0; j < n; j++) { double d = p[j] - mu; v += d * d; }
-        return (mu, v / n);
-    }
-
     /// <summary>y[j] = x[j] * scale + shift.</summary>
     static void Affine(float* x, float* y, long n, float scale, float shift)
     {
         long j = 0;
-        if (!Vectorized)
-        {
-            for (; j < n; j++) y[j] = x[j] * scale + shift;
-            return;
-        }
         var sv = Vector256.Create(scale);
         var hv = Vector256.Create(shift);
         for (; j + 32 <= n; j += 32)

@@ -9,13 +9,13 @@ public static unsafe class Optimizers
     /// One step of torch.optim.Adam (amsgrad off, L2 weight decay added to the gradient), with the bias
     /// corrections computed in double for this step.
     /// </summary>
-    public static void Adam(float* p, float* g, float* m, float* v, long n, float lr, float beta1, float beta2,
+    public static void Adam(CpuKernelOptions o, float* p, float* g, float* m, float* v, long n, float lr, float beta1, float beta2,
         float eps, float weightDecay, int step)
     {
         double bc1 = 1 - Math.Pow(beta1, step), bc2 = 1 - Math.Pow(beta2, step);
         float stepSize = (float)(lr / bc1), invSqrtBc2 = (float)(1 / Math.Sqrt(bc2));
         float b1c = 1 - beta1, b2c = 1 - beta2;
-        Par.For(n, Par.ElementGrain, (s, e) =>
+        Par.For(o, n, Par.ElementGrain, (s, e) =>
         {
             long i = s;
             // Eight parameters per iteration; the scalar loop below finishes the tail with the same arithmetic.

@@ -13,10 +13,10 @@ public static unsafe class Padding
     }
 
     /// <summary>y[p] = x[p] reflected by pad on each side of every [h, w] plane.</summary>
-    public static void ReflectionForward(float* x, float* y, int planes, int h, int w, int pad)
+    public static void ReflectionForward(CpuKernelOptions o, float* x, float* y, int planes, int h, int w, int pad)
     {
         int ph = h + 2 * pad, pw = w + 2 * pad;
-        Par.For(planes, Math.Max(1, Par.ElementGrain / (ph * pw)), (s, e) =>
+        Par.For(o, planes, Math.Max(1, Par.ElementGrain / (ph * pw)), (s, e) =>
         {
             for (long p = s; p < e; p++)
             {
@@ -35,10 +35,10 @@ public static unsafe class Padding
     }
 
     /// <summary>dx = the sum of the dy elements each x element was copied to.</summary>
-    public static void ReflectionBackward(float* dy, float* dx, int planes, int h, int w, int pad)
+    public static void ReflectionBackward(CpuKernelOptions o, float* dy, float* dx, int planes, int h, int w, int pad)
     {
         int ph = h + 2 * pad, pw = w + 2 * pad;
-        Par.For(planes, Math.Max(1, Par.ElementGrain / (ph * pw)), (s, e) =>
+        Par.For(o, planes, Math.Max(1, Par.ElementGrain / (ph * pw)), (s, e) =>
         {
             for (long p = s; p < e; p++)
             {

@@ -8,8 +8,8 @@ namespace CoroNetGAN.Kernels.Cpu;
 /// </summary>
 internal static unsafe class Scratch
 {
-    [ThreadStatic] static float* t_ptr, t_second;
-    [ThreadStatic] static long t_len, t_secondLen;
+    [ThreadStatic, ProcessWideCache("Per-thread scratch that only grows, so steady-state kernels allocate nothing; it holds no setting.")] static float* t_ptr, t_second;
+    [ThreadStatic, ProcessWideCache("Per-thread scratch that only grows, so steady-state kernels allocate nothing; it holds no setting.")] static long t_len, t_secondLen;
 
     /// <summary>Returns this thread's buffer of at least <paramref name="floats"/> elements (contents undefined).</summary>
     public static float* Get(long floats) => Grow(ref t_ptr, ref t_len, floats);

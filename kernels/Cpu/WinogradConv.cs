@@ -39,16 +39,10 @@ namespace CoroNetGAN.Kernels.Cpu;
 /// </remarks>
 public static unsafe class WinogradConv
 {
-    /// <summary>Whether <see cref="Conv2d.Forward"/> may choose this path. Benchmarks and tests switch it to time or check both.</summary>
-    internal static volatile bool Enabled = true;
-
     /// <summary>Transformed-domain points per tile (6x6).</summary>
     const int Xi = 36;
     /// <summary>K block of the GEMMs (as in <see cref="Gemm"/>).</summary>
     const int KC = 256;
-    /// <summary>Largest V or M chunk, in floats (16 MiB each); beyond it the tile panels are processed in several chunks.</summary>
-    internal static long ChunkBudget = 1L << 22;
-
     /// <summary>
     /// Whether <see cref="Conv2d.Forward"/> takes the Winograd path (where it measured faster than the GEMM path on
     /// the 2-core AVX2 machine, `bench winograd crossover` and `bench conv-paths`): 3x3, stride 1, at least 8 input and
@@ -57,32 +51,16 @@ public static unsafe class WinogradConv
     /// still a win there: 32 channels at 16x16 0.03 against 0.10 ms, the input gradient at 18 columns 0.08 against
     /// 0.12 by col2im); 8-column rows only with 192+ channels each way (1.4x to 1.7x at 256 channels).
     /// </summary>
-    public static bool Applies(in ConvGeometry g) =>
-        Enabled && Supported(g) && g.C >= 8 && g.O >= 8
-        && (g.OutW >= 28 || (NarrowRows && g.OutW >= 13 && g.C >= 32 && g.O >= 32) || (g.C >= 192 && g.O >= 192 && g.OutW >= 8));
-
-    /// <summary>Whether 13- to 27-column rows with 32+ channels take this path (see <see cref="Applies"/>); benchmarks switch it off.</summary>
-    internal static volatile bool NarrowRows = true;
+    public static bool Applies(CpuKernelOptions o, in ConvGeometry g) =>
+        o.Winograd && Supported(g) && g.C >= 8 && g.O >= 8
+        && (g.OutW >= 28 || (o.WinogradNarrowRows && g.OutW >= 13 && g.C >= 32 && g.O >= 32) || (g.C >= 192 && g.O >= 192 && g.OutW >= 8));
 
     /// <summary>Whether this path can compute the conv at all (the shape and the instruction set; speed aside).</summary>
     public static bool Supported(in ConvGeometry g) =>
         Avx.IsSupported && Fma.IsSupported && g.KH == 3 && g.KW == 3 && g.StrideH == 1 && g.StrideW == 1;
 
-    /// <summary>When set, <see cref="PhaseMs"/> accumulates the time of each phase (weights, input, GEMMs, output); for benchmarks.</summary>
-    internal static bool Profile;
-    internal static readonly double[] PhaseMs = new double[4];
-    /// <summary>The profile's clock in ms (default: wall time); a benchmark may set a CPU-time clock.</summary>
-    internal static Func<double> ProfileClock = () => System.Diagnostics.Stopwatch.GetTimestamp() * 1000.0 / System.Diagnostics.Stopwatch.Frequency;
-
-    static void Lap(int phase, ref double t0)
-    {
-        double t = ProfileClock();
-        PhaseMs[phase] += t - t0;
-        t0 = t;
-    }
-
-    [ThreadStatic] static float* t_u, t_v, t_m;
-    [ThreadStatic] static long t_uLen, t_vLen, t_mLen;
+    [ThreadStatic, ProcessWideCache("Per-thread scratch that only grows, so steady-state kernels allocate nothing; it holds no setting.")] static float* t_u, t_v, t_m;
+    [ThreadStatic, ProcessWideCache("Per-thread scratch that only grows, so steady-state kernels allocate nothing; it holds no setting.")] static long t_uLen, t_vLen, t_mLen;
 
 
     /// <summary>The geometry of one call, shared by its tasks.</summary>
@@ -101,7 +79,7 @@ public static unsafe class WinogradConv
         public readonly long USlot, VSlot, MSlot;
         public readonly bool Use512, Adjoint;
 
-        public Plan(in ConvGeometry g, float* x, float* w, float* bias, float* y, bool use512,
+        public Plan(in ConvGeometry g, float* x, float* w, float* bias, float* y, bool use512, bool pairRows,
             float* u, float* v, float* m, bool adjoint)
         {
             Adjoint = adjoint;
@@ -112,7 +90,7 @@ public static unsafe class WinogradConv
             GroupsPerPanel = Nr / 8;
             OPanels = (g.O + Mr - 1) / Mr;
             OPad = OPanels * Mr;
-            (Paired, TilesY, GroupsX, GroupsPerImage) = GroupLayout(g);
+            (Paired, TilesY, GroupsX, GroupsPerImage) = GroupLayout(g, pairRows);
             Groups = (long)g.N * GroupsPerImage;
             USlot = UXiStride(g.O, g.C, Mr);
             VSlot = (long)g.C * Nr + 16;
@@ -125,24 +103,21 @@ public static unsafe class WinogradConv
     /// at most 4 tiles (outputs 16 or fewer columns wide), the 4 tiles of two consecutive tile rows, which would
     /// otherwise leave half of every group padding (ResNet-6's residual convs at 64x64 images are 16x16).
     /// </summary>
-    static (bool Paired, int TilesY, int GroupsX, int GroupsPerImage) GroupLayout(in ConvGeometry g)
+    static (bool Paired, int TilesY, int GroupsX, int GroupsPerImage) GroupLayout(in ConvGeometry g, bool pairRows)
     {
         int tilesX = (g.OutW + 3) / 4, tilesY = (g.OutH + 3) / 4;
-        if (tilesX <= 4 && PairRows) return (true, tilesY, 1, (tilesY + 1) / 2);
+        if (tilesX <= 4 && pairRows) return (true, tilesY, 1, (tilesY + 1) / 2);
         int groupsX = (tilesX + 7) / 8;
         return (false, tilesY, groupsX, tilesY * groupsX);
     }
 
-    /// <summary>Whether narrow outputs use paired-row groups (<see cref="GroupLayout"/>); benchmarks and tests switch it.</summary>
-    internal static volatile bool PairRows = true;
-
     static long UXiStride(int o, int c, int mr) => (long)((o + mr - 1) / mr) * mr * c + 16;
 
     /// <summary>y[N,O,OH,OW] = conv2d(x, w) + b (b may be null) for a 3x3, stride-1 conv with any zero padding.</summary>
-    public static void Forward(float* x, float* w, float* b, float* y, in ConvGeometry g)
+    public static void Forward(CpuKernelOptions o, float* x, float* w, float* b, float* y, in ConvGeometry g)
     {
         if (!Supported(g)) throw new ArgumentException($"Winograd conv: unsupported geometry {g}.");
-        Compute(x, w, b, y, g, adjoint: false);
+        Compute(o, x, w, b, y, g, adjoint: false);
     }
 
     /// <summary>
@@ -150,60 +125,62 @@ public static unsafe class WinogradConv
     /// conv with padding p is itself a 3x3 stride-1 conv of dy (weights transposed and flipped, padding 2 - p), chosen
     /// by the same rule as the forward.
     /// </summary>
-    public static bool AppliesBackwardData(in ConvGeometry g) =>
-        Supported(g) && g.PadH <= 2 && g.PadW <= 2 && Applies(AdjointGeometry(g));
+    public static bool AppliesBackwardData(CpuKernelOptions o, in ConvGeometry g) =>
+        Supported(g) && g.PadH <= 2 && g.PadW <= 2 && Applies(o, AdjointGeometry(g));
 
     /// <summary>The conv dy [N,O,OutH,OutW] -> dx [N,C,H,W] that computes the input gradient of g.</summary>
     static ConvGeometry AdjointGeometry(in ConvGeometry g) =>
         new(g.N, g.O, g.OutH, g.OutW, g.C, 3, 3, 1, 1, 2 - g.PadH, 2 - g.PadW, g.H, g.W);
 
     /// <summary>dx[N,C,H,W] = the input gradient of the 3x3, stride-1 conv g for output gradient dy (w as in the forward).</summary>
-    public static void BackwardData(float* dy, float* w, float* dx, in ConvGeometry g)
+    public static void BackwardData(CpuKernelOptions o, float* dy, float* w, float* dx, in ConvGeometry g)
     {
         if (!Supported(g) || g.PadH > 2 || g.PadW > 2) throw new ArgumentException($"Winograd conv: unsupported geometry {g}.");
-        Compute(dy, w, null, dx, AdjointGeometry(g), adjoint: true);
+        Compute(o, dy, w, null, dx, AdjointGeometry(g), adjoint: true);
     }
 
     /// <summary>
     /// The conv g of x; with <paramref name="adjoint"/>, w is the weight of the conv this one is the input gradient
     /// of ([g.C][g.O][3][3]), read transposed and flipped.
     /// </summary>
-    static void Compute(float* x, float* w, float* b, float* y, in ConvGeometry g, bool adjoint)
+    static void Compute(CpuKernelOptions o, float* x, float* w, float* b, float* y, in ConvGeometry g, bool adjoint)
     {
-        bool use512 = Gemm.Use512;
+        bool use512 = o.Use512;
         int mr = use512 ? 8 : 6, nr = use512 ? 32 : 16;
         int oPanels = (g.O + mr - 1) / mr, oPad = oPanels * mr;
-        long groups = (long)g.N * GroupLayout(g).GroupsPerImage;
+        long groups = (long)g.N * GroupLayout(g, o.WinogradPairRows).GroupsPerImage;
         int gpp = nr / 8;
         int panels = (int)((groups + gpp - 1) / gpp);
         long perPanel = (long)Xi * Math.Max(g.C, oPad) * nr;
-        int chunk = (int)Math.Clamp(ChunkBudget / perPanel, 1, panels);
+        int chunk = (int)Math.Clamp(o.WinogradChunkFloats / perPanel, 1, panels);
 
-        double t0 = Profile ? ProfileClock() : 0;
+        var profile = o.WinogradProfile;
+        double t0 = profile?.Now() ?? 0;
         long uFloats = Xi * UXiStride(g.O, g.C, mr) + 8;
-        var cached = WeightCache.Acquire(w, g.O, g.C, mr, adjoint, uFloats, out bool fresh);
+        var cached = WeightCache.Acquire(w, g.O, g.C, mr, adjoint, uFloats, o.WinogradCacheBytes, out bool fresh);
         try
         {
             float* u = cached != null ? cached.U : Scratch.Grow(ref t_u, ref t_uLen, uFloats);
             float* v = Scratch.Grow(ref t_v, ref t_vLen, (long)chunk * Xi * ((long)g.C * nr + 16));
             float* m = Scratch.Grow(ref t_m, ref t_mLen, (long)chunk * Xi * ((long)oPad * nr + 16));
-            var plan = new Plan(g, x, w, b, y, use512, u, v, m, adjoint);
+            var plan = new Plan(g, x, w, b, y, use512, o.WinogradPairRows, u, v, m, adjoint);
             if (cached == null || !fresh)
             {
-                Par.Loop(0, oPanels, ip => TransformWeights(plan, ip));
+                Par.Loop(o, 0, oPanels, ip => TransformWeights(plan, ip));
                 cached?.Filled();
             }
-            if (Profile) Lap(0, ref t0);
-            Run(plan, panels, chunk, ref t0);
+            profile?.Lap(0, ref t0);
+            Run(o, plan, panels, chunk, ref t0);
         }
         finally { cached?.Release(); }
     }
 
-    static void Run(in Plan plan, int panels, int chunk, ref double t0)
+    static void Run(CpuKernelOptions o, in Plan plan, int panels, int chunk, ref double t0)
     {
         var g = plan.G;
         // Transform tasks: panels x channel blocks, at least 4 per thread when the chunk has few panels.
-        int split = Math.Max(1, (4 * Par.Threads + chunk - 1) / chunk);
+        int split = Math.Max(1, (4 * o.Threads + chunk - 1) / chunk);
+        var profile = o.WinogradProfile;
         int cBlock = Math.Max(8, (g.C + split - 1) / split), oBlock = Math.Max(8, (g.O + split - 1) / split);
         int cBlocks = (g.C + cBlock - 1) / cBlock, oBlocks = (g.O + oBlock - 1) / oBlock;
         int cs = g.C, os = g.O;
@@ -212,20 +189,20 @@ public static unsafe class WinogradConv
         {
             int pc = Math.Min(chunk, panels - p0);
             int first = p0;
-            Par.Loop(0, pc * cBlocks, t =>
+            Par.Loop(o, 0, pc * cBlocks, t =>
             {
                 int c0 = t % cBlocks * cBlock;
                 TransformInput(pl, first, t / cBlocks, c0, Math.Min(cs, c0 + cBlock));
             });
-            if (Profile) Lap(1, ref t0);
-            Par.Loop(0, Xi, xi => Multiply(pl, pc, xi));
-            if (Profile) Lap(2, ref t0);
-            Par.Loop(0, pc * oBlocks, t =>
+            profile?.Lap(1, ref t0);
+            Par.Loop(o, 0, Xi, xi => Multiply(pl, pc, xi));
+            profile?.Lap(2, ref t0);
+            Par.Loop(o, 0, pc * oBlocks, t =>
             {
                 int o0 = t % oBlocks * oBlock;
                 TransformOutput(pl, first, t / oBlocks, o0, Math.Min(os, o0 + oBlock));
             });
-            if (Profile) Lap(3, ref t0);
+            profile?.Lap(3, ref t0);
         }
     }
 
@@ -547,13 +524,6 @@ public static unsafe class WinogradConv
 
     // ---- the transformed-weight cache ---------------------------------------------------------------------------
 
-    /// <summary>Bytes the transformed-weight cache may hold (default 512 MiB; CORONETGAN_WINOGRAD_CACHE_MB overrides, 0 turns it off).</summary>
-    public static long CacheBudgetBytes
-    {
-        get => WeightCache.BudgetBytes;
-        set => WeightCache.BudgetBytes = Math.Max(0, value);
-    }
-
     /// <summary>Frees every cached transformed weight not in use.</summary>
     public static void ClearCache() => WeightCache.Clear();
 
@@ -598,15 +568,13 @@ public static unsafe class WinogradConv
         }
 
         static readonly object s_lock = new();
+        [ProcessWideCache("Keyed by the weights' address and checked against their content on every use, so any backend may reuse an entry; one cache bounds the memory of all.")]
         static readonly Dictionary<(nint, int, int, int, bool), Entry> s_entries = new();
+        [ProcessWideCache("The bytes held and the use clock of the transformed-weight cache (shared by every backend, see above), guarded by s_lock.")]
         static long s_bytes, s_clock;
-        internal static long BudgetBytes = DefaultBudget();
 
         /// <summary>Acquisitions after which an unused entry counts as stale (a ResNet-9 training step makes about 40).</summary>
         internal const long StaleAfter = 1024;
-
-        static long DefaultBudget() =>
-            long.TryParse(Environment.GetEnvironmentVariable("CORONETGAN_WINOGRAD_CACHE_MB"), out long mb) && mb >= 0 ? mb << 20 : 512L << 20;
 
         /// <summary>Whether an entry for weights at this address is held (for tests).</summary>
         internal static bool Holds(float* w) { lock (s_lock) return s_entries.Keys.Any(k => k.Item1 == (nint)w); }
@@ -620,7 +588,7 @@ public static unsafe class WinogradConv
         /// its copy of the weights has been refreshed and the caller fills U. Null when the weights do not fit the
         /// budget or another thread holds the entry: the caller transforms into scratch.
         /// </summary>
-        public static Entry? Acquire(float* w, int o, int c, int mr, bool adjoint, long uFloats, out bool fresh)
+        public static Entry? Acquire(float* w, int o, int c, int mr, bool adjoint, long uFloats, long budgetBytes, out bool fresh)
         {
             fresh = false;
             long rawFloats = (long)o * c * 9;
@@ -629,7 +597,7 @@ public static unsafe class WinogradConv
             Entry? e;
             lock (s_lock)
             {
-                if (bytes > BudgetBytes)
+                if (bytes > budgetBytes)
                 {
                     // Too big for the budget (or the cache is off): drop a stale entry, transform into scratch.
                     if (s_entries.TryGetValue(key, out e) && !e.Busy) Remove(e);
@@ -645,7 +613,7 @@ public static unsafe class WinogradConv
                     // (the hypernetwork search) land at other addresses from step to step, and their old entries
                     // would otherwise fill the whole budget before any was reused or evicted.
                     foreach (var x in s_entries.Values.Where(x => !x.Busy && s_clock - x.LastUse > StaleAfter).ToList()) Remove(x);
-                    while (s_bytes + bytes > BudgetBytes)
+                    while (s_bytes + bytes > budgetBytes)
                     {
                         Entry? victim = null;
                         foreach (var x in s_entries.Values)

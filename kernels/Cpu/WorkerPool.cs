@@ -41,7 +41,8 @@ sealed class WorkerPool : IDisposable
         }
     }
 
-    [ThreadStatic] static bool t_inLoop;
+    /// <summary>Whether this thread is inside a pool loop's body (so a nested loop runs serially).</summary>
+    [ThreadStatic, ProcessWideCache("Per-thread flag of the pools' own bookkeeping, not a setting.")] static bool t_inLoop;
 
     readonly object _gate = new();
     Job? _job;
