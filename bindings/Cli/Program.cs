@@ -16,6 +16,7 @@ public static class Program
         root.Subcommands.Add(ParityCommand.Create());
         root.Subcommands.Add(InfoCommand.Create());
         root.Subcommands.Add(TrainCommand.Create());
+        root.Subcommands.Add(StudyCommand.Create());
         root.Subcommands.Add(TranslateCommand.Create());
         root.Subcommands.Add(EvalCommand.Create());
         root.Subcommands.Add(DemoCommand.Create());

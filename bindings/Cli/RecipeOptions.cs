@@ -1,0 +1,58 @@
+using System.CommandLine;
+using CoroNetGAN.Engine.Training;
+
+namespace CoroNetGAN.Cli;
+
+/// <summary>
+/// The training-recipe options `train` and `study` share (mode, data, sizes, widths, steps, search knobs, device, seed,
+/// data loading), defined once so a study passes every one of them through to its runs.
+/// </summary>
+internal sealed class RecipeOptions
+{
+    public readonly Option<string> Mode = new("--mode") { Description = "pix2pix (aligned train/ and test/ with A|B side by side) or cyclegan (trainA/ trainB/ testA/ testB/).", Required = true };
+    public readonly Option<string> Data = new("--data") { Description = "The dataset folder.", Required = true };
+    public readonly Option<int> Size = new("--size") { Description = "Training image size in pixels.", DefaultValueFactory = _ => 256 };
+    public readonly Option<int> Ngf = new("--ngf") { Description = "Generator width (filters of the first layer).", DefaultValueFactory = _ => 64 };
+    public readonly Option<int> Ndf = new("--ndf") { Description = "Discriminator width.", DefaultValueFactory = _ => 64 };
+    public readonly Option<string?> NetG = new("--net-g") { Description = "Generator: unet (pix2pix default), resnet9 (cyclegan default), resnet6." };
+    public readonly Option<int> Steps = new("--steps") { Description = "Total training steps (search + fine-tune).", Required = true };
+    public readonly Option<double> Share = new("--search-share") { Description = "Share of the steps the search may take before the target is forced.", DefaultValueFactory = _ => 0.5 };
+    public readonly Option<float> Lambda = new("--lambda") { Description = "Initial sparsity pressure (adapted to meet the target within the search share).", DefaultValueFactory = _ => 0.1f };
+    public readonly Option<string> Device = new("--device") { Description = "auto, cpu, cuda, opencl, ilgpu-cpu (see `coronetgan devices`).", DefaultValueFactory = _ => "auto" };
+    public readonly Option<bool> SkipBad = new("--skip-bad-images") { Description = "Skip unreadable images with a warning instead of stopping." };
+    public readonly Option<int> Seed = new("--seed") { Description = "Random seed of the run.", DefaultValueFactory = _ => 0 };
+    public readonly Option<int> CheckpointEvery = new("--checkpoint-every") { Description = "Steps between checkpoints (0: at phase ends and at the end).", DefaultValueFactory = _ => 500 };
+    public readonly Option<int> SampleEvery = new("--sample-every") { Description = "Steps between sample grids (0: none).", DefaultValueFactory = _ => 500 };
+    public readonly Option<int?> LoadSize = new("--load-size") { Description = "Resize to this before the random crop to --size (default: size x 286/256, as pix2pix)." };
+
+    /// <summary>Adds every option to <paramref name="command"/>.</summary>
+    public void AddTo(Command command)
+    {
+        foreach (var o in new Option[] { Mode, Data, Size, Ngf, Ndf, NetG, Steps, Share, Lambda, Device, SkipBad, Seed, CheckpointEvery, SampleEvery, LoadSize })
+            command.Add(o);
+    }
+
+    /// <summary>The recipe the options give, writing to <paramref name="outDir"/>, pruning toward the given target.</summary>
+    public TrainOptions Build(ParseResult parse, string outDir, bool noPrune, double? targetRatio, double? targetGMacs) => new(
+        ParseMode(parse.GetValue(Mode)!), parse.GetValue(Size), parse.GetValue(Steps), outDir,
+        Ngf: parse.GetValue(Ngf), Ndf: parse.GetValue(Ndf), NetG: ParseNetG(parse.GetValue(NetG)), Seed: parse.GetValue(Seed),
+        NoPrune: noPrune, CheckpointEvery: parse.GetValue(CheckpointEvery), SampleEvery: parse.GetValue(SampleEvery),
+        Prune: new PruneOptions(TargetRatio: targetGMacs == null ? targetRatio ?? 0.5 : null, TargetGMacs: targetGMacs,
+            Lambda: parse.GetValue(Lambda), SearchShare: parse.GetValue(Share)));
+
+    public static TrainMode ParseMode(string text) => text.Trim().ToLowerInvariant() switch
+    {
+        "pix2pix" => TrainMode.Pix2Pix,
+        "cyclegan" => TrainMode.CycleGan,
+        _ => throw new ArgumentException($"--mode must be pix2pix or cyclegan, got '{text}'."),
+    };
+
+    static GeneratorArch? ParseNetG(string? text) => text?.Trim().ToLowerInvariant() switch
+    {
+        null => null,
+        "unet" or "unet256" or "unet128" or "unet64" => GeneratorArch.Unet,
+        "resnet9" => GeneratorArch.Resnet9,
+        "resnet6" => GeneratorArch.Resnet6,
+        _ => throw new ArgumentException($"--net-g must be unet, resnet9 or resnet6, got '{text}'."),
+    };
+}
