@@ -31,9 +31,10 @@ internal static class EvalCommand
             Description = "Folder holding the ResNet-18 featurizer's ResNet18Onnx/ and ResNetPrepOnnx/ (default: DnnImageModels/ next to coronetgan).",
         };
         var json = new Option<bool>("--json") { Description = "Print one JSON object (progress goes to standard error)." };
+        var bootstrap = new Option<int>("--bootstrap") { Description = "Bootstrap resamples of the test images for 95% intervals of every score (0: none).", DefaultValueFactory = _ => 200 };
         var cmd = new Command("eval", "Score a generator on a test split: FID (ResNet-18) and KID (ResNet-18) of its translations against the real targets. " + Caveat)
         {
-            model, identity, data, size, device, layout, direction, featurizer, json,
+            model, identity, data, size, device, layout, direction, featurizer, json, bootstrap,
         };
         cmd.SetAction(parse =>
         {
@@ -55,6 +56,7 @@ internal static class EvalCommand
                     Layout = Layout(parse.GetValue(layout)!),
                     Direction = parse.GetValue(direction)!,
                     FeaturizerDirectory = parse.GetValue(featurizer),
+                    BootstrapResamples = parse.GetValue(bootstrap),
                     Log = line => log.WriteLine(line),
                 };
                 var r = baseline ? GeneratorEvaluation.EvaluateIdentity(dataPath, options) : GeneratorEvaluation.Evaluate(modelPath!, dataPath, parse.GetValue(device)!, options);
@@ -67,15 +69,19 @@ internal static class EvalCommand
                         kidResNet18Mean = r.KidResNet18Mean, kidResNet18Std = r.KidResNet18Std,
                         kidSubsets = r.KidSubsets, kidSubsetSize = r.KidSubsetSize, count = r.Count, realCount = r.RealCount,
                         size = r.Size, sizeSource = r.SizeSource, layout = r.Layout.ToString().ToLowerInvariant(), seconds = r.Seconds,
-                        featureMsPerImage = r.FeatureMsPerImage, translateMsPerImage = r.TranslateMsPerImage, note = Caveat,
+                        featureMsPerImage = r.FeatureMsPerImage, translateMsPerImage = r.TranslateMsPerImage,
+                        fid = r.Fid, kid = r.Kid, paired = r.Paired, l1 = r.L1, psnr = r.Psnr, ssim = r.Ssim, note = Caveat,
                     }, new JsonSerializerOptions { WriteIndented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }));
                     return 0;
                 }
-                Console.WriteLine(string.Create(c, $"FID (ResNet-18): {r.FidResNet18:F2}"));
+                Console.WriteLine(string.Create(c, $"FID (ResNet-18): {r.FidResNet18:F2}") + (r.Fid is { } fi ? $"   95% interval [{fi.Low.ToString("F2", c)}, {fi.High.ToString("F2", c)}] (basic bootstrap, {fi.Resamples} resamples of the test images: it corrects the upward bias of FID on fewer distinct images)" : ""));
                 string subsets = r.KidSubsetSize == r.Count && r.KidSubsetSize == r.RealCount
                     ? "one estimate: every subset is the whole of both sets"
                     : string.Create(c, $"{r.KidSubsets} subsets of {r.KidSubsetSize}");
                 Console.WriteLine(string.Create(c, $"KID (ResNet-18): {r.KidResNet18Mean:F4} ± {r.KidResNet18Std:F4} ({subsets})"));
+                if (r.Kid is { } ki) Console.WriteLine($"KID (ResNet-18) of the whole sets: {ki.Format("F4")} (bootstrap 95% interval)");
+                if (r.Paired && r.L1 is { } l1)
+                    Console.WriteLine($"against the true targets (paired split): L1 {l1.Format("F4")}   PSNR {r.Psnr!.Format("F2")} dB   SSIM {r.Ssim!.Format("F4")}");
                 Console.WriteLine(string.Create(c, $"images: {r.Count} translated, {r.RealCount} real, at {r.Size}x{r.Size} ({r.Seconds:F1} s)"));
                 Console.WriteLine($"note: {Caveat}");
                 return 0;

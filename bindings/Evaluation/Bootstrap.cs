@@ -14,14 +14,20 @@ public sealed record Interval(double Value, double Low, double High, double Leve
 }
 
 /// <summary>
-/// Confidence intervals for evaluation numbers: the percentile bootstrap over test images (how much a score would move
-/// with another draw of test images of the same size), and Student's t over independent runs (seeds). Static and
+/// Confidence intervals for evaluation numbers: the bootstrap over test images (how much a score would move with
+/// another draw of test images of the same size), and Student's t over independent runs (seeds). Static and
 /// stateless; each call draws from its own seeded generator, so results are reproducible and thread-safe.
 /// </summary>
+/// <remarks>
+/// The bootstrap intervals are "basic" (reverse percentile): [2 v - q(0.975), 2 v - q(0.025)] for the statistic v and
+/// the quantiles q of its resamples. For a mean this is the percentile interval; for FID, whose value on a resample
+/// with repeated images is biased upwards (fewer distinct images), it moves the interval down by that bias instead of
+/// placing it above the estimate, so it brackets the FID a much larger test set would give.
+/// </remarks>
 public static class Bootstrap
 {
     /// <summary>
-    /// The percentile bootstrap of <paramref name="statistic"/> over resamples (with replacement) of the indices
+    /// The bootstrap interval of <paramref name="statistic"/> over resamples (with replacement) of the indices
     /// 0..n-1. For paired data pass one n and index both sets with it, so the pairs stay together.
     /// </summary>
     /// <param name="n">Sample size.</param>
@@ -30,7 +36,7 @@ public static class Bootstrap
     /// <param name="seed">Seed of the resampling.</param>
     /// <param name="level">Coverage, in (0, 1).</param>
     /// <exception cref="ArgumentException">n below 2, fewer than 20 resamples, or a level outside (0, 1).</exception>
-    public static Interval Percentile(int n, Func<int[], double> statistic, int resamples = 200, int seed = 1, double level = 0.95)
+    public static Interval Resample(int n, Func<int[], double> statistic, int resamples = 200, int seed = 1, double level = 0.95)
     {
         ArgumentNullException.ThrowIfNull(statistic);
         if (n < 2) throw new ArgumentException($"a bootstrap needs at least 2 samples, got {n}.", nameof(n));
@@ -45,17 +51,15 @@ public static class Bootstrap
             for (int i = 0; i < n; i++) idx[i] = rng.Next(n);
             values[r] = statistic(idx);
         }
-        Array.Sort(values);
-        double tail = (1 - level) / 2;
-        return new Interval(value, Quantile(values, tail), Quantile(values, 1 - tail), level, resamples);
+        return Basic(value, values, level, resamples);
     }
 
     /// <summary>
-    /// The percentile bootstrap of a two-sample statistic, resampling the two sets independently (unpaired data: the
+    /// The bootstrap interval of a two-sample statistic, resampling the two sets independently (unpaired data: the
     /// translations of one set against the real images of another).
     /// </summary>
     /// <exception cref="ArgumentException">A set below 2, fewer than 20 resamples, or a level outside (0, 1).</exception>
-    public static Interval Percentile(int na, int nb, Func<int[], int[], double> statistic, int resamples = 200, int seed = 1, double level = 0.95)
+    public static Interval Resample(int na, int nb, Func<int[], int[], double> statistic, int resamples = 200, int seed = 1, double level = 0.95)
     {
         ArgumentNullException.ThrowIfNull(statistic);
         if (na < 2 || nb < 2) throw new ArgumentException($"a bootstrap needs at least 2 samples in each set, got {na} and {nb}.");
@@ -72,9 +76,7 @@ public static class Bootstrap
             for (int i = 0; i < nb; i++) ib[i] = rng.Next(nb);
             values[r] = statistic(ia, ib);
         }
-        Array.Sort(values);
-        double tail = (1 - level) / 2;
-        return new Interval(value, Quantile(values, tail), Quantile(values, 1 - tail), level, resamples);
+        return Basic(value, values, level, resamples);
     }
 
     /// <summary>
@@ -92,6 +94,13 @@ public static class Bootstrap
         double sd = Math.Sqrt(values.Sum(v => (v - mean) * (v - mean)) / (values.Count - 1));
         double half = MathNet.Numerics.Distributions.StudentT.InvCDF(0, 1, values.Count - 1, 1 - (1 - level) / 2) * sd / Math.Sqrt(values.Count);
         return new Interval(mean, mean - half, mean + half, level, 0);
+    }
+
+    static Interval Basic(double value, double[] values, double level, int resamples)
+    {
+        Array.Sort(values);
+        double tail = (1 - level) / 2;
+        return new Interval(value, 2 * value - Quantile(values, 1 - tail), 2 * value - Quantile(values, tail), level, resamples);
     }
 
     /// <summary>Linear interpolation between order statistics (numpy's default quantile).</summary>

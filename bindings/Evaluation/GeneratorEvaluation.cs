@@ -228,13 +228,13 @@ public static class GeneratorEvaluation
             {
                 static List<double[]> Pick(List<double[]> set, int[] idx) => idx.Select(i => set[i]).ToList();
                 fidInterval = paired
-                    ? Bootstrap.Percentile(fake.Count, idx => FrechetDistance.Compute(Pick(fake, idx), Pick(real, idx)), resamples, options.BootstrapSeed)
-                    : Bootstrap.Percentile(fake.Count, real.Count, (ia, ib) => FrechetDistance.Compute(Pick(fake, ia), Pick(real, ib)), resamples, options.BootstrapSeed);
+                    ? Bootstrap.Resample(fake.Count, idx => FrechetDistance.Compute(Pick(fake, idx), Pick(real, idx)), resamples, options.BootstrapSeed)
+                    : Bootstrap.Resample(fake.Count, real.Count, (ia, ib) => FrechetDistance.Compute(Pick(fake, ia), Pick(real, ib)), resamples, options.BootstrapSeed);
                 kidInterval = KernelInceptionDistance.BootstrapInterval(fake, real, paired, resamples, options.BootstrapSeed);
                 log($"bootstrap: {resamples} resamples of the test images for the 95% intervals");
             }
             Interval? Mean(List<double> values) => !paired || values.Count < 2 ? null
-                : resamples > 0 ? Bootstrap.Percentile(values.Count, idx => idx.Average(i => values[i]), resamples, options.BootstrapSeed)
+                : resamples > 0 ? Bootstrap.Resample(values.Count, idx => idx.Average(i => values[i]), resamples, options.BootstrapSeed)
                 : new Interval(values.Average(), values.Average(), values.Average(), 0.95, 0);
             return new EvaluationResult(fid, kid.Mean, kid.Std, kid.Subsets, kid.SubsetSize, fake.Count, real.Count, size, sizeSource,
                 data.Layout, data.Description, total.Elapsed.TotalSeconds, msPerFeature, translateTime.Elapsed.TotalMilliseconds / fake.Count)

@@ -126,8 +126,8 @@ public static class KernelInceptionDistance
             return sxx / Math.Max(1, nxx) + syy / Math.Max(1, nyy) - 2 * sxy / ((double)ia.Length * ib.Length);
         }
         return paired && na == nb
-            ? Bootstrap.Percentile(na, idx => Statistic(idx, idx), resamples, seed)
-            : Bootstrap.Percentile(na, nb, Statistic, resamples, seed);
+            ? Bootstrap.Resample(na, idx => Statistic(idx, idx), resamples, seed)
+            : Bootstrap.Resample(na, nb, Statistic, resamples, seed);
     }
 
     /// <summary>k(x, y) = (x . y / d + 1)^3 for every row pair.</summary>
