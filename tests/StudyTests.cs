@@ -16,6 +16,11 @@ public class StudyTests
         Assert.Equal(x.Average(), ci.Value, 12);
         Assert.InRange((ci.High - ci.Low) / 2, 0.085, 0.112);
         Assert.True(ci.Low < ci.Value && ci.Value < ci.High);
+        // Half-sampling of two sets: mean(a) - mean(b) has sd sqrt(2 / 400) = 0.0707, so a 95% half-width near 0.139.
+        var y = Enumerable.Range(0, 400).Select(_ => Math.Sqrt(-2 * Math.Log(1 - r.NextDouble())) * Math.Cos(2 * Math.PI * r.NextDouble())).ToArray();
+        var halves = Bootstrap.Halves(400, 400, (ia, ib) => ia.Average(i => x[i]) - ib.Average(i => y[i]), draws: 2000, seed: 4);
+        Assert.Equal(x.Average() - y.Average(), halves.Value, 12);
+        Assert.InRange((halves.High - halves.Low) / 2, 0.12, 0.16);
         // Student's t over three seeds: mean 2, s = 1, t(2, 0.975) = 4.303.
         var t = Bootstrap.MeanT([1.0, 2.0, 3.0]);
         Assert.Equal(2.0, t.Value, 12);

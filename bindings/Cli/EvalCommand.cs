@@ -74,12 +74,12 @@ internal static class EvalCommand
                     }, new JsonSerializerOptions { WriteIndented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }));
                     return 0;
                 }
-                Console.WriteLine(string.Create(c, $"FID (ResNet-18): {r.FidResNet18:F2}") + (r.Fid is { } fi ? $"   95% interval [{fi.Low.ToString("F2", c)}, {fi.High.ToString("F2", c)}] (basic bootstrap, {fi.Resamples} resamples of the test images: it corrects the upward bias of FID on fewer distinct images)" : ""));
+                Console.WriteLine(string.Create(c, $"FID (ResNet-18): {r.FidResNet18:F2}") + (r.Fid is { } fi ? $"   95% interval [{fi.Low.ToString("F2", c)}, {fi.High.ToString("F2", c)}] (half-sampling of the test images, {fi.Resamples} draws)" : ""));
                 string subsets = r.KidSubsetSize == r.Count && r.KidSubsetSize == r.RealCount
                     ? "one estimate: every subset is the whole of both sets"
                     : string.Create(c, $"{r.KidSubsets} subsets of {r.KidSubsetSize}");
                 Console.WriteLine(string.Create(c, $"KID (ResNet-18): {r.KidResNet18Mean:F4} ± {r.KidResNet18Std:F4} ({subsets})"));
-                if (r.Kid is { } ki) Console.WriteLine($"KID (ResNet-18) of the whole sets: {ki.Format("F4")} (bootstrap 95% interval)");
+                if (r.Kid is { } ki) Console.WriteLine($"KID (ResNet-18) of the whole sets: {ki.Format("F4")} (95% interval, half-sampling)");
                 if (r.Paired && r.L1 is { } l1)
                     Console.WriteLine($"against the true targets (paired split): L1 {l1.Format("F4")}   PSNR {r.Psnr!.Format("F2")} dB   SSIM {r.Ssim!.Format("F4")}");
                 Console.WriteLine(string.Create(c, $"images: {r.Count} translated, {r.RealCount} real, at {r.Size}x{r.Size} ({r.Seconds:F1} s)"));

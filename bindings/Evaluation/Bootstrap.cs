@@ -19,15 +19,17 @@ public sealed record Interval(double Value, double Low, double High, double Leve
 /// stateless; each call draws from its own seeded generator, so results are reproducible and thread-safe.
 /// </summary>
 /// <remarks>
-/// The bootstrap intervals are "basic" (reverse percentile): [2 v - q(0.975), 2 v - q(0.025)] for the statistic v and
-/// the quantiles q of its resamples. For a mean this is the percentile interval; for FID, whose value on a resample
-/// with repeated images is biased upwards (fewer distinct images), it moves the interval down by that bias instead of
-/// placing it above the estimate, so it brackets the FID a much larger test set would give.
+/// Means of per-image values (L1, PSNR, SSIM) get the percentile bootstrap. FID and KID do not: on a resample with
+/// repeated images FID is biased upwards (fewer distinct images) by more than its spread, so percentile intervals land
+/// above the estimate and reverse-percentile ones below zero. They get half-sampling instead: many draws of half of
+/// each set without replacement; for a mean-like statistic the spread of such halves equals the spread of the
+/// full-size estimate over new test sets (var = s^2/m (n-m)/(n-1) = s^2/n at m = n/2), so the interval is the estimate
+/// plus the 2.5% and 97.5% quantiles of the centred half-sample values.
 /// </remarks>
 public static class Bootstrap
 {
     /// <summary>
-    /// The bootstrap interval of <paramref name="statistic"/> over resamples (with replacement) of the indices
+    /// The percentile bootstrap of <paramref name="statistic"/> over resamples (with replacement) of the indices
     /// 0..n-1. For paired data pass one n and index both sets with it, so the pairs stay together.
     /// </summary>
     /// <param name="n">Sample size.</param>
@@ -51,32 +53,38 @@ public static class Bootstrap
             for (int i = 0; i < n; i++) idx[i] = rng.Next(n);
             values[r] = statistic(idx);
         }
-        return Basic(value, values, level, resamples);
+        Array.Sort(values);
+        double tail = (1 - level) / 2;
+        return new Interval(value, Quantile(values, tail), Quantile(values, 1 - tail), level, resamples);
     }
 
     /// <summary>
-    /// The bootstrap interval of a two-sample statistic, resampling the two sets independently (unpaired data: the
-    /// translations of one set against the real images of another).
+    /// The half-sampling interval of a two-sample set statistic (FID, KID): each draw takes half of each set without
+    /// replacement; the interval is the whole-set value plus the quantiles of the draws' deviations from their mean.
     /// </summary>
-    /// <exception cref="ArgumentException">A set below 2, fewer than 20 resamples, or a level outside (0, 1).</exception>
-    public static Interval Resample(int na, int nb, Func<int[], int[], double> statistic, int resamples = 200, int seed = 1, double level = 0.95)
+    /// <exception cref="ArgumentException">A set below 4, fewer than 20 draws, or a level outside (0, 1).</exception>
+    public static Interval Halves(int na, int nb, Func<int[], int[], double> statistic, int draws = 200, int seed = 1, double level = 0.95)
     {
         ArgumentNullException.ThrowIfNull(statistic);
-        if (na < 2 || nb < 2) throw new ArgumentException($"a bootstrap needs at least 2 samples in each set, got {na} and {nb}.");
-        if (resamples < 20) throw new ArgumentException($"a bootstrap needs at least 20 resamples, got {resamples}.", nameof(resamples));
+        if (na < 4 || nb < 4) throw new ArgumentException($"half-sampling needs at least 4 samples in each set, got {na} and {nb}.");
+        if (draws < 20) throw new ArgumentException($"half-sampling needs at least 20 draws, got {draws}.", nameof(draws));
         if (!(level > 0 && level < 1)) throw new ArgumentException($"the level must be in (0, 1), got {level}.", nameof(level));
         double value = statistic(Enumerable.Range(0, na).ToArray(), Enumerable.Range(0, nb).ToArray());
         var rng = new Random(seed);
-        var values = new double[resamples];
-        for (int r = 0; r < resamples; r++)
-        {
-            var ia = new int[na];
-            var ib = new int[nb];
-            for (int i = 0; i < na; i++) ia[i] = rng.Next(na);
-            for (int i = 0; i < nb; i++) ib[i] = rng.Next(nb);
-            values[r] = statistic(ia, ib);
-        }
-        return Basic(value, values, level, resamples);
+        var values = new double[draws];
+        for (int r = 0; r < draws; r++) values[r] = statistic(Half(rng, na), Half(rng, nb));
+        double mean = values.Average();
+        for (int r = 0; r < draws; r++) values[r] -= mean;
+        Array.Sort(values);
+        double tail = (1 - level) / 2;
+        return new Interval(value, value + Quantile(values, tail), value + Quantile(values, 1 - tail), level, draws);
+    }
+
+    static int[] Half(Random rng, int n)
+    {
+        var idx = Enumerable.Range(0, n).ToArray();
+        rng.Shuffle(idx);
+        return idx[..(n / 2)];
     }
 
     /// <summary>
@@ -94,13 +102,6 @@ public static class Bootstrap
         double sd = Math.Sqrt(values.Sum(v => (v - mean) * (v - mean)) / (values.Count - 1));
         double half = MathNet.Numerics.Distributions.StudentT.InvCDF(0, 1, values.Count - 1, 1 - (1 - level) / 2) * sd / Math.Sqrt(values.Count);
         return new Interval(mean, mean - half, mean + half, level, 0);
-    }
-
-    static Interval Basic(double value, double[] values, double level, int resamples)
-    {
-        Array.Sort(values);
-        double tail = (1 - level) / 2;
-        return new Interval(value, 2 * value - Quantile(values, 1 - tail), 2 * value - Quantile(values, tail), level, resamples);
     }
 
     /// <summary>Linear interpolation between order statistics (numpy's default quantile).</summary>

@@ -54,9 +54,8 @@ public sealed record EvaluationOptions
     public Action<string>? Log { get; init; }
 
     /// <summary>
-    /// Bootstrap resamples of the test images for the 95% intervals of every score (0: no intervals). FID and KID
-    /// resample the translated and the real images (together when the split is paired); the per-image distances
-    /// resample the pairs.
+    /// Draws of the test images for the 95% intervals of every score (0: no intervals): half-samples of the translated and
+    /// of the real images for FID and KID, bootstrap resamples of the pairs for the per-image distances (see <see cref="Bootstrap"/>).
     /// </summary>
     public int BootstrapResamples { get; init; }
 
@@ -227,10 +226,9 @@ public static class GeneratorEvaluation
             if (resamples > 0)
             {
                 static List<double[]> Pick(List<double[]> set, int[] idx) => idx.Select(i => set[i]).ToList();
-                fidInterval = paired
-                    ? Bootstrap.Resample(fake.Count, idx => FrechetDistance.Compute(Pick(fake, idx), Pick(real, idx)), resamples, options.BootstrapSeed)
-                    : Bootstrap.Resample(fake.Count, real.Count, (ia, ib) => FrechetDistance.Compute(Pick(fake, ia), Pick(real, ib)), resamples, options.BootstrapSeed);
-                kidInterval = KernelInceptionDistance.BootstrapInterval(fake, real, paired, resamples, options.BootstrapSeed);
+                // FID and KID compare sets: each is half-sampled on its own (see Bootstrap for why not resampled).
+                fidInterval = Bootstrap.Halves(fake.Count, real.Count, (ia, ib) => FrechetDistance.Compute(Pick(fake, ia), Pick(real, ib)), resamples, options.BootstrapSeed);
+                kidInterval = KernelInceptionDistance.BootstrapInterval(fake, real, resamples, options.BootstrapSeed);
                 log($"bootstrap: {resamples} resamples of the test images for the 95% intervals");
             }
             Interval? Mean(List<double> values) => !paired || values.Count < 2 ? null

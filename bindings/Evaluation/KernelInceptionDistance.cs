@@ -98,11 +98,10 @@ public static class KernelInceptionDistance
     }
 
     /// <summary>
-    /// A bootstrap interval of KID over the images: the unbiased MMD^2 of the whole sets, and of resamples of each set
-    /// (with replacement), in which pairs of one image with a copy of itself are left out like the diagonal, so repeats
-    /// add no self-similarity. Kernels are computed once for all images.
+    /// A half-sampling interval of KID over the images (<see cref="Bootstrap.Halves"/>): the unbiased MMD^2 of the whole
+    /// sets and of halves of each. Kernels are computed once for all images.
     /// </summary>
-    internal static Interval BootstrapInterval(IReadOnlyList<double[]> a, IReadOnlyList<double[]> b, bool paired, int resamples, int seed)
+    internal static Interval BootstrapInterval(IReadOnlyList<double[]> a, IReadOnlyList<double[]> b, int resamples, int seed)
     {
         int na = Checks.Rows(a, nameof(a)), nb = Checks.Rows(b, nameof(b));
         int d = a[0].Length;
@@ -125,9 +124,7 @@ public static class KernelInceptionDistance
                 for (int j = 0; j < ib.Length; j++) sxy += kxy[ia[i], ib[j]];
             return sxx / Math.Max(1, nxx) + syy / Math.Max(1, nyy) - 2 * sxy / ((double)ia.Length * ib.Length);
         }
-        return paired && na == nb
-            ? Bootstrap.Resample(na, idx => Statistic(idx, idx), resamples, seed)
-            : Bootstrap.Resample(na, nb, Statistic, resamples, seed);
+        return Bootstrap.Halves(na, nb, Statistic, resamples, seed);
     }
 
     /// <summary>k(x, y) = (x . y / d + 1)^3 for every row pair.</summary>
