@@ -20,10 +20,10 @@ public class DataDemoTests
 
         string cyc = DemoData.Extract("cyclegan", t.Root);
         var unp = (UnalignedFolderDataset)Datasets.Open(cyc, "cyclegan", 64);
-        Assert.Equal(250, unp.Count);
-        Assert.Equal(250, unp.FilesB.Count);
+        Assert.Equal(270, unp.Count);
+        Assert.Equal(270, unp.FilesB.Count);
         Assert.False(unp.Paired);
-        Assert.Equal(50, Datasets.Open(cyc, "cyclegan", 64, "test").Count);
+        Assert.Equal(53, Datasets.Open(cyc, "cyclegan", 64, "test").Count);
         Assert.Throws<ArgumentException>(() => DemoData.Extract("stylegan", t.Root));
     }
 }
