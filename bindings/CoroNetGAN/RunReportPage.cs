@@ -60,7 +60,7 @@ public static partial class RunReportPage
         else Progress(h, s);
 
         h.Append("<h2 id=\"plots\">Plots</h2>\n");
-        Figure(h, "losses-log.png", "Losses over steps, log scale: bold lines are moving averages, faint ones every step; the dashed line is where the search ended.");
+        Figure(h, "losses-log.png", "Losses over steps on a log scale (the title says how they are smoothed); the dashed line is where the search ended.");
         Figure(h, "macs.png", "The generator's MACs as a percentage of the full generator's, with the target (dashed).");
         h.Append("<details><summary>the losses on a linear scale</summary>\n");
         Figure(h, "losses.png", "The same losses on a linear scale.");
@@ -80,7 +80,7 @@ public static partial class RunReportPage
         }
 
         h.Append("<h2 id=\"samples\">Samples</h2>\n");
-        Samples(h, s.OutputDirectory);
+        Samples(h, s.OutputDirectory, s.Widths.Count > 0 ? s.Widths[0].Generator : "G");
 
         h.Append("<h2 id=\"settings\">Settings</h2>\n<table class=\"kv\">\n");
         foreach (var (key, value) in Settings(o)) Row(h, key, value);
@@ -141,7 +141,8 @@ public static partial class RunReportPage
         h.Append("</table>\n<p>The report's numbers (MACs, parameters, test scores) appear here when the run has finished.</p>\n");
     }
 
-    static void Samples(StringBuilder h, string dir)
+    /// <summary>The sample grids, newest step first; <paramref name="first"/> names the generator of the unsuffixed files.</summary>
+    static void Samples(StringBuilder h, string dir, string first)
     {
         string samples = Path.Combine(dir, "samples");
         var files = Directory.Exists(samples) ? Directory.GetFiles(samples, "step-*.png") : [];
@@ -158,7 +159,7 @@ public static partial class RunReportPage
             h.Append("<div class=\"sample\"><h3>").Append(E($"step {g.Key.ToString("N0", C)}")).Append("</h3>");
             foreach (var (file, m) in g.OrderBy(x => x.Match.Groups[2].Value, StringComparer.Ordinal))
             {
-                string gen = m.Groups[2].Success && m.Groups[2].Value.Length > 0 ? m.Groups[2].Value : "G / G_A";
+                string gen = m.Groups[2].Success && m.Groups[2].Value.Length > 0 ? m.Groups[2].Value : first;
                 h.Append("<figure><img src=\"").Append(Src("samples/" + file)).Append("\" alt=\"").Append(E($"sample at step {g.Key} ({gen})"))
                     .Append("\"><figcaption>").Append(E(gen)).Append("</figcaption></figure>");
             }
@@ -174,10 +175,8 @@ public static partial class RunReportPage
     static IEnumerable<(string Key, string Value)> Settings(TrainOptions o)
     {
         var json = JsonSerializer.SerializeToElement(o, SettingsJson);
+        // The record's own properties, the Effective* ones included: what "default" came to in this run.
         foreach (var (key, value) in Flatten("", json)) yield return (key, value);
-        yield return ("effective generator", o.EffectiveNetG.ToString());
-        yield return ("effective norm", o.EffectiveNorm.ToString());
-        yield return ("effective GAN loss", o.EffectiveGan.ToString());
     }
 
     static readonly JsonSerializerOptions SettingsJson = new() { Converters = { new JsonStringEnumConverter() } };
