@@ -141,42 +141,58 @@ public static class RunPlots
     {
         var names = history.SelectMany(h => h.Losses.Keys).Distinct(StringComparer.Ordinal).ToList();
         int window = Math.Max(1, options.SmoothingWindow ?? history.Count / 50);
+        double low = double.PositiveInfinity, high = double.NegativeInfinity;
         for (int k = 0; k < names.Count; k++)
         {
             var color = Palette[k % Palette.Length];
             var raw = history.Select(h => h.Losses.TryGetValue(names[k], out var v) ? (double)v : double.NaN).ToArray();
             var smooth = MovingAverage(raw, window);
             var steps = history.Select(h => (double)h.Step).ToArray();
-            if (window > 1) AddLine(plot, steps, raw, color.WithAlpha(0.22), 1, null, options.LogScale);
-            AddLine(plot, steps, smooth, color, 2, names[k], options.LogScale);
+            if (window > 1) AddLine(plot, steps, raw, color.WithAlpha(0.22), 1, null, options.LogScale, ref low, ref high);
+            AddLine(plot, steps, smooth, color, 2, names[k], options.LogScale, ref low, ref high);
         }
         AddSearchEnd(plot, history);
-        if (options.LogScale)
-        {
-            // ScottPlot has no log axis: the lines carry log10 values, and the ticks are labelled back in loss units.
-            plot.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic
-            {
-                MinorTickGenerator = new ScottPlot.TickGenerators.LogMinorTickGenerator(),
-                IntegerTicksOnly = true,
-                LabelFormatter = y => Math.Pow(10, y).ToString("G3", CultureInfo.InvariantCulture),
-            };
-            plot.Grid.MinorLineWidth = 1;
-        }
+        // A legend in one row above the curves, in room the top margin keeps free, so it hides none of them.
+        plot.Axes.Margins(top: 0.25);
+        if (options.LogScale && low <= high) LogAxis(plot, low, high);
         plot.Title(history.Count == 0 ? "losses (no steps yet)"
             : window > 1 ? $"losses (bold: moving average over {window} steps; faint: every step)" : "losses");
         plot.XLabel("step");
         plot.YLabel(options.LogScale ? "loss (log scale)" : "loss");
-        // A legend in one row above the curves, in room the top margin keeps free, so it hides none of them.
-        plot.Axes.Margins(top: 0.25);
         plot.ShowLegend(Alignment.UpperCenter, Orientation.Horizontal);
         return names;
+    }
+
+    /// <summary>
+    /// Ticks for a log10-valued axis, labelled in loss units: ScottPlot has no log axis, so the lines carry log10 values.
+    /// The ticks are 1, 2, 5 or 1..9 times powers of ten (whichever set gives at least three inside the data, so a loss
+    /// that stays within one decade still gets labels), and the axis ends on the ticks just outside the data.
+    /// </summary>
+    static void LogAxis(Plot plot, double low, double high)
+    {
+        int[][] sets = [[1], [1, 2, 5], [1, 2, 3, 4, 5, 6, 7, 8, 9]];
+        List<double> Candidates(int[] set) =>
+            Enumerable.Range((int)Math.Floor(low) - 1, (int)Math.Ceiling(high) - (int)Math.Floor(low) + 3)
+                .SelectMany(k => set.Select(m => Math.Log10(m) + k)).Order().ToList();
+        var chosen = sets.Select(Candidates).FirstOrDefault(c => c.Count(v => v >= low - 1e-9 && v <= high + 1e-9) >= 3) ?? Candidates(sets[^1]);
+        double bottom = chosen.Where(v => v <= low + 1e-9).DefaultIfEmpty(low).Max();
+        double top = chosen.Where(v => v >= high - 1e-9).DefaultIfEmpty(high).Min();
+        if (top - bottom < 1e-6) top = bottom + 1;
+        var ticks = new ScottPlot.TickGenerators.NumericManual();
+        foreach (var v in chosen.Where(v => v >= bottom - 1e-9 && v <= top + 1e-9))
+            ticks.AddMajor(v, Math.Pow(10, v).ToString("G3", CultureInfo.InvariantCulture));
+        foreach (var v in Candidates(sets[^1]).Where(v => v > bottom && v < top)) ticks.AddMinor(v);
+        plot.Axes.Left.TickGenerator = ticks;
+        // The quarter above the data is the legend's row.
+        plot.Axes.SetLimitsY(bottom, top + 0.25 * (top - bottom));
     }
 
     static void AddMacs(Plot plot, IReadOnlyList<HistoryEntry> history, double? targetRatio)
     {
         var steps = history.Select(h => (double)h.Step).ToArray();
         var ratio = history.Select(h => h.MacsRatio * 100).ToArray();
-        AddLine(plot, steps, ratio, Palette[0], 2, "generator MACs", logScale: false);
+        double low = 0, high = 0;
+        AddLine(plot, steps, ratio, Palette[0], 2, "generator MACs", logScale: false, ref low, ref high);
         if (targetRatio is { } t)
         {
             var line = plot.Add.HorizontalLine(t * 100, 2, Target, LinePattern.Dashed);
@@ -206,8 +222,9 @@ public static class RunPlots
         }
     }
 
-    /// <summary>Adds the finite points of a series (positive ones on a log axis) as a line without markers.</summary>
-    static void AddLine(Plot plot, double[] xs, double[] ys, Color color, float width, string? legend, bool logScale)
+    /// <summary>Adds the finite points of a series (positive ones on a log axis) as a line without markers; widens
+    /// <paramref name="low"/> and <paramref name="high"/> to the plotted values.</summary>
+    static void AddLine(Plot plot, double[] xs, double[] ys, Color color, float width, string? legend, bool logScale, ref double low, ref double high)
     {
         // Dense histories are thinned for drawing only: more points than pixels change nothing visible.
         int stride = Math.Max(1, xs.Length / 4000);
@@ -217,8 +234,11 @@ public static class RunPlots
         {
             double y = ys[i];
             if (!double.IsFinite(y) || (logScale && y <= 0)) continue;
+            double v = logScale ? Math.Log10(y) : y;
             px.Add(xs[i]);
-            py.Add(logScale ? Math.Log10(y) : y);
+            py.Add(v);
+            low = Math.Min(low, v);
+            high = Math.Max(high, v);
         }
         if (px.Count == 0) return;
         var line = plot.Add.ScatterLine(px.ToArray(), py.ToArray(), color);

@@ -51,7 +51,9 @@ public static partial class RunReportPage
         string state = s.Finished
             ? $"Finished: {s.Step.ToString("N0", C)} steps. Written {Time(s.Written)}."
             : $"Training: step {s.Step.ToString("N0", C)} of {o.TotalSteps.ToString("N0", C)} ({(double)s.Step / Math.Max(1, o.TotalSteps):P0}), phase {s.Phase}. " +
-              $"Written {Time(s.Written)}; rewritten at every checkpoint (every {o.CheckpointEvery.ToString("N0", C)} steps), and this page reloads itself every {RefreshSeconds} s.";
+              $"Written {Time(s.Written)}; " +
+              (o.CheckpointEvery > 0 ? $"rewritten at every checkpoint (every {o.CheckpointEvery.ToString("N0", C)} steps)" : "rewritten when the run ends") +
+              $", and this page reloads itself every {RefreshSeconds} s.";
         h.Append("<p class=\"state ").Append(s.Finished ? "done" : "running").Append("\">").Append(E(state)).Append("</p>\n");
 
         h.Append("<nav><a href=\"#numbers\">numbers</a> <a href=\"#plots\">plots</a> <a href=\"#widths\">widths</a> <a href=\"#samples\">samples</a> <a href=\"#settings\">settings</a></nav>\n");
