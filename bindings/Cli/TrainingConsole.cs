@@ -72,7 +72,7 @@ internal static class TrainingConsole
             RunReport.Write(trainer, report);
             Console.WriteLine($"run report: {Path.Combine(outDir, "index.html")} (plots: plot.png, losses.png, losses-log.png, macs.png, widths*.png)");
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or DllNotFoundException or TypeInitializationException)
+        catch (Exception e) when (e is not OutOfMemoryException)
         {
             Console.WriteLine($"warning: the run report was not written: {e.Message}");
         }

@@ -50,8 +50,8 @@ public static class RunReport
     /// <summary>
     /// Rewrites the report after every step that <see cref="Trainer.Run"/> checkpoints (each
     /// <see cref="TrainOptions.CheckpointEvery"/> steps), on the training thread. A report that cannot be written
-    /// (disk full, no permission) does not stop training: <paramref name="warn"/> gets the reason. Dispose the result to
-    /// stop.
+    /// (disk full, no permission, any other failure) does not stop training: <paramref name="warn"/> gets the reason.
+    /// Dispose the result to stop.
     /// </summary>
     /// <param name="trainer">The run.</param>
     /// <param name="writeSamples">Also save every sample grid into <c>samples/</c> (the page shows them); the command
@@ -70,8 +70,9 @@ public static class RunReport
         {
             int every = trainer.Options.CheckpointEvery;
             if (every <= 0 || p.Step % every != 0 || p.Step >= p.TotalSteps) return;
+            // Any failure, not only I/O: a report is worth less than the hours of training a crash here would end.
             try { Write(Snapshot(trainer, null, p.Widths)); }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { warn?.Invoke($"run report not written: {e.Message}"); }
+            catch (Exception e) when (e is not OutOfMemoryException) { warn?.Invoke($"run report not written: {e.GetType().Name}: {e.Message}"); }
         };
         if (writeSamples) trainer.Sample += onSample;
         trainer.Progress += onProgress;
