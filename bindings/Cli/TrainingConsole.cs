@@ -5,7 +5,7 @@ using Spectre.Console;
 
 namespace CoroNetGAN.Cli;
 
-/// <summary>Runs a trainer with a live progress bar, sample grids, the loss/MACs plot and a closing summary.</summary>
+/// <summary>Runs a trainer with a live progress bar, sample grids, the run report (plots, index.html) and a closing summary.</summary>
 internal static class TrainingConsole
 {
     /// <summary>Runs to the end (or Ctrl+C, which checkpoints first); returns the report, or null when cancelled.</summary>
@@ -19,6 +19,7 @@ internal static class TrainingConsole
             ImageGrid.Save(file, s);
         };
         trainer.Log += line => Console.WriteLine($"  {line}");
+        using var page = RunReport.Attach(trainer, writeSamples: false, warn: line => Console.WriteLine($"  warning: {line}"));
         using var cts = new CancellationTokenSource();
         ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cts.Cancel(); };
         Console.CancelKeyPress += onCancel;
@@ -52,15 +53,29 @@ internal static class TrainingConsole
         catch (OperationCanceledException)
         {
             Console.WriteLine($"interrupted at step {trainer.Step}; a checkpoint was written. Resume with --resume.");
+            WriteRunReport(trainer, null, outDir);
             return null;
         }
         finally
         {
             Console.CancelKeyPress -= onCancel;
         }
-        var names = TrainingPlot.Write(trainer.History, Path.Combine(outDir, "plot.png"));
-        Console.WriteLine($"plot.png: losses (top, each scaled to its maximum; colours in order: {string.Join(", ", names)}) and MACs ratio (bottom, black)");
+        WriteRunReport(trainer, report, outDir);
         return report;
+    }
+
+    /// <summary>The plots and index.html; a run whose report cannot be drawn has still trained, so this only warns.</summary>
+    static void WriteRunReport(Trainer trainer, TrainReport? report, string outDir)
+    {
+        try
+        {
+            RunReport.Write(trainer, report);
+            Console.WriteLine($"run report: {Path.Combine(outDir, "index.html")} (plots: plot.png, losses.png, losses-log.png, macs.png, widths*.png)");
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            Console.WriteLine($"warning: the run report was not written: {e.Message}");
+        }
     }
 
     /// <summary>Prints the summary of a finished run.</summary>
@@ -73,7 +88,7 @@ internal static class TrainingConsole
         Console.WriteLine($"widths ({r.WidthLayout}): [{string.Join(", ", r.Widths)}]");
         if (r.Test is { } t)
             Console.WriteLine($"test L1 (compact generator): {t.L1:F4}   identity L1 (output = input): {t.IdentityL1:F4}   mean L1 (output = mean target): {t.MeanL1:F4}");
-        Console.WriteLine($"wrote {Path.Combine(outDir, "compact.safetensors")}, report.json, history.json, plot.png, samples/");
+        Console.WriteLine($"wrote {Path.Combine(outDir, "compact.safetensors")}, report.json, history.json, index.html, plot.png, samples/");
     }
 
     /// <summary>Reads a finished run's report.</summary>
