@@ -127,6 +127,49 @@ public static class RunPlots
         return names;
     }
 
+    /// <summary>
+    /// Writes a compression trade-off figure (a study's study.png): one panel per metric, the metric against GMACs,
+    /// one line per method with error bars (the points' interval half-widths), the figure compression papers show.
+    /// </summary>
+    /// <param name="path">The PNG to write (through a temporary file).</param>
+    /// <param name="panels">Per panel its metric name (the y label) and its series.</param>
+    /// <param name="width">Pixel width.</param>
+    /// <param name="panelHeight">Pixel height of each panel.</param>
+    public static void WriteTradeOff(string path, IReadOnlyList<(string Metric, IReadOnlyList<TradeOffSeries> Series)> panels, int width = 900, int panelHeight = 420)
+    {
+        ArgumentNullException.ThrowIfNull(panels);
+        if (panels.Count == 0) throw new ArgumentException("a trade-off figure needs at least one panel.", nameof(panels));
+        var plots = new List<Plot>();
+        foreach (var (metric, series) in panels)
+        {
+            var plot = NewPlot();
+            for (int i = 0; i < series.Count; i++)
+            {
+                var points = series[i].Points.OrderBy(p => p.GMacs).ToArray();
+                if (points.Length == 0) continue;
+                var color = Palette[i % Palette.Length];
+                double[] xs = points.Select(p => p.GMacs).ToArray(), ys = points.Select(p => p.Mean).ToArray();
+                var line = plot.Add.Scatter(xs, ys, color);
+                line.LineWidth = 2;
+                line.MarkerSize = 8;
+                line.LegendText = series[i].Name;
+                var bars = plot.Add.ErrorBar(xs, ys, points.Select(p => p.HalfWidth).ToArray());
+                bars.Color = color;
+                bars.LineWidth = 2;
+            }
+            plot.Title($"{metric} against generator MACs");
+            plot.XLabel("GMACs (at 256 x 256)");
+            plot.YLabel(metric);
+            plot.ShowLegend(Alignment.UpperRight);
+            plot.Layout.Fixed(new PixelPadding(80, 30, 50, 40));
+            plots.Add(plot);
+        }
+        var all = new Multiplot(plots[0]);
+        foreach (var p in plots.Skip(1)) all.AddPlot(p);
+        all.Layout = new ScottPlot.MultiplotLayouts.Rows();
+        Atomic(path, temp => all.SavePng(temp, width, panelHeight * plots.Count));
+    }
+
     static Plot NewPlot()
     {
         var plot = new Plot();
@@ -281,3 +324,14 @@ public static class RunPlots
         }
     }
 }
+
+/// <summary>One point of a trade-off figure: a method's mean at some MACs and the half-width of its interval.</summary>
+/// <param name="GMacs">Generator MACs in billions.</param>
+/// <param name="Mean">The metric (mean over seeds).</param>
+/// <param name="HalfWidth">Half-width of its 95% interval (0: none).</param>
+public sealed record TradeOffPoint(double GMacs, double Mean, double HalfWidth);
+
+/// <summary>One method's line in a trade-off figure.</summary>
+/// <param name="Name">The legend text.</param>
+/// <param name="Points">Its points.</param>
+public sealed record TradeOffSeries(string Name, IReadOnlyList<TradeOffPoint> Points);

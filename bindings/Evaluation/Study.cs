@@ -75,7 +75,8 @@ public sealed record StudyProgress(int Run, int Runs, string Name, long StepsDon
 /// scratch with the same recipe, then scores each on the test split (FID and KID (ResNet-18) with bootstrap intervals;
 /// L1, PSNR and SSIM for paired data). Every run is an ordinary resumable training run in its own folder; a run whose
 /// scores.json exists is finished and never redone, so <see cref="Run"/> with resume continues an interrupted study.
-/// Writes study.json (every run) and study.md (mean and 95% t-interval over seeds per method and ratio). Not
+/// Writes study.json (every run), study.md (mean and 95% t-interval over seeds per method and ratio) and study.png (FID
+/// and, for paired data, L1 against GMACs with error bars). Not
 /// thread-safe: one study runs on one thread.
 /// </summary>
 public sealed class Study
@@ -176,6 +177,7 @@ public sealed class Study
         }
         WriteAtomically(Path.Combine(root, "study.json"), JsonSerializer.Serialize(new { options = Describe(), runs = results }, Json));
         WriteAtomically(Path.Combine(root, "study.md"), Markdown(results));
+        RunPlots.WriteTradeOff(Path.Combine(root, "study.png"), TradeOff(results));
         return results;
     }
 
@@ -249,6 +251,24 @@ public sealed class Study
         steps = _options.Base.TotalSteps, size = _options.Base.Size, ngf = _options.Base.Ngf, ndf = _options.Base.Ndf, arch = _options.Base.EffectiveNetG.ToString(),
         bootstrapResamples = _options.BootstrapResamples,
     };
+
+    /// <summary>FID (ResNet-18) and, for paired data, L1 against GMACs: per method its means over seeds with t-intervals.</summary>
+    internal static List<(string Metric, IReadOnlyList<TradeOffSeries> Series)> TradeOff(IReadOnlyList<StudyRunResult> results)
+    {
+        IReadOnlyList<TradeOffSeries> Series(Func<StudyRunResult, double?> metric) => results
+            .Where(r => metric(r) is { } v && double.IsFinite(v))
+            .GroupBy(r => r.Run.Method)
+            .Select(m => new TradeOffSeries(m.Key switch { "full" => "full width", "coronetgan" => "CoroNetGAN (searched, extracted, fine-tuned)", _ => "uniform width, from scratch" },
+                m.GroupBy(r => r.Run.Ratio).Select(g =>
+                {
+                    var t = Bootstrap.MeanT(g.Select(r => metric(r)!.Value).ToList());
+                    return new TradeOffPoint(g.Average(r => r.Macs) / 1e9, t.Value, (t.High - t.Low) / 2);
+                }).ToList()))
+            .ToList();
+        var panels = new List<(string, IReadOnlyList<TradeOffSeries>)> { ("FID (ResNet-18)", Series(r => r.Fid.Value)) };
+        if (results.Any(r => r.L1 != null)) panels.Add(("L1 to the true target", Series(r => r.L1?.Value)));
+        return panels;
+    }
 
     /// <summary>study.md: per method and ratio the mean over seeds with its 95% t-interval, then every run with its bootstrap intervals.</summary>
     internal static string Markdown(IReadOnlyList<StudyRunResult> results)
