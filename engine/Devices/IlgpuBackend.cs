@@ -201,13 +201,6 @@ public sealed partial class IlgpuBackend : IBackend
     }
 
     /// <inheritdoc />
-    public void AddInPlace(DeviceStorage y, DeviceStorage x, int n)
-    {
-        var (vy, vx) = (View(y), View(x));
-        if (n > 0) Launch(ElementwiseKernels.AddInPlace, Threads(n), vy, vx, n, Threads(n));
-    }
-
-    /// <inheritdoc />
     public void Mul(DeviceStorage a, DeviceStorage b, DeviceStorage y, int n)
     {
         var (va, vb, vy) = (View(a), View(b), View(y));

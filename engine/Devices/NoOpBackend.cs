@@ -33,8 +33,6 @@ public abstract class NoOpBackend : IBackend
     /// <inheritdoc />
     public virtual void Add(DeviceStorage a, DeviceStorage b, DeviceStorage y, int n) { }
     /// <inheritdoc />
-    public virtual void AddInPlace(DeviceStorage y, DeviceStorage x, int n) { }
-    /// <inheritdoc />
     public virtual void Mul(DeviceStorage a, DeviceStorage b, DeviceStorage y, int n) { }
     /// <inheritdoc />
     public virtual void Scale(DeviceStorage x, float s, DeviceStorage y, int n) { }
