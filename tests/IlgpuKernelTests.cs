@@ -326,8 +326,8 @@ public sealed class IlgpuKernelTests : IClassFixture<IlgpuFixture>
         Close(a.Select((v, i) => (double)v + b[i]).ToArray(), s.Down(y, n), "add");
 
         var acc = s.Up(a);
-        B.AddInPlace(acc, db, n);
-        B.AddInPlace(acc, db, n);
+        ((IBackend)B).AddInPlace(acc, db, n);
+        ((IBackend)B).AddInPlace(acc, db, n);
         Close(a.Select((v, i) => v + 2.0 * b[i]).ToArray(), s.Down(acc, n), "addInPlace");
 
         B.Mul(da, db, y, n);

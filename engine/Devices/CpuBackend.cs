@@ -47,8 +47,6 @@ public sealed unsafe class CpuBackend(CpuKernelOptions? options = null) : IBacke
     /// <inheritdoc />
     public void Add(DeviceStorage a, DeviceStorage b, DeviceStorage y, int n) => Elementwise.Add(_o, P(a), P(b), P(y), n);
     /// <inheritdoc />
-    public void AddInPlace(DeviceStorage y, DeviceStorage x, int n) => Elementwise.Add(_o, P(y), P(x), P(y), n);
-    /// <inheritdoc />
     public void Mul(DeviceStorage a, DeviceStorage b, DeviceStorage y, int n) => Elementwise.Mul(_o, P(a), P(b), P(y), n);
     /// <inheritdoc />
     public void Scale(DeviceStorage x, float s, DeviceStorage y, int n) => Elementwise.Scale(_o, P(x), s, P(y), n);

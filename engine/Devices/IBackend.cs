@@ -11,6 +11,9 @@ namespace CoroNetGAN.Engine.Devices;
 /// Conventions: every output argument is overwritten, never accumulated; layouts are NCHW row-major;
 /// "plane" means H*W; scalar results (losses, means) are written to element 0 of a one-element buffer.
 /// A null optional buffer means "absent" (no bias, no affine parameters).
+/// Most ops are primitives. The fused ones (several primitives in one op) each say in one line why they stay
+/// fused; an op that is only a primitive with other arguments is written here once, from the primitives
+/// (<see cref="AddInPlace"/>), and no backend repeats it.
 /// </remarks>
 public interface IBackend : IDisposable
 {
@@ -37,8 +40,8 @@ public interface IBackend : IDisposable
     void Copy(DeviceStorage x, DeviceStorage y, int n);
     /// <summary>y[i] = a[i] + b[i].</summary>
     void Add(DeviceStorage a, DeviceStorage b, DeviceStorage y, int n);
-    /// <summary>y[i] += x[i] (gradient accumulation).</summary>
-    void AddInPlace(DeviceStorage y, DeviceStorage x, int n);
+    /// <summary>y[i] += x[i] (gradient accumulation): <see cref="Add"/> with y as its first input.</summary>
+    void AddInPlace(DeviceStorage y, DeviceStorage x, int n) => Add(y, x, y, n);
     /// <summary>y[i] = a[i] * b[i].</summary>
     void Mul(DeviceStorage a, DeviceStorage b, DeviceStorage y, int n);
     /// <summary>y[i] = s * x[i].</summary>
@@ -61,6 +64,7 @@ public interface IBackend : IDisposable
     /// <summary>
     /// Inverted dropout: mask[i] = U(seed, i) &gt;= p ? 1/(1-p) : 0 with <see cref="RandomHash.Uniform"/>, and
     /// y = x * mask. The backward pass is <see cref="Mul"/> of dy and mask.
+    /// Fused: one pass writes both mask and y, where a separate <see cref="Mul"/> would read the mask back.
     /// </summary>
     void DropoutForward(DeviceStorage x, DeviceStorage y, DeviceStorage mask, int n, float p, uint seed);
 
@@ -88,7 +92,10 @@ public interface IBackend : IDisposable
 
     // ---- convolution -------------------------------------------------------------------------------
 
-    /// <summary>y = conv2d(x, w) (+ b when not null), zero padding; w is [O, C, KH, KW].</summary>
+    /// <summary>
+    /// y = conv2d(x, w) (+ b when not null), zero padding; w is [O, C, KH, KW].
+    /// Fused bias: the ILGPU kernels add it as each output tile is stored, saving a pass over y.
+    /// </summary>
     void Conv2dForward(DeviceStorage x, DeviceStorage w, DeviceStorage? b, DeviceStorage y, in ConvGeometry g);
     /// <summary>dx = the gradient of conv2d with respect to its input (also the forward of conv_transpose2d).</summary>
     void Conv2dBackwardData(DeviceStorage dy, DeviceStorage w, DeviceStorage dx, in ConvGeometry g);
@@ -100,10 +107,15 @@ public interface IBackend : IDisposable
     /// <summary>
     /// Instance norm over each [n, c] plane: y = (x - mean) * rstd * gamma[c] + beta[c] with the biased variance,
     /// rstd = 1/sqrt(var + eps). Writes mean and rstd ([batch*channels]) for the backward pass.
+    /// Fused: statistics, normalisation and affine map with no stored temporary (not even x̂), and the statistics
+    /// kept for the backward pass.
     /// </summary>
     void InstanceNormForward(DeviceStorage x, DeviceStorage? gamma, DeviceStorage? beta, DeviceStorage y,
         DeviceStorage mean, DeviceStorage rstd, int batch, int channels, int plane, float eps);
-    /// <summary>Gradient of <see cref="InstanceNormForward"/>; dgamma and dbeta are written when not null.</summary>
+    /// <summary>
+    /// Gradient of <see cref="InstanceNormForward"/>; dgamma and dbeta are written when not null.
+    /// Fused: the two sums dx needs and dx itself from one read of x and dy per plane, x̂ recomputed, never stored.
+    /// </summary>
     void InstanceNormBackward(DeviceStorage x, DeviceStorage? gamma, DeviceStorage mean, DeviceStorage rstd,
         DeviceStorage dy, DeviceStorage dx, DeviceStorage? dgamma, DeviceStorage? dbeta, int batch, int channels, int plane);
 
@@ -111,24 +123,34 @@ public interface IBackend : IDisposable
     /// Batch norm in training mode: statistics over (n, plane) per channel, biased variance for the output;
     /// mean and rstd ([channels]) are written for the backward pass; when runningMean and runningVar are not
     /// null they become (1 - momentum) * running + momentum * batch statistic, with the unbiased variance.
+    /// Fused: as <see cref="InstanceNormForward"/>, and the running statistics are updated in the statistics pass.
     /// </summary>
     void BatchNormForwardTrain(DeviceStorage x, DeviceStorage? gamma, DeviceStorage? beta, DeviceStorage y,
         DeviceStorage mean, DeviceStorage rstd, DeviceStorage? runningMean, DeviceStorage? runningVar,
         int batch, int channels, int plane, float eps, float momentum);
-    /// <summary>Gradient of <see cref="BatchNormForwardTrain"/> through the batch statistics.</summary>
+    /// <summary>
+    /// Gradient of <see cref="BatchNormForwardTrain"/> through the batch statistics.
+    /// Fused: dx, dgamma and dbeta share the per-channel sums over dy and dy * x̂, read once.
+    /// </summary>
     void BatchNormBackwardTrain(DeviceStorage x, DeviceStorage? gamma, DeviceStorage mean, DeviceStorage rstd,
         DeviceStorage dy, DeviceStorage dx, DeviceStorage? dgamma, DeviceStorage? dbeta, int batch, int channels, int plane);
     /// <summary>
     /// Batch norm in evaluation mode, with the running statistics: y = (x - runningMean) / sqrt(runningVar + eps) * gamma + beta.
     /// Its gradient is an affine map; the engine composes it from <see cref="BatchNormBackwardEval"/>.
+    /// Fused: one elementwise pass with PyTorch's order of operations, which a scale-and-shift composition would round differently.
     /// </summary>
     void BatchNormForwardEval(DeviceStorage x, DeviceStorage? gamma, DeviceStorage? beta, DeviceStorage runningMean,
         DeviceStorage runningVar, DeviceStorage y, int batch, int channels, int plane, float eps);
-    /// <summary>Gradient of <see cref="BatchNormForwardEval"/> (statistics are constants); dgamma and dbeta written when not null.</summary>
+    /// <summary>
+    /// Gradient of <see cref="BatchNormForwardEval"/> (statistics are constants); dgamma and dbeta written when not null.
+    /// Fused: dx in one elementwise pass, dgamma and dbeta in one per-channel pass, no temporary for x̂.
+    /// </summary>
     void BatchNormBackwardEval(DeviceStorage x, DeviceStorage? gamma, DeviceStorage runningMean, DeviceStorage runningVar,
         DeviceStorage dy, DeviceStorage dx, DeviceStorage? dgamma, DeviceStorage? dbeta, int batch, int channels, int plane, float eps);
 
     // ---- reductions and losses ---------------------------------------------------------------------
+    // Fused losses: each term is summed as it is computed (no [n] temporary, one read of a and b); each backward
+    // writes the term's derivative times dy[0]/n for both inputs in one pass.
 
     /// <summary>y[0] = mean of x[0..n).</summary>
     void Mean(DeviceStorage x, DeviceStorage y, int n);
@@ -152,10 +174,15 @@ public interface IBackend : IDisposable
     /// <summary>
     /// DHP weight generation (METHOD.md 2.2): w = generated weight ([Cout,Cin,K,K], or [Cin,Cout,K,K] when
     /// transposed) from latents zIn [Cin], zOut [Cout] and B0 [Cin,Cout], w1, b1 [Cin,Cout,M], w2 [Cin,Cout,KK,M], b2 [Cin,Cout,KK].
+    /// Fused: each (in, out) pair runs its whole latent -> embedding -> weight chain in registers, so the
+    /// [Cin,Cout,M] embedding is never stored and the layer's weight takes one launch, not a chain of small ones.
     /// </summary>
     void HyperWeightForward(DeviceStorage zIn, DeviceStorage zOut, DeviceStorage b0, DeviceStorage w1, DeviceStorage b1,
         DeviceStorage w2, DeviceStorage b2, DeviceStorage w, in HyperShape shape);
-    /// <summary>Gradients of <see cref="HyperWeightForward"/> for every input, from dw; all outputs overwritten.</summary>
+    /// <summary>
+    /// Gradients of <see cref="HyperWeightForward"/> for every input, from dw; all outputs overwritten.
+    /// Fused: the same chain backwards per pair (embedding recomputed, not stored), then one pass per latent side, no atomics.
+    /// </summary>
     void HyperWeightBackward(DeviceStorage zIn, DeviceStorage zOut, DeviceStorage b0, DeviceStorage w1, DeviceStorage b1,
         DeviceStorage w2, DeviceStorage dw, DeviceStorage dzIn, DeviceStorage dzOut, DeviceStorage db0, DeviceStorage dw1,
         DeviceStorage db1, DeviceStorage dw2, DeviceStorage db2, in HyperShape shape);
@@ -163,6 +190,7 @@ public interface IBackend : IDisposable
     /// In place: z = sign(z) max(|z| - thr, 0) on the first n entries, only while more than minChannels entries
     /// have |z| &gt;= pruneThreshold, and never for the <paramref name="exempt"/> largest (0: DHP's soft_thresholding
     /// exactly; <see cref="Kernels.Cpu.Proximal"/>).
+    /// Fused: the count, the order of magnitudes and the threshold run on the device in one step, with no host round trip.
     /// </summary>
     void ProximalStep(DeviceStorage z, int n, float thr, float pruneThreshold, int minChannels, int exempt);
 
@@ -172,6 +200,7 @@ public interface IBackend : IDisposable
     /// One Adam step with PyTorch's semantics (torch.optim.Adam, amsgrad off): g' = g + weightDecay * p;
     /// m = beta1 m + (1 - beta1) g'; v = beta2 v + (1 - beta2) g'^2;
     /// p -= lr / (1 - beta1^step) * m / (sqrt(v) / sqrt(1 - beta2^step) + eps). step counts from 1.
+    /// Fused: one pass over p, g, m and v instead of about ten elementwise ops, in PyTorch's order of operations.
     /// </summary>
     void AdamStep(DeviceStorage p, DeviceStorage g, DeviceStorage m, DeviceStorage v, int n,
         float lr, float beta1, float beta2, float eps, float weightDecay, int step);

@@ -26,12 +26,6 @@ public static class ElementwiseKernels
         for (int i = t; i < n; i += stride) y[i] = a[i] + b[i];
     }
 
-    /// <summary>y[i] += x[i].</summary>
-    public static void AddInPlace(Index1D t, ArrayView<float> y, ArrayView<float> x, int n, int stride)
-    {
-        for (int i = t; i < n; i += stride) y[i] += x[i];
-    }
-
     /// <summary>y[i] = a[i] * b[i].</summary>
     public static void Mul(Index1D t, ArrayView<float> a, ArrayView<float> b, ArrayView<float> y, int n, int stride)
     {
