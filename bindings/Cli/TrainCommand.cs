@@ -1,4 +1,5 @@
 using System.CommandLine;
+using CoroNetGAN.Engine.Distributed;
 using CoroNetGAN.Engine.Training;
 
 namespace CoroNetGAN.Cli;
@@ -28,33 +29,50 @@ internal static class TrainCommand
         var ckpt = new Option<int>("--checkpoint-every") { Description = "Steps between checkpoints (0: at phase ends and at the end).", DefaultValueFactory = _ => 500 };
         var loadSize = new Option<int?>("--load-size") { Description = "Resize to this before the random crop to --size (default: size x 286/256, as pix2pix)." };
         var sample = new Option<int>("--sample-every") { Description = "Steps between sample grids (0: none).", DefaultValueFactory = _ => 500 };
+        var batch = new Option<int>("--batch-size") { Description = "Images per step (per rank with --distributed).", DefaultValueFactory = _ => 1 };
+        var norm = new Option<string?>("--norm") { Description = "batch or instance (default: batch for pix2pix, instance for cyclegan)." };
         var cmd = new Command("train", "Train and compress a generator: hypernetwork search to the MAC target, extraction, fine-tuning.")
-            { mode, data, outDir, size, ngf, ndf, netG, steps, ratio, gmacs, share, lambda, noPrune, device, resume, skipBad, seed, ckpt, sample, loadSize };
+            { mode, data, outDir, size, ngf, ndf, netG, steps, ratio, gmacs, share, lambda, noPrune, device, resume, skipBad, seed, ckpt, sample, loadSize,
+              batch, norm, DistributedCli.Distributed, DistributedCli.WatchdogSeconds };
         cmd.SetAction(parse =>
         {
+            MpiCommunicator? mpi = null;
             try
             {
+                mpi = DistributedCli.Join(parse);
                 var options = new TrainOptions(
                     ParseMode(parse.GetValue(mode)!), parse.GetValue(size), parse.GetValue(steps), parse.GetValue(outDir)!,
                     Ngf: parse.GetValue(ngf), Ndf: parse.GetValue(ndf), NetG: ParseNetG(parse.GetValue(netG)), Seed: parse.GetValue(seed),
                     NoPrune: parse.GetValue(noPrune), CheckpointEvery: parse.GetValue(ckpt), SampleEvery: parse.GetValue(sample),
                     Prune: new PruneOptions(TargetRatio: parse.GetValue(gmacs) == null ? parse.GetValue(ratio) ?? 0.5 : null,
-                        TargetGMacs: parse.GetValue(gmacs), Lambda: parse.GetValue(lambda), SearchShare: parse.GetValue(share)));
-                using var dev = Devices.Open(parse.GetValue(device)!);
-                Console.WriteLine($"device: {dev.Name} ({dev.Info.Description})");
+                        TargetGMacs: parse.GetValue(gmacs), Lambda: parse.GetValue(lambda), SearchShare: parse.GetValue(share)),
+                    BatchSize: parse.GetValue(batch), Norm: parse.GetValue(norm) is { } n ? CliParsing.Norm(n) : null, Ranks: mpi?.Size ?? 1);
+                bool quiet = mpi is { Rank: > 0 };
+                using var dev = Devices.Open(mpi == null ? parse.GetValue(device)! : DistributedRuns.DeviceName(parse.GetValue(device)!, mpi));
+                if (!quiet) Console.WriteLine($"device: {dev.Name} ({dev.Info.Description})");
                 using var trainer = parse.GetValue(resume)
                     ? TrainingRuns.Resume(options.OutputDirectory, parse.GetValue(data)!, options, dev, parse.GetValue(skipBad), parse.GetValue(loadSize))
                     : TrainingRuns.Start(options, parse.GetValue(data)!, dev, parse.GetValue(skipBad), parse.GetValue(loadSize));
-                var report = TrainingConsole.Run(trainer, options.OutputDirectory);
+                if (mpi != null) trainer.Distribute(mpi);
+                else if (trainer.Options.Ranks != 1)
+                    throw new ArgumentException($"the run in {options.OutputDirectory} trains on {trainer.Options.Ranks} ranks; resume it with " +
+                        $"mpirun -np {trainer.Options.Ranks} coronetgan train ... --resume --distributed");
+                var speed = new DistributedCli.Speed(trainer);
+                var report = quiet ? DistributedCli.RunQuiet(trainer) : TrainingConsole.Run(trainer, options.OutputDirectory);
                 if (report == null) return 130;
+                if (quiet) return 0;
                 TrainingConsole.Summarize(report, options.OutputDirectory);
+                if (mpi != null) DistributedCli.Summarize(trainer, mpi, speed);
                 return 0;
             }
-            catch (Exception e) when (e is ArgumentException or IOException or InvalidDataException or UnauthorizedAccessException)
+            catch (Exception e) when (e is ArgumentException or IOException or InvalidDataException or UnauthorizedAccessException or MpiUnavailableException)
             {
-                Console.Error.WriteLine($"error: {e.Message}");
+                string rank = mpi is { Size: > 1 } ? $"rank {mpi.Rank}: " : "";
+                Console.Error.WriteLine($"{rank}error: {e.Message}");
+                DistributedCli.AbortOthers(mpi, "stopping every rank after the error above.", 2);
                 return 2;
             }
+            finally { mpi?.Dispose(); }
         });
         return cmd;
     }
