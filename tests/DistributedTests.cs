@@ -2,6 +2,8 @@ using CoroNetGAN.Engine.Data;
 using CoroNetGAN.Engine.Devices;
 using CoroNetGAN.Engine.Distributed;
 using CoroNetGAN.Engine.Tensors;
+using CoroNetGAN.Engine.Training;
+using CoroNetGAN.Engine.Layers;
 
 namespace CoroNetGAN.Tests;
 
@@ -152,5 +154,37 @@ public class DistributedTests
         }
         Assert.Contains("all-reduce of 10 floats has waited", message);
         Assert.Contains("a rank has hung or died", message);
+    }
+}
+
+/// <summary>How a trainer refuses a group of the wrong size, and the command line without MPI.</summary>
+public class DistributedTrainerTests
+{
+    static TrainOptions Options(string dir, int ranks) => new(TrainMode.Pix2Pix, 32, 4, dir, Ngf: 4, Ndf: 8, Norm: NormKind.Instance, Ranks: ranks);
+
+    [Fact]
+    public void ARunOfTwoRanksNeedsAGroupOfTwo()
+    {
+        string dir = Path.Combine(Path.GetTempPath(), $"dist-ranks-{Guid.NewGuid():N}");
+        using var t = Trainer.Create(Options(dir, 2), new SyntheticImages(4, 32, paired: true));
+        var e = Assert.Throws<ArgumentException>(() => t.Distribute(InProcessGroup.Create(1)[0]));
+        Assert.Contains("mpirun -np 2", e.Message);
+        Assert.Throws<InvalidOperationException>(() => t.RunStep());   // not distributed: it must not train alone
+        Assert.False(Directory.Exists(dir) && Directory.EnumerateFiles(dir).Any());
+    }
+
+    [Fact]
+    public void DistributedWithoutMpiIsAClearErrorWithoutAStackTrace()
+    {
+        var psi = new System.Diagnostics.ProcessStartInfo(MpiJob.Cli) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in new[] { "train", "--mode", "pix2pix", "--data", "nowhere", "--out", "nowhere", "--steps", "1", "--distributed" }) psi.ArgumentList.Add(a);
+        psi.Environment["CORONETGAN_MPI_LIBRARY"] = "libcoronetgan-no-such-mpi.so";
+        using var p = System.Diagnostics.Process.Start(psi)!;
+        string err = p.StandardError.ReadToEnd() + p.StandardOutput.ReadToEnd();
+        Assert.True(p.WaitForExit(60_000));
+        Assert.Equal(2, p.ExitCode);
+        Assert.Contains("--distributed needs MPI", err);
+        Assert.Contains("apt-get install openmpi-bin", err);
+        Assert.DoesNotContain("   at ", err);
     }
 }
