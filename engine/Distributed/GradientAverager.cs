@@ -1,4 +1,5 @@
 using System.Diagnostics;
+
 using CoroNetGAN.Engine.Tensors;
 
 namespace CoroNetGAN.Engine.Distributed;
@@ -53,6 +54,7 @@ public sealed class GradientAverager
     /// <summary>Replaces every gradient of <paramref name="parameters"/> by its average over the ranks (see remarks).</summary>
     public void Average(IReadOnlyList<KeyValuePair<string, Tensor>> parameters)
     {
+        if (_comm.Size == 1) return;
         long t0 = Stopwatch.GetTimestamp();
         long total = parameters.Count;
         foreach (var (_, p) in parameters) total += p.Length;
@@ -106,7 +108,7 @@ public sealed class GradientAverager
             at += p.Length;
             if (buffer[flags + i] == 0f) continue;
             // A division, not a product with 1/n: exact wherever n is a power of two, and correctly rounded otherwise.
-            for (int k = 0; k < slice.Length; k++) slice[k] /= n;
+            System.Numerics.Tensors.TensorPrimitives.Divide(slice, n, slice);
             if (p.Grad == null)
             {
                 var g = Tensor.Zeros(p.Device, p.Dims);

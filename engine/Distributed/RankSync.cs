@@ -21,7 +21,7 @@ public static class RankSync
         }
         communicator.AllReduceSum(buffer);
         float n = communicator.Size;
-        for (int k = 0; k < buffer.Length; k++) buffer[k] /= n;
+        System.Numerics.Tensors.TensorPrimitives.Divide(buffer, n, buffer);
         at = 0;
         foreach (var t in tensors)
         {
