@@ -231,7 +231,7 @@ public class MpiTests
         try
         {
             string data = Data(root), run = Path.Combine(root, "run");
-            var (job, pid) = StartAndWaitForCheckpoint(data, run, "--watchdog-seconds", "5");
+            var (job, pid) = StartAndWaitForCheckpoint(data, run, "--watchdog-seconds", "10");
             using (job)
             {
                 MpiJob.Signal(pid, "STOP");
@@ -239,7 +239,7 @@ public class MpiTests
                 var code = job.Wait(TimeSpan.FromSeconds(60));
                 if (code == null) MpiJob.Signal(pid, "KILL");
                 Assert.True(code != null, $"the job still runs 60 s after rank 1 stopped:\n{job.Output}");
-                Assert.True(watch.Elapsed < TimeSpan.FromSeconds(5 + 20), $"the job took {watch.Elapsed.TotalSeconds:F1} s to end");
+                Assert.True(watch.Elapsed < TimeSpan.FromSeconds(10 + 20), $"the job took {watch.Elapsed.TotalSeconds:F1} s to end");
                 Assert.NotEqual(0, code);
                 Assert.Contains("rank 0: the all-reduce", job.Output);
                 Assert.Contains("a rank has hung or died", job.Output);
