@@ -24,11 +24,13 @@ internal sealed class RecipeOptions
     public readonly Option<int> CheckpointEvery = new("--checkpoint-every") { Description = "Steps between checkpoints (0: at phase ends and at the end).", DefaultValueFactory = _ => 500 };
     public readonly Option<int> SampleEvery = new("--sample-every") { Description = "Steps between sample grids (0: none).", DefaultValueFactory = _ => 500 };
     public readonly Option<int?> LoadSize = new("--load-size") { Description = "Resize to this before the random crop to --size (default: size x 286/256, as pix2pix)." };
+    public readonly Option<int> BatchSize = new("--batch-size") { Description = "Images per step (per rank with --distributed).", DefaultValueFactory = _ => 1 };
+    public readonly Option<string?> Norm = new("--norm") { Description = "batch or instance (default: batch for pix2pix, instance for cyclegan)." };
 
     /// <summary>Adds every option to <paramref name="command"/>.</summary>
     public void AddTo(Command command)
     {
-        foreach (var o in new Option[] { Mode, Data, Size, Ngf, Ndf, NetG, Steps, Share, Lambda, Device, SkipBad, Seed, CheckpointEvery, SampleEvery, LoadSize })
+        foreach (var o in new Option[] { Mode, Data, Size, Ngf, Ndf, NetG, Steps, Share, Lambda, Device, SkipBad, Seed, CheckpointEvery, SampleEvery, LoadSize, BatchSize, Norm })
             command.Add(o);
     }
 
@@ -38,7 +40,8 @@ internal sealed class RecipeOptions
         Ngf: parse.GetValue(Ngf), Ndf: parse.GetValue(Ndf), NetG: ParseNetG(parse.GetValue(NetG)), Seed: parse.GetValue(Seed),
         NoPrune: noPrune, CheckpointEvery: parse.GetValue(CheckpointEvery), SampleEvery: parse.GetValue(SampleEvery),
         Prune: new PruneOptions(TargetRatio: targetGMacs == null ? targetRatio ?? 0.5 : null, TargetGMacs: targetGMacs,
-            Lambda: parse.GetValue(Lambda), SearchShare: parse.GetValue(Share)));
+            Lambda: parse.GetValue(Lambda), SearchShare: parse.GetValue(Share)),
+        BatchSize: parse.GetValue(BatchSize), Norm: parse.GetValue(Norm) is { } n ? CliParsing.Norm(n) : null);
 
     public static TrainMode ParseMode(string text) => text.Trim().ToLowerInvariant() switch
     {

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using CoroNetGAN.Engine.Distributed;
 using CoroNetGAN.Engine.Training;
 
 namespace CoroNetGAN.Cli;
@@ -16,30 +17,45 @@ internal static class TrainCommand
         var resume = new Option<bool>("--resume") { Description = "Continue the run in --out from its newest checkpoint." };
         var cmd = new Command("train", "Train and compress a generator: hypernetwork search to the MAC target, extraction, fine-tuning.");
         recipe.AddTo(cmd);
-        foreach (var o in new Option[] { outDir, ratio, gmacs, noPrune, resume }) cmd.Add(o);
+        foreach (var o in new Option[] { outDir, ratio, gmacs, noPrune, resume, DistributedCli.Distributed, DistributedCli.WatchdogSeconds }) cmd.Add(o);
         cmd.SetAction(parse =>
         {
+            MpiCommunicator? mpi = null;
             try
             {
-                var options = recipe.Build(parse, parse.GetValue(outDir)!, parse.GetValue(noPrune), parse.GetValue(ratio), parse.GetValue(gmacs));
+                mpi = DistributedCli.Join(parse);
+                var options = recipe.Build(parse, parse.GetValue(outDir)!, parse.GetValue(noPrune), parse.GetValue(ratio), parse.GetValue(gmacs))
+                    with { Ranks = mpi?.Size ?? 1 };
                 string data = parse.GetValue(recipe.Data)!;
                 bool skipBad = parse.GetValue(recipe.SkipBad);
                 int? loadSize = parse.GetValue(recipe.LoadSize);
-                using var dev = Devices.Open(parse.GetValue(recipe.Device)!);
-                Console.WriteLine($"device: {dev.Name} ({dev.Info.Description})");
+                bool quiet = mpi is { Rank: > 0 };
+                string device = parse.GetValue(recipe.Device)!;
+                using var dev = mpi == null ? Devices.Open(device) : DistributedRuns.OpenDevice(device, mpi);
+                if (!quiet) Console.WriteLine($"device: {dev.Name} ({dev.Info.Description})");
                 using var trainer = parse.GetValue(resume)
                     ? TrainingRuns.Resume(options.OutputDirectory, data, options, dev, skipBad, loadSize)
                     : TrainingRuns.Start(options, data, dev, skipBad, loadSize);
-                var report = TrainingConsole.Run(trainer, options.OutputDirectory);
+                if (mpi != null) trainer.Distribute(mpi);
+                else if (trainer.Options.Ranks != 1)
+                    throw new ArgumentException($"the run in {options.OutputDirectory} trains on {trainer.Options.Ranks} ranks; resume it with " +
+                        $"mpirun -np {trainer.Options.Ranks} coronetgan train ... --resume --distributed");
+                var speed = new DistributedCli.Speed(trainer);
+                var report = quiet ? DistributedCli.RunQuiet(trainer) : TrainingConsole.Run(trainer, options.OutputDirectory);
                 if (report == null) return 130;
+                if (quiet) return 0;
                 TrainingConsole.Summarize(report, options.OutputDirectory);
+                if (mpi != null) DistributedCli.Summarize(trainer, mpi, speed, dev);
                 return 0;
             }
-            catch (Exception e) when (e is ArgumentException or IOException or InvalidDataException or UnauthorizedAccessException)
+            catch (Exception e) when (e is ArgumentException or IOException or InvalidDataException or UnauthorizedAccessException or MpiUnavailableException)
             {
-                Console.Error.WriteLine($"error: {e.Message}");
+                string rank = mpi is { Size: > 1 } ? $"rank {mpi.Rank}: " : "";
+                Console.Error.WriteLine($"{rank}error: {e.Message}");
+                DistributedCli.AbortOthers(mpi, "stopping every rank after the error above.", 2);
                 return 2;
             }
+            finally { mpi?.Dispose(); }
         });
         return cmd;
     }

@@ -19,18 +19,31 @@ public sealed class DataLoader
     readonly bool _serial;
 
     /// <summary>Creates the loader; batches hold <paramref name="batchSize"/> samples, in order when <paramref name="serial"/>.</summary>
-    public DataLoader(IImageDataset data, int batchSize, uint seed, bool serial = false)
+    /// <remarks>With <paramref name="ranks"/> &gt; 1 a step's global batch is <paramref name="ranks"/> x
+    /// <paramref name="batchSize"/> samples of the same order and this loader yields shard <paramref name="rank"/> of it:
+    /// samples (step x ranks + rank) x batchSize onwards, so the ranks together see what one process with the global
+    /// batch would, augmentation included (it is seeded by the sample's global position).</remarks>
+    public DataLoader(IImageDataset data, int batchSize, uint seed, bool serial = false, int rank = 0, int ranks = 1)
     {
         if (data.Count < 1) throw new ArgumentException("The dataset is empty.");
         if (batchSize < 1) throw new ArgumentException($"batch size must be at least 1, got {batchSize}.");
+        if (ranks < 1 || rank < 0 || rank >= ranks) throw new ArgumentException($"rank {rank} is not one of {ranks} ranks.");
         _data = data;
         BatchSize = batchSize;
         _seed = seed;
         _serial = serial;
+        Rank = rank;
+        Ranks = ranks;
     }
 
-    /// <summary>Samples per batch.</summary>
+    /// <summary>Samples per batch (this rank's shard of the global batch).</summary>
     public int BatchSize { get; }
+
+    /// <summary>Which shard of each global batch this loader yields.</summary>
+    public int Rank { get; }
+
+    /// <summary>Shards per global batch.</summary>
+    public int Ranks { get; }
 
     /// <summary>The batch of training step <paramref name="step"/> (0-based).</summary>
     public HostBatch BatchAt(long step)
@@ -40,7 +53,7 @@ public sealed class DataLoader
         var b = new float[BatchSize * plane];
         for (int k = 0; k < BatchSize; k++)
         {
-            long sample = step * BatchSize + k;
+            long sample = (step * Ranks + Rank) * BatchSize + k;
             int epoch = (int)(sample / _data.Count);
             int pos = (int)(sample % _data.Count);
             int index = _serial ? pos : Permutation(epoch)[pos];

@@ -48,12 +48,17 @@ public sealed class Dropout(float p, int seed) : Module
     /// <summary>Calls made in training mode so far (the position in the mask stream; saved with checkpoints).</summary>
     public long Calls { get; set; }
 
+    /// <summary>Which of several independent mask streams this copy draws from: 0 (the default, a single process's
+    /// masks) or a data-parallel rank, whose shard must not get the same masks as rank 0's.</summary>
+    public uint Stream { get; set; }
+
     /// <inheritdoc />
     protected override Tensor ForwardCore(Tensor x)
     {
         if (!Training || P == 0f) return x;
         // RandomHash, not HashCode.Combine: the latter is salted per process, which would make runs irreproducible.
         uint s = Kernels.RandomHash.Hash((uint)seed, (uint)Calls++);
+        if (Stream != 0) s = Kernels.RandomHash.Hash(s, Stream);
         return Ops.Ops.Dropout(x, P, s, training: true);
     }
 }

@@ -99,6 +99,8 @@ public sealed record PruneOptions(
 /// --serial_batches): step k trains on samples k x batch .. (k + 1) x batch - 1 of the dataset, modulo its size.</param>
 /// <param name="Widths">Per-layer widths of a plain generator trained from scratch (with <see cref="NoPrune"/>; for
 /// example a uniformly narrowed one to compare with a compressed one); null: full width.</param>
+/// <param name="Ranks">Processes that train the run together, data parallel (<see cref="Trainer.Distribute"/>): each takes
+/// <see cref="BatchSize"/> samples of a global batch of Ranks x BatchSize. 1: a single process.</param>
 public sealed record TrainOptions(
     TrainMode Mode,
     int Size,
@@ -127,7 +129,8 @@ public sealed record TrainOptions(
     bool? Dropout = null,
     int LayersD = 3,
     bool SerialBatches = false,
-    IReadOnlyList<int>? Widths = null)
+    IReadOnlyList<int>? Widths = null,
+    int Ranks = 1)
 {
     /// <summary>The normalisation in effect.</summary>
     public NormKind EffectiveNorm => Norm ?? (Mode == TrainMode.Pix2Pix ? NormKind.Batch : NormKind.Instance);
@@ -161,6 +164,7 @@ public sealed record TrainOptions(
         Need(Size >= 8 && Size % 4 == 0, $"the image size must be a multiple of 4 and at least 8, got {Size}.");
         Need(Ngf >= 1 && Ndf >= 1, $"ngf and ndf must be positive, got {Ngf} and {Ndf}.");
         Need(BatchSize >= 1, $"the batch size must be at least 1, got {BatchSize}.");
+        Need(Ranks >= 1, $"the number of ranks must be at least 1, got {Ranks}.");
         Need(LearningRate > 0 && float.IsFinite(LearningRate), $"the learning rate must be positive, got {LearningRate}.");
         Need(EffectivePoolSize >= 0, $"the pool size must be >= 0, got {PoolSize}.");
         Need(EffectiveDecayStart >= 0 && EffectiveDecayStart <= TotalSteps, $"the decay start must be in [0, {TotalSteps}], got {DecayStart}.");

@@ -75,7 +75,7 @@ public abstract partial class Trainer
             for (int i = 0; i < pool.Images.Count; i++)
                 tensors.Add(new($"pool.{name}.{i}", SafeTensor.FromFloats(pool.Images[i], 3, Options.Size, Options.Size)));
 
-        var state = new CheckpointState(Options, ModeName, ArchName, Phase, Step, Step * Options.BatchSize,
+        var state = new CheckpointState(Options, ModeName, ArchName, Phase, Step, Step * Options.BatchSize * Options.Ranks,
             Generators.Select(g => new GeneratorState(g.Name, g.Model.GetType().Name, Phase == SearchPhase, ModelFactory.Widths(g.Model))).ToArray(),
             Generators.Where(g => g.Search != null).ToDictionary(g => g.Name, g => g.Search!.Snapshot()),
             dropout, OptimizerG.StepCount, OptimizerD.StepCount,

@@ -11,15 +11,17 @@ public abstract partial class Trainer
     /// <summary>Training targets averaged for the mean-image baseline; more adds time and changes little.</summary>
     const int MeanImageSamples = 2000;
 
-    /// <summary>Writes the compact generator(s), scores the test split and writes <c>report.json</c>.</summary>
+    /// <summary>Writes the compact generator(s), scores the test split and writes <c>report.json</c> (in a distributed
+    /// run only rank 0 writes and scores; the other ranks return the report without them).</summary>
     TrainReport Finish()
     {
         string dir = Options.OutputDirectory;
+        bool write = WritesFiles;
         var files = new List<string>();
         for (int i = 0; i < Generators.Count; i++)
         {
             string file = Path.Combine(dir, i == 0 ? "compact.safetensors" : "compact_BtoA.safetensors");
-            ModelFile.Save(Generators[i].Model, file, Options.Size);
+            if (write) ModelFile.Save(Generators[i].Model, file, Options.Size);
             files.Add(file);
         }
         var main = Generators[0];
@@ -43,11 +45,14 @@ public abstract partial class Trainer
             Phases = new Dictionary<string, PhaseTime>(_phases),
             CompactModel = files[0],
             CompactModelBtoA = files.Count > 1 ? files[1] : null,
-            Test = _testData is { Paired: true } ? Score(main.Model, _testData) : null,
+            Test = write && _testData is { Paired: true } ? Score(main.Model, _testData) : null,
             SearchLog = Options.NoPrune ? null : Generators.ToDictionary(g => g.Name, g => g.Search!.History.ToArray()),
         };
-        WriteJson(Path.Combine(dir, "report.json"), report);
-        WriteJson(Path.Combine(dir, "history.json"), _history);
+        if (write)
+        {
+            WriteJson(Path.Combine(dir, "report.json"), report);
+            WriteJson(Path.Combine(dir, "history.json"), _history);
+        }
         return report;
     }
 

@@ -44,7 +44,7 @@ public abstract partial class Trainer : IDisposable
     private protected readonly IImageDataset TrainData;
     readonly IImageDataset? _testData;
     private protected readonly Device Device;
-    readonly DataLoader _loader;
+    DataLoader _loader;   // Distribute swaps in a rank's shard
     readonly LearningRateSchedule _schedule;
     private protected readonly List<GeneratorSlot> Generators = new();
     private protected readonly List<(string Name, Module Model)> Discriminators = new();
@@ -151,15 +151,15 @@ public abstract partial class Trainer : IDisposable
         Directory.CreateDirectory(Options.OutputDirectory);
         while (Step < Options.TotalSteps)
         {
-            if (cancellation.IsCancellationRequested)
+            if (StopRequested(cancellation))
             {
-                SaveCheckpoint();
-                cancellation.ThrowIfCancellationRequested();
+                Checkpoint();
+                throw new OperationCanceledException(cancellation.IsCancellationRequested ? cancellation : new CancellationToken(true));
             }
             RunStep();
-            if (Options.CheckpointEvery > 0 && Step % Options.CheckpointEvery == 0 && Step < Options.TotalSteps) SaveCheckpoint();
+            if (Options.CheckpointEvery > 0 && Step % Options.CheckpointEvery == 0 && Step < Options.TotalSteps) Checkpoint();
         }
-        SaveCheckpoint();
+        Checkpoint();
         return Finish();
     }
 
@@ -174,6 +174,7 @@ public abstract partial class Trainer : IDisposable
     {
         if (Step >= Options.TotalSteps)
             throw new InvalidOperationException($"the run's {Options.TotalSteps} steps are done; raise the total to train on.");
+        CheckRanks();
         if (!_session.IsRunning) _session.Start();
         var watch = Stopwatch.StartNew();
         float lr = _schedule.At(Step);
@@ -183,7 +184,7 @@ public abstract partial class Trainer : IDisposable
         var batch = _loader.BatchAt(Step);
         var samples = new List<TrainSample>();
         _stepTensors.Clear();
-        var all = TrainStep(batch, wantSample ? samples : null);
+        var all = AverageLosses(TrainStep(batch, wantSample ? samples : null));
         LastStepLosses = all;
         var losses = LossNames.Where(all.ContainsKey).ToDictionary(n => n, n => all[n], StringComparer.Ordinal);
         string phase = Phase;
@@ -288,6 +289,7 @@ public abstract partial class Trainer : IDisposable
         OptimizerG.Dispose();
         _gParams.Dispose();
         BuildOptimizerG();
+        SetDropoutStreams();
         Phase = FinetunePhase;
     }
 
