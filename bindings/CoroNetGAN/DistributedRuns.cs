@@ -1,7 +1,6 @@
 using CoroNetGAN.Engine.Devices;
 using CoroNetGAN.Engine.Distributed;
 using CoroNetGAN.Engine.Training;
-using CoroNetGAN.Kernels.Cpu;
 
 namespace CoroNetGAN;
 
