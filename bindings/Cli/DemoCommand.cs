@@ -41,7 +41,6 @@ internal static class DemoCommand
                 if (report == null) return 130;
                 TrainingConsole.Summarize(report, run);
                 string compact = Path.Combine(run, report.CompactModel);
-                TranslateTestSet(m, data, compact, dev, root);
 
                 // The same recipe without pruning, so the compact generator's quality has a reference.
                 string? full = null;
@@ -55,6 +54,7 @@ internal static class DemoCommand
                     if (fullReport == null) return 130;
                     full = Path.Combine(fullRun, fullReport.CompactModel);
                 }
+                TranslateTestSet(m, data, compact, full, dev, root);
                 DemoScores.Write(root, m, report, compact, fullReport, full, data, dev.Name);
                 Console.WriteLine($"demo finished in {sw.Elapsed.TotalMinutes:F1} min; look at {Path.Combine(root, "test-grid.png")}");
                 return 0;
@@ -78,17 +78,23 @@ internal static class DemoCommand
         return TrainingConsole.Run(trainer, dir);
     }
 
-    /// <summary>The compact generator on the first test images: one row per image, input | output | target.</summary>
-    static void TranslateTestSet(TrainMode mode, string data, string compactPath, CoroNetGAN.Engine.Devices.Device dev, string root)
+    /// <summary>
+    /// Eight test images spread over the split, one row each: input | full generator's output (when the baseline ran) |
+    /// compact generator's output | target (for CycleGAN the same emoji in the other skin tone, which the test split
+    /// pairs by file name; training never saw the pairs).
+    /// </summary>
+    static void TranslateTestSet(TrainMode mode, string data, string compactPath, string? fullPath, CoroNetGAN.Engine.Devices.Device dev, string root)
     {
         var test = Datasets.Open(data, TrainingRuns.ModeName(mode), 64, "test");
         using var g = Generator.Load(compactPath, dev, 64);
+        using var full = fullPath == null ? null : Generator.Load(fullPath, dev, 64);
         var rows = new List<IReadOnlyList<float[]>>();
-        for (int i = 0; i < Math.Min(8, test.Count); i++)
+        // Spread over the split, so the grid shows hands, people and sports rather than its first few names.
+        for (int i = 0; i < test.Count && rows.Count < 8; i += Math.Max(1, test.Count / 8))
         {
             var pair = test.Load(i, 0);
             var y = g.Translate(pair.A, 1, 64, 64);
-            rows.Add(mode == TrainMode.Pix2Pix ? [pair.A, y, pair.B] : [pair.A, y]);
+            rows.Add(full == null ? [pair.A, y, pair.B] : [pair.A, full.Translate(pair.A, 1, 64, 64), y, pair.B]);
         }
         ImageGrid.Save(Path.Combine(root, "test-grid.png"), 64, 64, rows);
     }
