@@ -34,7 +34,7 @@ internal static class BenchCommand
                         $"{(r.Train ? "training step" : "forward")}: median {r.MedianMs:F1} ms, best {r.MinMs:F1} ms over {r.Iters} ({r.Macs / 1e9:F3} GMACs)");
                 return 0;
             }
-            catch (Exception e) when (e is ArgumentException or IOException or InvalidDataException)
+            catch (Exception e) when (CliErrors.IsUserError(e))
             {
                 Console.Error.WriteLine($"error: {e.Message}");
                 return 2;

@@ -59,7 +59,7 @@ internal static class DemoCommand
                 Console.WriteLine($"demo finished in {sw.Elapsed.TotalMinutes:F1} min; look at {Path.Combine(root, "test-grid.png")}");
                 return 0;
             }
-            catch (Exception e) when (e is ArgumentException or IOException or InvalidDataException or UnauthorizedAccessException)
+            catch (Exception e) when (CliErrors.IsUserError(e))
             {
                 Console.Error.WriteLine($"error: {e.Message}");
                 return 2;

@@ -35,7 +35,7 @@ internal static class ImportCommand
                 Console.WriteLine($"wrote {parse.GetValue(outPath)}");
                 return 0;
             }
-            catch (Exception e) when (e is ArgumentException or IOException or NotSupportedException or UnauthorizedAccessException)
+            catch (Exception e) when (CliErrors.IsUserError(e))
             {
                 Console.Error.WriteLine($"error: {e.Message}");
                 return 2;

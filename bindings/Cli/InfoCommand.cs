@@ -37,7 +37,7 @@ internal static class InfoCommand
                 Console.WriteLine($"parameters: {info.Params.ToString("N0", c)}");
                 return 0;
             }
-            catch (Exception e) when (e is ArgumentException or IOException or InvalidDataException or UnauthorizedAccessException)
+            catch (Exception e) when (CliErrors.IsUserError(e))
             {
                 Console.Error.WriteLine($"error: {e.Message}");
                 return 2;

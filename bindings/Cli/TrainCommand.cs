@@ -34,6 +34,8 @@ internal static class TrainCommand
         {
             try
             {
+                if (parse.GetValue(ratio) != null && parse.GetValue(gmacs) != null)
+                    throw new ArgumentException($"give one target, --target-ratio {parse.GetValue(ratio)} or --target-gmacs {parse.GetValue(gmacs)}, not both.");
                 var options = new TrainOptions(
                     ParseMode(parse.GetValue(mode)!), parse.GetValue(size), parse.GetValue(steps), parse.GetValue(outDir)!,
                     Ngf: parse.GetValue(ngf), Ndf: parse.GetValue(ndf), NetG: ParseNetG(parse.GetValue(netG)), Seed: parse.GetValue(seed),
@@ -50,7 +52,7 @@ internal static class TrainCommand
                 TrainingConsole.Summarize(report, options.OutputDirectory);
                 return 0;
             }
-            catch (Exception e) when (e is ArgumentException or IOException or InvalidDataException or UnauthorizedAccessException)
+            catch (Exception e) when (CliErrors.IsUserError(e))
             {
                 Console.Error.WriteLine($"error: {e.Message}");
                 return 2;

@@ -24,7 +24,7 @@ internal static class TranslateCommand
                     new SyncProgress<TranslatedFile>(f => Console.WriteLine($"{f.Source} -> {f.Output}")));
                 return 0;
             }
-            catch (Exception e) when (e is ArgumentException or IOException or InvalidDataException or UnauthorizedAccessException)
+            catch (Exception e) when (CliErrors.IsUserError(e))
             {
                 Console.Error.WriteLine($"error: {e.Message}");
                 return 2;

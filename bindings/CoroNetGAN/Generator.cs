@@ -161,6 +161,7 @@ public sealed class Generator : IDisposable
         CheckSize(height, nameof(height));
         CheckSize(width, nameof(width));
         long expected = (long)batch * InputChannels * height * width;
+        CheckMemory(batch, height, width);
         if (input.Length != expected)
         {
             long perChannel = (long)batch * height * width;
@@ -198,8 +199,8 @@ public sealed class Generator : IDisposable
         if (batchSize < 1) throw new ArgumentException($"batch size must be at least 1, got {batchSize}.", nameof(batchSize));
         RequireRgb();
         var files = ImageIO.ListImages(input);
-        Directory.CreateDirectory(outputDirectory);
         int s = ImageSize, plane = 3 * s * s;
+        CheckMemory(Math.Min(batchSize, files.Count), s, s);
         var written = new List<string>(files.Count);
         for (int start = 0; start < files.Count; start += batchSize)
         {
@@ -232,6 +233,17 @@ public sealed class Generator : IDisposable
         }
     }
 
+    /// <summary>
+    /// Refuses, before any buffer exists, a batch whose activations cannot fit: the full-resolution layers hold
+    /// about (first width x 4 + 6) floats per pixel and image at once.
+    /// </summary>
+    void CheckMemory(long batch, int height, int width)
+    {
+        long perPixel = 4L * (6 + 4L * Math.Max(InputChannels, Widths.Count > 0 ? Widths[0] : 64));
+        ImageLimits.CheckMemory(batch * height * width * perPixel, $"{Name}: translating {batch} image(s) of {height}x{width}",
+            "use a smaller --size or --batch");
+    }
+
     string Name => Path is null ? "generator" : $"generator {Path}";
 
     void RequireRgb()
@@ -242,6 +254,8 @@ public sealed class Generator : IDisposable
 
     void CheckSize(int size, string what)
     {
+        if (size > ImageLimits.MaxImageSize)
+            throw new ArgumentException($"{Name}: {what} {size} is over the largest supported image size, {ImageLimits.MaxImageSize}; use a smaller --size.", what);
         if (size < SizeMultiple || size % SizeMultiple != 0)
             throw new ArgumentException($"{Name}: {what} {size} is not a positive multiple of {SizeMultiple}, which this architecture needs.", what);
     }

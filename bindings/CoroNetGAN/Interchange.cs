@@ -43,7 +43,11 @@ public static class Interchange
         var model = a.StartsWith("resnet", StringComparison.Ordinal) ? ResnetFrom(path, a, file, options, device)
             : a.StartsWith("unet", StringComparison.Ordinal) ? UnetFrom(path, a, file, options, device)
             : PatchGanFrom(path, file, options, device);
-        try { StateDict.Load(model, file.Tensors, path); }
+        try
+        {
+            StateDict.Load(model, file.Tensors, path);
+            StateDict.RequireFinite(file.Tensors, path);
+        }
         catch { model.Dispose(); throw; }
         return model;
     }

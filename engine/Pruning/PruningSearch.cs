@@ -42,8 +42,9 @@ public sealed class PruningSearch
         _hyper = hyper;
         _model = generator;
         Settings = settings;
-        if (settings.Lambda < 0 || !float.IsFinite(settings.Lambda))
-            throw new ArgumentException($"lambda must be >= 0, got {settings.Lambda}.");
+        if (!(settings.Lambda >= 0 && settings.Lambda <= SearchSettings.MaxLambda))
+            throw new ArgumentException($"lambda (--lambda) must be in [0, {SearchSettings.MaxLambda}], got {settings.Lambda}; " +
+                "the search adapts it from there, and a huge start prunes every layer to its minimum at the first step.");
         if (settings.MinChannels < 1) throw new ArgumentException($"the minimum channel count must be at least 1, got {settings.MinChannels}.");
         if (!(settings.StopLimit >= 0)) throw new ArgumentException($"the stop limit must be >= 0, got {settings.StopLimit}.");
         if (settings.CheckEvery < 1) throw new ArgumentException($"the check interval must be at least 1 step, got {settings.CheckEvery}.");
@@ -71,7 +72,7 @@ public sealed class PruningSearch
         if (TargetRatio < minRatio)
             throw new ArgumentException($"the target ({TargetRatio:P2} of {FullMacs / 1e9:F3} GMACs) is below what the minimum channel count allows: " +
                 $"with {settings.MinChannels} channels per prunable layer the smallest generator has {MinimumMacs / 1e9:F4} GMACs ({minRatio:P2}). " +
-                "Lower --min-channels or raise the target.");
+                "Raise the target (--target-ratio or --target-gmacs; in code, or lower SearchSettings.MinChannels).");
         Lambda = settings.Lambda;
         _nextCheck = settings.CheckEvery;
     }
@@ -123,7 +124,10 @@ public sealed class PruningSearch
         if (ratio - TargetRatio <= Settings.StopLimit)
         {
             State = SearchState.Reached;
-            Emit(status + $" -> target reached (within {Settings.StopLimit:P0}); search ends");
+            // Reached from far below means the proximal step cut past the target in one interval: say so, not "reached".
+            Emit(ratio < TargetRatio - Settings.StopLimit
+                ? status + $" -> overshot the target by {TargetRatio - ratio:P2} (lambda {Lambda:G3} pruned too fast; a smaller --lambda or a larger --search-share stays closer); search ends"
+                : status + $" -> target reached (within {Settings.StopLimit:P0}); search ends");
             return State;
         }
         if (Settings.StepBudget is { } budget && Step >= budget)

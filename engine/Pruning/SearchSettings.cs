@@ -23,4 +23,8 @@ public sealed record SearchSettings(
     double StopLimit = 0.02,
     int CheckEvery = 100,
     int? StepBudget = null,
-    int ImageSize = 256);
+    int ImageSize = 256)
+{
+    /// <summary>The largest initial lambda accepted (100 x DHP's 0.1); above it the first proximal step prunes every layer to its minimum.</summary>
+    public const float MaxLambda = 10f;
+}
