@@ -27,6 +27,7 @@ internal static class ExportCommand
                     throw new ArgumentException("give exactly one output: --pytorch OUT.safetensors or --onnx OUT.onnx.");
                 if (half && ox == null)
                     throw new ArgumentException("--fp16 applies to --onnx only (a PyTorch state dict keeps the model's float32 weights).");
+                CliParsing.RequireDistinct(parse.GetValue(model)!, "--model", pt ?? ox!, pt != null ? "--pytorch" : "--onnx");
                 using var device = Devices.Open("cpu");
                 using var m = Interchange.LoadModel(parse.GetValue(model)!, device);
                 if (pt != null)

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using CoroNetGAN.Engine.Training;
 
+
 namespace CoroNetGAN.Cli;
 
 /// <summary><c>coronetgan train</c>: one run of the CoroNetGAN schedule (search, extract, fine-tune) on a folder.</summary>
@@ -22,14 +23,15 @@ internal static class TrainCommand
         var lambda = new Option<float>("--lambda") { Description = "Initial sparsity pressure (adapted to meet the target within the search share).", DefaultValueFactory = _ => 0.1f };
         var noPrune = new Option<bool>("--no-prune") { Description = "Train a plain generator (no search) for comparison." };
         var device = new Option<string>("--device") { Description = "auto, cpu, cuda, opencl, ilgpu-cpu (see `coronetgan devices`).", DefaultValueFactory = _ => "auto" };
-        var resume = new Option<bool>("--resume") { Description = "Continue the run in --out from its newest checkpoint." };
+        var resume = new Option<bool>("--resume") { Description = "Continue the run in --out from its newest checkpoint (options given again must match the run's; --steps and the intervals may change)." };
+        var overwrite = new Option<bool>("--overwrite") { Description = "Delete the run already in --out (checkpoints, model, report, samples) and start again." };
         var skipBad = new Option<bool>("--skip-bad-images") { Description = "Skip unreadable images with a warning instead of stopping." };
         var seed = new Option<int>("--seed") { Description = "Random seed of the run.", DefaultValueFactory = _ => 0 };
         var ckpt = new Option<int>("--checkpoint-every") { Description = "Steps between checkpoints (0: at phase ends and at the end).", DefaultValueFactory = _ => 500 };
         var loadSize = new Option<int?>("--load-size") { Description = "Resize to this before the random crop to --size (default: size x 286/256, as pix2pix)." };
         var sample = new Option<int>("--sample-every") { Description = "Steps between sample grids (0: none).", DefaultValueFactory = _ => 500 };
         var cmd = new Command("train", "Train and compress a generator: hypernetwork search to the MAC target, extraction, fine-tuning.")
-            { mode, data, outDir, size, ngf, ndf, netG, steps, ratio, gmacs, share, lambda, noPrune, device, resume, skipBad, seed, ckpt, sample, loadSize };
+            { mode, data, outDir, size, ngf, ndf, netG, steps, ratio, gmacs, share, lambda, noPrune, device, resume, overwrite, skipBad, seed, ckpt, sample, loadSize };
         cmd.SetAction(parse =>
         {
             try
@@ -42,11 +44,43 @@ internal static class TrainCommand
                     NoPrune: parse.GetValue(noPrune), CheckpointEvery: parse.GetValue(ckpt), SampleEvery: parse.GetValue(sample),
                     Prune: new PruneOptions(TargetRatio: parse.GetValue(gmacs) == null ? parse.GetValue(ratio) ?? 0.5 : null,
                         TargetGMacs: parse.GetValue(gmacs), Lambda: parse.GetValue(lambda), SearchShare: parse.GetValue(share)));
+                if (parse.GetValue(resume) && parse.GetValue(overwrite))
+                    throw new ArgumentException("--resume continues the run in --out and --overwrite deletes it: give one.");
+                RunFolder.RequireFolder(options.OutputDirectory);
+                Action<string> log = line => Console.WriteLine($"  {line}");
+                if (parse.GetValue(resume))
+                {
+                    // Only the options given on this command line are compared with the run's: the others keep its values.
+                    bool Given(Option o) => parse.GetResult(o) is { Implicit: false };
+                    var saved = TrainingRuns.SavedOptions(options.OutputDirectory);
+                    var savedPrune = saved.EffectivePrune;
+                    options = saved with
+                    {
+                        OutputDirectory = options.OutputDirectory,
+                        Mode = options.Mode,
+                        TotalSteps = options.TotalSteps,
+                        Size = Given(size) ? options.Size : saved.Size,
+                        Ngf = Given(ngf) ? options.Ngf : saved.Ngf,
+                        Ndf = Given(ndf) ? options.Ndf : saved.Ndf,
+                        NetG = Given(netG) ? options.NetG : saved.NetG,
+                        Seed = Given(seed) ? options.Seed : saved.Seed,
+                        NoPrune = Given(noPrune) ? options.NoPrune : saved.NoPrune,
+                        CheckpointEvery = Given(ckpt) ? options.CheckpointEvery : saved.CheckpointEvery,
+                        SampleEvery = Given(sample) ? options.SampleEvery : saved.SampleEvery,
+                        Prune = savedPrune with
+                        {
+                            TargetRatio = Given(ratio) ? parse.GetValue(ratio) : Given(gmacs) ? null : savedPrune.TargetRatio,
+                            TargetGMacs = Given(gmacs) ? parse.GetValue(gmacs) : Given(ratio) ? null : savedPrune.TargetGMacs,
+                            Lambda = Given(lambda) ? parse.GetValue(lambda) : savedPrune.Lambda,
+                            SearchShare = Given(share) ? parse.GetValue(share) : savedPrune.SearchShare,
+                        },
+                    };
+                }
                 using var dev = Devices.Open(parse.GetValue(device)!);
                 Console.WriteLine($"device: {dev.Name} ({dev.Info.Description})");
                 using var trainer = parse.GetValue(resume)
-                    ? TrainingRuns.Resume(options.OutputDirectory, parse.GetValue(data)!, options, dev, parse.GetValue(skipBad), parse.GetValue(loadSize))
-                    : TrainingRuns.Start(options, parse.GetValue(data)!, dev, parse.GetValue(skipBad), parse.GetValue(loadSize));
+                    ? TrainingRuns.Resume(options.OutputDirectory, parse.GetValue(data)!, options, dev, parse.GetValue(skipBad), parse.GetValue(loadSize), log)
+                    : TrainingRuns.Start(options, parse.GetValue(data)!, dev, parse.GetValue(skipBad), parse.GetValue(loadSize), parse.GetValue(overwrite), log);
                 var report = TrainingConsole.Run(trainer, options.OutputDirectory);
                 if (report == null) return 130;
                 TrainingConsole.Summarize(report, options.OutputDirectory);

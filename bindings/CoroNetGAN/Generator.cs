@@ -183,24 +183,29 @@ public sealed class Generator : IDisposable
     /// images per forward pass. Every file is decoded before it is translated: a bad file stops the run with its name.
     /// </summary>
     /// <param name="input">An image file or a folder of images.</param>
-    /// <param name="outputDirectory">Created if missing; existing files of the same names are replaced atomically.</param>
+    /// <param name="outputDirectory">Created if missing; it may not be, or hold, the input. Inputs that share a name
+    /// (a.png, a.bmp) get distinct outputs (a_png.png, a_bmp.png).</param>
     /// <param name="batchSize">Images per forward pass.</param>
     /// <param name="progress">Told of each file written, in order.</param>
     /// <param name="cancellation">Checked between batches; files already written stay.</param>
+    /// <param name="overwrite">Replace existing output files (atomically); when false, any existing output stops the run before it starts.</param>
     /// <returns>The files written, in input order.</returns>
+    /// <exception cref="IOException">Outputs exist and <paramref name="overwrite"/> is false (nothing is written).</exception>
     /// <exception cref="FileNotFoundException">The input is neither a file nor a folder.</exception>
     /// <exception cref="ArgumentException">The folder holds no images.</exception>
     /// <exception cref="BadImageException">An image cannot be decoded (the message names it).</exception>
     public IReadOnlyList<string> TranslateFiles(string input, string outputDirectory, int batchSize = 8,
-        IProgress<TranslatedFile>? progress = null, CancellationToken cancellation = default)
+        IProgress<TranslatedFile>? progress = null, CancellationToken cancellation = default, bool overwrite = false)
     {
         ArgumentNullException.ThrowIfNull(input);
         ArgumentNullException.ThrowIfNull(outputDirectory);
         if (batchSize < 1) throw new ArgumentException($"batch size must be at least 1, got {batchSize}.", nameof(batchSize));
         RequireRgb();
         var files = ImageIO.ListImages(input);
+        var targets = TranslationPlan.Targets(input, files, outputDirectory, overwrite);
         int s = ImageSize, plane = 3 * s * s;
         CheckMemory(Math.Min(batchSize, files.Count), s, s);
+        Directory.CreateDirectory(outputDirectory);
         var written = new List<string>(files.Count);
         for (int start = 0; start < files.Count; start += batchSize)
         {
@@ -212,7 +217,7 @@ public sealed class Generator : IDisposable
             for (int i = 0; i < n; i++)
             {
                 string source = files[start + i];
-                string target = System.IO.Path.Combine(outputDirectory, System.IO.Path.GetFileNameWithoutExtension(source) + ".png");
+                string target = targets[start + i];
                 ImageIO.SavePng(output.AsSpan(i * plane, plane), s, s, target);
                 written.Add(target);
                 progress?.Report(new TranslatedFile(source, target, start + i + 1, files.Count));

@@ -94,8 +94,9 @@ public abstract partial class Trainer
         string path = CheckpointPath(Options.OutputDirectory, Step);
         SafeTensorsFile.Write(path, new SafeTensorsFile(tensors, metadata));
         WriteJson(Path.Combine(Options.OutputDirectory, "history.json"), _history);
-        var all = Checkpoints(Options.OutputDirectory);
-        foreach (var old in all.Take(Math.Max(0, all.Count - Options.KeepCheckpoints))) File.Delete(old);
+        // Only checkpoints older than this one go: a higher-numbered one is not this run's to delete.
+        var older = Checkpoints(Options.OutputDirectory).Where(f => string.CompareOrdinal(Path.GetFileName(f), Path.GetFileName(path)) < 0).ToList();
+        foreach (var old in older.Take(Math.Max(0, older.Count - (Options.KeepCheckpoints - 1)))) File.Delete(old);
         Log?.Invoke($"checkpoint at step {Step}: {path}");
         return path;
     }
@@ -103,8 +104,8 @@ public abstract partial class Trainer
     /// <summary>
     /// Continues the run whose newest checkpoint is in <paramref name="outputDirectory"/>: the returned trainer's
     /// <see cref="Run"/> produces the same weights an uninterrupted run would have. The options come from the
-    /// checkpoint; when <paramref name="expected"/> is given, a checkpoint of another mode, architecture, width or size
-    /// is refused.
+    /// checkpoint; when <paramref name="expected"/> is given, options that cannot change mid-run must match and the
+    /// others (total steps, intervals) are applied (see <see cref="ResumeCheck"/>).
     /// </summary>
     /// <exception cref="FileNotFoundException">The folder holds no checkpoint.</exception>
     /// <exception cref="InvalidDataException">The checkpoint is truncated, not a checkpoint, or of another run; the message names the file. No file is deleted.</exception>
@@ -132,12 +133,7 @@ public abstract partial class Trainer
         try { state = JsonSerializer.Deserialize<CheckpointState>(file.Metadata.GetValueOrDefault("state") ?? "null", Json) ?? throw new JsonException("no state"); }
         catch (JsonException e) { throw new InvalidDataException($"{path}: the checkpoint's state metadata is unreadable: {e.Message}", e); }
         var o = state.Options with { OutputDirectory = Path.GetDirectoryName(path)! };
-        if (expected != null)
-        {
-            string Describe(TrainOptions x) => $"{Name(x.Mode)} {Name(x.EffectiveNetG)} ngf {x.Ngf} ndf {x.Ndf} at {x.Size} px{(x.NoPrune ? " without pruning" : "")}";
-            if (expected.Mode != o.Mode || expected.EffectiveNetG != o.EffectiveNetG || expected.Ngf != o.Ngf || expected.Ndf != o.Ndf || expected.Size != o.Size || expected.NoPrune != o.NoPrune)
-                throw new InvalidDataException($"{path}: this checkpoint is of a {Describe(o)} run, but a {Describe(expected)} run was asked to resume.");
-        }
+        if (expected != null) o = ResumeCheck.Reconcile(o, expected with { OutputDirectory = o.OutputDirectory }, path, state.Step).Options;
         var trainer = Create(o, train, test, device);
         try { trainer.LoadState(state, file, path); }
         catch (Exception e) when (e is StateDictMismatchException or InvalidDataException or ArgumentException or KeyNotFoundException)

@@ -147,7 +147,7 @@ public abstract partial class Trainer : IDisposable
     /// </summary>
     public TrainReport Run(CancellationToken cancellation = default)
     {
-        Directory.CreateDirectory(Options.OutputDirectory);
+        using var runLock = RunLock.Acquire(Options.OutputDirectory, line => Log?.Invoke(line));
         var session = Stopwatch.StartNew();
         long sessionSteps = 0;
         while (Step < Options.TotalSteps)
