@@ -6,11 +6,15 @@ namespace CoroNetGAN.Cli;
 /// The exit-code convention: 0 success, 2 bad input or usage (a message that names the file, key, shape or value),
 /// 130 interrupted, 1 an internal error (one line; the stack trace only with <c>--verbose</c>).
 /// </summary>
-internal static class CliErrors
+public static class CliErrors
 {
+    /// <summary>Success.</summary>
     public const int Ok = 0;
+    /// <summary>An internal error: a bug to report.</summary>
     public const int Internal = 1;
+    /// <summary>Bad input or usage: the message says what and how to fix it.</summary>
     public const int BadInput = 2;
+    /// <summary>Interrupted (Ctrl+C); a training run checkpoints first.</summary>
     public const int Interrupted = 130;
 
     /// <summary>True for faults a user can cause by what they type or which files they give: each is exit 2.</summary>
@@ -18,28 +22,31 @@ internal static class CliErrors
         or UnauthorizedAccessException or JsonException or NotSupportedException or FormatException;
 
     /// <summary>Prints <paramref name="e"/> in the convention's form and returns its exit code.</summary>
-    public static int Report(Exception e, bool verbose)
+    public static int Report(Exception e, bool verbose) => ReportTo(e, verbose, Console.Error);
+
+    /// <summary>Writes <paramref name="e"/> in the convention's form to <paramref name="error"/> and returns its exit code.</summary>
+    public static int ReportTo(Exception e, bool verbose, TextWriter error)
     {
         if (e is OperationCanceledException)
         {
-            Console.Error.WriteLine("interrupted.");
+            error.WriteLine("interrupted.");
             return Interrupted;
         }
         if (IsUserError(e))
         {
-            Console.Error.WriteLine($"error: {e.Message}");
-            if (verbose) Console.Error.WriteLine(e);
+            error.WriteLine($"error: {e.Message}");
+            if (verbose) error.WriteLine(e);
             return BadInput;
         }
         if (e is OutOfMemoryException)
         {
-            Console.Error.WriteLine("error: out of memory; lower --size or --batch.");
-            if (verbose) Console.Error.WriteLine(e);
+            error.WriteLine("error: out of memory; lower --size or --batch.");
+            if (verbose) error.WriteLine(e);
             return Internal;
         }
-        Console.Error.WriteLine($"internal error: {e.GetType().Name}: {e.Message.ReplaceLineEndings(" ")}" +
+        error.WriteLine($"internal error: {e.GetType().Name}: {e.Message.ReplaceLineEndings(" ")}" +
             (verbose ? "" : " (run again with --verbose for the stack trace, and please report it)"));
-        if (verbose) Console.Error.WriteLine(e);
+        if (verbose) error.WriteLine(e);
         return Internal;
     }
 }
