@@ -198,7 +198,7 @@ public class ReliabilityCliTests
         r = Run(Train(data, run, "--steps", "3", "--resume", "--sample-every", "1"));
         Assert.True(r.Code == 0, r.Out + r.Err);
         Assert.Contains("--steps: 2 -> 3", r.Out);
-        Assert.Contains("--sample-every: 0 -> 1", r.Out);
+        Assert.Contains("--sample-every: 500 -> 1", r.Out);
     }
 
     [Fact]
