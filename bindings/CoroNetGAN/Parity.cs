@@ -48,7 +48,21 @@ public static class Parity
     public static ParityReport Run(string caseDirectory, Device device)
     {
         string casePath = Path.Combine(caseDirectory, "case.json");
-        using var doc = JsonDocument.Parse(File.ReadAllBytes(casePath));
+        if (!File.Exists(casePath)) throw new FileNotFoundException($"{casePath}: no case.json in the case folder.", casePath);
+        JsonDocument doc;
+        try { doc = JsonDocument.Parse(File.ReadAllBytes(casePath)); }
+        catch (JsonException e) { throw new InvalidDataException($"{casePath}: not valid JSON ({e.Message})", e); }
+        using var _ = doc;
+        try { return Run(caseDirectory, device, casePath, doc); }
+        // A field of the wrong JSON kind, or constructor arguments the module refuses: name the file they came from.
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException or FormatException && !e.Message.Contains(casePath, StringComparison.Ordinal))
+        {
+            throw new InvalidDataException($"{casePath}: {e.Message}", e);
+        }
+    }
+
+    static ParityReport Run(string caseDirectory, Device device, string casePath, JsonDocument doc)
+    {
         var root = doc.RootElement;
         string name = Text(root, "case", Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(caseDirectory))));
         string arch = Text(root, "architecture", "")
