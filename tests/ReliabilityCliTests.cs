@@ -223,4 +223,30 @@ public class ReliabilityCliTests
         Assert.Single(sw.ToString().Trim().Split('\n'));
         Assert.Contains("--verbose", sw.ToString());
     }
+
+    [Fact]
+    public void VagueMessagesNowNameTheProblem()
+    {
+        using var tmp = new GoldenCases.TempDir();
+        string model = TinyModel(tmp.Path);
+        string pt = tmp.File("pt.safetensors");
+        Assert.Equal(0, Run("export", "--model", model, "--pytorch", pt).Code);
+        var file = SafeTensorsFile.Read(pt);
+        string cut = tmp.File("cut.safetensors");
+        SafeTensorsFile.Write(cut, new SafeTensorsFile(file.Names.Where(n => n != "model.1.weight").Select(n => new KeyValuePair<string, SafeTensor>(n, file[n])), file.Metadata));
+        var r = Run("import", "--pytorch", cut, "--arch", "resnet6", "--out", tmp.File("m.coronetgan"));
+        AssertUserError(r, "'model.1.weight'", "--ngf", "--input-nc");
+        Assert.True(r.Err.Split('\n').Length < 5, r.Err);
+
+        string renamed = tmp.File("g.coronetgan");
+        File.Copy(model, renamed);
+        r = Run("bench", "--widths", renamed, "--size", "32", "--iters", "1", "--device", "cpu");
+        Assert.True(r.Code == 0, r.Out + r.Err);
+        r = Run("bench", "--arch", "resnet9", "--ngf", "4", "--widths", "[4,8,16,16,16,16,16,16,16,16,16,16,8,4]", "--size", "32", "--iters", "1", "--device", "cpu");
+        Assert.True(r.Code == 0, r.Out + r.Err);
+
+        string caseDir = Directory.CreateDirectory(tmp.File("case")).FullName;
+        File.WriteAllText(Path.Combine(caseDir, "case.json"), "{\"architecture\": 5}");
+        AssertUserError(Run("parity", "--case", caseDir), Path.Combine(caseDir, "case.json"));
+    }
 }
