@@ -34,7 +34,9 @@ public static class CliErrors
         }
         if (IsUserError(e))
         {
-            error.WriteLine($"error: {e.Message}");
+            // ArgumentException appends "(Parameter 'x')", the name of a C# parameter the user never saw.
+            string message = e is ArgumentException { ParamName: { } p } ? e.Message.Replace($" (Parameter '{p}')", "", StringComparison.Ordinal) : e.Message;
+            error.WriteLine($"error: {message}");
             if (verbose) error.WriteLine(e);
             return BadInput;
         }

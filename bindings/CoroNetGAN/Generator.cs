@@ -41,7 +41,7 @@ public sealed class Generator : IDisposable
             _ => throw new ArgumentException($"{path ?? "the model"} is a {ModelFile.Describe(model).Architecture}, not a generator: only ResnetGenerator and UnetGenerator models translate images."),
         };
         SizeMultiple = multiple;
-        CheckSize(imageSize, nameof(imageSize));
+        CheckSize(imageSize, nameof(imageSize), "image size");
         ImageSize = imageSize;
         _model.Eval();
     }
@@ -158,8 +158,8 @@ public sealed class Generator : IDisposable
     public float[] Translate(ReadOnlySpan<float> input, int batch, int height, int width)
     {
         if (batch < 1) throw new ArgumentException($"batch must be at least 1, got {batch}.", nameof(batch));
-        CheckSize(height, nameof(height));
-        CheckSize(width, nameof(width));
+        CheckSize(height, nameof(height), "height");
+        CheckSize(width, nameof(width), "width");
         long expected = (long)batch * InputChannels * height * width;
         CheckMemory(batch, height, width);
         if (input.Length != expected)
@@ -257,12 +257,12 @@ public sealed class Generator : IDisposable
             throw new ArgumentException($"{Name} reads {InputChannels}-channel and writes {OutputChannels}-channel images; RGB images need 3 and 3. Use Translate(ReadOnlySpan<float>, ...) with {InputChannels}-channel data.");
     }
 
-    void CheckSize(int size, string what)
+    void CheckSize(int size, string parameter, string what)
     {
         if (size > ImageLimits.MaxImageSize)
-            throw new ArgumentException($"{Name}: {what} {size} is over the largest supported image size, {ImageLimits.MaxImageSize}; use a smaller --size.", what);
+            throw new ArgumentException($"{Name}: {what} {size} is over the largest supported image size, {ImageLimits.MaxImageSize}; use a smaller --size.", parameter);
         if (size < SizeMultiple || size % SizeMultiple != 0)
-            throw new ArgumentException($"{Name}: {what} {size} is not a positive multiple of {SizeMultiple}, which this architecture needs.", what);
+            throw new ArgumentException($"{Name}: {what} {size} is not a positive multiple of {SizeMultiple}, which this architecture needs (--size).", parameter);
     }
 }
 

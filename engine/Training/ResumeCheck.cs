@@ -29,18 +29,20 @@ public static class ResumeCheck
             if (!EqualityComparer<T>.Default.Equals(old, now)) fixedChanges.Add($"{name}: {Show(old)} -> {Show(now)}");
         }
         Fixed("--mode", saved.Mode, requested.Mode);
-        Fixed("--net-g", saved.EffectiveNetG, requested.EffectiveNetG);
+        // Another mode brings other defaults (generator, GAN loss, pool): listing those too would only repeat the mode.
+        bool sameMode = saved.Mode == requested.Mode;
+        if (sameMode) Fixed("--net-g", saved.EffectiveNetG, requested.EffectiveNetG);
         Fixed("--size", saved.Size, requested.Size);
         Fixed("--ngf", saved.Ngf, requested.Ngf);
         Fixed("--ndf", saved.Ndf, requested.Ndf);
         Fixed("--no-prune", saved.NoPrune, requested.NoPrune);
         Fixed("--seed", saved.Seed, requested.Seed);
-        Fixed("GAN loss", saved.EffectiveGan, requested.EffectiveGan);
+        if (sameMode) Fixed("GAN loss", saved.EffectiveGan, requested.EffectiveGan);
         Fixed("L1 weight", saved.LambdaL1, requested.LambdaL1);
         Fixed("cycle weight A", saved.LambdaA, requested.LambdaA);
         Fixed("cycle weight B", saved.LambdaB, requested.LambdaB);
         Fixed("identity weight", saved.LambdaIdentity, requested.LambdaIdentity);
-        Fixed("pool size", saved.EffectivePoolSize, requested.EffectivePoolSize);
+        if (sameMode) Fixed("pool size", saved.EffectivePoolSize, requested.EffectivePoolSize);
         Fixed("learning rate", saved.LearningRate, requested.LearningRate);
         Fixed("beta1", saved.Beta1, requested.Beta1);
         Fixed("decay start", saved.DecayStart, requested.DecayStart);
