@@ -129,9 +129,7 @@ public abstract partial class Trainer
             throw new InvalidDataException($"{path}: not a CoroNetGAN checkpoint (metadata format '{format ?? "absent"}', expected '{CheckpointFormat}').");
         if (!file.Metadata.TryGetValue("version", out var v) || v != CheckpointVersion.ToString(CultureInfo.InvariantCulture))
             throw new InvalidDataException($"{path}: checkpoint version '{v ?? "absent"}' is not the {CheckpointVersion} this engine reads.");
-        CheckpointState state;
-        try { state = JsonSerializer.Deserialize<CheckpointState>(file.Metadata.GetValueOrDefault("state") ?? "null", Json) ?? throw new JsonException("no state"); }
-        catch (JsonException e) { throw new InvalidDataException($"{path}: the checkpoint's state metadata is unreadable: {e.Message}", e); }
+        var state = ParseState(file.Metadata.GetValueOrDefault("state"), path);
         var o = state.Options with { OutputDirectory = Path.GetDirectoryName(path)! };
         if (expected != null) o = ResumeCheck.Reconcile(o, expected with { OutputDirectory = o.OutputDirectory }, path, state.Step).Options;
         var trainer = Create(o, train, test, device);
@@ -154,12 +152,35 @@ public abstract partial class Trainer
         catch (SafeTensorsFormatException e) { throw new InvalidDataException($"{path}: not a readable checkpoint ({e.Problem}).", e); }
         if (!file.Metadata.TryGetValue("format", out var format) || format != CheckpointFormat)
             throw new InvalidDataException($"{path}: not a CoroNetGAN checkpoint (metadata format '{format ?? "absent"}', expected '{CheckpointFormat}').");
-        try
+        return ParseState(file.Metadata.GetValueOrDefault("state"), path).Options with { OutputDirectory = Path.GetDirectoryName(path)! };
+    }
+
+    /// <summary>
+    /// The checkpoint's <c>state</c> metadata, every member present and the options valid: a hand-edited or corrupt
+    /// state is an <see cref="InvalidDataException"/> naming the file, never a null dereference later on.
+    /// </summary>
+    internal static CheckpointState ParseState(string? json, string path)
+    {
+        CheckpointState? state;
+        try { state = JsonSerializer.Deserialize<CheckpointState>(json ?? "null", Json); }
+        catch (Exception e) when (e is JsonException or NotSupportedException or ArgumentException or InvalidOperationException)
         {
-            var state = JsonSerializer.Deserialize<CheckpointState>(file.Metadata.GetValueOrDefault("state") ?? "null", Json) ?? throw new JsonException("no state");
-            return state.Options with { OutputDirectory = Path.GetDirectoryName(path)! };
+            throw new InvalidDataException($"{path}: the checkpoint's state metadata is unreadable: {e.Message}", e);
         }
-        catch (JsonException e) { throw new InvalidDataException($"{path}: the checkpoint's state metadata is unreadable: {e.Message}", e); }
+        if (state == null) throw Corrupt("state");
+        // JSON null passes the deserializer for non-nullable members; each is checked here, once.
+        if (state.Options == null) throw Corrupt("options");
+        if (state.Mode == null || state.Arch == null || state.Phase == null) throw Corrupt("mode, arch or phase");
+        if (state.Generators == null || state.Generators.Any(g => g?.Name == null || g.Widths == null)) throw Corrupt("generators");
+        if (state.Searches == null || state.Searches.Values.Any(v => v == null)) throw Corrupt("searches");
+        if (state.DropoutCalls == null || state.PoolDraws == null || state.PoolCounts == null || state.Phases == null) throw Corrupt("dropout, pool or phase records");
+        if (state.Step < 0 || state.Step > state.Options.TotalSteps || state.PoolCounts.Values.Any(c => c < 0 || c > 10_000))
+            throw new InvalidDataException($"{path}: the checkpoint's state metadata is inconsistent (step {state.Step} of {state.Options.TotalSteps}); the file is corrupt or was edited.");
+        try { state.Options.Validate(); }
+        catch (ArgumentException e) { throw new InvalidDataException($"{path}: the checkpoint's options are invalid: {e.Message}", e); }
+        return state;
+
+        InvalidDataException Corrupt(string what) => new($"{path}: the checkpoint's state metadata has no valid {what}; the file is corrupt or was edited.");
     }
 
     void LoadState(CheckpointState state, SafeTensorsFile file, string path)
