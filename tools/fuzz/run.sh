@@ -28,6 +28,10 @@ fi
 bin=tools/fuzz/bin/publish
 rm -rf "$bin"
 dotnet publish tools/fuzz/CoroNetGAN.Fuzz.csproj -c Release -o "$bin" -nologo -v quiet
+# Instrumented code expects AFL's shared memory, so seeds and crash replays run from an uninstrumented copy.
+plain=tools/fuzz/bin/plain
+rm -rf "$plain"
+cp -r "$bin" "$plain"
 "$tools/sharpfuzz" "$bin/CoroNetGAN.Engine.dll"
 # The image target's parsing happens inside ImageSharp: instrument it too, so AFL sees its branches.
 if printf '%s\n' "${targets[@]}" | grep -qx image; then "$tools/sharpfuzz" "$bin/SixLabors.ImageSharp.dll"; fi
@@ -40,7 +44,7 @@ summary=()
 for t in "${targets[@]}"; do
   seeds="$out/$t/seeds"
   rm -rf "$out/$t"
-  dotnet "$bin/CoroNetGAN.Fuzz.dll" --seeds "$t" "$seeds" >/dev/null
+  dotnet "$plain/CoroNetGAN.Fuzz.dll" --seeds "$t" "$seeds" >/dev/null
   echo "== $t: $secs s"
   timeout $((secs + 60)) afl-fuzz -i "$seeds" -o "$out/$t/afl" -t 10000 -m none -V "$secs" -- dotnet "$bin/CoroNetGAN.Fuzz.dll" "$t" \
     > "$out/$t/afl.log" 2>&1 || true
@@ -52,7 +56,7 @@ for t in "${targets[@]}"; do
   [ -e "${hangs[0]:-}" ] || hangs=()
   if [ ${#crashes[@]} -gt 0 ]; then
     status=1
-    dotnet "$bin/CoroNetGAN.Fuzz.dll" --replay "$t" "${crashes[@]}" > "$out/$t/crashes.txt" 2>&1 || true
+    dotnet "$plain/CoroNetGAN.Fuzz.dll" --replay "$t" "${crashes[@]}" > "$out/$t/crashes.txt" 2>&1 || true
   fi
   if [ -z "$execs" ] || [ ! -f "$stats" ]; then
     status=1
