@@ -62,7 +62,9 @@ for t in "${targets[@]}"; do
     status=1
     summary+=("$t: afl-fuzz did not run; see $out/$t/afl.log")
   else
-    summary+=("$t: ${execs} inputs tried, ${#crashes[@]} crashes, ${#hangs[@]} hangs (over 10 s)$([ ${#crashes[@]} -gt 0 ] && echo "; replayed in $out/$t/crashes.txt")")
+    note=""
+    [ ${#crashes[@]} -gt 0 ] && note="; replayed in $out/$t/crashes.txt"
+    summary+=("$t: ${execs} inputs tried, ${#crashes[@]} crashes, ${#hangs[@]} hangs (over 10 s)$note")
   fi
 done
 printf '%s\n' "${summary[@]}" | tee "$out/summary.txt"
