@@ -27,9 +27,13 @@ public partial class ReliabilityDocTests
         string imgs = Directory.CreateDirectory(T("imgs")).FullName;
         DataTestFolders.WritePng(Path.Combine(imgs, "a.png"), 16, 16, (x, y) => new(9, 9, 9));
         string run = T("run");
-        string[] Train(string outDir, params string[] extra) =>
-            ["train", "--mode", "pix2pix", "--data", data, "--out", outDir, "--ngf", "4", "--ndf", "8", "--device", "cpu",
-                .. extra.Contains("--size") ? Array.Empty<string>() : ["--size", "32"], .. extra];
+        string[] Train(string outDir, params string[] extra)
+        {
+            var args = new List<string> { "train", "--mode", "pix2pix", "--data", data, "--out", outDir };
+            foreach (var (k, v) in new[] { ("--ngf", "4"), ("--ndf", "8"), ("--device", "cpu"), ("--size", "32") })
+                if (!extra.Contains(k)) args.AddRange([k, v]);
+            return [.. args, .. extra];
+        }
         Assert.Equal(0, CliRunner.Run(Train(run, "--steps", "2")).Code);
         Assert.Equal(0, CliRunner.Run("translate", "--model", model, "--input", imgs, "--output", T("done"), "--device", "cpu").Code);
         string Header(string name, string json) => ReliabilityCliTests.RawSafetensors(T(name), Encoding.UTF8.GetBytes(json));
@@ -57,6 +61,9 @@ public partial class ReliabilityDocTests
             new("train --out naming a file", Train(model, "--steps", "2")),
             new("train --size 100000", Train(T("r1"), "--steps", "2", "--size", "100000")),
             new("train --load-size 100000", Train(T("r2"), "--steps", "2", "--load-size", "100000")),
+            new("train --ngf 100000", Train(T("r7"), "--steps", "2", "--ngf", "100000")),
+            new("train --steps -5", Train(T("r8"), "--steps", "-5")),
+            new("translate --batch 0", ["translate", "--model", model, "--input", imgs, "--output", T("o7"), "--batch", "0", "--device", "cpu"]),
             new("train --lambda 1e30", Train(T("r3"), "--steps", "2", "--lambda", "1e30")),
             new("train --target-ratio and --target-gmacs together", Train(T("r4"), "--steps", "2", "--target-ratio", "0.5", "--target-gmacs", "0.1")),
             new("train --target-ratio 0.001 (below the minimum widths)", Train(T("r5"), "--steps", "2", "--target-ratio", "0.001")),

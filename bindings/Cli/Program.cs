@@ -39,6 +39,7 @@ public static class Program
         root.Subcommands.Add(DemoCommand.Create());
         root.Subcommands.Add(BenchCommand.Create());
         root.Options.Add(new Option<bool>("--verbose") { Description = "On an internal error, also print the stack trace.", Recursive = true });
+        OptionBounds.Apply(root);
         return root;
     }
 }
