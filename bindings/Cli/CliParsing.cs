@@ -12,7 +12,7 @@ internal static class CliParsing
         bool same = string.Equals(a, b, OperatingSystem.IsLinux() ? StringComparison.Ordinal : StringComparison.OrdinalIgnoreCase);
         if (!same && File.Exists(a) && File.Exists(b))
         {
-            // Another path to the same file (a hard or symbolic link) destroys the input just the same.
+            // A symbolic link to the input destroys it just the same.
             var ia = new FileInfo(a); var ib = new FileInfo(b);
             same = (ia.ResolveLinkTarget(true)?.FullName ?? a) == (ib.ResolveLinkTarget(true)?.FullName ?? b);
         }
