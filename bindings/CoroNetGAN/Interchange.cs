@@ -49,7 +49,8 @@ public static class Interchange
             StateDict.Load(model, file.Tensors, path);
             StateDict.RequireFinite(file.Tensors, path);
         }
-        catch (StateDictMismatchException e) when (guessed.Count > 0)
+        // When no key fits at all the file is of another architecture, which the mismatch message itself says best.
+        catch (StateDictMismatchException e) when (guessed.Count > 0 && StateDict.Keys(model).Any(k => file.Tensors.ContainsKey(k.Key)))
         {
             model.Dispose();
             // With a shape-giving key missing, every later shape follows a guess: list that cause, not each false mismatch.

@@ -25,6 +25,7 @@ public sealed record SearchSettings(
     int? StepBudget = null,
     int ImageSize = 256)
 {
-    /// <summary>The largest initial lambda accepted (100 x DHP's 0.1); above it the first proximal step prunes every layer to its minimum.</summary>
-    public const float MaxLambda = 10f;
+    /// <summary>The largest initial lambda accepted (10,000 x DHP's 0.1; small test runs use up to 50); far above it the
+    /// first proximal step prunes every layer to its minimum.</summary>
+    public const float MaxLambda = 1000f;
 }
