@@ -235,7 +235,7 @@ public class PruningTests
         using var g = HyperResnet(4);
         Assert.Contains("(0, 1]", Assert.Throws<ArgumentException>(() => new PruningSearch(g, new SearchSettings(TargetRatio: 0, ImageSize: 32))).Message);
         Assert.Contains("(0, 1]", Assert.Throws<ArgumentException>(() => new PruningSearch(g, new SearchSettings(TargetRatio: 1.5, ImageSize: 32))).Message);
-        Assert.Contains("lambda must be >= 0", Assert.Throws<ArgumentException>(() => new PruningSearch(g, new SearchSettings(TargetRatio: 0.5, Lambda: -1, ImageSize: 32))).Message);
+        Assert.Contains("lambda (--lambda) must be in [0, 1000]", Assert.Throws<ArgumentException>(() => new PruningSearch(g, new SearchSettings(TargetRatio: 0.5, Lambda: -1, ImageSize: 32))).Message);
         var e = Assert.Throws<ArgumentException>(() => new PruningSearch(g, new SearchSettings(TargetRatio: 0.01, ImageSize: 32)));
         Assert.Contains("minimum channel count", e.Message);
         Assert.Contains("4 channels per prunable layer", e.Message);

@@ -11,7 +11,7 @@ internal static class BenchCommand
         var arch = new Option<string>("--arch") { Description = $"Architecture: {string.Join(", ", Architectures.Names)}.", DefaultValueFactory = _ => "resnet9" };
         var ngf = new Option<int>("--ngf") { Description = "Width of the first layer.", DefaultValueFactory = _ => 64 };
         var size = new Option<int>("--size") { Description = "Input size in pixels.", DefaultValueFactory = _ => 256 };
-        var widths = new Option<string?>("--widths") { Description = "A model file (its architecture and widths are timed) or a JSON list of widths." };
+        var widths = new Option<string?>("--widths") { Description = "A model file (its architecture and widths are timed), a JSON file with a list of widths, or the list itself, e.g. [16,32,64]." };
         var train = new Option<bool>("--train") { Description = "Time a training step (forward, backward, Adam) instead of inference." };
         var device = new Option<string>("--device") { Description = "auto, cpu, cuda, opencl, ilgpu-cpu.", DefaultValueFactory = _ => "auto" };
         var iters = new Option<int>("--iters") { Description = "Timed iterations (after 2 warm-ups).", DefaultValueFactory = _ => 5 };
@@ -34,7 +34,7 @@ internal static class BenchCommand
                         $"{(r.Train ? "training step" : "forward")}: median {r.MedianMs:F1} ms, best {r.MinMs:F1} ms over {r.Iters} ({r.Macs / 1e9:F3} GMACs)");
                 return 0;
             }
-            catch (Exception e) when (e is ArgumentException or IOException or InvalidDataException)
+            catch (Exception e) when (CliErrors.IsUserError(e))
             {
                 Console.Error.WriteLine($"error: {e.Message}");
                 return 2;

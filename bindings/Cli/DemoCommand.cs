@@ -59,7 +59,7 @@ internal static class DemoCommand
                 Console.WriteLine($"demo finished in {sw.Elapsed.TotalMinutes:F1} min; look at {Path.Combine(root, "test-grid.png")}");
                 return 0;
             }
-            catch (Exception e) when (e is ArgumentException or IOException or InvalidDataException or UnauthorizedAccessException)
+            catch (Exception e) when (CliErrors.IsUserError(e))
             {
                 Console.Error.WriteLine($"error: {e.Message}");
                 return 2;
@@ -74,7 +74,8 @@ internal static class DemoCommand
         string dir = options.OutputDirectory;
         using var trainer = Trainer.Checkpoints(dir).Count > 0
             ? TrainingRuns.Resume(dir, data, options, dev, loadSize: 64)
-            : TrainingRuns.Start(options, data, dev, loadSize: 64);
+            // The demo's own folder: what a run interrupted before its first checkpoint left behind is started again.
+            : TrainingRuns.Start(options, data, dev, loadSize: 64, overwrite: true);
         return TrainingConsole.Run(trainer, dir);
     }
 

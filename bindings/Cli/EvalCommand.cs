@@ -86,7 +86,7 @@ internal static class EvalCommand
                 Console.WriteLine($"note: {Caveat}");
                 return 0;
             }
-            catch (Exception e) when (e is ArgumentException or IOException or InvalidDataException or UnauthorizedAccessException or BadImageException)
+            catch (Exception e) when (CliErrors.IsUserError(e))
             {
                 Console.Error.WriteLine($"error: {e.Message}");
                 return 2;

@@ -27,6 +27,7 @@ internal static class ExportCommand
                     throw new ArgumentException("give exactly one output: --pytorch OUT.safetensors or --onnx OUT.onnx.");
                 if (half && ox == null)
                     throw new ArgumentException("--fp16 applies to --onnx only (a PyTorch state dict keeps the model's float32 weights).");
+                CliParsing.RequireDistinct(parse.GetValue(model)!, "--model", pt ?? ox!, pt != null ? "--pytorch" : "--onnx");
                 using var device = Devices.Open("cpu");
                 using var m = Interchange.LoadModel(parse.GetValue(model)!, device);
                 if (pt != null)
@@ -41,7 +42,7 @@ internal static class ExportCommand
                 }
                 return 0;
             }
-            catch (Exception e) when (e is ArgumentException or IOException or InvalidDataException or UnauthorizedAccessException)
+            catch (Exception e) when (CliErrors.IsUserError(e))
             {
                 Console.Error.WriteLine($"error: {e.Message}");
                 return 2;

@@ -28,6 +28,7 @@ internal static class ImportCommand
                 NormKind? n = parse.GetValue(norm) is { } text ? CliParsing.Norm(text) : null;
                 var options = new ImportOptions(parse.GetValue(ngf), n, parse.GetValue(inputNc), parse.GetValue(outputNc),
                     parse.GetValue(blocks), parse.GetValue(numDowns), parse.GetValue(layers), parse.GetValue(dropout));
+                CliParsing.RequireDistinct(parse.GetValue(pytorch)!, "--pytorch", parse.GetValue(outPath)!, "--out");
                 using var device = Devices.Open("cpu");
                 using var model = Interchange.ImportPyTorch(parse.GetValue(pytorch)!, parse.GetValue(arch)!, device, options);
                 Interchange.SaveModel(model, parse.GetValue(outPath)!);
@@ -35,7 +36,7 @@ internal static class ImportCommand
                 Console.WriteLine($"wrote {parse.GetValue(outPath)}");
                 return 0;
             }
-            catch (Exception e) when (e is ArgumentException or IOException or NotSupportedException or UnauthorizedAccessException)
+            catch (Exception e) when (CliErrors.IsUserError(e))
             {
                 Console.Error.WriteLine($"error: {e.Message}");
                 return 2;

@@ -19,7 +19,7 @@ internal static class ParityCommand
                 foreach (var line in report.Lines()) Console.WriteLine(line);
                 return report.Passed ? 0 : 1;
             }
-            catch (Exception e) when (e is ArgumentException or IOException or NotSupportedException or UnauthorizedAccessException or System.Text.Json.JsonException)
+            catch (Exception e) when (CliErrors.IsUserError(e))
             {
                 Console.Error.WriteLine($"error: {e.Message}");
                 return 2;

@@ -5,8 +5,26 @@ namespace CoroNetGAN.Cli;
 /// <summary>The coronetgan command line; every command goes through the public CoroNetGAN API.</summary>
 public static class Program
 {
-    /// <summary>Parses and runs the command; returns the process exit code.</summary>
+    /// <summary>Parses and runs the command; returns the process exit code (0 ok, 2 bad input or usage, 130 interrupted, 1 internal error).</summary>
     public static int Main(string[] args)
+    {
+        var root = BuildRoot();
+        var parse = root.Parse(args);
+        bool verbose = args.Contains("--verbose");
+        // A parse error is a usage error (exit 2), not the library's default 1, which the convention keeps for crashes.
+        if (parse.Errors.Count > 0)
+        {
+            foreach (var error in parse.Errors) Console.Error.WriteLine($"error: {error.Message}");
+            string command = parse.CommandResult.Command == root ? "" : parse.CommandResult.Command.Name + " ";
+            Console.Error.WriteLine($"see 'coronetgan {command}--help' for the options.");
+            return CliErrors.BadInput;
+        }
+        try { return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false }); }
+        catch (Exception e) { return CliErrors.Report(e, verbose); }
+    }
+
+    /// <summary>The command tree: every command and option (tests check that messages only suggest options it has).</summary>
+    public static RootCommand BuildRoot()
     {
         var root = new RootCommand("coronetgan: train and compress image-to-image GANs (CycleGAN, pix2pix) on CPU, CUDA or OpenCL.");
         root.Subcommands.Add(DevicesCommand.Create());
@@ -21,6 +39,8 @@ public static class Program
         root.Subcommands.Add(EvalCommand.Create());
         root.Subcommands.Add(DemoCommand.Create());
         root.Subcommands.Add(BenchCommand.Create());
-        return root.Parse(args).Invoke();
+        root.Options.Add(new Option<bool>("--verbose") { Description = "On an internal error, also print the stack trace.", Recursive = true });
+        OptionBounds.Apply(root);
+        return root;
     }
 }

@@ -73,7 +73,7 @@ internal static class StudyCommand
                 Console.WriteLine($"study finished in {sw.Elapsed.TotalMinutes:F1} min: {Path.Combine(root, "study.md")}, study.json");
                 return 0;
             }
-            catch (Exception e) when (e is ArgumentException or IOException or InvalidDataException or UnauthorizedAccessException or CoroNetGAN.Engine.Data.BadImageException)
+            catch (Exception e) when (CliErrors.IsUserError(e))
             {
                 Console.Error.WriteLine($"error: {e.Message}");
                 return 2;

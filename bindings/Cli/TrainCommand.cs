@@ -2,6 +2,7 @@ using System.CommandLine;
 using CoroNetGAN.Engine.Distributed;
 using CoroNetGAN.Engine.Training;
 
+
 namespace CoroNetGAN.Cli;
 
 /// <summary><c>coronetgan train</c>: one run of the CoroNetGAN schedule (search, extract, fine-tune) on a folder.</summary>
@@ -14,28 +15,66 @@ internal static class TrainCommand
         var ratio = new Option<double?>("--target-ratio") { Description = "Target MACs as a fraction of the full generator's (e.g. 0.05). The compact generator ends at most at the target and at least 96% of it, also when the step budget forces the cut." };
         var gmacs = new Option<double?>("--target-gmacs") { Description = "Target MACs in GMACs at 256x256 (e.g. 2.67); the result lands in [0.96 x target, target] GMACs." };
         var noPrune = new Option<bool>("--no-prune") { Description = "Train a plain generator (no search) for comparison." };
-        var resume = new Option<bool>("--resume") { Description = "Continue the run in --out from its newest checkpoint." };
+        var resume = new Option<bool>("--resume") { Description = "Continue the run in --out from its newest checkpoint (options given again must match the run's; --steps and the intervals may change)." };
+        var overwrite = new Option<bool>("--overwrite") { Description = "Delete the run already in --out (checkpoints, model, report, samples) and start again." };
         var cmd = new Command("train", "Train and compress a generator: hypernetwork search to the MAC target, extraction, fine-tuning.");
         recipe.AddTo(cmd);
-        foreach (var o in new Option[] { outDir, ratio, gmacs, noPrune, resume, DistributedCli.Distributed, DistributedCli.WatchdogSeconds }) cmd.Add(o);
+        foreach (var o in new Option[] { outDir, ratio, gmacs, noPrune, resume, overwrite, DistributedCli.Distributed, DistributedCli.WatchdogSeconds }) cmd.Add(o);
         cmd.SetAction(parse =>
         {
             MpiCommunicator? mpi = null;
             try
             {
+                if (parse.GetValue(ratio) != null && parse.GetValue(gmacs) != null)
+                    throw new ArgumentException($"give one target, --target-ratio {parse.GetValue(ratio)} or --target-gmacs {parse.GetValue(gmacs)}, not both.");
+                if (parse.GetValue(resume) && parse.GetValue(overwrite))
+                    throw new ArgumentException("--resume continues the run in --out and --overwrite deletes it: give one.");
                 mpi = DistributedCli.Join(parse);
                 var options = recipe.Build(parse, parse.GetValue(outDir)!, parse.GetValue(noPrune), parse.GetValue(ratio), parse.GetValue(gmacs))
                     with { Ranks = mpi?.Size ?? 1 };
+                RunFolder.RequireFolder(options.OutputDirectory);
+                bool quiet = mpi is { Rank: > 0 };
+                Action<string> log = line => { if (!quiet) Console.WriteLine($"  {line}"); };
+                if (parse.GetValue(resume))
+                {
+                    // Only the options given on this command line are compared with the run's: the others keep its values.
+                    bool Given(Option o) => parse.GetResult(o) is { Implicit: false };
+                    var saved = TrainingRuns.SavedOptions(options.OutputDirectory);
+                    var savedPrune = saved.EffectivePrune;
+                    options = saved with
+                    {
+                        OutputDirectory = options.OutputDirectory,
+                        Mode = options.Mode,
+                        TotalSteps = options.TotalSteps,
+                        Size = Given(recipe.Size) ? options.Size : saved.Size,
+                        Ngf = Given(recipe.Ngf) ? options.Ngf : saved.Ngf,
+                        Ndf = Given(recipe.Ndf) ? options.Ndf : saved.Ndf,
+                        NetG = Given(recipe.NetG) ? options.NetG : saved.NetG,
+                        Seed = Given(recipe.Seed) ? options.Seed : saved.Seed,
+                        NoPrune = Given(noPrune) ? options.NoPrune : saved.NoPrune,
+                        CheckpointEvery = Given(recipe.CheckpointEvery) ? options.CheckpointEvery : saved.CheckpointEvery,
+                        SampleEvery = Given(recipe.SampleEvery) ? options.SampleEvery : saved.SampleEvery,
+                        BatchSize = Given(recipe.BatchSize) ? options.BatchSize : saved.BatchSize,
+                        Norm = Given(recipe.Norm) ? options.Norm : saved.Norm,
+                        Ranks = options.Ranks,
+                        Prune = savedPrune with
+                        {
+                            TargetRatio = Given(ratio) ? parse.GetValue(ratio) : Given(gmacs) ? null : savedPrune.TargetRatio,
+                            TargetGMacs = Given(gmacs) ? parse.GetValue(gmacs) : Given(ratio) ? null : savedPrune.TargetGMacs,
+                            Lambda = Given(recipe.Lambda) ? parse.GetValue(recipe.Lambda) : savedPrune.Lambda,
+                            SearchShare = Given(recipe.Share) ? parse.GetValue(recipe.Share) : savedPrune.SearchShare,
+                        },
+                    };
+                }
                 string data = parse.GetValue(recipe.Data)!;
                 bool skipBad = parse.GetValue(recipe.SkipBad);
                 int? loadSize = parse.GetValue(recipe.LoadSize);
-                bool quiet = mpi is { Rank: > 0 };
                 string device = parse.GetValue(recipe.Device)!;
                 using var dev = mpi == null ? Devices.Open(device) : DistributedRuns.OpenDevice(device, mpi);
                 if (!quiet) Console.WriteLine($"device: {dev.Name} ({dev.Info.Description})");
                 using var trainer = parse.GetValue(resume)
-                    ? TrainingRuns.Resume(options.OutputDirectory, data, options, dev, skipBad, loadSize)
-                    : TrainingRuns.Start(options, data, dev, skipBad, loadSize);
+                    ? TrainingRuns.Resume(options.OutputDirectory, data, options, dev, skipBad, loadSize, log)
+                    : TrainingRuns.Start(options, data, dev, skipBad, loadSize, parse.GetValue(overwrite), log);
                 if (mpi != null) trainer.Distribute(mpi);
                 else if (trainer.Options.Ranks != 1)
                     throw new ArgumentException($"the run in {options.OutputDirectory} trains on {trainer.Options.Ranks} ranks; resume it with " +
@@ -48,7 +87,7 @@ internal static class TrainCommand
                 if (mpi != null) DistributedCli.Summarize(trainer, mpi, speed, dev);
                 return 0;
             }
-            catch (Exception e) when (e is ArgumentException or IOException or InvalidDataException or UnauthorizedAccessException or MpiUnavailableException)
+            catch (Exception e) when (CliErrors.IsUserError(e) || e is MpiUnavailableException)
             {
                 string rank = mpi is { Size: > 1 } ? $"rank {mpi.Rank}: " : "";
                 Console.Error.WriteLine($"{rank}error: {e.Message}");

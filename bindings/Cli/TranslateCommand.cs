@@ -9,11 +9,12 @@ internal static class TranslateCommand
     {
         var model = new Option<string>("--model") { Description = "A generator file (compact.safetensors or any saved generator).", Required = true };
         var input = new Option<string>("--input") { Description = "An image file or a folder of images.", Required = true };
-        var output = new Option<string>("--output") { Description = "Folder for the translated PNGs (same names).", Required = true };
+        var output = new Option<string>("--output") { Description = "Folder for the translated PNGs (same names; a.png and a.bmp become a_png.png and a_bmp.png); not the input folder.", Required = true };
         var size = new Option<int?>("--size") { Description = "Images are resized to size x size (default: the size the model was trained at, else 256)." };
         var batch = new Option<int>("--batch") { Description = "Images per forward pass.", DefaultValueFactory = _ => 8 };
         var device = new Option<string>("--device") { Description = "auto, cpu, cuda, opencl, ilgpu-cpu.", DefaultValueFactory = _ => "auto" };
-        var cmd = new Command("translate", "Translate images with a saved generator.") { model, input, output, size, batch, device };
+        var overwrite = new Option<bool>("--overwrite") { Description = "Replace output files that already exist (otherwise the run stops before writing anything)." };
+        var cmd = new Command("translate", "Translate images with a saved generator.") { model, input, output, size, batch, device, overwrite };
         cmd.SetAction(parse =>
         {
             try
@@ -21,10 +22,10 @@ internal static class TranslateCommand
                 using var g = Generator.Load(parse.GetValue(model)!, parse.GetValue(device)!, parse.GetValue(size));
                 Console.WriteLine($"{g.Path} on {g.DeviceName} at {g.ImageSize}x{g.ImageSize}");
                 g.TranslateFiles(parse.GetValue(input)!, parse.GetValue(output)!, parse.GetValue(batch),
-                    new SyncProgress<TranslatedFile>(f => Console.WriteLine($"{f.Source} -> {f.Output}")));
+                    new SyncProgress<TranslatedFile>(f => Console.WriteLine($"{f.Source} -> {f.Output}")), overwrite: parse.GetValue(overwrite));
                 return 0;
             }
-            catch (Exception e) when (e is ArgumentException or IOException or InvalidDataException or UnauthorizedAccessException)
+            catch (Exception e) when (CliErrors.IsUserError(e))
             {
                 Console.Error.WriteLine($"error: {e.Message}");
                 return 2;

@@ -41,7 +41,7 @@ public sealed class Generator : IDisposable
             _ => throw new ArgumentException($"{path ?? "the model"} is a {ModelFile.Describe(model).Architecture}, not a generator: only ResnetGenerator and UnetGenerator models translate images."),
         };
         SizeMultiple = multiple;
-        CheckSize(imageSize, nameof(imageSize));
+        CheckSize(imageSize, nameof(imageSize), "image size");
         ImageSize = imageSize;
         _model.Eval();
     }
@@ -158,9 +158,10 @@ public sealed class Generator : IDisposable
     public float[] Translate(ReadOnlySpan<float> input, int batch, int height, int width)
     {
         if (batch < 1) throw new ArgumentException($"batch must be at least 1, got {batch}.", nameof(batch));
-        CheckSize(height, nameof(height));
-        CheckSize(width, nameof(width));
+        CheckSize(height, nameof(height), "height");
+        CheckSize(width, nameof(width), "width");
         long expected = (long)batch * InputChannels * height * width;
+        CheckMemory(batch, height, width);
         if (input.Length != expected)
         {
             long perChannel = (long)batch * height * width;
@@ -182,24 +183,29 @@ public sealed class Generator : IDisposable
     /// images per forward pass. Every file is decoded before it is translated: a bad file stops the run with its name.
     /// </summary>
     /// <param name="input">An image file or a folder of images.</param>
-    /// <param name="outputDirectory">Created if missing; existing files of the same names are replaced atomically.</param>
+    /// <param name="outputDirectory">Created if missing; it may not be, or hold, the input. Inputs that share a name
+    /// (a.png, a.bmp) get distinct outputs (a_png.png, a_bmp.png).</param>
     /// <param name="batchSize">Images per forward pass.</param>
     /// <param name="progress">Told of each file written, in order.</param>
     /// <param name="cancellation">Checked between batches; files already written stay.</param>
+    /// <param name="overwrite">Replace existing output files (atomically); when false, any existing output stops the run before it starts.</param>
     /// <returns>The files written, in input order.</returns>
+    /// <exception cref="IOException">Outputs exist and <paramref name="overwrite"/> is false (nothing is written).</exception>
     /// <exception cref="FileNotFoundException">The input is neither a file nor a folder.</exception>
     /// <exception cref="ArgumentException">The folder holds no images.</exception>
     /// <exception cref="BadImageException">An image cannot be decoded (the message names it).</exception>
     public IReadOnlyList<string> TranslateFiles(string input, string outputDirectory, int batchSize = 8,
-        IProgress<TranslatedFile>? progress = null, CancellationToken cancellation = default)
+        IProgress<TranslatedFile>? progress = null, CancellationToken cancellation = default, bool overwrite = false)
     {
         ArgumentNullException.ThrowIfNull(input);
         ArgumentNullException.ThrowIfNull(outputDirectory);
         if (batchSize < 1) throw new ArgumentException($"batch size must be at least 1, got {batchSize}.", nameof(batchSize));
         RequireRgb();
         var files = ImageIO.ListImages(input);
-        Directory.CreateDirectory(outputDirectory);
+        var targets = TranslationPlan.Targets(input, files, outputDirectory, overwrite);
         int s = ImageSize, plane = 3 * s * s;
+        CheckMemory(Math.Min(batchSize, files.Count), s, s);
+        Directory.CreateDirectory(outputDirectory);
         var written = new List<string>(files.Count);
         for (int start = 0; start < files.Count; start += batchSize)
         {
@@ -211,7 +217,7 @@ public sealed class Generator : IDisposable
             for (int i = 0; i < n; i++)
             {
                 string source = files[start + i];
-                string target = System.IO.Path.Combine(outputDirectory, System.IO.Path.GetFileNameWithoutExtension(source) + ".png");
+                string target = targets[start + i];
                 ImageIO.SavePng(output.AsSpan(i * plane, plane), s, s, target);
                 written.Add(target);
                 progress?.Report(new TranslatedFile(source, target, start + i + 1, files.Count));
@@ -232,6 +238,17 @@ public sealed class Generator : IDisposable
         }
     }
 
+    /// <summary>
+    /// Refuses, before any buffer exists, a batch whose activations cannot fit: the full-resolution layers hold
+    /// about (first width x 4 + 6) floats per pixel and image at once.
+    /// </summary>
+    void CheckMemory(long batch, int height, int width)
+    {
+        long perPixel = 4L * (6 + 4L * Math.Max(InputChannels, Widths.Count > 0 ? Widths[0] : 64));
+        ImageLimits.CheckMemory(batch * height * width * perPixel, $"{Name}: translating {batch} image(s) of {height}x{width}",
+            "use a smaller --size or --batch");
+    }
+
     string Name => Path is null ? "generator" : $"generator {Path}";
 
     void RequireRgb()
@@ -240,10 +257,12 @@ public sealed class Generator : IDisposable
             throw new ArgumentException($"{Name} reads {InputChannels}-channel and writes {OutputChannels}-channel images; RGB images need 3 and 3. Use Translate(ReadOnlySpan<float>, ...) with {InputChannels}-channel data.");
     }
 
-    void CheckSize(int size, string what)
+    void CheckSize(int size, string parameter, string what)
     {
+        if (size > ImageLimits.MaxImageSize)
+            throw new ArgumentException($"{Name}: {what} {size} is over the largest supported image size, {ImageLimits.MaxImageSize}; use a smaller --size.", parameter);
         if (size < SizeMultiple || size % SizeMultiple != 0)
-            throw new ArgumentException($"{Name}: {what} {size} is not a positive multiple of {SizeMultiple}, which this architecture needs.", what);
+            throw new ArgumentException($"{Name}: {what} {size} is not a positive multiple of {SizeMultiple}, which this architecture needs (--size).", parameter);
     }
 }
 

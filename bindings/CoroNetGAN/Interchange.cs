@@ -40,10 +40,25 @@ public static class Interchange
         string a = arch.Trim().ToLowerInvariant();
         if (!ImportNames.Contains(a))
             throw new ArgumentException($"Unknown architecture '{arch}' for import. Known: {string.Join(", ", ImportNames)}.");
-        var model = a.StartsWith("resnet", StringComparison.Ordinal) ? ResnetFrom(path, a, file, options, device)
-            : a.StartsWith("unet", StringComparison.Ordinal) ? UnetFrom(path, a, file, options, device)
-            : PatchGanFrom(path, file, options, device);
-        try { StateDict.Load(model, file.Tensors, path); }
+        List<string> guessed;
+        var model = a.StartsWith("resnet", StringComparison.Ordinal) ? ResnetFrom(path, a, file, options, device, out guessed)
+            : a.StartsWith("unet", StringComparison.Ordinal) ? UnetFrom(path, a, file, options, device, out guessed)
+            : PatchGanFrom(path, file, options, device, out guessed);
+        try
+        {
+            StateDict.Load(model, file.Tensors, path);
+            StateDict.RequireFinite(file.Tensors, path);
+        }
+        // When no key fits at all the file is of another architecture, which the mismatch message itself says best.
+        catch (StateDictMismatchException e) when (guessed.Count > 0 && StateDict.Keys(model).Any(k => file.Tensors.ContainsKey(k.Key)))
+        {
+            model.Dispose();
+            // With a shape-giving key missing, every later shape follows a guess: list that cause, not each false mismatch.
+            var missing = e.Missing.Take(3).ToList();
+            throw new ArgumentException($"{path}: the file does not show {string.Join(", ", guessed)}" +
+                (missing.Count > 0 ? $"; it lacks {string.Join(", ", missing.Select(k => $"'{k}'"))}{(e.Missing.Count > 3 ? $" and {e.Missing.Count - 3} more keys" : "")}" : "") +
+                $". Is it a {arch} state dict from pytorch-CycleGAN-and-pix2pix? If so, give the options in brackets.", e);
+        }
         catch { model.Dispose(); throw; }
         return model;
     }
@@ -72,10 +87,11 @@ public static class Interchange
         return $"{arch} {config}";
     }
 
-    static Module ResnetFrom(string path, string arch, SafeTensorsFile file, ImportOptions o, Device device)
+    static Module ResnetFrom(string path, string arch, SafeTensorsFile file, ImportOptions o, Device device, out List<string> guessed)
     {
         var l = PyTorchLayout.Resnet(file.Tensors);
         var m = new Merge(path, l);
+        guessed = m.Guessed;
         int? implied = arch switch { "resnet9" => 9, "resnet6" => 6, _ => null };
         int blocks = m.Pick("blocks", "--blocks", o.Blocks, l.Depth, 9, implied, arch);
         int ngf = m.Pick("ngf", "--ngf", o.Ngf, l.Width, 64);
@@ -88,10 +104,11 @@ public static class Interchange
         return new ResnetGenerator(new ResnetGeneratorConfig(input, output, ngf, blocks, norm, dropout, widths), device);
     }
 
-    static Module UnetFrom(string path, string arch, SafeTensorsFile file, ImportOptions o, Device device)
+    static Module UnetFrom(string path, string arch, SafeTensorsFile file, ImportOptions o, Device device, out List<string> guessed)
     {
         var l = PyTorchLayout.Unet(file.Tensors);
         var m = new Merge(path, l);
+        guessed = m.Guessed;
         int? implied = arch switch { "unet256" => 8, "unet128" => 7, "unet64" => 6, _ => null };
         int downs = m.Pick("downsamplings", "--num-downs", o.NumDowns, l.Depth, 8, implied, arch);
         int ngf = m.Pick("ngf", "--ngf", o.Ngf, l.Width, 64);
@@ -103,10 +120,11 @@ public static class Interchange
         return new UnetGenerator(new UnetGeneratorConfig(input, output, downs, ngf, norm, o.UseDropout ?? true, widths), device);
     }
 
-    static Module PatchGanFrom(string path, SafeTensorsFile file, ImportOptions o, Device device)
+    static Module PatchGanFrom(string path, SafeTensorsFile file, ImportOptions o, Device device, out List<string> guessed)
     {
         var l = PyTorchLayout.PatchGan(file.Tensors);
         var m = new Merge(path, l);
+        guessed = m.Guessed;
         int layers = m.Pick("layers", "--n-layers", o.Layers, l.Depth, 3);
         int ndf = m.Pick("ndf", "--ngf", o.Ngf, l.Width, 64);
         int input = m.Pick("input channels", "--input-nc", o.InputChannels, l.InputChannels, 3);
@@ -129,8 +147,12 @@ public static class Interchange
                 _errors.Add($"--arch {arch} has {implied} {field} but the file has {inferred} ({evidence}); choose the matching architecture, or the generic one ('resnet' or 'unet').");
             if (implied != null && given != null && implied != given)
                 _errors.Add($"--arch {arch} has {implied} {field}, but {option} says {given}.");
+            if (given == null && inferred == null && implied == null) Guessed.Add($"{field} (--{option.TrimStart('-')}; assumed {fallback})");
             return given ?? inferred ?? implied ?? fallback;
         }
+
+        /// <summary>Fields the file did not show and no option gave: their defaults are guesses.</summary>
+        public List<string> Guessed { get; } = new();
 
         public NormKind PickNorm(NormKind? given, NormKind? inferred, NormKind fallback)
         {

@@ -48,7 +48,21 @@ public static class Parity
     public static ParityReport Run(string caseDirectory, Device device)
     {
         string casePath = Path.Combine(caseDirectory, "case.json");
-        using var doc = ParseCase(casePath);
+        if (!File.Exists(casePath)) throw new FileNotFoundException($"{casePath}: no case.json in the case folder.", casePath);
+        JsonDocument doc;
+        try { doc = JsonDocument.Parse(File.ReadAllBytes(casePath)); }
+        catch (JsonException e) { throw new InvalidDataException($"{casePath}: not valid JSON ({e.Message})", e); }
+        using var _ = doc;
+        try { return Run(caseDirectory, device, casePath, doc); }
+        // A field of the wrong JSON kind, or constructor arguments the module refuses: name the file they came from.
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException or FormatException && !e.Message.Contains(casePath, StringComparison.Ordinal))
+        {
+            throw new InvalidDataException($"{casePath}: {e.Message}", e);
+        }
+    }
+
+    static ParityReport Run(string caseDirectory, Device device, string casePath, JsonDocument doc)
+    {
         var root = doc.RootElement;
         // case.json says what the case checks: one layer or network (../shared/golden), training steps or a DHP
         // hyper-convolution (../shared/golden-train).
@@ -175,12 +189,6 @@ public static class Parity
 
     static bool HasActiveDropout(Module m) =>
         m is Dropout { P: > 0 } || m.Children.Any(c => HasActiveDropout(c.Module));
-
-    static JsonDocument ParseCase(string path)
-    {
-        try { return JsonDocument.Parse(File.ReadAllBytes(path)); }
-        catch (JsonException e) { throw new ArgumentException($"{path}: not valid JSON ({e.Message})."); }
-    }
 
     static SafeTensor Need(SafeTensorsFile io, string path, string key) =>
         io.Tensors.TryGetValue(key, out var t) ? t : throw new ArgumentException($"{path}: no tensor '{key}'.");

@@ -30,23 +30,27 @@ public static class QuickBench
 {
     /// <summary>
     /// Times <paramref name="arch"/> at <paramref name="size"/> pixels. <paramref name="widths"/> is either null, a
-    /// model file (its architecture and widths are used), or a file holding a JSON list of widths.
+    /// model file (its architecture and widths are used), a file holding a JSON list of widths, or such a list itself.
     /// </summary>
     public static QuickBenchResult Run(string arch, int ngf, int size, string? widths, bool train, string device, int iters, int warmup = 2)
     {
         if (iters < 1) throw new ArgumentException($"--iters must be at least 1, got {iters}.");
         using var dev = Devices.Open(device);
         Module model;
-        if (widths != null && Path.GetExtension(widths).Equals(".safetensors", StringComparison.OrdinalIgnoreCase))
-            model = Interchange.LoadModel(widths, dev);
+        // A model file is recognised by its content (any extension: .safetensors, .coronetgan), a list by its bracket.
+        bool isModel = widths != null && !widths.TrimStart().StartsWith('[') && File.Exists(widths) && LooksLikeSafetensors(widths);
+        if (isModel)
+            model = Interchange.LoadModel(widths!, dev);
         else
         {
             int[]? w = null;
             if (widths != null)
             {
-                if (!File.Exists(widths)) throw new FileNotFoundException($"Width file '{widths}' does not exist.", widths);
-                try { w = JsonSerializer.Deserialize<int[]>(File.ReadAllText(widths)); }
-                catch (JsonException e) { throw new ArgumentException($"{widths}: expected a JSON list of widths such as [16,32,64]: {e.Message}"); }
+                string text = widths.TrimStart().StartsWith('[') ? widths
+                    : File.Exists(widths) ? File.ReadAllText(widths)
+                    : throw new FileNotFoundException($"--widths '{widths}' is neither a model file, a JSON file, nor a JSON list such as [16,32,64].", widths);
+                try { w = JsonSerializer.Deserialize<int[]>(text); }
+                catch (JsonException e) { throw new ArgumentException($"--widths {widths}: expected a JSON list of widths such as [16,32,64]: {e.Message}"); }
             }
             model = Architectures.Create(arch, dev, ngf, widths: w);
         }
@@ -82,10 +86,17 @@ public static class QuickBench
             // The same configuration rebuilt on the meta device counts MACs without another real forward pass.
             using var meta = ModelShapes.OnMeta(model);
             long macs = Engine.Metrics.MacCounter.Count(meta, 1, channels, size, size).Macs;
-            string name = widths != null && Path.GetExtension(widths).Equals(".safetensors", StringComparison.OrdinalIgnoreCase)
-                ? model.GetType().Name : arch;
+            string name = isModel ? model.GetType().Name : arch;
             x.Dispose();
             return new QuickBenchResult(name, used, size, dev.Name, train, iters, times[times.Count / 2], times[0], macs);
         }
+    }
+
+    /// <summary>A safetensors file starts with a little-endian header length and a JSON object: '{' right after it.</summary>
+    static bool LooksLikeSafetensors(string path)
+    {
+        using var f = File.OpenRead(path);
+        Span<byte> head = stackalloc byte[9];
+        return f.Read(head) == 9 && head[8] == (byte)'{' && BitConverter.ToUInt64(head[..8]) < (ulong)f.Length;
     }
 }

@@ -18,35 +18,65 @@ public static class TrainingRuns
     /// <remarks><paramref name="loadSize"/> is the size images are resized to before the random crop (default: size x 286/256,
     /// as pix2pix); the test split is resized straight to <paramref name="size"/>, so a load size equal to the size keeps
     /// training and test at the same scale (right for small, centred images such as the demo's).</remarks>
-    public static (IImageDataset Train, IImageDataset? Test) OpenData(string dataDir, TrainMode mode, int size, bool skipBadImages = false, int? loadSize = null)
+    /// <remarks>With <paramref name="skipBadImages"/>, every skipped file goes to <paramref name="warning"/> with its reason.</remarks>
+    public static (IImageDataset Train, IImageDataset? Test) OpenData(string dataDir, TrainMode mode, int size, bool skipBadImages = false, int? loadSize = null,
+        Action<string>? warning = null)
     {
         string m = ModeName(mode);
-        var train = Datasets.Open(dataDir, m, size, "train", skipBadImages, loadSize: loadSize);
+        var train = Datasets.Open(dataDir, m, size, "train", skipBadImages, loadSize: loadSize, warning: warning);
         bool hasTest = mode == TrainMode.Pix2Pix
             ? Directory.Exists(Path.Combine(dataDir, "test"))
             : Directory.Exists(Path.Combine(dataDir, "testA")) && Directory.Exists(Path.Combine(dataDir, "testB"));
-        IImageDataset? test = hasTest ? Datasets.Open(dataDir, m, size, "test", skipBadImages) : null;
+        IImageDataset? test = hasTest ? Datasets.Open(dataDir, m, size, "test", skipBadImages, warning: warning) : null;
         return (train, test);
     }
 
-    /// <summary>A new run of <paramref name="options"/> on the images in <paramref name="dataDir"/>.</summary>
-    public static Trainer Start(TrainOptions options, string dataDir, Device? device = null, bool skipBadImages = false, int? loadSize = null)
+    /// <summary>
+    /// A new run of <paramref name="options"/> on the images in <paramref name="dataDir"/>. An output folder that holds
+    /// another run is refused unless <paramref name="overwrite"/>, which deletes that run's files; the folder is locked
+    /// while the trainer runs (<see cref="RunLock"/>). Warnings (skipped images, an overwritten run) go to <paramref name="log"/>.
+    /// </summary>
+    /// <exception cref="IOException">The folder holds another run (and no overwrite), is a file, or is in use by another process.</exception>
+    public static Trainer Start(TrainOptions options, string dataDir, Device? device = null, bool skipBadImages = false, int? loadSize = null,
+        bool overwrite = false, Action<string>? log = null)
     {
-        var (train, test) = OpenData(dataDir, options.Mode, options.Size, skipBadImages, loadSize);
+        options.Validate();
+        // Refuse before the (possibly long) scan of the data; clear only under the lock, after the data proved usable.
+        if (!overwrite) RunFolder.PrepareNewRun(options.OutputDirectory, overwrite: false);
+        else RunFolder.RequireFolder(options.OutputDirectory);
+        var (train, test) = OpenData(dataDir, options.Mode, options.Size, skipBadImages, loadSize, log);
+        using (RunLock.Acquire(options.OutputDirectory, log)) RunFolder.PrepareNewRun(options.OutputDirectory, overwrite, log);
         return Trainer.Create(options, train, test, device);
+    }
+
+    /// <summary>The options stored in the newest checkpoint of the run in <paramref name="outputDir"/> (to apply a user's changes to before <see cref="Resume"/>).</summary>
+    /// <exception cref="FileNotFoundException">The folder holds no checkpoint.</exception>
+    public static TrainOptions SavedOptions(string outputDir)
+    {
+        var latest = Trainer.Checkpoints(outputDir).LastOrDefault()
+            ?? throw new FileNotFoundException($"{Path.GetFullPath(outputDir)}: no checkpoint to resume (train without --resume to start a run there).");
+        return Trainer.ReadOptions(latest);
     }
 
     /// <summary>
     /// Continues the run in <paramref name="outputDir"/> from its newest checkpoint, exactly where it stopped;
     /// <paramref name="expected"/>, when given, must describe the same run (mode, architecture, size, pruning).
     /// </summary>
+    /// <remarks>Options that cannot change mid-run must match; total steps and intervals may change, and each change
+    /// is reported to <paramref name="log"/> (see <see cref="ResumeCheck"/>). A folder in use by another process is refused.</remarks>
     public static Trainer Resume(string outputDir, string dataDir, TrainOptions? expected = null, Device? device = null, bool skipBadImages = false,
-        int? loadSize = null)
+        int? loadSize = null, Action<string>? log = null)
     {
+        RunFolder.RequireFolder(outputDir);
+        // Lock once now: an in-use folder is refused before anything is read, and a killed run's leftovers are cleaned.
+        using (RunLock.Acquire(outputDir, log)) { }
         var latest = Trainer.Checkpoints(outputDir).LastOrDefault()
-            ?? throw new FileNotFoundException($"No checkpoint to resume in '{outputDir}'.");
+            ?? throw new FileNotFoundException($"{Path.GetFullPath(outputDir)}: no checkpoint to resume (train without --resume to start a run there).");
         var saved = Trainer.ReadOptions(latest);
-        var (train, test) = OpenData(dataDir, saved.Mode, saved.Size, skipBadImages, loadSize);
+        if (expected != null)
+            foreach (var change in ResumeCheck.Reconcile(saved, expected with { OutputDirectory = saved.OutputDirectory }, latest).Applied)
+                log?.Invoke($"resume: {change}");
+        var (train, test) = OpenData(dataDir, saved.Mode, saved.Size, skipBadImages, loadSize, log);
         return Trainer.Resume(outputDir, train, test, device, expected);
     }
 }

@@ -155,7 +155,8 @@ public sealed class Study
             TrainReport report;
             using (var trainer = Trainer.Checkpoints(folder).Count > 0
                 ? TrainingRuns.Resume(folder, _options.DataDirectory, options, device, _options.SkipBadImages, _options.LoadSize)
-                : TrainingRuns.Start(options, _options.DataDirectory, device, _options.SkipBadImages, _options.LoadSize))
+                // A run that stopped before its first checkpoint left only samples behind: with resume it starts again.
+                : TrainingRuns.Start(options, _options.DataDirectory, device, _options.SkipBadImages, _options.LoadSize, overwrite: resume))
             {
                 long start = trainer.Step;
                 trainer.Log += line => Log?.Invoke($"{plan.Name}: {line}");

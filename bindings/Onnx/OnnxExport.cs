@@ -69,6 +69,8 @@ public static class OnnxExport
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(modelFile);
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        if (Path.GetFullPath(modelFile) == Path.GetFullPath(path))
+            throw new ArgumentException($"the ONNX output '{path}' is the model file itself; writing it would destroy the model.");
         using var generator = ModelFile.Load(modelFile, Device.Cpu);
         Save(generator, path, options);
     }

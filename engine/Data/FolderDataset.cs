@@ -27,6 +27,8 @@ public abstract class FolderDataset : IImageDataset
         Size = size;
         Options = options;
         StoredSize = options.Phase == DatasetPhase.Train && options.RandomCrop ? options.LoadSizeFor(size) : size;
+        ImageLimits.CheckSize(size, "the image size (--size)");
+        ImageLimits.CheckSize(StoredSize, "the load size (--load-size)");
         if (StoredSize < size) throw new ArgumentException($"load size {StoredSize} is smaller than the crop size {size}.");
         _cfg = options.Limits.CreateConfiguration();
         _cacheBudget = (long)options.CacheMegabytes << 20;

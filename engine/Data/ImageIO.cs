@@ -96,8 +96,6 @@ public static class ImageIO
         string? dir = Path.GetDirectoryName(full);
         if (!string.IsNullOrEmpty(dir)) Directory.CreateDirectory(dir);
         // Written beside and renamed, so a reader (or a crash) never sees half a PNG.
-        string tmp = full + ".tmp";
-        image.SaveAsPng(tmp);
-        File.Move(tmp, full, overwrite: true);
+        Serialization.AtomicFile.Write(full, stream => image.SaveAsPng(stream));
     }
 }

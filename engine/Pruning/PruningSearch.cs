@@ -43,8 +43,9 @@ public sealed class PruningSearch
         _hyper = hyper;
         _model = generator;
         Settings = settings;
-        if (settings.Lambda < 0 || !float.IsFinite(settings.Lambda))
-            throw new ArgumentException($"lambda must be >= 0, got {settings.Lambda}.");
+        if (!(settings.Lambda >= 0 && settings.Lambda <= SearchSettings.MaxLambda))
+            throw new ArgumentException($"lambda (--lambda) must be in [0, {SearchSettings.MaxLambda}], got {settings.Lambda}; " +
+                "the search adapts it from there, and a huge start prunes every layer to its minimum at the first step.");
         if (settings.MinChannels < 1) throw new ArgumentException($"the minimum channel count must be at least 1, got {settings.MinChannels}.");
         if (!(settings.StopTolerance >= 0 && settings.StopTolerance < 1)) throw new ArgumentException($"the stop tolerance must be in [0, 1), got {settings.StopTolerance}.");
         if (settings.CheckEvery < 1) throw new ArgumentException($"the check interval must be at least 1 step, got {settings.CheckEvery}.");
@@ -72,7 +73,7 @@ public sealed class PruningSearch
         if (TargetRatio < minRatio)
             throw new ArgumentException($"the target ({TargetRatio:P2} of {FullMacs / 1e9:F3} GMACs) is below what the minimum channel count allows: " +
                 $"with {settings.MinChannels} channels per prunable layer the smallest generator has {MinimumMacs / 1e9:F4} GMACs ({minRatio:P2}). " +
-                "Lower --min-channels or raise the target.");
+                "Raise the target (--target-ratio or --target-gmacs; in code, or lower SearchSettings.MinChannels).");
         Lambda = settings.Lambda;
         _nextCheck = settings.CheckEvery;
     }

@@ -24,4 +24,9 @@ public sealed record SearchSettings(
     double StopTolerance = 0.04,
     int CheckEvery = 100,
     int? StepBudget = null,
-    int ImageSize = 256);
+    int ImageSize = 256)
+{
+    /// <summary>The largest initial lambda accepted (10,000 x DHP's 0.1; small test runs use up to 50); far above it the
+    /// first proximal step prunes every layer to its minimum.</summary>
+    public const float MaxLambda = 1000f;
+}

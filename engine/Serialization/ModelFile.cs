@@ -90,6 +90,7 @@ public static class ModelFile
     /// <summary>Rebuilds the model stored in <paramref name="path"/> on <paramref name="device"/> and loads its weights.</summary>
     /// <exception cref="InvalidDataException">Not a model file, a newer version, or a bad configuration; the message names the file.</exception>
     /// <exception cref="StateDictMismatchException">The tensors do not fit the configuration.</exception>
+    /// <remarks>Weights must be finite (<see cref="StateDict.RequireFinite"/>).</remarks>
     public static Module Load(string path, Device device)
     {
         var file = SafeTensorsFile.Read(path);
@@ -117,7 +118,11 @@ public static class ModelFile
         {
             throw new InvalidDataException($"{path}: cannot rebuild the model from its metadata: {e.Message}", e);
         }
-        try { StateDict.Load(model, file.Tensors, path); }
+        try
+        {
+            StateDict.Load(model, file.Tensors, path);
+            StateDict.RequireFinite(file.Tensors, path);
+        }
         catch { model.Dispose(); throw; }
         return model;
     }

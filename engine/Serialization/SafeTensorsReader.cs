@@ -62,8 +62,17 @@ internal static class SafeTensorsReader
         return header;
     }
 
+    static readonly System.Text.UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
     static (List<Entry> Entries, Dictionary<string, string> Metadata) ParseHeader(string path, byte[] header)
     {
+        // The JSON reader accepts some invalid UTF-8 inside names and fails only when a name is decoded, far from here
+        // and with an exception no caller expects; checking the whole header first gives one clear error.
+        try { StrictUtf8.GetCharCount(header); }
+        catch (System.Text.DecoderFallbackException e)
+        {
+            throw Fail(path, $"the header is not valid UTF-8 (bad byte at header offset {e.Index}); a key or value is corrupt.");
+        }
         JsonDocument doc;
         try { doc = JsonDocument.Parse(header); }
         catch (JsonException e) { throw Fail(path, $"the header is not valid JSON ({e.Message})."); }
@@ -118,13 +127,19 @@ internal static class SafeTensorsReader
             if (d.ValueKind != JsonValueKind.Number || !d.TryGetInt32(out int dim) || dim < 0)
                 throw Fail(path, $"tensor '{name}' has shape entry {d.GetRawText()}; dimensions are non-negative integers below 2^31.");
             shape.Add(dim);
-            count = checked(count * dim);
+            // Checked, so a crafted shape cannot wrap to a small count that matches a tiny data span.
+            try { count = checked(count * dim); }
+            catch (OverflowException) { throw Fail(path, $"tensor '{name}' has shape {sh.GetRawText()}, whose element count overflows 64 bits."); }
         }
         if (!v.TryGetProperty("data_offsets", out var off) || off.ValueKind != JsonValueKind.Array || off.GetArrayLength() != 2)
             throw Fail(path, $"tensor '{name}' has no data_offsets [begin, end].");
         long begin = Offset(path, name, off[0]), end = Offset(path, name, off[1]);
         if (end < begin) throw Fail(path, $"tensor '{name}' ends (byte {end}) before it begins (byte {begin}).");
-        long expected = count * SafeTensor.ElementSize(dtype);
+        long expected;
+        try { expected = checked(count * SafeTensor.ElementSize(dtype)); }
+        catch (OverflowException) { throw Fail(path, $"tensor '{name}' has shape {sh.GetRawText()}, whose byte size overflows 64 bits."); }
+        if (count > Array.MaxLength)
+            throw Fail(path, $"tensor '{name}' has shape {sh.GetRawText()}: {count} elements, more than one tensor may hold ({Array.MaxLength}).");
         if (end - begin != expected)
             throw Fail(path, $"tensor '{name}' ({dtype} {Tensor.Format(shape)}) needs {expected} bytes but its data_offsets [{begin}, {end}] span {end - begin}.");
         return new Entry(name, dtype, shape.ToArray(), begin, end);

@@ -83,6 +83,28 @@ public static class StateDict
         }
     }
 
+    /// <summary>
+    /// Refuses weights that are not finite: a model with a NaN or infinite weight translates every image to black or
+    /// noise, so loading it is an error that names the first bad tensor, where the first bad value sits and how many
+    /// there are.
+    /// </summary>
+    /// <exception cref="InvalidDataException">A float tensor holds NaN or an infinity.</exception>
+    public static void RequireFinite(IEnumerable<KeyValuePair<string, SafeTensor>> tensors, string? source = null)
+    {
+        foreach (var (key, t) in tensors)
+        {
+            if (t.DType != SafeTensorDType.F32) continue;
+            var values = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(t.Bytes);
+            int first = -1, bad = 0;
+            for (int i = 0; i < values.Length; i++)
+                if (!float.IsFinite(values[i])) { if (first < 0) first = i; bad++; }
+            if (first >= 0)
+                throw new InvalidDataException($"{source ?? "the weights"}: tensor '{key}' holds {values[first]} at element {first} " +
+                    $"({bad} of its {values.Length} values are not finite). The model diverged in training or the file is corrupt; " +
+                    "use an earlier checkpoint or retrain.");
+        }
+    }
+
     /// <summary>Reads a safetensors file into <paramref name="module"/> (strict, as <see cref="Load(Module, IReadOnlyDictionary{string, SafeTensor}, string?)"/>).</summary>
     public static void Load(Module module, string path) => Load(module, SafeTensorsFile.Read(path).Tensors, path);
 

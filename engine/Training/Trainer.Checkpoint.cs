@@ -94,8 +94,9 @@ public abstract partial class Trainer
         string path = CheckpointPath(Options.OutputDirectory, Step);
         SafeTensorsFile.Write(path, new SafeTensorsFile(tensors, metadata));
         WriteJson(Path.Combine(Options.OutputDirectory, "history.json"), _history);
-        var all = Checkpoints(Options.OutputDirectory);
-        foreach (var old in all.Take(Math.Max(0, all.Count - Options.KeepCheckpoints))) File.Delete(old);
+        // Only checkpoints older than this one go: a higher-numbered one is not this run's to delete.
+        var older = Checkpoints(Options.OutputDirectory).Where(f => string.CompareOrdinal(Path.GetFileName(f), Path.GetFileName(path)) < 0).ToList();
+        foreach (var old in older.Take(Math.Max(0, older.Count - (Options.KeepCheckpoints - 1)))) File.Delete(old);
         Log?.Invoke($"checkpoint at step {Step}: {path}");
         return path;
     }
@@ -103,8 +104,8 @@ public abstract partial class Trainer
     /// <summary>
     /// Continues the run whose newest checkpoint is in <paramref name="outputDirectory"/>: the returned trainer's
     /// <see cref="Run"/> produces the same weights an uninterrupted run would have. The options come from the
-    /// checkpoint; when <paramref name="expected"/> is given, a checkpoint of another mode, architecture, width or size
-    /// is refused.
+    /// checkpoint; when <paramref name="expected"/> is given, options that cannot change mid-run must match and the
+    /// others (total steps, intervals) are applied (see <see cref="ResumeCheck"/>).
     /// </summary>
     /// <exception cref="FileNotFoundException">The folder holds no checkpoint.</exception>
     /// <exception cref="InvalidDataException">The checkpoint is truncated, not a checkpoint, or of another run; the message names the file. No file is deleted.</exception>
@@ -128,16 +129,9 @@ public abstract partial class Trainer
             throw new InvalidDataException($"{path}: not a CoroNetGAN checkpoint (metadata format '{format ?? "absent"}', expected '{CheckpointFormat}').");
         if (!file.Metadata.TryGetValue("version", out var v) || v != CheckpointVersion.ToString(CultureInfo.InvariantCulture))
             throw new InvalidDataException($"{path}: checkpoint version '{v ?? "absent"}' is not the {CheckpointVersion} this engine reads.");
-        CheckpointState state;
-        try { state = JsonSerializer.Deserialize<CheckpointState>(file.Metadata.GetValueOrDefault("state") ?? "null", Json) ?? throw new JsonException("no state"); }
-        catch (JsonException e) { throw new InvalidDataException($"{path}: the checkpoint's state metadata is unreadable: {e.Message}", e); }
+        var state = ParseState(file.Metadata.GetValueOrDefault("state"), path);
         var o = state.Options with { OutputDirectory = Path.GetDirectoryName(path)! };
-        if (expected != null)
-        {
-            string Describe(TrainOptions x) => $"{Name(x.Mode)} {Name(x.EffectiveNetG)} ngf {x.Ngf} ndf {x.Ndf} at {x.Size} px{(x.NoPrune ? " without pruning" : "")}";
-            if (expected.Mode != o.Mode || expected.EffectiveNetG != o.EffectiveNetG || expected.Ngf != o.Ngf || expected.Ndf != o.Ndf || expected.Size != o.Size || expected.NoPrune != o.NoPrune)
-                throw new InvalidDataException($"{path}: this checkpoint is of a {Describe(o)} run, but a {Describe(expected)} run was asked to resume.");
-        }
+        if (expected != null) o = ResumeCheck.Reconcile(o, expected with { OutputDirectory = o.OutputDirectory }, path, state.Step).Options;
         var trainer = Create(o, train, test, device);
         try { trainer.LoadState(state, file, path); }
         catch (Exception e) when (e is StateDictMismatchException or InvalidDataException or ArgumentException or KeyNotFoundException)
@@ -158,12 +152,35 @@ public abstract partial class Trainer
         catch (SafeTensorsFormatException e) { throw new InvalidDataException($"{path}: not a readable checkpoint ({e.Problem}).", e); }
         if (!file.Metadata.TryGetValue("format", out var format) || format != CheckpointFormat)
             throw new InvalidDataException($"{path}: not a CoroNetGAN checkpoint (metadata format '{format ?? "absent"}', expected '{CheckpointFormat}').");
-        try
+        return ParseState(file.Metadata.GetValueOrDefault("state"), path).Options with { OutputDirectory = Path.GetDirectoryName(path)! };
+    }
+
+    /// <summary>
+    /// The checkpoint's <c>state</c> metadata, every member present and the options valid: a hand-edited or corrupt
+    /// state is an <see cref="InvalidDataException"/> naming the file, never a null dereference later on.
+    /// </summary>
+    internal static CheckpointState ParseState(string? json, string path)
+    {
+        CheckpointState? state;
+        try { state = JsonSerializer.Deserialize<CheckpointState>(json ?? "null", Json); }
+        catch (Exception e) when (e is JsonException or NotSupportedException or ArgumentException or InvalidOperationException)
         {
-            var state = JsonSerializer.Deserialize<CheckpointState>(file.Metadata.GetValueOrDefault("state") ?? "null", Json) ?? throw new JsonException("no state");
-            return state.Options with { OutputDirectory = Path.GetDirectoryName(path)! };
+            throw new InvalidDataException($"{path}: the checkpoint's state metadata is unreadable: {e.Message}", e);
         }
-        catch (JsonException e) { throw new InvalidDataException($"{path}: the checkpoint's state metadata is unreadable: {e.Message}", e); }
+        if (state == null) throw Corrupt("state");
+        // JSON null passes the deserializer for non-nullable members; each is checked here, once.
+        if (state.Options == null) throw Corrupt("options");
+        if (state.Mode == null || state.Arch == null || state.Phase == null) throw Corrupt("mode, arch or phase");
+        if (state.Generators == null || state.Generators.Any(g => g?.Name == null || g.Widths == null)) throw Corrupt("generators");
+        if (state.Searches == null || state.Searches.Values.Any(v => v == null)) throw Corrupt("searches");
+        if (state.DropoutCalls == null || state.PoolDraws == null || state.PoolCounts == null || state.Phases == null) throw Corrupt("dropout, pool or phase records");
+        if (state.Step < 0 || state.Step > state.Options.TotalSteps || state.PoolCounts.Values.Any(c => c < 0 || c > 10_000))
+            throw new InvalidDataException($"{path}: the checkpoint's state metadata is inconsistent (step {state.Step} of {state.Options.TotalSteps}); the file is corrupt or was edited.");
+        try { state.Options.Validate(); }
+        catch (ArgumentException e) { throw new InvalidDataException($"{path}: the checkpoint's options are invalid: {e.Message}", e); }
+        return state;
+
+        InvalidDataException Corrupt(string what) => new($"{path}: the checkpoint's state metadata has no valid {what}; the file is corrupt or was edited.");
     }
 
     void LoadState(CheckpointState state, SafeTensorsFile file, string path)

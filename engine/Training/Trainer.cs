@@ -148,7 +148,8 @@ public abstract partial class Trainer : IDisposable
     /// </summary>
     public TrainReport Run(CancellationToken cancellation = default)
     {
-        Directory.CreateDirectory(Options.OutputDirectory);
+        // Only the rank that writes files holds the folder's lock (the others of a distributed run share the folder).
+        using var runLock = WritesFiles ? RunLock.Acquire(Options.OutputDirectory, line => Log?.Invoke(line)) : null;
         while (Step < Options.TotalSteps)
         {
             if (StopRequested(cancellation))
