@@ -90,13 +90,13 @@ public sealed record PruneOptions(
 /// <param name="CheckpointEvery">Steps between checkpoints (0: only at the end or on cancellation).</param>
 /// <param name="SampleEvery">Steps between sample events (0: none).</param>
 /// <param name="KeepCheckpoints">Checkpoints kept on disk (at least 2, so a good one survives a bad write).</param>
-/// <param name="Norm">Normalisation of the generator and discriminator (the reference's --norm); null: batch for pix2pix,
+/// <param name="Norm">Normalisation of the generator and discriminator (the reference's opt.norm, our --norm); null: batch for pix2pix,
 /// instance for CycleGAN.</param>
-/// <param name="Dropout">Dropout in the generator (the reference's default; false is its --no_dropout); null: on for
+/// <param name="Dropout">Dropout in the generator (the reference's default; false is its opt.no_dropout); null: on for
 /// pix2pix, off for CycleGAN.</param>
-/// <param name="LayersD">Strided conv layers of the PatchGAN discriminator (the reference's --n_layers_D; 3 is the 70x70 PatchGAN).</param>
+/// <param name="LayersD">Strided conv layers of the PatchGAN discriminator (the reference's opt.n_layers_D; 3 is the 70x70 PatchGAN).</param>
 /// <param name="SerialBatches">Take the training samples in order instead of a shuffled order (the reference's
-/// --serial_batches): step k trains on samples k x batch .. (k + 1) x batch - 1 of the dataset, modulo its size.</param>
+/// opt.serial_batches): step k trains on samples k x batch .. (k + 1) x batch - 1 of the dataset, modulo its size.</param>
 /// <param name="Widths">Per-layer widths of a plain generator trained from scratch (with <see cref="NoPrune"/>; for
 /// example a uniformly narrowed one to compare with a compressed one); null: full width.</param>
 /// <param name="Ranks">Processes that train the run together, data parallel (<see cref="Trainer.Distribute"/>): each takes
