@@ -203,10 +203,11 @@ public class PruningTests
         foreach (bool forced in new[] { false, true })
         {
             using var g = arch == "resnet9" ? HyperResnet(32, seed: 9) : HyperUnet(32, 8, seed: 9);
-            // Overshoot: a lambda so large that one step zeroes far more than the target asks. Forced: no pressure at all.
-            var settings = new SearchSettings(TargetRatio: target, Lambda: forced ? 0f : 1e5f, CheckEvery: 1, StepBudget: forced ? 1 : 1000, ImageSize: 256);
+            // Overshoot: a shrink so large that one step zeroes far more than the target asks. Forced: no pressure at all.
+            var settings = new SearchSettings(TargetRatio: target, Lambda: forced ? 0f : 1000f, CheckEvery: 1, StepBudget: forced ? 1 : 1000, ImageSize: 256);
             var search = new PruningSearch(g, settings);
-            var state = search.AfterStep(2e-4f);
+            // With a learning rate of 1 the first proximal step shrinks by 1000: everything but the guarded entries goes.
+            var state = search.AfterStep(forced ? 2e-4f : 1f);
             Assert.Equal(forced ? SearchState.Forced : SearchState.Reached, state);
             double ratio = search.CurrentRatio;
             Assert.True(ratio <= target && ratio >= target * (1 - settings.StopTolerance),
@@ -222,8 +223,8 @@ public class PruningTests
         foreach (bool forced in new[] { false, true })
         {
             using var g = HyperResnet(64, seed: 2);
-            var search = new PruningSearch(g, new SearchSettings(TargetGMacs: 2.67, Lambda: forced ? 0f : 1e5f, CheckEvery: 1, StepBudget: forced ? 1 : 1000, ImageSize: 256));
-            search.AfterStep(2e-4f);
+            var search = new PruningSearch(g, new SearchSettings(TargetGMacs: 2.67, Lambda: forced ? 0f : 1000f, CheckEvery: 1, StepBudget: forced ? 1 : 1000, ImageSize: 256));
+            search.AfterStep(forced ? 2e-4f : 1f);
             double gmacs = search.CurrentRatio * search.FullMacs / 1e9;
             Assert.True(gmacs is >= 2.54 and <= 2.67, $"{(forced ? "forced" : "overshot")}: {gmacs:F4} GMACs\n{string.Join("\n", search.History)}");
         }

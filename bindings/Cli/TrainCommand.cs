@@ -73,8 +73,8 @@ internal static class TrainCommand
                 using var dev = mpi == null ? Devices.Open(device) : DistributedRuns.OpenDevice(device, mpi);
                 if (!quiet) Console.WriteLine($"device: {dev.Name} ({dev.Info.Description})");
                 using var trainer = parse.GetValue(resume)
-                    ? TrainingRuns.Resume(options.OutputDirectory, data, options, dev, skipBad, loadSize, log)
-                    : TrainingRuns.Start(options, data, dev, skipBad, loadSize, parse.GetValue(overwrite), log);
+                    ? TrainingRuns.Resume(options.OutputDirectory, data, options, dev, skipBad, loadSize, log, ownsFolder: !quiet)
+                    : TrainingRuns.Start(options, data, dev, skipBad, loadSize, parse.GetValue(overwrite), log, ownsFolder: !quiet);
                 if (mpi != null) trainer.Distribute(mpi);
                 else if (trainer.Options.Ranks != 1)
                     throw new ArgumentException($"the run in {options.OutputDirectory} trains on {trainer.Options.Ranks} ranks; resume it with " +

@@ -49,7 +49,7 @@ public static class DistributedRuns
     public static Trainer Start(TrainOptions options, string dataDir, ICommunicator communicator, Device? device = null, bool skipBadImages = false,
         int? loadSize = null)
     {
-        var trainer = TrainingRuns.Start(options with { Ranks = communicator.Size }, dataDir, device, skipBadImages, loadSize);
+        var trainer = TrainingRuns.Start(options with { Ranks = communicator.Size }, dataDir, device, skipBadImages, loadSize, ownsFolder: communicator.Rank == 0);
         return Distributed(trainer, communicator);
     }
 
@@ -59,7 +59,7 @@ public static class DistributedRuns
     public static Trainer Resume(string outputDir, string dataDir, ICommunicator communicator, TrainOptions? expected = null, Device? device = null,
         bool skipBadImages = false, int? loadSize = null)
     {
-        var trainer = TrainingRuns.Resume(outputDir, dataDir, expected, device, skipBadImages, loadSize);
+        var trainer = TrainingRuns.Resume(outputDir, dataDir, expected, device, skipBadImages, loadSize, ownsFolder: communicator.Rank == 0);
         return Distributed(trainer, communicator);
     }
 

@@ -36,16 +36,26 @@ public static class TrainingRuns
     /// another run is refused unless <paramref name="overwrite"/>, which deletes that run's files; the folder is locked
     /// while the trainer runs (<see cref="RunLock"/>). Warnings (skipped images, an overwritten run) go to <paramref name="log"/>.
     /// </summary>
+    /// <param name="options">The run's configuration.</param>
+    /// <param name="dataDir">The dataset folder.</param>
+    /// <param name="device">Where to train (CPU when null).</param>
+    /// <param name="skipBadImages">Skip unreadable images with a warning.</param>
+    /// <param name="loadSize">Resize-before-crop size (default: size x 286/256).</param>
+    /// <param name="overwrite">Delete another run found in the folder instead of refusing it.</param>
+    /// <param name="log">Receives warnings.</param>
+    /// <param name="ownsFolder">False for the ranks of a distributed run that do not write: only the writing rank checks,
+    /// clears and locks the shared folder.</param>
     /// <exception cref="IOException">The folder holds another run (and no overwrite), is a file, or is in use by another process.</exception>
     public static Trainer Start(TrainOptions options, string dataDir, Device? device = null, bool skipBadImages = false, int? loadSize = null,
-        bool overwrite = false, Action<string>? log = null)
+        bool overwrite = false, Action<string>? log = null, bool ownsFolder = true)
     {
         options.Validate();
         // Refuse before the (possibly long) scan of the data; clear only under the lock, after the data proved usable.
-        if (!overwrite) RunFolder.PrepareNewRun(options.OutputDirectory, overwrite: false);
+        if (ownsFolder && !overwrite) RunFolder.PrepareNewRun(options.OutputDirectory, overwrite: false);
         else RunFolder.RequireFolder(options.OutputDirectory);
         var (train, test) = OpenData(dataDir, options.Mode, options.Size, skipBadImages, loadSize, log);
-        using (RunLock.Acquire(options.OutputDirectory, log)) RunFolder.PrepareNewRun(options.OutputDirectory, overwrite, log);
+        if (ownsFolder)
+            using (RunLock.Acquire(options.OutputDirectory, log)) RunFolder.PrepareNewRun(options.OutputDirectory, overwrite, log);
         return Trainer.Create(options, train, test, device);
     }
 
@@ -65,11 +75,12 @@ public static class TrainingRuns
     /// <remarks>Options that cannot change mid-run must match; total steps and intervals may change, and each change
     /// is reported to <paramref name="log"/> (see <see cref="ResumeCheck"/>). A folder in use by another process is refused.</remarks>
     public static Trainer Resume(string outputDir, string dataDir, TrainOptions? expected = null, Device? device = null, bool skipBadImages = false,
-        int? loadSize = null, Action<string>? log = null)
+        int? loadSize = null, Action<string>? log = null, bool ownsFolder = true)
     {
         RunFolder.RequireFolder(outputDir);
         // Lock once now: an in-use folder is refused before anything is read, and a killed run's leftovers are cleaned.
-        using (RunLock.Acquire(outputDir, log)) { }
+        if (ownsFolder)
+            using (RunLock.Acquire(outputDir, log)) { }
         var latest = Trainer.Checkpoints(outputDir).LastOrDefault()
             ?? throw new FileNotFoundException($"{Path.GetFullPath(outputDir)}: no checkpoint to resume (train without --resume to start a run there).");
         var saved = Trainer.ReadOptions(latest);

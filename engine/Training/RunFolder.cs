@@ -180,7 +180,7 @@ public sealed class RunLock : IDisposable
         try
         {
             using var p = Process.GetProcessById(holder.Pid);
-            if (p.HasExited) return false;
+            if (p.HasExited || IsZombie(holder.Pid)) return false;
             // A pid is reused after its process ends: a different start time means another process.
             return holder.ProcessStarted is not { } started || Math.Abs((p.StartTime.ToUniversalTime() - started).TotalSeconds) < 2;
         }
@@ -188,6 +188,22 @@ public sealed class RunLock : IDisposable
         catch (InvalidOperationException) { return false; }
         catch (System.ComponentModel.Win32Exception) { return true; }
         catch (NotSupportedException) { return true; }
+    }
+
+    /// <summary>
+    /// Whether Linux lists the process as exited but not yet reaped (state Z or X in /proc/PID/stat): a killed holder
+    /// stays such for a moment, and .NET still reports it running.
+    /// </summary>
+    static bool IsZombie(int pid)
+    {
+        try
+        {
+            string stat = File.ReadAllText($"/proc/{pid}/stat");
+            int close = stat.LastIndexOf(')');
+            return close > 0 && close + 2 < stat.Length && stat[close + 2] is 'Z' or 'X';
+        }
+        catch (IOException) { return false; }
+        catch (UnauthorizedAccessException) { return false; }
     }
 
     static void TryDelete(string path)
