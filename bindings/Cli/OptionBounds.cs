@@ -26,6 +26,8 @@ internal static class OptionBounds
         ["--batch"] = (1, 1024),
         ["--iters"] = (1, 100_000),
         ["--batch-size"] = (1, 1024),
+        ["--pool-size"] = (0, 10_000),
+        ["--n-layers-d"] = (1, 6),
         ["--seeds"] = (1, 1000),
         ["--bootstrap"] = (0, 100_000),
         ["--min-test-images"] = (2, 1_000_000),

@@ -26,11 +26,21 @@ internal sealed class RecipeOptions
     public readonly Option<int?> LoadSize = new("--load-size") { Description = "Resize to this before the random crop to --size (default: size x 286/256, as pix2pix)." };
     public readonly Option<int> BatchSize = new("--batch-size") { Description = "Images per step (per rank with --distributed).", DefaultValueFactory = _ => 1 };
     public readonly Option<string?> Norm = new("--norm") { Description = "batch or instance (default: batch for pix2pix, instance for cyclegan)." };
+    public readonly Option<float> Lr = new("--lr") { Description = "Adam's initial learning rate (pytorch-CycleGAN --lr).", DefaultValueFactory = _ => 2e-4f };
+    public readonly Option<float> Beta1 = new("--beta1") { Description = "Adam's beta1 (pytorch-CycleGAN --beta1).", DefaultValueFactory = _ => 0.5f };
+    public readonly Option<string?> GanMode = new("--gan-mode") { Description = "lsgan, vanilla or hinge (default: vanilla for pix2pix, lsgan for cyclegan)." };
+    public readonly Option<float> LambdaL1 = new("--lambda-l1") { Description = "Weight of pix2pix's L1 term.", DefaultValueFactory = _ => 100f };
+    public readonly Option<float> LambdaA = new("--lambda-a") { Description = "Weight of CycleGAN's cycle loss A -> B -> A.", DefaultValueFactory = _ => 10f };
+    public readonly Option<float> LambdaB = new("--lambda-b") { Description = "Weight of CycleGAN's cycle loss B -> A -> B.", DefaultValueFactory = _ => 10f };
+    public readonly Option<float> LambdaIdentity = new("--lambda-identity") { Description = "Weight of CycleGAN's identity loss, relative to the cycle weights (0: none).", DefaultValueFactory = _ => 0.5f };
+    public readonly Option<int?> PoolSize = new("--pool-size") { Description = "Fakes kept for the discriminator (default: 50 for cyclegan, 0 for pix2pix)." };
+    public readonly Option<int> LayersD = new("--n-layers-d") { Description = "Strided conv layers of the PatchGAN discriminator (3: the 70x70 PatchGAN).", DefaultValueFactory = _ => 3 };
 
     /// <summary>Adds every option to <paramref name="command"/>.</summary>
     public void AddTo(Command command)
     {
-        foreach (var o in new Option[] { Mode, Data, Size, Ngf, Ndf, NetG, Steps, Share, Lambda, Device, SkipBad, Seed, CheckpointEvery, SampleEvery, LoadSize, BatchSize, Norm })
+        foreach (var o in new Option[] { Mode, Data, Size, Ngf, Ndf, NetG, Steps, Share, Lambda, Device, SkipBad, Seed, CheckpointEvery, SampleEvery, LoadSize, BatchSize, Norm,
+            Lr, Beta1, GanMode, LambdaL1, LambdaA, LambdaB, LambdaIdentity, PoolSize, LayersD })
             command.Add(o);
     }
 
@@ -41,7 +51,19 @@ internal sealed class RecipeOptions
         NoPrune: noPrune, CheckpointEvery: parse.GetValue(CheckpointEvery), SampleEvery: parse.GetValue(SampleEvery),
         Prune: new PruneOptions(TargetRatio: targetGMacs == null ? targetRatio ?? 0.5 : null, TargetGMacs: targetGMacs,
             Lambda: parse.GetValue(Lambda), SearchShare: parse.GetValue(Share)),
-        BatchSize: parse.GetValue(BatchSize), Norm: parse.GetValue(Norm) is { } n ? CliParsing.Norm(n) : null);
+        BatchSize: parse.GetValue(BatchSize), Norm: parse.GetValue(Norm) is { } n ? CliParsing.Norm(n) : null,
+        LearningRate: parse.GetValue(Lr), Beta1: parse.GetValue(Beta1), Gan: ParseGan(parse.GetValue(GanMode)),
+        LambdaL1: parse.GetValue(LambdaL1), LambdaA: parse.GetValue(LambdaA), LambdaB: parse.GetValue(LambdaB),
+        LambdaIdentity: parse.GetValue(LambdaIdentity), PoolSize: parse.GetValue(PoolSize), LayersD: parse.GetValue(LayersD));
+
+    static GanMode? ParseGan(string? text) => text?.Trim().ToLowerInvariant() switch
+    {
+        null => null,
+        "lsgan" => Engine.Training.GanMode.Lsgan,
+        "vanilla" => Engine.Training.GanMode.Vanilla,
+        "hinge" => Engine.Training.GanMode.Hinge,
+        _ => throw new ArgumentException($"--gan-mode must be lsgan, vanilla or hinge, got '{text}'."),
+    };
 
     public static TrainMode ParseMode(string text) => text.Trim().ToLowerInvariant() switch
     {

@@ -56,6 +56,15 @@ internal static class TrainCommand
                         SampleEvery = Given(recipe.SampleEvery) ? options.SampleEvery : saved.SampleEvery,
                         BatchSize = Given(recipe.BatchSize) ? options.BatchSize : saved.BatchSize,
                         Norm = Given(recipe.Norm) ? options.Norm : saved.Norm,
+                        LearningRate = Given(recipe.Lr) ? options.LearningRate : saved.LearningRate,
+                        Beta1 = Given(recipe.Beta1) ? options.Beta1 : saved.Beta1,
+                        Gan = Given(recipe.GanMode) ? options.Gan : saved.Gan,
+                        LambdaL1 = Given(recipe.LambdaL1) ? options.LambdaL1 : saved.LambdaL1,
+                        LambdaA = Given(recipe.LambdaA) ? options.LambdaA : saved.LambdaA,
+                        LambdaB = Given(recipe.LambdaB) ? options.LambdaB : saved.LambdaB,
+                        LambdaIdentity = Given(recipe.LambdaIdentity) ? options.LambdaIdentity : saved.LambdaIdentity,
+                        PoolSize = Given(recipe.PoolSize) ? options.PoolSize : saved.PoolSize,
+                        LayersD = Given(recipe.LayersD) ? options.LayersD : saved.LayersD,
                         Ranks = options.Ranks,
                         Prune = savedPrune with
                         {

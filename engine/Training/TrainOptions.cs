@@ -169,6 +169,9 @@ public sealed record TrainOptions(
         Need(EffectivePoolSize >= 0, $"the pool size must be >= 0, got {PoolSize}.");
         Need(EffectiveDecayStart >= 0 && EffectiveDecayStart <= TotalSteps, $"the decay start must be in [0, {TotalSteps}], got {DecayStart}.");
         Need(CheckpointEvery >= 0 && SampleEvery >= 0, "checkpoint and sample intervals must be >= 0.");
+        Need(new[] { LambdaL1, LambdaA, LambdaB, LambdaIdentity }.All(l => l >= 0 && float.IsFinite(l)),
+            $"the loss weights must be finite and >= 0, got L1 {LambdaL1}, A {LambdaA}, B {LambdaB}, identity {LambdaIdentity}.");
+        Need(Beta1 >= 0 && Beta1 < 1, $"beta1 must be in [0, 1), got {Beta1}.");
         Need(LayersD >= 1 && LayersD <= 6, $"the discriminator needs 1 to 6 strided layers, got {LayersD}.");
         Need(Norm is null or NormKind.Batch or NormKind.Instance, $"the norm must be batch or instance, got {Norm}.");
         Need(Widths == null || NoPrune, "given widths train a plain generator from scratch: they need NoPrune (the search finds its own widths).");

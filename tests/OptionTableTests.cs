@@ -1,0 +1,28 @@
+using System.Text.RegularExpressions;
+
+namespace CoroNetGAN.Tests;
+
+/// <summary>README's table of pytorch-CycleGAN options and `train --help` stay in step.</summary>
+public class OptionTableTests
+{
+    [Fact]
+    public void EveryOptionInReadmesTableExistsOnTrainAndEveryRecipeOptionIsInTheTable()
+    {
+        string readme = File.ReadAllText(Path.Combine(SharedFiles.RepoRoot, "README.md"));
+        int start = readme.IndexOf("| pytorch-CycleGAN-and-pix2pix | coronetgan train | note |", StringComparison.Ordinal);
+        Assert.True(start >= 0, "README lost its option table");
+        var rows = readme[start..].Split('\n').Skip(2).TakeWhile(l => l.StartsWith('|')).ToList();
+        var ours = rows.SelectMany(r => Regex.Matches(Regex.Split(r, @"(?<!\\)\|")[2], "--[a-z0-9-]+").Select(m => m.Value)).ToHashSet();
+
+        var (code, help, _) = CliRunner.Run("train", "--help");
+        Assert.Equal(0, code);
+        var offered = Regex.Matches(help, @"^\s+(--[a-z0-9-]+)", RegexOptions.Multiline).Select(m => m.Groups[1].Value).ToHashSet();
+        Assert.Empty(ours.Except(offered));
+        // Every option train offers is in the table or is one of the engine's own (search, run and device handling), so a
+        // new training option cannot be added without saying what it maps to.
+        string[] own = ["--search-share", "--lambda", "--skip-bad-images", "--seed", "--checkpoint-every", "--sample-every", "--target-ratio",
+            "--target-gmacs", "--no-prune", "--overwrite", "--distributed", "--watchdog-seconds", "--help", "--verbose"];
+        var notInTable = offered.Where(n => !ours.Contains(n) && !own.Contains(n)).ToList();
+        Assert.Empty(notInTable);
+    }
+}
