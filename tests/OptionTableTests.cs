@@ -25,4 +25,18 @@ public class OptionTableTests
         var notInTable = offered.Where(n => !ours.Contains(n) && !own.Contains(n)).ToList();
         Assert.Empty(notInTable);
     }
+
+    [Fact]
+    public void DirectionAndNoFlipReachTheTrainingData()
+    {
+        string data = Path.Combine(SharedFiles.RepoRoot, "data", "emoji-skintone");
+        var (train, test) = TrainingRuns.OpenData(data, Engine.Training.TrainMode.CycleGan, 64, loadSize: 64, btoA: true, flip: false);
+        var un = (Engine.Data.UnalignedFolderDataset)train;
+        Assert.EndsWith("trainB", un.FolderA);
+        Assert.EndsWith("testB", ((Engine.Data.UnalignedFolderDataset)test!).FolderA);
+        // Without flips and crops a sample's A image no longer depends on the augmentation seed.
+        Assert.Equal(train.Load(3, 1).A, train.Load(3, 987654).A);
+        var (flipping, _) = TrainingRuns.OpenData(data, Engine.Training.TrainMode.CycleGan, 64, loadSize: 64);
+        Assert.Contains(Enumerable.Range(1, 20), seed => !flipping.Load(3, (uint)seed).A.SequenceEqual(flipping.Load(3, 0).A));
+    }
 }

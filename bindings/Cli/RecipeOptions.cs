@@ -34,13 +34,15 @@ internal sealed class RecipeOptions
     public readonly Option<float> LambdaB = new("--lambda-b") { Description = "Weight of CycleGAN's cycle loss B -> A -> B.", DefaultValueFactory = _ => 10f };
     public readonly Option<float> LambdaIdentity = new("--lambda-identity") { Description = "Weight of CycleGAN's identity loss, relative to the cycle weights (0: none).", DefaultValueFactory = _ => 0.5f };
     public readonly Option<int?> PoolSize = new("--pool-size") { Description = "Fakes kept for the discriminator (default: 50 for cyclegan, 0 for pix2pix)." };
+    public readonly Option<string> Direction = new("--direction") { Description = "AtoB, or BtoA to translate the B images into A ones.", DefaultValueFactory = _ => "AtoB" };
+    public readonly Option<bool> NoFlip = new("--no-flip") { Description = "No random horizontal flips of the training images." };
     public readonly Option<int> LayersD = new("--n-layers-d") { Description = "Strided conv layers of the PatchGAN discriminator (3: the 70x70 PatchGAN).", DefaultValueFactory = _ => 3 };
 
     /// <summary>Adds every option to <paramref name="command"/>.</summary>
     public void AddTo(Command command)
     {
         foreach (var o in new Option[] { Mode, Data, Size, Ngf, Ndf, NetG, Steps, Share, Lambda, Device, SkipBad, Seed, CheckpointEvery, SampleEvery, LoadSize, BatchSize, Norm,
-            Lr, Beta1, GanMode, LambdaL1, LambdaA, LambdaB, LambdaIdentity, PoolSize, LayersD })
+            Lr, Beta1, GanMode, LambdaL1, LambdaA, LambdaB, LambdaIdentity, PoolSize, LayersD, Direction, NoFlip })
             command.Add(o);
     }
 
@@ -54,7 +56,15 @@ internal sealed class RecipeOptions
         BatchSize: parse.GetValue(BatchSize), Norm: parse.GetValue(Norm) is { } n ? CliParsing.Norm(n) : null,
         LearningRate: parse.GetValue(Lr), Beta1: parse.GetValue(Beta1), Gan: ParseGan(parse.GetValue(GanMode)),
         LambdaL1: parse.GetValue(LambdaL1), LambdaA: parse.GetValue(LambdaA), LambdaB: parse.GetValue(LambdaB),
-        LambdaIdentity: parse.GetValue(LambdaIdentity), PoolSize: parse.GetValue(PoolSize), LayersD: parse.GetValue(LayersD));
+        LambdaIdentity: parse.GetValue(LambdaIdentity), PoolSize: parse.GetValue(PoolSize), LayersD: parse.GetValue(LayersD),
+        BtoA: ParseDirection(parse.GetValue(Direction)!), NoFlip: parse.GetValue(NoFlip));
+
+    static bool ParseDirection(string text) => text.Trim().ToLowerInvariant() switch
+    {
+        "atob" => false,
+        "btoa" => true,
+        _ => throw new ArgumentException($"--direction must be AtoB or BtoA, got '{text}'."),
+    };
 
     static GanMode? ParseGan(string? text) => text?.Trim().ToLowerInvariant() switch
     {

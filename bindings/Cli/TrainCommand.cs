@@ -65,6 +65,8 @@ internal static class TrainCommand
                         LambdaIdentity = Given(recipe.LambdaIdentity) ? options.LambdaIdentity : saved.LambdaIdentity,
                         PoolSize = Given(recipe.PoolSize) ? options.PoolSize : saved.PoolSize,
                         LayersD = Given(recipe.LayersD) ? options.LayersD : saved.LayersD,
+                        BtoA = Given(recipe.Direction) ? options.BtoA : saved.BtoA,
+                        NoFlip = Given(recipe.NoFlip) ? options.NoFlip : saved.NoFlip,
                         Ranks = options.Ranks,
                         Prune = savedPrune with
                         {

@@ -19,10 +19,11 @@ public static class Datasets
     /// <param name="direction">"AtoB" or "BtoA".</param>
     /// <param name="loadSize">Resize before cropping; null for size * 286 / 256.</param>
     /// <param name="warning">Receives each warning (skipped files) as it is raised.</param>
+    /// <param name="flip">Random horizontal flips of training images (off: the reference's no_flip).</param>
     /// <exception cref="DatasetFolderException">The folder is missing, empty or not in the layout of the mode.</exception>
     /// <exception cref="BadImageException">A file is bad and <paramref name="skipBadImages"/> is false.</exception>
     public static FolderDataset Open(string dir, string mode, int size, string phase = "train", bool skipBadImages = false,
-        string direction = "AtoB", int? loadSize = null, Action<string>? warning = null)
+        string direction = "AtoB", int? loadSize = null, Action<string>? warning = null, bool flip = true)
     {
         var options = new FolderDatasetOptions
         {
@@ -40,6 +41,7 @@ public static class Datasets
             },
             SkipBadImages = skipBadImages,
             LoadSize = loadSize,
+            Flip = flip,
             Warning = warning,
         };
         string full = Path.GetFullPath(dir);

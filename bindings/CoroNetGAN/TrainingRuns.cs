@@ -20,14 +20,15 @@ public static class TrainingRuns
     /// training and test at the same scale (right for small, centred images such as the demo's).</remarks>
     /// <remarks>With <paramref name="skipBadImages"/>, every skipped file goes to <paramref name="warning"/> with its reason.</remarks>
     public static (IImageDataset Train, IImageDataset? Test) OpenData(string dataDir, TrainMode mode, int size, bool skipBadImages = false, int? loadSize = null,
-        Action<string>? warning = null)
+        Action<string>? warning = null, bool btoA = false, bool flip = true)
     {
         string m = ModeName(mode);
-        var train = Datasets.Open(dataDir, m, size, "train", skipBadImages, loadSize: loadSize, warning: warning);
+        string direction = btoA ? "BtoA" : "AtoB";
+        var train = Datasets.Open(dataDir, m, size, "train", skipBadImages, direction, loadSize, warning, flip);
         bool hasTest = mode == TrainMode.Pix2Pix
             ? Directory.Exists(Path.Combine(dataDir, "test"))
             : Directory.Exists(Path.Combine(dataDir, "testA")) && Directory.Exists(Path.Combine(dataDir, "testB"));
-        IImageDataset? test = hasTest ? Datasets.Open(dataDir, m, size, "test", skipBadImages, warning: warning) : null;
+        IImageDataset? test = hasTest ? Datasets.Open(dataDir, m, size, "test", skipBadImages, direction, warning: warning) : null;
         return (train, test);
     }
 
@@ -53,7 +54,7 @@ public static class TrainingRuns
         // Refuse before the (possibly long) scan of the data; clear only under the lock, after the data proved usable.
         if (ownsFolder && !overwrite) RunFolder.PrepareNewRun(options.OutputDirectory, overwrite: false);
         else RunFolder.RequireFolder(options.OutputDirectory);
-        var (train, test) = OpenData(dataDir, options.Mode, options.Size, skipBadImages, loadSize, log);
+        var (train, test) = OpenData(dataDir, options.Mode, options.Size, skipBadImages, loadSize, log, options.BtoA, !options.NoFlip);
         if (ownsFolder)
             using (RunLock.Acquire(options.OutputDirectory, log)) RunFolder.PrepareNewRun(options.OutputDirectory, overwrite, log);
         return Trainer.Create(options, train, test, device);
@@ -87,7 +88,7 @@ public static class TrainingRuns
         if (expected != null)
             foreach (var change in ResumeCheck.Reconcile(saved, expected with { OutputDirectory = saved.OutputDirectory }, latest).Applied)
                 log?.Invoke($"resume: {change}");
-        var (train, test) = OpenData(dataDir, saved.Mode, saved.Size, skipBadImages, loadSize, log);
+        var (train, test) = OpenData(dataDir, saved.Mode, saved.Size, skipBadImages, loadSize, log, saved.BtoA, !saved.NoFlip);
         return Trainer.Resume(outputDir, train, test, device, expected);
     }
 }

@@ -103,7 +103,8 @@ public sealed class Study
         foreach (var r in options.Ratios.Where(r => r < floor))
             throw new ArgumentException($"the ratio {r.ToString(CultureInfo.InvariantCulture)} is below what {minChannels} channels per layer allow " +
                 $"({floor.ToString("P2", CultureInfo.InvariantCulture)} of the full MACs for this generator): raise the ratio or widen the generator (--ngf).");
-        var (_, test) = TrainingRuns.OpenData(options.DataDirectory, options.Base.Mode, options.Base.Size, options.SkipBadImages, options.LoadSize);
+        var (_, test) = TrainingRuns.OpenData(options.DataDirectory, options.Base.Mode, options.Base.Size, options.SkipBadImages, options.LoadSize,
+            btoA: options.Base.BtoA);
         int images = test?.Count ?? 0;
         if (images < options.MinimumTestImages)
             throw new ArgumentException($"{Path.GetFullPath(options.DataDirectory)}: the test split holds {images} images; the study's FID, KID and their " +

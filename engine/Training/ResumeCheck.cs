@@ -51,6 +51,8 @@ public static class ResumeCheck
         Fixed("dropout", saved.EffectiveDropout, requested.EffectiveDropout);
         Fixed("discriminator layers", saved.LayersD, requested.LayersD);
         Fixed("serial batches", saved.SerialBatches, requested.SerialBatches);
+        Fixed("--direction", saved.BtoA ? "BtoA" : "AtoB", requested.BtoA ? "BtoA" : "AtoB");
+        Fixed("--no-flip", saved.NoFlip, requested.NoFlip);
         Fixed("generator widths", saved.Widths is { } sw ? string.Join(",", sw) : "full", requested.Widths is { } rw ? string.Join(",", rw) : "full");
         if (!saved.NoPrune && !requested.NoPrune)
         {

@@ -99,6 +99,9 @@ public sealed record PruneOptions(
 /// opt.serial_batches): step k trains on samples k x batch .. (k + 1) x batch - 1 of the dataset, modulo its size.</param>
 /// <param name="Widths">Per-layer widths of a plain generator trained from scratch (with <see cref="NoPrune"/>; for
 /// example a uniformly narrowed one to compare with a compressed one); null: full width.</param>
+/// <param name="BtoA">Translate B to A (the reference's opt.direction BtoA): the domains swap wholesale, in training and
+/// test data.</param>
+/// <param name="NoFlip">No random horizontal flips of the training images (the reference's opt.no_flip).</param>
 /// <param name="Ranks">Processes that train the run together, data parallel (<see cref="Trainer.Distribute"/>): each takes
 /// <see cref="BatchSize"/> samples of a global batch of Ranks x BatchSize. 1: a single process.</param>
 public sealed record TrainOptions(
@@ -130,7 +133,9 @@ public sealed record TrainOptions(
     int LayersD = 3,
     bool SerialBatches = false,
     IReadOnlyList<int>? Widths = null,
-    int Ranks = 1)
+    int Ranks = 1,
+    bool BtoA = false,
+    bool NoFlip = false)
 {
     /// <summary>The normalisation in effect.</summary>
     public NormKind EffectiveNorm => Norm ?? (Mode == TrainMode.Pix2Pix ? NormKind.Batch : NormKind.Instance);
