@@ -27,6 +27,8 @@ internal static class OptionBounds
         ["--iters"] = (1, 100_000),
         ["--batch-size"] = (1, 1024),
         ["--pool-size"] = (0, 10_000),
+        ["--epochs"] = (1, 1_000_000),
+        ["--epochs-decay"] = (0, 1_000_000),
         ["--n-layers-d"] = (1, 6),
         ["--seeds"] = (1, 1000),
         ["--bootstrap"] = (0, 100_000),

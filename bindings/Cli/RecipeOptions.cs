@@ -15,7 +15,9 @@ internal sealed class RecipeOptions
     public readonly Option<int> Ngf = new("--ngf") { Description = "Generator width (filters of the first layer).", DefaultValueFactory = _ => 64 };
     public readonly Option<int> Ndf = new("--ndf") { Description = "Discriminator width.", DefaultValueFactory = _ => 64 };
     public readonly Option<string?> NetG = new("--net-g") { Description = "Generator: unet (pix2pix default), resnet9 (cyclegan default), resnet6." };
-    public readonly Option<int> Steps = new("--steps") { Description = "Total training steps (search + fine-tune).", Required = true };
+    public readonly Option<int?> Steps = new("--steps") { Description = "Total training steps (search + fine-tune); the learning rate decays linearly to 0 over the second half. Give --steps or --epochs." };
+    public readonly Option<int?> Epochs = new("--epochs") { Description = "Epochs at the initial learning rate (pytorch-CycleGAN's n_epochs), instead of --steps: an epoch is one pass over the training images (the larger domain for cyclegan) in batches of --batch-size x ranks." };
+    public readonly Option<int?> EpochsDecay = new("--epochs-decay") { Description = "Epochs of linear decay to 0 after --epochs (n_epochs_decay; default: as many as --epochs)." };
     public readonly Option<double> Share = new("--search-share") { Description = "Share of the steps the search may take before the target is forced.", DefaultValueFactory = _ => 0.5 };
     public readonly Option<float> Lambda = new("--lambda") { Description = "Initial sparsity pressure (adapted to meet the target within the search share).", DefaultValueFactory = _ => 0.1f };
     public readonly Option<string> Device = new("--device") { Description = "auto, cpu, cuda, opencl, ilgpu-cpu (see `coronetgan devices`).", DefaultValueFactory = _ => "auto" };
@@ -41,14 +43,47 @@ internal sealed class RecipeOptions
     /// <summary>Adds every option to <paramref name="command"/>.</summary>
     public void AddTo(Command command)
     {
-        foreach (var o in new Option[] { Mode, Data, Size, Ngf, Ndf, NetG, Steps, Share, Lambda, Device, SkipBad, Seed, CheckpointEvery, SampleEvery, LoadSize, BatchSize, Norm,
+        foreach (var o in new Option[] { Mode, Data, Size, Ngf, Ndf, NetG, Steps, Epochs, EpochsDecay, Share, Lambda, Device, SkipBad, Seed, CheckpointEvery, SampleEvery, LoadSize, BatchSize, Norm,
             Lr, Beta1, GanMode, LambdaL1, LambdaA, LambdaB, LambdaIdentity, PoolSize, LayersD, Direction, NoFlip })
             command.Add(o);
     }
 
-    /// <summary>The recipe the options give, writing to <paramref name="outDir"/>, pruning toward the given target.</summary>
-    public TrainOptions Build(ParseResult parse, string outDir, bool noPrune, double? targetRatio, double? targetGMacs) => new(
-        ParseMode(parse.GetValue(Mode)!), parse.GetValue(Size), parse.GetValue(Steps), outDir,
+    /// <summary>
+    /// The recipe the options give, writing to <paramref name="outDir"/>, pruning toward the given target. With
+    /// neither --steps nor --epochs the total is 0, which only a resume (keeping the run's own total) accepts.
+    /// </summary>
+    public TrainOptions Build(ParseResult parse, string outDir, bool noPrune, double? targetRatio, double? targetGMacs, int ranks = 1)
+    {
+        var (steps, decayStart) = StepsOf(parse, ranks);
+        return BuildWith(parse, outDir, noPrune, targetRatio, targetGMacs, steps) with { DecayStart = decayStart };
+    }
+
+    /// <summary>Whether --steps or --epochs was given.</summary>
+    public bool LengthGiven(ParseResult parse) => parse.GetValue(Steps) != null || parse.GetValue(Epochs) != null;
+
+    (int Steps, int? DecayStart) StepsOf(ParseResult parse, int ranks)
+    {
+        int? steps = parse.GetValue(Steps), epochs = parse.GetValue(Epochs), decay = parse.GetValue(EpochsDecay);
+        if (steps != null && (epochs != null || decay != null)) throw new ArgumentException("give the length as --steps or as --epochs (with --epochs-decay), not both.");
+        if (epochs == null)
+        {
+            if (decay != null) throw new ArgumentException("--epochs-decay goes with --epochs.");
+            return (steps ?? 0, null);
+        }
+        var mode = ParseMode(parse.GetValue(Mode)!);
+        string data = Path.GetFullPath(parse.GetValue(Data)!);
+        int count = mode == TrainMode.Pix2Pix
+            ? Engine.Data.ImageIO.ListImages(Path.Combine(data, "train")).Count
+            : Math.Max(Engine.Data.ImageIO.ListImages(Path.Combine(data, "trainA")).Count, Engine.Data.ImageIO.ListImages(Path.Combine(data, "trainB")).Count);
+        long global = (long)parse.GetValue(BatchSize) * ranks;
+        long perEpoch = Math.Max(1, (count + global - 1) / global);
+        long total = (epochs.Value + (decay ?? epochs.Value)) * perEpoch;
+        if (total > int.MaxValue) throw new ArgumentException($"{epochs} + {decay ?? epochs} epochs of {perEpoch} steps is more steps than a run can take.");
+        return ((int)total, (int)(epochs.Value * perEpoch));
+    }
+
+    TrainOptions BuildWith(ParseResult parse, string outDir, bool noPrune, double? targetRatio, double? targetGMacs, int steps) => new(
+        ParseMode(parse.GetValue(Mode)!), parse.GetValue(Size), steps, outDir,
         Ngf: parse.GetValue(Ngf), Ndf: parse.GetValue(Ndf), NetG: ParseNetG(parse.GetValue(NetG)), Seed: parse.GetValue(Seed),
         NoPrune: noPrune, CheckpointEvery: parse.GetValue(CheckpointEvery), SampleEvery: parse.GetValue(SampleEvery),
         Prune: new PruneOptions(TargetRatio: targetGMacs == null ? targetRatio ?? 0.5 : null, TargetGMacs: targetGMacs,

@@ -30,6 +30,7 @@ internal static class StudyCommand
             try
             {
                 var targets = ParseRatios(parse.GetValue(ratios)!);
+                if (!recipe.LengthGiven(parse)) throw new ArgumentException("give each run's length: --steps N, or --epochs N (with --epochs-decay M).");
                 var baseOptions = recipe.Build(parse, parse.GetValue(outDir)!, noPrune: false, targetRatio: targets[0], targetGMacs: null);
                 var study = new Study(new StudyOptions(baseOptions, parse.GetValue(recipe.Data)!, parse.GetValue(outDir)!, targets, parse.GetValue(seeds),
                     parse.GetValue(recipe.LoadSize), parse.GetValue(recipe.SkipBad), parse.GetValue(bootstrap), parse.GetValue(minTest)));

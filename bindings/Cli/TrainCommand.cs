@@ -30,8 +30,10 @@ internal static class TrainCommand
                 if (parse.GetValue(resume) && parse.GetValue(overwrite))
                     throw new ArgumentException("--resume continues the run in --out and --overwrite deletes it: give one.");
                 mpi = DistributedCli.Join(parse);
-                var options = recipe.Build(parse, parse.GetValue(outDir)!, parse.GetValue(noPrune), parse.GetValue(ratio), parse.GetValue(gmacs))
+                var options = recipe.Build(parse, parse.GetValue(outDir)!, parse.GetValue(noPrune), parse.GetValue(ratio), parse.GetValue(gmacs), mpi?.Size ?? 1)
                     with { Ranks = mpi?.Size ?? 1 };
+                if (!parse.GetValue(resume) && !recipe.LengthGiven(parse))
+                    throw new ArgumentException("give the run's length: --steps N, or --epochs N (with --epochs-decay M).");
                 RunFolder.RequireFolder(options.OutputDirectory);
                 bool quiet = mpi is { Rank: > 0 };
                 Action<string> log = line => { if (!quiet) Console.WriteLine($"  {line}"); };
@@ -45,7 +47,8 @@ internal static class TrainCommand
                     {
                         OutputDirectory = options.OutputDirectory,
                         Mode = options.Mode,
-                        TotalSteps = options.TotalSteps,
+                        TotalSteps = recipe.LengthGiven(parse) ? options.TotalSteps : saved.TotalSteps,
+                        DecayStart = recipe.LengthGiven(parse) ? options.DecayStart : saved.DecayStart,
                         Size = Given(recipe.Size) ? options.Size : saved.Size,
                         Ngf = Given(recipe.Ngf) ? options.Ngf : saved.Ngf,
                         Ndf = Given(recipe.Ndf) ? options.Ndf : saved.Ndf,
