@@ -40,3 +40,30 @@ public class OptionTableTests
         Assert.Contains(Enumerable.Range(1, 20), seed => !flipping.Load(3, (uint)seed).A.SequenceEqual(flipping.Load(3, 0).A));
     }
 }
+
+/// <summary>Batches above 1 train on every test device (opencl in CI), a BatchNorm U-Net at batch 4 as pix2pix users run it.</summary>
+public class BatchTrainingTests
+{
+    public static IEnumerable<object[]> Modes => TestDevices.Cross([Engine.Training.TrainMode.Pix2Pix], [Engine.Training.TrainMode.CycleGan]);
+
+    [Theory]
+    [MemberData(nameof(Modes))]
+    public void BatchOfFourTrainsAndSearchesOnEveryDevice(string device, Engine.Training.TrainMode mode)
+    {
+        var r = new Random(4);
+        var samples = Enumerable.Range(0, 8).Select(_ => new Engine.Data.ImagePair(
+            Enumerable.Range(0, 3 * 32 * 32).Select(_ => (float)(r.NextDouble() * 2 - 1)).ToArray(),
+            Enumerable.Range(0, 3 * 32 * 32).Select(_ => (float)(r.NextDouble() * 2 - 1)).ToArray())).ToList();
+        var data = new Engine.Data.InMemoryDataset(samples, 32, paired: mode == Engine.Training.TrainMode.Pix2Pix);
+        var options = new Engine.Training.TrainOptions(mode, 32, 3, Path.Combine(Path.GetTempPath(), "coronetgan-unwritten"), Ngf: 4, Ndf: 4,
+            NetG: mode == Engine.Training.TrainMode.CycleGan ? Engine.Training.GeneratorArch.Resnet6 : null, BatchSize: 4,
+            Prune: new Engine.Training.PruneOptions(TargetRatio: 0.6, CheckEvery: 1));
+        using var trainer = Engine.Training.Trainer.Create(options, data, null, TestDevices.Get(device));
+        for (int i = 0; i < 3; i++)
+        {
+            var p = trainer.RunStep();
+            Assert.All(trainer.LastStepLosses.Values, v => Assert.True(float.IsFinite(v), $"a loss is {v} at step {p.Step}"));
+        }
+        Assert.Equal(3, trainer.Step);
+    }
+}
