@@ -2,6 +2,7 @@ using CoroNetGAN.Engine.Devices;
 using CoroNetGAN.Engine.Layers;
 using CoroNetGAN.Engine.Metrics;
 using CoroNetGAN.Engine.Models;
+using CoroNetGAN.Engine.Models.Families;
 
 namespace CoroNetGAN;
 
@@ -12,15 +13,12 @@ namespace CoroNetGAN;
 public static class Architectures
 {
     /// <summary>The names <see cref="Create"/> accepts.</summary>
-    public static IReadOnlyList<string> Names { get; } = ["resnet9", "resnet6", "unet256", "unet128", "unet64", "patchgan"];
+    public static IReadOnlyList<string> Names { get; } = [.. GeneratorFamilies.Names, Discriminator];
+
+    const string Discriminator = "patchgan";
 
     /// <summary>The input size an architecture is meant for (the U-Nets need multiples of it).</summary>
-    public static int NativeSize(string arch) => Normalize(arch) switch
-    {
-        "unet128" => 128,
-        "unet64" => 64,
-        _ => 256,
-    };
+    public static int NativeSize(string arch) => Normalize(arch) is var a && GeneratorFamilies.ByName(a) is { } f ? f.NativeSize(a) : 256;
 
     /// <summary>
     /// Builds an architecture with the reference defaults: ResNets with instance norm (CycleGAN), U-Nets with
@@ -31,16 +29,11 @@ public static class Architectures
         IReadOnlyList<int>? widths = null, int seed = 0)
     {
         string a = Normalize(arch);
-        return a switch
-        {
-            "resnet9" or "resnet6" => new ResnetGenerator(new ResnetGeneratorConfig(InputChannels: inputChannels ?? 3, Ngf: width,
-                Blocks: a == "resnet9" ? 9 : 6, Norm: norm ?? NormKind.Instance, Widths: widths), device, seed),
-            "unet256" or "unet128" or "unet64" => new UnetGenerator(new UnetGeneratorConfig(InputChannels: inputChannels ?? 3,
-                NumDowns: (int)Math.Log2(NativeSize(a)), Ngf: width, Norm: norm ?? NormKind.Batch, Widths: widths), device, seed),
-            _ => widths == null
-                ? new PatchGanDiscriminator(new PatchGanConfig(InputChannels: inputChannels ?? 3, Ndf: width, Norm: norm ?? NormKind.Instance), device, seed)
-                : throw new ArgumentException("patchgan: per-layer widths are not supported for the discriminator."),
-        };
+        if (GeneratorFamilies.ByName(a) is { } f)
+            return f.Build(new GeneratorSpec(inputChannels ?? 3, 3, width, f.DepthOf(a)!.Value, norm ?? f.DefaultNorm, f.DefaultDropout, widths), device, seed);
+        return widths == null
+            ? new PatchGanDiscriminator(new PatchGanConfig(InputChannels: inputChannels ?? 3, Ndf: width, Norm: norm ?? NormKind.Instance), device, seed)
+            : throw new ArgumentException("patchgan: per-layer widths are not supported for the discriminator.");
     }
 
     /// <summary>
@@ -52,12 +45,7 @@ public static class Architectures
     {
         string a = Normalize(arch);
         if (size < 1) throw new ArgumentException($"size must be positive, got {size}.");
-        if (a.StartsWith("unet", StringComparison.Ordinal) && size % NativeSize(a) != 0)
-        {
-            int n = (int)Math.Log2(NativeSize(a));
-            string hint = size is 64 or 128 or 256 ? $"; for {size}-pixel input use unet{size}" : "";
-            throw new ArgumentException($"{a} halves its input {n} times, so the size must be a multiple of {NativeSize(a)}, got {size}{hint}.");
-        }
+        if (GeneratorFamilies.ByName(a)?.SizeError(a, size) is { } error) throw new ArgumentException(error);
         using var model = Create(a, Device.Meta, width, norm, inputChannels, widths);
         int channels = inputChannels ?? 3;
         return MacCounter.Count(model, 1, channels, size, size);
@@ -66,7 +54,7 @@ public static class Architectures
     static string Normalize(string arch)
     {
         string a = arch.Trim().ToLowerInvariant().Replace("_", "").Replace("-", "");
-        a = a switch { "resnet9blocks" => "resnet9", "resnet6blocks" => "resnet6", "nlayer" or "basic" => "patchgan", _ => a };
+        a = a switch { "resnet9blocks" => "resnet9", "resnet6blocks" => "resnet6", "nlayer" or "basic" => Discriminator, _ => a };
         if (!Names.Contains(a))
             throw new ArgumentException($"Unknown architecture '{arch}'. Known: {string.Join(", ", Names)}.");
         return a;

@@ -2,6 +2,7 @@ using CoroNetGAN.Engine.Data;
 using CoroNetGAN.Engine.Devices;
 using CoroNetGAN.Engine.Layers;
 using CoroNetGAN.Engine.Models;
+using CoroNetGAN.Engine.Models.Families;
 using CoroNetGAN.Engine.Serialization;
 using CoroNetGAN.Engine.Tensors;
 using SixLabors.ImageSharp;
@@ -34,13 +35,11 @@ public sealed class Generator : IDisposable
         _device = device;
         _ownsDevice = ownsDevice;
         Path = path;
-        (InputChannels, OutputChannels, int multiple) = model switch
-        {
-            ResnetGenerator r => (r.Config.InputChannels, r.Config.OutputChannels, 4),
-            UnetGenerator u => (u.Config.InputChannels, u.Config.OutputChannels, 1 << u.Config.NumDowns),
-            _ => throw new ArgumentException($"{path ?? "the model"} is a {ModelFile.Describe(model).Architecture}, not a generator: only ResnetGenerator and UnetGenerator models translate images."),
-        };
-        SizeMultiple = multiple;
+        var family = GeneratorFamilies.Find(model) ?? throw new ArgumentException(
+            $"{path ?? "the model"} is a {ModelFile.Describe(model).Architecture}, not a generator: only {string.Join(" and ", GeneratorFamilies.All.Select(f => f.Architecture))} models translate images.");
+        var spec = family.Spec(model);
+        (InputChannels, OutputChannels) = (spec.InputChannels, spec.OutputChannels);
+        SizeMultiple = family.SizeMultiple(spec);
         CheckSize(imageSize, nameof(imageSize), "image size");
         ImageSize = imageSize;
         _model.Eval();
@@ -77,7 +76,7 @@ public sealed class Generator : IDisposable
         var model = ModelFile.Load(path, device);
         try
         {
-            int size = imageSize ?? stored ?? (model is UnetGenerator u ? Math.Max(256, 1 << u.Config.NumDowns) : 256);
+            int size = imageSize ?? stored ?? (GeneratorFamilies.Find(model) is { } f ? f.DefaultImageSize(f.Spec(model)) : 256);
             return new Generator(model, device, ownsDevice, size, path);
         }
         catch

@@ -17,4 +17,8 @@ namespace CoroNetGAN;
 /// <param name="UseDropout">Dropout in the generator. The keys show it for the ResNet; for the U-Net they cannot,
 /// and the default is pix2pix's (on). It matters only in training mode.</param>
 public sealed record ImportOptions(int? Ngf = null, NormKind? Norm = null, int? InputChannels = null, int? OutputChannels = null,
-    int? Blocks = null, int? NumDowns = null, int? Layers = null, bool? UseDropout = null);
+    int? Blocks = null, int? NumDowns = null, int? Layers = null, bool? UseDropout = null)
+{
+    /// <summary>The depth given under a family's depth option (<c>--blocks</c>, <c>--num-downs</c>); null when not given.</summary>
+    internal int? Depth(string option) => option switch { "--blocks" => Blocks, "--num-downs" => NumDowns, _ => null };
+}

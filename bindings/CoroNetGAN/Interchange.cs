@@ -1,6 +1,7 @@
 using CoroNetGAN.Engine.Devices;
 using CoroNetGAN.Engine.Layers;
 using CoroNetGAN.Engine.Models;
+using CoroNetGAN.Engine.Models.Families;
 using CoroNetGAN.Engine.Serialization;
 
 namespace CoroNetGAN;
@@ -22,7 +23,8 @@ public static class Interchange
     /// The architectures <see cref="ImportPyTorch"/> accepts: those of <see cref="Architectures.Names"/>, plus
     /// <c>resnet</c> and <c>unet</c>, which take the number of blocks or downsamplings from the file.
     /// </summary>
-    public static IReadOnlyList<string> ImportNames { get; } = ["resnet9", "resnet6", "resnet", "unet256", "unet128", "unet64", "unet", "patchgan"];
+    public static IReadOnlyList<string> ImportNames { get; } =
+        [.. GeneratorFamilies.All.SelectMany(f => f.Names.Append(f.GenericName)), "patchgan"];
 
     /// <summary>
     /// Builds the architecture <paramref name="arch"/> on <paramref name="device"/> and loads a PyTorch state dict
@@ -41,8 +43,7 @@ public static class Interchange
         if (!ImportNames.Contains(a))
             throw new ArgumentException($"Unknown architecture '{arch}' for import. Known: {string.Join(", ", ImportNames)}.");
         List<string> guessed;
-        var model = a.StartsWith("resnet", StringComparison.Ordinal) ? ResnetFrom(path, a, file, options, device, out guessed)
-            : a.StartsWith("unet", StringComparison.Ordinal) ? UnetFrom(path, a, file, options, device, out guessed)
+        var model = GeneratorFamilies.ByName(a) is { } family ? GeneratorFrom(family, path, a, file, options, device, out guessed)
             : PatchGanFrom(path, file, options, device, out guessed);
         try
         {
@@ -87,37 +88,21 @@ public static class Interchange
         return $"{arch} {config}";
     }
 
-    static Module ResnetFrom(string path, string arch, SafeTensorsFile file, ImportOptions o, Device device, out List<string> guessed)
+    static Module GeneratorFrom(GeneratorFamily family, string path, string arch, SafeTensorsFile file, ImportOptions o, Device device, out List<string> guessed)
     {
-        var l = PyTorchLayout.Resnet(file.Tensors);
+        var l = family.ReadLayout(file.Tensors);
         var m = new Merge(path, l);
         guessed = m.Guessed;
-        int? implied = arch switch { "resnet9" => 9, "resnet6" => 6, _ => null };
-        int blocks = m.Pick("blocks", "--blocks", o.Blocks, l.Depth, 9, implied, arch);
+        int? given = o.Depth(family.DepthOption);
+        int depth = m.Pick(family.DepthField, family.DepthOption, given, l.Depth, family.DepthOf(family.Names[0])!.Value, family.DepthOf(arch), arch);
         int ngf = m.Pick("ngf", "--ngf", o.Ngf, l.Width, 64);
         int input = m.Pick("input channels", "--input-nc", o.InputChannels, l.InputChannels, 3);
         int output = m.Pick("output channels", "--output-nc", o.OutputChannels, l.OutputChannels, 3);
-        var norm = m.PickNorm(o.Norm, l.Norm, NormKind.Instance);
-        bool dropout = m.PickDropout(o.UseDropout, l.UseDropout, false);
+        var norm = m.PickNorm(o.Norm, l.Norm, family.DefaultNorm);
+        bool dropout = family.DropoutFromFile ? m.PickDropout(o.UseDropout, l.UseDropout, family.DefaultDropout) : o.UseDropout ?? family.DefaultDropout;
         m.ThrowIfAny();
-        var widths = l.Widths is { } w && w.Count == 5 + blocks && !w.SequenceEqual(ResnetGenerator.FullWidths(ngf, blocks)) ? w : null;
-        return new ResnetGenerator(new ResnetGeneratorConfig(input, output, ngf, blocks, norm, dropout, widths), device);
-    }
-
-    static Module UnetFrom(string path, string arch, SafeTensorsFile file, ImportOptions o, Device device, out List<string> guessed)
-    {
-        var l = PyTorchLayout.Unet(file.Tensors);
-        var m = new Merge(path, l);
-        guessed = m.Guessed;
-        int? implied = arch switch { "unet256" => 8, "unet128" => 7, "unet64" => 6, _ => null };
-        int downs = m.Pick("downsamplings", "--num-downs", o.NumDowns, l.Depth, 8, implied, arch);
-        int ngf = m.Pick("ngf", "--ngf", o.Ngf, l.Width, 64);
-        int input = m.Pick("input channels", "--input-nc", o.InputChannels, l.InputChannels, 3);
-        int output = m.Pick("output channels", "--output-nc", o.OutputChannels, l.OutputChannels, 3);
-        var norm = m.PickNorm(o.Norm, l.Norm, NormKind.Batch);
-        m.ThrowIfAny();
-        var widths = l.Widths is { } w && w.Count == 2 * downs - 1 && !w.SequenceEqual(UnetGenerator.FullWidths(ngf, downs)) ? w : null;
-        return new UnetGenerator(new UnetGeneratorConfig(input, output, downs, ngf, norm, o.UseDropout ?? true, widths), device);
+        var widths = l.Widths is { } w && w.Count == family.WidthLayout(depth).Count && !w.SequenceEqual(family.FullWidths(ngf, depth)) ? w : null;
+        return family.Build(new GeneratorSpec(input, output, ngf, depth, norm, dropout, widths), device);
     }
 
     static Module PatchGanFrom(string path, SafeTensorsFile file, ImportOptions o, Device device, out List<string> guessed)
@@ -144,7 +129,7 @@ public static class Interchange
             if (given != null && inferred != null && given != inferred)
                 _errors.Add($"{option} {given} disagrees with the file: its {field} is {inferred} ({evidence}).");
             if (implied != null && inferred != null && implied != inferred)
-                _errors.Add($"--arch {arch} has {implied} {field} but the file has {inferred} ({evidence}); choose the matching architecture, or the generic one ('resnet' or 'unet').");
+                _errors.Add($"--arch {arch} has {implied} {field} but the file has {inferred} ({evidence}); choose the matching architecture, or the generic one ({string.Join(" or ", GeneratorFamilies.All.Select(f => $"'{f.GenericName}'"))}).");
             if (implied != null && given != null && implied != given)
                 _errors.Add($"--arch {arch} has {implied} {field}, but {option} says {given}.");
             if (given == null && inferred == null && implied == null) Guessed.Add($"{field} (--{option.TrimStart('-')}; assumed {fallback})");

@@ -1,7 +1,7 @@
 using CoroNetGAN.Engine.Devices;
 using CoroNetGAN.Engine.Layers;
 using CoroNetGAN.Engine.Metrics;
-using CoroNetGAN.Engine.Models;
+using CoroNetGAN.Engine.Models.Families;
 
 namespace CoroNetGAN;
 
@@ -47,10 +47,6 @@ public static class ModelLayers
         .Select(g => g.First() with { Macs = g.Sum(l => l.Macs), TrueMacs = g.Sum(l => l.TrueMacs), Params = g.Sum(l => l.Params) })
         .ToList();
 
-    static Module FullWidth(Module model) => model switch
-    {
-        ResnetGenerator r => new ResnetGenerator(r.Config with { Widths = null }, Device.Meta),
-        UnetGenerator u => new UnetGenerator(u.Config with { Widths = null }, Device.Meta),
-        _ => ModelShapes.OnMeta(model),
-    };
+    static Module FullWidth(Module model) =>
+        GeneratorFamilies.Find(model)?.FullWidth(model, Device.Meta) ?? ModelShapes.OnMeta(model);
 }

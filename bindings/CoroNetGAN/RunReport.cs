@@ -2,6 +2,7 @@ using CoroNetGAN.Engine.Devices;
 using CoroNetGAN.Engine.Layers;
 using CoroNetGAN.Engine.Metrics;
 using CoroNetGAN.Engine.Models;
+using CoroNetGAN.Engine.Models.Families;
 using CoroNetGAN.Engine.Training;
 
 namespace CoroNetGAN;
@@ -140,21 +141,15 @@ public static class RunReport
     }
 
     /// <summary>The width layout's names and the full widths of a ResNet or U-Net generator (plain or searching).</summary>
-    internal static (string[] Layers, int[] Full) FullWidths(Module generator) => generator switch
+    internal static (string[] Layers, int[] Full) FullWidths(Module generator)
     {
-        ResnetGenerator r => (ResnetGenerator.WidthLayout(r.Config.Blocks).Split(", "), ResnetGenerator.FullWidths(r.Config.Ngf, r.Config.Blocks)),
-        UnetGenerator u => (UnetGenerator.WidthLayout(u.Config.NumDowns).Split(", "), UnetGenerator.FullWidths(u.Config.Ngf, u.Config.NumDowns)),
-        _ => throw new ArgumentException($"not a generator: {generator.GetType().Name}."),
-    };
+        var family = GeneratorFamilies.Of(generator);
+        return (family.WidthLayout(generator).ToArray(), family.FullWidths(generator));
+    }
 
     static long CountFull(Module generator, int size)
     {
-        using var full = generator switch
-        {
-            ResnetGenerator r => (Module)new ResnetGenerator(r.Config with { Widths = null }, Device.Meta),
-            UnetGenerator u => new UnetGenerator(u.Config with { Widths = null }, Device.Meta),
-            _ => throw new ArgumentException($"not a generator: {generator.GetType().Name}."),
-        };
+        using var full = GeneratorFamilies.Of(generator).FullWidth(generator, Device.Meta);
         return MacCounter.Count(full, 1, ModelShapes.InputChannels(generator), size, size).Macs;
     }
 

@@ -1,6 +1,7 @@
 using CoroNetGAN.Engine.Devices;
 using CoroNetGAN.Engine.Layers;
 using CoroNetGAN.Engine.Models;
+using CoroNetGAN.Engine.Models.Families;
 using CoroNetGAN.Engine.Pruning;
 using CoroNetGAN.Engine.Serialization;
 using CoroNetGAN.Onnx.Proto;
@@ -126,21 +127,15 @@ public static class OnnxExport
         }
         if (generator.NamedParameters().Any(p => p.Tensor.Device.Kind == DeviceKind.Meta))
             throw new ArgumentException($"{generator.GetType().Name} is on the meta device, which holds shapes but no weights; build or load it on a real device (cpu) to export it.");
-        switch (generator)
+        if (GeneratorFamilies.Find(generator) is { } family)
         {
-            case ResnetGenerator r:
-                return ("ResnetGenerator", r.Config.InputChannels, r.Config.OutputChannels, Child(r, "model"),
-                    "height and width multiples of 4 and at least 8");
-            case UnetGenerator u:
-                int m = 1 << u.Config.NumDowns;
-                // The outermost level is plain: downconv, the nested levels, ReLU, upconv, Tanh (no skip around it).
-                return ("UnetGenerator", u.Config.InputChannels, u.Config.OutputChannels, Child(Child(u, "model"), "model"),
-                    $"height and width multiples of {m} ({u.Config.NumDowns} downsamplings)");
-            case PatchGanDiscriminator:
-                throw new ArgumentException("ONNX export covers generators (ResnetGenerator, UnetGenerator); this is a PatchGAN discriminator, which only training uses.");
-            default:
-                throw new ArgumentException($"ONNX export covers ResnetGenerator and UnetGenerator models, not {generator.GetType().Name}.");
+            var spec = family.Spec(generator);
+            return (family.Architecture, spec.InputChannels, spec.OutputChannels, family.ExportRoot(generator), family.InputRule(spec));
         }
+        string families = string.Join(", ", GeneratorFamilies.All.Select(f => f.Architecture));
+        if (generator is PatchGanDiscriminator)
+            throw new ArgumentException($"ONNX export covers generators ({families}); this is a PatchGAN discriminator, which only training uses.");
+        throw new ArgumentException($"ONNX export covers {families} models, not {generator.GetType().Name}.");
     }
 
     static Module Child(Module parent, string name) =>

@@ -4,13 +4,14 @@ using System.Text.Json.Serialization;
 using CoroNetGAN.Engine.Devices;
 using CoroNetGAN.Engine.Layers;
 using CoroNetGAN.Engine.Models;
+using CoroNetGAN.Engine.Models.Families;
 
 namespace CoroNetGAN.Engine.Serialization;
 
 /// <summary>
 /// The engine's own model file: a safetensors file with the model's state dict under PyTorch's keys (so it is
 /// also a valid interchange file) and <c>__metadata__</c> entries <c>format</c> = <c>coronetgan-model</c>,
-/// <c>version</c>, <c>architecture</c> (<c>ResnetGenerator</c>, <c>UnetGenerator</c> or <c>NLayerDiscriminator</c>)
+/// <c>version</c>, <c>architecture</c> (a generator family's, see <see cref="GeneratorFamilies"/>, or <c>NLayerDiscriminator</c>)
 /// and <c>config</c>, the JSON of the model's configuration record (channels, ngf, blocks or downsamplings, norm,
 /// dropout, pruned widths). It holds everything needed to rebuild the model and nothing of training state.
 /// Save and Load may run on any thread; the module itself must not be used concurrently.
@@ -32,21 +33,15 @@ public static class ModelFile
     };
 
     /// <summary>The architecture name and configuration JSON of a supported model.</summary>
-    /// <exception cref="ArgumentException">The module is not one of the three reference models.</exception>
-    public static (string Architecture, string ConfigJson) Describe(Module model) => model switch
-    {
-        ResnetGenerator r => ("ResnetGenerator", JsonSerializer.Serialize(r.Config with { Widths = Pruned(r.Widths, r.Config) }, Json)),
-        UnetGenerator u => ("UnetGenerator", JsonSerializer.Serialize(u.Config with { Widths = Pruned(u.Widths, u.Config) }, Json)),
-        PatchGanDiscriminator d => ("NLayerDiscriminator", JsonSerializer.Serialize(d.Config, Json)),
-        _ => throw new ArgumentException($"Only ResnetGenerator, UnetGenerator and PatchGanDiscriminator models can be saved as model files, not {model.GetType().Name}."),
-    };
+    /// <exception cref="ArgumentException">The module is neither a generator of a known family nor the PatchGAN.</exception>
+    public static (string Architecture, string ConfigJson) Describe(Module model) =>
+        GeneratorFamilies.Find(model) is { } family ? (family.Architecture, family.ConfigJson(model, Json))
+        : model is PatchGanDiscriminator d ? (Discriminator, JsonSerializer.Serialize(d.Config, Json))
+        : throw new ArgumentException($"Only {Known} models can be saved as model files, not {model.GetType().Name}.");
 
-    // Full-width models store no width list, so the file reads the same as one built without widths.
-    static IReadOnlyList<int>? Pruned(IReadOnlyList<int> widths, ResnetGeneratorConfig c) =>
-        widths.SequenceEqual(ResnetGenerator.FullWidths(c.Ngf, c.Blocks)) ? null : widths.ToArray();
+    const string Discriminator = "NLayerDiscriminator";
 
-    static IReadOnlyList<int>? Pruned(IReadOnlyList<int> widths, UnetGeneratorConfig c) =>
-        widths.SequenceEqual(UnetGenerator.FullWidths(c.Ngf, c.NumDowns)) ? null : widths.ToArray();
+    static string Known => string.Join(", ", GeneratorFamilies.All.Select(f => f.Architecture).Append(Discriminator));
 
     /// <summary>
     /// Writes <paramref name="model"/> to <paramref name="path"/> (atomically); <paramref name="imageSize"/>, when
@@ -106,13 +101,9 @@ public static class ModelFile
         Module model;
         try
         {
-            model = arch switch
-            {
-                "ResnetGenerator" => new ResnetGenerator(Parse<ResnetGeneratorConfig>(config), device),
-                "UnetGenerator" => new UnetGenerator(Parse<UnetGeneratorConfig>(config), device),
-                "NLayerDiscriminator" => new PatchGanDiscriminator(Parse<PatchGanConfig>(config), device),
-                _ => throw new InvalidDataException($"unknown architecture '{arch}' (known: ResnetGenerator, UnetGenerator, NLayerDiscriminator)."),
-            };
+            model = GeneratorFamilies.ByArchitecture(arch) is { } family ? family.FromConfigJson(config, Json, device)
+                : arch == Discriminator ? new PatchGanDiscriminator(Parse<PatchGanConfig>(config), device)
+                : throw new InvalidDataException($"unknown architecture '{arch}' (known: {Known}).");
         }
         catch (Exception e) when (e is JsonException or ArgumentException or InvalidDataException)
         {

@@ -1,6 +1,7 @@
 using CoroNetGAN.Engine.Devices;
 using CoroNetGAN.Engine.Layers;
 using CoroNetGAN.Engine.Models;
+using CoroNetGAN.Engine.Models.Families;
 using CoroNetGAN.Engine.Pruning;
 
 namespace CoroNetGAN.Engine.Training;
@@ -15,13 +16,8 @@ internal static class ModelFactory
     /// </summary>
     public static Module Generator(TrainOptions o, Device device, int seed, bool hyper, IReadOnlyList<int>? widths)
     {
-        var h = hyper ? new HyperOptions() : null;
-        return o.EffectiveNetG switch
-        {
-            GeneratorArch.Unet => new UnetGenerator(new UnetGeneratorConfig(NumDowns: UnetDowns(o.Size), Ngf: o.Ngf, Norm: o.EffectiveNorm, UseDropout: o.EffectiveDropout, Widths: widths), device, seed, h),
-            var r => new ResnetGenerator(new ResnetGeneratorConfig(Ngf: o.Ngf, Blocks: r == GeneratorArch.Resnet6 ? 6 : 9,
-                Norm: o.EffectiveNorm, UseDropout: o.EffectiveDropout, Widths: widths), device, seed, h),
-        };
+        var family = GeneratorFamilies.For(o.EffectiveNetG);
+        return family.Build(family.ForTraining(o, widths), device, seed, hyper ? new HyperOptions() : null);
     }
 
     /// <summary>The PatchGAN (3 layers: 70x70); pix2pix's is conditional (6 input channels).</summary>
@@ -32,10 +28,5 @@ internal static class ModelFactory
     public static int UnetDowns(int size) => Math.Min(8, (int)Math.Log2(size));
 
     /// <summary>The widths of a plain or hyper generator.</summary>
-    public static int[] Widths(Module g) => g switch
-    {
-        ResnetGenerator r => r.Widths.ToArray(),
-        UnetGenerator u => u.Widths.ToArray(),
-        _ => throw new ArgumentException($"not a generator: {g.GetType().Name}"),
-    };
+    public static int[] Widths(Module g) => GeneratorFamilies.Of(g).Widths(g).ToArray();
 }

@@ -38,7 +38,7 @@ public abstract partial class Trainer
             FullParams = _fullParams,
             CompactParams = main.Model.ParameterCount,
             Widths = ModelFactory.Widths(main.Model),
-            WidthLayout = main.Model is UnetGenerator u ? UnetGenerator.WidthLayout(u.Config.NumDowns) : ResnetGenerator.WidthLayout(((ResnetGenerator)main.Model).Config.Blocks),
+            WidthLayout = string.Join(", ", Models.Families.GeneratorFamilies.Of(main.Model).WidthLayout(main.Model)),
             CompactMacsBtoA = Generators.Count > 1 ? CompactMacs(Generators[1].Model) : null,
             WidthsBtoA = Generators.Count > 1 ? ModelFactory.Widths(Generators[1].Model) : null,
             TotalSteps = Options.TotalSteps,
