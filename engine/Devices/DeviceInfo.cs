@@ -1,4 +1,6 @@
-namespace CoroNetGAN.Engine.Devices;
+using CoroNetGAN.Engine.Devices;
+
+namespace CoroNetGAN;
 
 /// <summary>The kinds of backend a <see cref="Device"/> can run on.</summary>
 public enum DeviceKind

@@ -1,4 +1,6 @@
-namespace CoroNetGAN.Engine.Distributed;
+using CoroNetGAN.Engine.Distributed;
+
+namespace CoroNetGAN;
 
 /// <summary>
 /// The collective operations data-parallel training needs, over a fixed group of <see cref="Size"/> processes

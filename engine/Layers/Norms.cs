@@ -2,17 +2,6 @@ using CoroNetGAN.Engine.Tensors;
 
 namespace CoroNetGAN.Engine.Layers;
 
-/// <summary>The normalisation a model uses, as pytorch-CycleGAN-and-pix2pix's <c>--norm</c>.</summary>
-public enum NormKind
-{
-    /// <summary>InstanceNorm2d(affine=False, track_running_stats=False): CycleGAN's default.</summary>
-    Instance,
-    /// <summary>BatchNorm2d(affine=True, track_running_stats=True): pix2pix's default.</summary>
-    Batch,
-    /// <summary>No normalisation.</summary>
-    None,
-}
-
 /// <summary>torch.nn.InstanceNorm2d (eps 1e-5, no running statistics); <c>weight</c>/<c>bias</c> when affine.</summary>
 public sealed class InstanceNorm2d : Module
 {

@@ -1,7 +1,8 @@
 using CoroNetGAN.Engine.Layers;
 using CoroNetGAN.Engine.Pruning;
+using CoroNetGAN.Engine.Training;
 
-namespace CoroNetGAN.Engine.Training;
+namespace CoroNetGAN;
 
 /// <summary>Which recipe a run trains.</summary>
 public enum TrainMode
@@ -166,7 +167,7 @@ public sealed record TrainOptions(
     {
         static void Need(bool ok, string message) { if (!ok) throw new ArgumentException(message); }
         Need(TotalSteps >= 1, $"the number of steps must be at least 1, got {TotalSteps}.");
-        Need(Size >= 8 && Size % 4 == 0 && Size <= Data.ImageLimits.MaxImageSize, $"the image size must be a multiple of 4 in [8, {Data.ImageLimits.MaxImageSize}], got {Size}.");
+        Need(Size >= 8 && Size % 4 == 0 && Size <= Engine.Data.ImageLimits.MaxImageSize, $"the image size must be a multiple of 4 in [8, {Engine.Data.ImageLimits.MaxImageSize}], got {Size}.");
         Need(Ngf >= 1 && Ndf >= 1, $"ngf and ndf must be positive, got {Ngf} and {Ndf}.");
         Need(BatchSize >= 1, $"the batch size must be at least 1, got {BatchSize}.");
         Need(Ranks >= 1, $"the number of ranks must be at least 1, got {Ranks}.");
