@@ -1,6 +1,4 @@
 using System.CommandLine;
-using CoroNetGAN.Engine.Distributed;
-using CoroNetGAN.Engine.Training;
 
 
 namespace CoroNetGAN.Cli;
@@ -34,7 +32,7 @@ internal static class TrainCommand
                     with { Ranks = mpi?.Size ?? 1 };
                 if (!parse.GetValue(resume) && !recipe.LengthGiven(parse))
                     throw new ArgumentException("give the run's length: --steps N, or --epochs N (with --epochs-decay M).");
-                RunFolder.RequireFolder(options.OutputDirectory);
+                TrainingRuns.RequireFolder(options.OutputDirectory);
                 bool quiet = mpi is { Rank: > 0 };
                 Action<string> log = line => { if (!quiet) Console.WriteLine($"  {line}"); };
                 if (parse.GetValue(resume))

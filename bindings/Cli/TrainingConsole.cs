@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text.Json;
-using CoroNetGAN.Engine.Training;
 using Spectre.Console;
 
 namespace CoroNetGAN.Cli;
@@ -9,7 +8,7 @@ namespace CoroNetGAN.Cli;
 internal static class TrainingConsole
 {
     /// <summary>Runs to the end (or Ctrl+C, which checkpoints first); returns the report, or null when cancelled.</summary>
-    public static TrainReport? Run(Trainer trainer, string outDir)
+    public static TrainReport? Run(TrainingRun trainer, string outDir)
     {
         Directory.CreateDirectory(Path.Combine(outDir, "samples"));
         var o = trainer.Options;
@@ -65,7 +64,7 @@ internal static class TrainingConsole
     }
 
     /// <summary>The plots and index.html; a run whose report cannot be drawn has still trained, so this only warns.</summary>
-    static void WriteRunReport(Trainer trainer, TrainReport? report, string outDir)
+    static void WriteRunReport(TrainingRun trainer, TrainReport? report, string outDir)
     {
         try
         {

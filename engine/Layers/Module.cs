@@ -1,8 +1,9 @@
 using CoroNetGAN.Engine.Devices;
 using CoroNetGAN.Engine.Metrics;
 using CoroNetGAN.Engine.Tensors;
+using CoroNetGAN.Engine.Layers;
 
-namespace CoroNetGAN.Engine.Layers;
+namespace CoroNetGAN;
 
 /// <summary>
 /// A layer or model: named parameters, named buffers (state that is not trained, such as BatchNorm's running
