@@ -5,7 +5,7 @@ using CoroNetGAN.Engine.Serialization;
 using CoroNetGAN.Engine.Tensors;
 using EngineOps = CoroNetGAN.Engine.Ops.Ops;
 
-namespace CoroNetGAN;
+namespace CoroNetGAN.Tooling;
 
 /// <summary>
 /// Checks the engine against reference tensors in the golden-case format (a folder with case.json,

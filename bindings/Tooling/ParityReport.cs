@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace CoroNetGAN;
+namespace CoroNetGAN.Tooling;
 
 /// <summary>How a <see cref="ParityRow"/> measures its error.</summary>
 public enum ParityMeasure

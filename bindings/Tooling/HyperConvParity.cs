@@ -6,7 +6,7 @@ using CoroNetGAN.Engine.Serialization;
 using CoroNetGAN.Engine.Tensors;
 using EngineOps = CoroNetGAN.Engine.Ops.Ops;
 
-namespace CoroNetGAN;
+namespace CoroNetGAN.Tooling;
 
 /// <summary>
 /// A golden DHP hyper-convolution (kind "hyperconv"): the engine's <see cref="HyperConv"/> layer loaded with
