@@ -97,6 +97,18 @@ public class ApiBoundaryTests
         if (t.IsGenericType) foreach (var a in t.GetGenericArguments()) foreach (var e in Expand(a)) yield return e;
     }
 
+    [Fact]
+    public void Demo_images_and_tooling_live_outside_the_api_assembly()
+    {
+        var api = typeof(Generator).Assembly;
+        Assert.Equal("CoroNetGAN.DemoData", typeof(DemoData).Assembly.GetName().Name);
+        Assert.Equal("CoroNetGAN.Tooling", typeof(Tooling.Parity).Assembly.GetName().Name);
+        Assert.Equal("CoroNetGAN.Tooling", typeof(Tooling.QuickBench).Assembly.GetName().Name);
+        Assert.Contains(typeof(DemoData).Assembly.GetManifestResourceNames(), r => r.StartsWith("demo/openmoji-pairs/train/", StringComparison.Ordinal));
+        Assert.DoesNotContain(api.GetManifestResourceNames(), r => r.StartsWith("demo/", StringComparison.Ordinal));
+        Assert.DoesNotContain(api.GetReferencedAssemblies(), a => a.Name is "CoroNetGAN.DemoData" or "CoroNetGAN.Tooling");
+    }
+
     /// <summary>Full names of the types in CoroNetGAN.Engine.* that the assembly at <paramref name="path"/> references or defines.</summary>
     static List<string> EngineTypeReferences(string path)
     {
