@@ -60,7 +60,7 @@ internal static class DemoCommand
             }
             catch (Exception e) when (CliErrors.IsUserError(e))
             {
-                Console.Error.WriteLine($"error: {e.Message}");
+                Console.Error.WriteLine($"error: {CliErrors.Message(e)}");
                 return 2;
             }
         });

@@ -17,7 +17,7 @@ internal static class TrainingConsole
             string file = Path.Combine(outDir, "samples", $"step-{s.Step:D7}{(s.Generator == "G" || s.Generator == "G_A" ? "" : "-" + s.Generator)}.png");
             ImageGrid.Save(file, s);
         };
-        trainer.Log += line => Console.WriteLine($"  {line}");
+        trainer.Log += line => Console.WriteLine($"  {OptionFlags.Rewrite(line)}");
         using var page = RunReport.Attach(trainer, writeSamples: false, warn: line => Console.WriteLine($"  warning: {line}"));
         using var cts = new CancellationTokenSource();
         ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cts.Cancel(); };

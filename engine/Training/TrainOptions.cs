@@ -191,8 +191,8 @@ public sealed record TrainOptions(
         if (!NoPrune)
         {
             var p = EffectivePrune;
-            Need(p.TargetRatio == null || p.TargetGMacs == null, $"give one target, --target-ratio ({p.TargetRatio}) or --target-gmacs ({p.TargetGMacs}), not both.");
-            Need(p.Lambda >= 0 && p.Lambda <= SearchSettings.MaxLambda, $"lambda (--lambda) must be in [0, {SearchSettings.MaxLambda}], got {p.Lambda}.");
+            Need(p.TargetRatio == null || p.TargetGMacs == null, $"give one target, TrainOptions.Prune.TargetRatio ({p.TargetRatio}) or TrainOptions.Prune.TargetGMacs ({p.TargetGMacs}), not both.");
+            Need(p.Lambda >= 0 && p.Lambda <= SearchSettings.MaxLambda, $"the search's lambda (TrainOptions.Prune.Lambda) must be in [0, {SearchSettings.MaxLambda}], got {p.Lambda}.");
             Need(p.SearchShare > 0 && p.SearchShare <= 1, $"the search share of the steps must be in (0, 1], got {p.SearchShare}.");
             Need(p.MacImageSize >= 32 && p.MacImageSize % 4 == 0, $"the MAC counting size must be a multiple of 4 and at least 32, got {p.MacImageSize}.");
         }
