@@ -121,7 +121,11 @@ public sealed partial class PackageTests : IDisposable
     }
 
     /// <summary>Runs the dotnet CLI in <paramref name="dir"/>; fails the test with its output unless it exits 0.</summary>
-    static string Dotnet(string dir, params string[] args)
+    static string Dotnet(string dir, params string[] args) => Dotnet(dir, ownPackagesFolder: true, args);
+
+    /// <summary>Runs the dotnet CLI in <paramref name="dir"/>, restoring into a packages folder of this run when
+    /// <paramref name="ownPackagesFolder"/> (not for `dotnet tool install`, which keeps the tool in its own store).</summary>
+    static string Dotnet(string dir, bool ownPackagesFolder, params string[] args)
     {
         var psi = new ProcessStartInfo("dotnet") { WorkingDirectory = dir, RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var a in args) psi.ArgumentList.Add(a);
@@ -131,9 +135,12 @@ public sealed partial class PackageTests : IDisposable
             psi.Environment.Remove(key);
         string cache = Environment.GetEnvironmentVariable("NUGET_PACKAGES")
             ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
-        psi.Environment["RestorePackagesPath"] = Path.Combine(Path.GetDirectoryName(dir)!, "nuget-cache");
-        psi.Environment["RestoreFallbackFolders"] = cache;
-        psi.Environment.Remove("NUGET_PACKAGES");
+        if (ownPackagesFolder)
+        {
+            psi.Environment["RestorePackagesPath"] = Path.Combine(Path.GetDirectoryName(dir)!, "nuget-cache");
+            psi.Environment["RestoreFallbackFolders"] = cache;
+            psi.Environment.Remove("NUGET_PACKAGES");
+        }
         psi.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
         psi.Environment["DOTNET_NOLOGO"] = "1";
         using var p = Process.Start(psi)!;
