@@ -2,6 +2,9 @@ using CoroNetGAN.Engine.Layers;
 
 namespace CoroNetGAN.Engine.Pruning;
 
+// Inside the namespace: there it wins over the namespace CoroNetGAN.Engine.Ops, so calls read Ops.X.
+using Ops = CoroNetGAN.Engine.Ops.Ops;
+
 /// <summary>Where a search stands after a check.</summary>
 public enum SearchState
 {
@@ -110,7 +113,7 @@ public sealed class PruningSearch
         if (State != SearchState.Searching) return State;
         Step++;
         float thr = Lambda * learningRate;
-        foreach (var z in _hyper.Prunable) Ops.Ops.ProximalStep(z.Value, thr, Settings.PruneThreshold, Settings.MinChannels);
+        foreach (var z in _hyper.Prunable) Ops.ProximalStep(z.Value, thr, Settings.PruneThreshold, Settings.MinChannels);
         if (Step >= _nextCheck || Settings.StepBudget is { } b && Step >= b) Check();
         return State;
     }
