@@ -1,5 +1,3 @@
-using CoroNetGAN.Engine.Devices;
-
 namespace CoroNetGAN;
 
 /// <summary>The kinds of backend a <see cref="Device"/> can run on.</summary>

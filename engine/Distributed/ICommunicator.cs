@@ -1,5 +1,3 @@
-using CoroNetGAN.Engine.Distributed;
-
 namespace CoroNetGAN;
 
 /// <summary>

@@ -1,7 +1,6 @@
 using CoroNetGAN.Engine.Devices;
 using CoroNetGAN.Engine.Metrics;
 using CoroNetGAN.Engine.Tensors;
-using CoroNetGAN.Engine.Layers;
 
 namespace CoroNetGAN;
 

@@ -1,5 +1,3 @@
-using CoroNetGAN.Engine.Metrics;
-
 namespace CoroNetGAN;
 
 /// <summary>The cost of one op call inside a model, as the MAC counter records it.</summary>

@@ -1,5 +1,3 @@
-using CoroNetGAN.Engine.Metrics;
-
 namespace CoroNetGAN;
 
 /// <summary>MACs and parameters of a model, with the per-layer table.</summary>

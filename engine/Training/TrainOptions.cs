@@ -1,4 +1,3 @@
-using CoroNetGAN.Engine.Layers;
 using CoroNetGAN.Engine.Pruning;
 using CoroNetGAN.Engine.Training;
 

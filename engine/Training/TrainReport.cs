@@ -1,5 +1,3 @@
-using CoroNetGAN.Engine.Training;
-
 namespace CoroNetGAN;
 
 /// <summary>Steps and wall time spent in one phase.</summary>
