@@ -30,7 +30,7 @@ public static class Architectures
     {
         string a = Normalize(arch);
         if (GeneratorFamilies.ByName(a) is { } f)
-            return f.Build(new GeneratorSpec(inputChannels ?? 3, 3, width, f.DepthOf(a)!.Value, norm ?? f.DefaultNorm, f.DefaultDropout, widths), device, seed);
+            return f.Build(new GeneratorSpec(inputChannels ?? f.DefaultInputChannels, 3, width, f.DepthOf(a)!.Value, norm ?? f.DefaultNorm, f.DefaultDropout, widths), device, seed);
         return widths == null
             ? new PatchGanDiscriminator(new PatchGanConfig(InputChannels: inputChannels ?? 3, Ndf: width, Norm: norm ?? NormKind.Instance), device, seed)
             : throw new ArgumentException("patchgan: per-layer widths are not supported for the discriminator.");
@@ -47,8 +47,7 @@ public static class Architectures
         if (size < 1) throw new ArgumentException($"size must be positive, got {size}.");
         if (GeneratorFamilies.ByName(a)?.SizeError(a, size) is { } error) throw new ArgumentException(error);
         using var model = Create(a, Device.Meta, width, norm, inputChannels, widths);
-        int channels = inputChannels ?? 3;
-        return MacCounter.Count(model, 1, channels, size, size);
+        return MacCounter.Count(model, ModelShapes.MacInput(model, size));
     }
 
     static string Normalize(string arch)

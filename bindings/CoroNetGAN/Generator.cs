@@ -37,6 +37,8 @@ public sealed class Generator : IDisposable
         Path = path;
         var family = GeneratorFamilies.Find(model) ?? throw new ArgumentException(
             $"{path ?? "the model"} is a {ModelFile.Describe(model).Architecture}, not a generator: only {string.Join(" and ", GeneratorFamilies.All.Select(f => f.Architecture))} models translate images.");
+        if (!family.TranslatesImages)
+            throw new ArgumentException($"{path ?? "the model"} is a {family.Architecture}, a generator from noise: it makes images, it does not translate them (use its sample grid from training, or export it to ONNX and feed it noise).");
         var spec = family.Spec(model);
         (InputChannels, OutputChannels) = (spec.InputChannels, spec.OutputChannels);
         SizeMultiple = family.SizeMultiple(spec);

@@ -21,8 +21,7 @@ public sealed record ModelInfo(string Description, IReadOnlyList<int>? Widths, i
     {
         using var model = Interchange.LoadModel(path, Device.Meta);
         var widths = ModelShapes.Widths(model);
-        int channels = ModelShapes.InputChannels(model);
-        var report = MacCounter.Count(model, 1, channels, size, size);
+        var report = MacCounter.Count(model, ModelShapes.MacInput(model, size));
         return new ModelInfo(Interchange.Describe(model), widths, size, report.Macs, report.TrueMacs, report.Params);
     }
 }

@@ -28,9 +28,8 @@ public static class ModelLayers
     {
         using var model = Interchange.LoadModel(path, Device.Meta);
         using var full = FullWidth(model);
-        int channels = ModelShapes.InputChannels(model);
-        var mine = Group(MacCounter.Count(model, 1, channels, size, size));
-        var theirs = Group(MacCounter.Count(full, 1, channels, size, size)).ToDictionary(l => l.Layer, StringComparer.Ordinal);
+        var mine = Group(MacCounter.Count(model, ModelShapes.MacInput(model, size)));
+        var theirs = Group(MacCounter.Count(full, ModelShapes.MacInput(full, size))).ToDictionary(l => l.Layer, StringComparer.Ordinal);
         var rows = new List<LayerWidth>();
         foreach (var l in mine)
         {

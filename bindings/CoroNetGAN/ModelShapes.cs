@@ -15,6 +15,10 @@ internal static class ModelShapes
         _ => GeneratorFamilies.Find(model) is { } f ? f.Spec(model).InputChannels : 3,
     };
 
+    /// <summary>The input of one batch item at <paramref name="size"/> pixels (a generator from noise takes [1, nz, 1, 1]).</summary>
+    public static int[] MacInput(Module model, int size) =>
+        GeneratorFamilies.Find(model)?.InputShape(model, size) ?? [1, InputChannels(model), size, size];
+
     /// <summary>Per-layer widths of a generator; null for a discriminator.</summary>
     public static IReadOnlyList<int>? Widths(Module model) => GeneratorFamilies.Find(model)?.Widths(model);
 

@@ -151,7 +151,7 @@ public static class RunReport
     static long CountFull(Module generator, int size)
     {
         using var full = GeneratorFamilies.Of(generator).FullWidth(generator, Device.Meta);
-        return MacCounter.Count(full, 1, ModelShapes.InputChannels(generator), size, size).Macs;
+        return MacCounter.Count(full, ModelShapes.MacInput(full, size)).Macs;
     }
 
     sealed class Detach(Action action) : IDisposable

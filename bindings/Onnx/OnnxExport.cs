@@ -87,13 +87,13 @@ public static class OnnxExport
     internal static ModelProto Build(Module generator, OnnxExportOptions? options)
     {
         options ??= new OnnxExportOptions();
-        var (kind, inputs, outputs, root, inputRule) = Describe(generator);
+        var (kind, inputs, outputs, root, inputRule, io) = Describe(generator);
         var graph = new OnnxGraph(kind, options.Fp16);
         var x = graph.Input(InputName, inputs);
         var y = new Walker(graph).Emit(root, x);
         graph.Output(y, OutputName, outputs);
         string precisionText = options.Fp16 ? "float16 conv kernels, float32 arithmetic" : "float32";
-        graph.Graph.DocString = $"CoroNetGAN {kind}: input NCHW float32 in [-1, 1], {inputRule}; output NCHW float32 in [-1, 1], same height and width.";
+        graph.Graph.DocString = $"CoroNetGAN {kind}: {io}";
 
         var (arch, config) = ModelFile.Describe(generator);
         var model = new ModelProto
@@ -116,7 +116,7 @@ public static class OnnxExport
     }
 
     /// <summary>Refuses what is not an exportable generator; otherwise its name, channels, module tree root and input rule.</summary>
-    static (string Kind, int Inputs, int Outputs, Module Root, string InputRule) Describe(Module generator)
+    static (string Kind, int Inputs, int Outputs, Module Root, string InputRule, string Io) Describe(Module generator)
     {
         if (generator is IPrunableGenerator { Hyper: not null })
         {
@@ -130,7 +130,7 @@ public static class OnnxExport
         if (GeneratorFamilies.Find(generator) is { } family)
         {
             var spec = family.Spec(generator);
-            return (family.Architecture, spec.InputChannels, spec.OutputChannels, family.ExportRoot(generator), family.InputRule(spec));
+            return (family.Architecture, spec.InputChannels, spec.OutputChannels, family.ExportRoot(generator), family.InputRule(spec), family.Io(spec));
         }
         string families = string.Join(", ", GeneratorFamilies.All.Select(f => f.Architecture));
         if (generator is PatchGanDiscriminator)

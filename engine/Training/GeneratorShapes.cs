@@ -21,7 +21,7 @@ public static class GeneratorShapes
     {
         using var g = ModelFactory.Generator(options with { Widths = null }, Device.Meta, 0, hyper: false, widths: widths);
         int size = options.EffectivePrune.MacImageSize;
-        return MacCounter.Count(g, 1, 3, size, size).Macs;
+        return MacCounter.Count(g, Models.Families.GeneratorFamilies.Of(g).InputShape(g, size)).Macs;
     }
 
     /// <summary>

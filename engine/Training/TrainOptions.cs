@@ -21,6 +21,8 @@ public enum GeneratorArch
     Resnet6,
     /// <summary>U-Net with log2(size) downsamplings (pix2pix only).</summary>
     Unet,
+    /// <summary>DCGAN generator from noise with log2(size) - 2 stages (dcgan mode only).</summary>
+    Dcgan,
 }
 
 /// <summary>The adversarial loss.</summary>

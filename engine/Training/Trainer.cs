@@ -90,7 +90,7 @@ public abstract partial class Trainer : IDisposable
             Discriminators.Add((discriminators[i], ModelFactory.Discriminator(options, device, seed + 8 + i)));
         using (var meta = ModelFactory.Generator(options, Device.Meta, 0, hyper: false, widths: null))
         {
-            _fullMacs = Metrics.MacCounter.Count(meta, 1, 3, MacSize, MacSize).Macs;
+            _fullMacs = Metrics.MacCounter.Count(meta, Models.Families.GeneratorFamilies.Of(meta).InputShape(meta, MacSize)).Macs;
             _fullParams = meta.ParameterCount;
         }
         BuildOptimizerG();
@@ -325,7 +325,7 @@ public abstract partial class Trainer : IDisposable
     long CompactMacs(Module g)
     {
         using var meta = ModelFactory.Generator(Options, Device.Meta, 0, hyper: false, widths: ModelFactory.Widths(g));
-        return Metrics.MacCounter.Count(meta, 1, 3, MacSize, MacSize).Macs;
+        return Metrics.MacCounter.Count(meta, Models.Families.GeneratorFamilies.Of(meta).InputShape(meta, MacSize)).Macs;
     }
 
     Dictionary<string, int[]> CurrentWidths() => Generators.ToDictionary(g => g.Name,

@@ -1,4 +1,5 @@
 using CoroNetGAN.Engine.Layers;
+using CoroNetGAN.Engine.Models.Families.Dcgan;
 using CoroNetGAN.Engine.Models.Families.Resnet;
 using CoroNetGAN.Engine.Models.Families.Unet;
 using CoroNetGAN.Engine.Training;
@@ -13,7 +14,7 @@ namespace CoroNetGAN.Engine.Models.Families;
 public static class GeneratorFamilies
 {
     /// <summary>Every family, in the order names are listed to users.</summary>
-    public static IReadOnlyList<GeneratorFamily> All { get; } = [new ResnetFamily(), new UnetFamily()];
+    public static IReadOnlyList<GeneratorFamily> All { get; } = [new ResnetFamily(), new UnetFamily(), new DcganFamily()];
 
     /// <summary>Every fixed-depth architecture name (e.g. resnet9, resnet6, unet256, ...).</summary>
     public static IReadOnlyList<string> Names { get; } = All.SelectMany(f => f.Names).ToArray();

@@ -75,6 +75,22 @@ public abstract class GeneratorFamily
     /// <summary>The translation size when neither the caller nor the file gives one.</summary>
     public virtual int DefaultImageSize(GeneratorSpec spec) => Math.Max(256, SizeMultiple(spec));
 
+    /// <summary>The input of one batch item at <paramref name="imageSize"/> pixels (what MACs are counted on).</summary>
+    public virtual int[] InputShape(GeneratorSpec spec, int imageSize) => [1, spec.InputChannels, imageSize, imageSize];
+
+    /// <summary>The input of one batch item of <paramref name="model"/> at <paramref name="imageSize"/> pixels.</summary>
+    public int[] InputShape(Module model, int imageSize) => InputShape(Spec(model), imageSize);
+
+    /// <summary>Whether it maps images to images (the translate command); a generator from noise does not.</summary>
+    public virtual bool TranslatesImages => true;
+
+    /// <summary>The input channels when none are given (image channels; noise channels for a generator from noise).</summary>
+    public virtual int DefaultInputChannels => 3;
+
+    /// <summary>The exported model's input and output in words (its ONNX doc string after the family's name).</summary>
+    public virtual string Io(GeneratorSpec spec) =>
+        $"input NCHW float32 in [-1, 1], {InputRule(spec)}; output NCHW float32 in [-1, 1], same height and width.";
+
     /// <summary>The input rule in words, recorded in exported models (e.g. "height and width multiples of 4 and at least 8").</summary>
     public abstract string InputRule(GeneratorSpec spec);
 
