@@ -2,6 +2,7 @@ using CoroNetGAN.Engine.Devices;
 using CoroNetGAN.Engine.Layers;
 using CoroNetGAN.Engine.Models;
 using CoroNetGAN.Engine.Models.Families;
+using CoroNetGAN.Engine.Models.Families.Dcgan;
 using CoroNetGAN.Engine.Pruning;
 
 namespace CoroNetGAN.Engine.Training;
@@ -20,9 +21,10 @@ internal static class ModelFactory
         return family.Build(family.ForTraining(o, widths), device, seed, hyper ? new HyperOptions() : null);
     }
 
-    /// <summary>The PatchGAN (3 layers: 70x70); pix2pix's is conditional (6 input channels).</summary>
-    public static Module Discriminator(TrainOptions o, Device device, int seed) =>
-        new PatchGanDiscriminator(new PatchGanConfig(InputChannels: o.Mode == TrainMode.Pix2Pix ? 6 : 3, Ndf: o.Ndf, Layers: o.LayersD, Norm: o.EffectiveNorm), device, seed);
+    /// <summary>The PatchGAN (3 layers: 70x70); pix2pix's is conditional (6 input channels); DCGAN's own for dcgan mode.</summary>
+    public static Module Discriminator(TrainOptions o, Device device, int seed) => o.Mode == TrainMode.Dcgan
+        ? new DcganDiscriminator(new DcganDiscriminatorConfig(3, o.Ndf, o.Size), device, seed)
+        : new PatchGanDiscriminator(new PatchGanConfig(InputChannels: o.Mode == TrainMode.Pix2Pix ? 6 : 3, Ndf: o.Ndf, Layers: o.LayersD, Norm: o.EffectiveNorm), device, seed);
 
     /// <summary>unet_256 has 8 downsamplings; smaller images get log2(size) so the bottleneck is 1 pixel.</summary>
     public static int UnetDowns(int size) => Math.Min(8, (int)Math.Log2(size));

@@ -10,6 +10,8 @@ public enum TrainMode
     Pix2Pix,
     /// <summary>Unpaired translation with two generators, two PatchGANs, cycle and identity terms (CycleGAN).</summary>
     CycleGan,
+    /// <summary>Images from noise with the DCGAN generator and discriminator (Radford et al. 2015); the real images are the data's A side.</summary>
+    Dcgan,
 }
 
 /// <summary>The generator architecture.</summary>
@@ -140,7 +142,7 @@ public sealed record TrainOptions(
     bool NoFlip = false)
 {
     /// <summary>The normalisation in effect.</summary>
-    public NormKind EffectiveNorm => Norm ?? (Mode == TrainMode.Pix2Pix ? NormKind.Batch : NormKind.Instance);
+    public NormKind EffectiveNorm => Norm ?? (Mode is TrainMode.Pix2Pix or TrainMode.Dcgan ? NormKind.Batch : NormKind.Instance);
 
     /// <summary>Downsamplings of the U-Net at <see cref="Size"/>: unet_256's 8, log2(size) for smaller images.</summary>
     public int UnetDowns => ModelFactory.UnetDowns(Size);
@@ -149,10 +151,15 @@ public sealed record TrainOptions(
     public bool EffectiveDropout => Dropout ?? Mode == TrainMode.Pix2Pix;
 
     /// <summary>The generator in effect.</summary>
-    public GeneratorArch EffectiveNetG => NetG ?? (Mode == TrainMode.Pix2Pix ? GeneratorArch.Unet : GeneratorArch.Resnet9);
+    public GeneratorArch EffectiveNetG => NetG ?? Mode switch
+    {
+        TrainMode.Pix2Pix => GeneratorArch.Unet,
+        TrainMode.Dcgan => GeneratorArch.Dcgan,
+        _ => GeneratorArch.Resnet9,
+    };
 
     /// <summary>The GAN loss in effect.</summary>
-    public GanMode EffectiveGan => Gan ?? (Mode == TrainMode.Pix2Pix ? GanMode.Vanilla : GanMode.Lsgan);
+    public GanMode EffectiveGan => Gan ?? (Mode is TrainMode.Pix2Pix or TrainMode.Dcgan ? GanMode.Vanilla : GanMode.Lsgan);
 
     /// <summary>The image pool size in effect.</summary>
     public int EffectivePoolSize => PoolSize ?? (Mode == TrainMode.CycleGan ? 50 : 0);
@@ -188,6 +195,14 @@ public sealed record TrainOptions(
         {
             Need(Mode == TrainMode.Pix2Pix, "the U-Net generator is for pix2pix; CycleGAN uses a ResNet generator (resnet9 or resnet6).");
             Need(Size >= 32 && (Size & (Size - 1)) == 0, $"the U-Net needs a power-of-two image size of at least 32, got {Size}.");
+        }
+        Need((EffectiveNetG == GeneratorArch.Dcgan) == (Mode == TrainMode.Dcgan),
+            Mode == TrainMode.Dcgan ? $"dcgan mode trains the DCGAN generator, not {EffectiveNetG}." : "the DCGAN generator makes images from noise: it trains in dcgan mode only.");
+        if (Mode == TrainMode.Dcgan)
+        {
+            Need((Size & (Size - 1)) == 0 && Size >= 8, $"DCGAN needs a power-of-two image size of at least 8 (32 or 64 in the reference), got {Size}.");
+            Need(Norm is null or NormKind.Batch, $"the DCGAN generator and discriminator use batch norm, got {Norm}.");
+            Need(Dropout is null or false, "the DCGAN generator has no dropout.");
         }
         if (!NoPrune)
         {

@@ -45,7 +45,7 @@ public abstract partial class Trainer
             Phases = new Dictionary<string, PhaseTime>(_phases),
             CompactModel = files[0],
             CompactModelBtoA = files.Count > 1 ? files[1] : null,
-            Test = write && _testData is { Paired: true } ? Score(main.Model, _testData) : null,
+            Test = write && _testData is { Paired: true } && Models.Families.GeneratorFamilies.Of(main.Model).TranslatesImages ? Score(main.Model, _testData) : null,
             SearchLog = Options.NoPrune ? null : Generators.ToDictionary(g => g.Name, g => g.Search!.History.ToArray()),
         };
         if (write)

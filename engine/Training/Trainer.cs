@@ -138,6 +138,7 @@ public abstract partial class Trainer : IDisposable
         {
             TrainMode.Pix2Pix => new Pix2PixTrainer(options, train, test, device ?? Device.Cpu),
             TrainMode.CycleGan => new CycleGanTrainer(options, train, test, device ?? Device.Cpu),
+            TrainMode.Dcgan => new DcganTrainer(options, train, test, device ?? Device.Cpu),
             _ => throw new ArgumentException($"unknown mode {options.Mode}."),
         };
 
