@@ -8,7 +8,7 @@ namespace CoroNetGAN.Cli;
 /// </summary>
 internal sealed class RecipeOptions
 {
-    public readonly Option<string> Mode = new("--mode") { Description = "pix2pix (aligned train/ and test/ with A|B side by side) or cyclegan (trainA/ trainB/ testA/ testB/).", Required = true };
+    public readonly Option<string> Mode = new("--mode") { Description = "pix2pix (aligned train/ and test/ with A|B side by side), cyclegan (trainA/ trainB/ testA/ testB/) or dcgan (images from noise; --data holds the images directly).", Required = true };
     public readonly Option<string> Data = new("--data") { Description = "The dataset folder.", Required = true };
     public readonly Option<int> Size = new("--size") { Description = "Training image size in pixels.", DefaultValueFactory = _ => 256 };
     public readonly Option<int> Ngf = new("--ngf") { Description = "Generator width (filters of the first layer).", DefaultValueFactory = _ => 64 };
@@ -71,8 +71,8 @@ internal sealed class RecipeOptions
         }
         var mode = ParseMode(parse.GetValue(Mode)!);
         string data = Path.GetFullPath(parse.GetValue(Data)!);
-        int count = mode == TrainMode.Pix2Pix
-            ? Datasets.ListImages(Path.Combine(data, "train")).Count
+        int count = mode == TrainMode.Pix2Pix ? Datasets.ListImages(Path.Combine(data, "train")).Count
+            : mode == TrainMode.Dcgan ? Datasets.ListImages(data).Count
             : Math.Max(Datasets.ListImages(Path.Combine(data, "trainA")).Count, Datasets.ListImages(Path.Combine(data, "trainB")).Count);
         long global = (long)parse.GetValue(BatchSize) * ranks;
         long perEpoch = Math.Max(1, (count + global - 1) / global);
@@ -113,7 +113,8 @@ internal sealed class RecipeOptions
     {
         "pix2pix" => TrainMode.Pix2Pix,
         "cyclegan" => TrainMode.CycleGan,
-        _ => throw new ArgumentException($"--mode must be pix2pix or cyclegan, got '{text}'."),
+        "dcgan" => TrainMode.Dcgan,
+        _ => throw new ArgumentException($"--mode must be pix2pix, cyclegan or dcgan, got '{text}'."),
     };
 
     static GeneratorArch? ParseNetG(string? text) => text?.Trim().ToLowerInvariant() switch
@@ -122,6 +123,7 @@ internal sealed class RecipeOptions
         "unet" or "unet256" or "unet128" or "unet64" => GeneratorArch.Unet,
         "resnet9" => GeneratorArch.Resnet9,
         "resnet6" => GeneratorArch.Resnet6,
-        _ => throw new ArgumentException($"--net-g must be unet, resnet9 or resnet6, got '{text}'."),
+        "dcgan" or "dcgan32" or "dcgan64" => GeneratorArch.Dcgan,
+        _ => throw new ArgumentException($"--net-g must be unet, resnet9, resnet6 or dcgan, got '{text}'."),
     };
 }

@@ -11,11 +11,11 @@ public static class Datasets
 
     /// <summary>
     /// Opens <paramref name="dir"/> for <paramref name="mode"/>: "pix2pix" reads the aligned layout (train/, test/ with
-    /// A|B side by side), "cyclegan" the unaligned one (trainA/, trainB/, testA/, testB/). Every file is decoded once
+    /// A|B side by side), "cyclegan" the unaligned one (trainA/, trainB/, testA/, testB/), "dcgan" the images directly in the folder. Every file is decoded once
     /// up front, so a bad one stops here, named by path, unless <paramref name="skipBadImages"/> is set.
     /// </summary>
     /// <param name="dir">Dataset folder.</param>
-    /// <param name="mode">"pix2pix" or "cyclegan".</param>
+    /// <param name="mode">"pix2pix", "cyclegan" or "dcgan".</param>
     /// <param name="size">Sample side length in pixels.</param>
     /// <param name="phase">"train" (random crop and flip) or "test".</param>
     /// <param name="skipBadImages">Skip bad files with a warning instead of failing.</param>
@@ -55,7 +55,8 @@ public static class Datasets
         {
             "pix2pix" => FolderDataset.OpenAligned(full, size, options),
             "cyclegan" => FolderDataset.OpenUnaligned(full, size, options),
-            _ => throw new ArgumentException($"unknown mode '{mode}': expected pix2pix or cyclegan.", nameof(mode)),
+            "dcgan" => ImageFolderDataset.Open(full, size, options),
+            _ => throw new ArgumentException($"unknown mode '{mode}': expected pix2pix, cyclegan or dcgan.", nameof(mode)),
         };
     }
 

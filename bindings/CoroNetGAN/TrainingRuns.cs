@@ -11,8 +11,8 @@ namespace CoroNetGAN;
 /// </summary>
 public static class TrainingRuns
 {
-    /// <summary>The mode's dataset layout name ("pix2pix" or "cyclegan").</summary>
-    public static string ModeName(TrainMode mode) => mode == TrainMode.Pix2Pix ? "pix2pix" : "cyclegan";
+    /// <summary>The mode's dataset layout name ("pix2pix", "cyclegan" or "dcgan").</summary>
+    public static string ModeName(TrainMode mode) => mode.ToString().ToLowerInvariant();
 
     /// <summary>Opens the training split and, when present, the test split of <paramref name="dataDir"/>.</summary>
     /// <remarks><paramref name="loadSize"/> is the size images are resized to before the random crop (default: size x 286/256,
@@ -25,9 +25,13 @@ public static class TrainingRuns
         string m = ModeName(mode);
         string direction = btoA ? "BtoA" : "AtoB";
         var train = Datasets.Open(dataDir, m, size, "train", skipBadImages, direction, loadSize, warning, flip);
-        bool hasTest = mode == TrainMode.Pix2Pix
-            ? Directory.Exists(Path.Combine(dataDir, "test"))
-            : Directory.Exists(Path.Combine(dataDir, "testA")) && Directory.Exists(Path.Combine(dataDir, "testB"));
+        // A generator from noise has no test split: it is scored (FID) against the training images.
+        bool hasTest = mode switch
+        {
+            TrainMode.Pix2Pix => Directory.Exists(Path.Combine(dataDir, "test")),
+            TrainMode.CycleGan => Directory.Exists(Path.Combine(dataDir, "testA")) && Directory.Exists(Path.Combine(dataDir, "testB")),
+            _ => false,
+        };
         IImageDataset? test = hasTest ? Datasets.Open(dataDir, m, size, "test", skipBadImages, direction, warning: warning) : null;
         return (train, test);
     }

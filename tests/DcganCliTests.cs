@@ -1,0 +1,38 @@
+using System.Text.Json;
+
+namespace CoroNetGAN.Tests;
+
+/// <summary>coronetgan train --mode dcgan end to end at toy size: a compressed DCGAN, its samples, info, and translate refusing it.</summary>
+public sealed class DcganCliTests : IDisposable
+{
+    readonly DataTestFolders _folders = new();
+
+    public void Dispose() => _folders.Dispose();
+
+    [Fact]
+    public void TrainCompressesADcganOnAFolderOfImagesAndTranslateRefusesIt()
+    {
+        string data = _folders.Dir("faces");
+        for (int i = 0; i < 6; i++) DataTestFolders.WriteTextured(Path.Combine(data, $"img{i}.png"), 20, 20, salt: i);
+        string run = Path.Combine(_folders.Root, "run");
+        var (code, output, err) = CliRunner.Run("train", "--mode", "dcgan", "--data", data, "--out", run, "--size", "16", "--ngf", "8",
+            "--ndf", "4", "--steps", "6", "--target-ratio", "0.5", "--lambda", "50", "--device", "cpu", "--sample-every", "3", "--batch-size", "2");
+        Assert.True(code == 0, output + err);
+        using (var report = JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "report.json"))))
+        {
+            var r = report.RootElement;
+            Assert.Equal("dcgan", r.GetProperty("mode").GetString());
+            Assert.True(r.GetProperty("compactMacs").GetInt64() < r.GetProperty("fullMacs").GetInt64());
+        }
+        Assert.NotEmpty(Directory.GetFiles(Path.Combine(run, "samples"), "*.png"));
+
+        string model = Path.Combine(run, "compact.safetensors");
+        (code, output, err) = CliRunner.Run("info", "--model", model);
+        Assert.True(code == 0, output + err);
+        Assert.Contains("DcganGenerator", output);
+
+        (code, _, err) = CliRunner.Run("translate", "--model", model, "--input", data, "--output", Path.Combine(_folders.Root, "out"), "--device", "cpu");
+        Assert.Equal(2, code);
+        Assert.Contains("generator from noise", err);
+    }
+}
