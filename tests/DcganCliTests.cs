@@ -34,5 +34,13 @@ public sealed class DcganCliTests : IDisposable
         (code, _, err) = CliRunner.Run("translate", "--model", model, "--input", data, "--output", Path.Combine(_folders.Root, "out"), "--device", "cpu");
         Assert.Equal(2, code);
         Assert.Contains("generator from noise", err);
+
+        // FID (ResNet-18) of images from noise against the training images; eval sees the model is a generator from noise.
+        (code, output, err) = CliRunner.Run("eval", "--model", model, "--data", data, "--device", "cpu", "--json", "--bootstrap", "0");
+        Assert.True(code == 0, output + err);
+        using var json = JsonDocument.Parse(output);
+        Assert.Equal(256, json.RootElement.GetProperty("count").GetInt32());
+        Assert.Equal(6, json.RootElement.GetProperty("realCount").GetInt32());
+        Assert.True(json.RootElement.GetProperty("fidResNet18").GetDouble() > 0);
     }
 }

@@ -120,7 +120,8 @@ public static class GeneratorEvaluation
 {
     /// <summary>
     /// Translates the test split of <paramref name="dataDir"/> with the generator in <paramref name="modelFile"/> on
-    /// <paramref name="device"/> and compares the results with the real targets.
+    /// <paramref name="device"/> and compares the results with the real targets. A generator from noise (DCGAN) is
+    /// scored with <see cref="EvaluateFromNoise"/> instead (<see cref="NoiseSampleCount"/> images against those in <paramref name="dataDir"/>).
     /// </summary>
     /// <param name="modelFile">A generator model file (a run's compact.safetensors, or one written by Interchange.SaveModel).</param>
     /// <param name="dataDir">A dataset folder: test/ (aligned) or testA/ and testB/ (unaligned).</param>
@@ -137,6 +138,8 @@ public static class GeneratorEvaluation
         ArgumentNullException.ThrowIfNull(modelFile);
         ArgumentNullException.ThrowIfNull(dataDir);
         options ??= new EvaluationOptions();
+        // A generator from noise has no test split to translate: it is scored against the images in the folder.
+        if (NoiseSampler.IsNoiseModel(modelFile)) return EvaluateFromNoise(modelFile, dataDir, device, NoiseSampleCount, options);
         var log = options.Log ?? (_ => { });
         var total = Stopwatch.StartNew();
 
@@ -159,6 +162,53 @@ public static class GeneratorEvaluation
         ArgumentNullException.ThrowIfNull(dataDir);
         options ??= new EvaluationOptions();
         return Score((batch, n, h, w) => batch.ToArray(), options.Size ?? 256, options.Size != null ? "option" : "default", dataDir, options, Stopwatch.StartNew());
+    }
+
+    /// <summary>
+    /// Scores a generator from noise (a dcgan run's compact.safetensors): <paramref name="count"/> images drawn from noise
+    /// (seed <see cref="EvaluationOptions.Seed"/>) against the images directly in <paramref name="imageFolder"/> (the
+    /// training images), resized to the generator's size: FID and KID on ResNet-18 features.
+    /// </summary>
+    /// <exception cref="FileNotFoundException">The model file, or a featurizer model file, is missing (named).</exception>
+    /// <exception cref="ArgumentException">The file holds no generator from noise, or fewer than 2 images on a side.</exception>
+    /// <exception cref="DatasetFolderException">The folder is missing or holds no images (named).</exception>
+    public static EvaluationResult EvaluateFromNoise(string modelFile, string imageFolder, string device = "auto", int count = 256, EvaluationOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(modelFile);
+        ArgumentNullException.ThrowIfNull(imageFolder);
+        options ??= new EvaluationOptions();
+        if (count < 2) throw new ArgumentException($"FID and KID need at least 2 generated images, got {count}.");
+        var total = Stopwatch.StartNew();
+        using var dev = Devices.Open(device);
+        using var sampler = NoiseSampler.Load(modelFile, dev);
+        int size = sampler.ImageSize, plane = 3 * size * size;
+        var real = Datasets.Open(imageFolder, "dcgan", size, "test", options.SkipBadImages, warning: options.Log);
+        if (real.Count < 2) throw new ArgumentException($"{imageFolder}: FID and KID need at least 2 real images, found {real.Count}.");
+        ImageFeatures? owned = options.Features == null ? ImageFeatures.Open(options.FeaturizerDirectory) : null;
+        try
+        {
+            var features = options.Features ?? owned!;
+            double[] Featurize(ReadOnlySpan<float> chw)
+            {
+                using var image = ImageIO.ToImage(chw, size, size);
+                return features.Extract(image);
+            }
+            var fake = new List<double[]>(count);
+            var generate = Stopwatch.StartNew();
+            for (int start = 0; start < count; start += TranslateBatch)
+            {
+                int n = Math.Min(TranslateBatch, count - start);
+                var images = sampler.Sample(n, options.Seed + start);
+                for (int i = 0; i < n; i++) fake.Add(Featurize(images.AsSpan(i * plane, plane)));
+            }
+            var realFeatures = Enumerable.Range(0, real.Count).Select(i => Featurize(real.Load(i, 0).A)).ToList();
+            double fid = FrechetDistance.Compute(fake, realFeatures);
+            var kid = KernelInceptionDistance.Compute(fake, realFeatures, options.KidSubsets, options.KidSubsetSize, options.Seed);
+            return new EvaluationResult(fid, kid.Mean, kid.Std, kid.Subsets, kid.SubsetSize, fake.Count, realFeatures.Count, size, "model",
+                DatasetLayout.Auto, $"{count} images from noise vs the images in {Path.GetFullPath(imageFolder)}", total.Elapsed.TotalSeconds,
+                0, generate.Elapsed.TotalMilliseconds / count);
+        }
+        finally { owned?.Dispose(); }
     }
 
     delegate float[] Translator(ReadOnlySpan<float> batch, int n, int height, int width);
@@ -245,6 +295,9 @@ public static class GeneratorEvaluation
             owned?.Dispose();
         }
     }
+
+    /// <summary>Images <see cref="Evaluate"/> draws from a generator from noise.</summary>
+    public const int NoiseSampleCount = 256;
 
     /// <summary>Images per generator forward pass.</summary>
     const int TranslateBatch = 8;

@@ -82,6 +82,13 @@ public static class ModelFile
             : throw new InvalidDataException($"{path}: metadata image_size '{text}' is not a positive integer.");
     }
 
+    /// <summary>The <c>architecture</c> a CoroNetGAN model file records, or null for another file. Reads only the header.</summary>
+    public static string? ReadArchitecture(string path)
+    {
+        var meta = SafeTensorsReader.ReadMetadata(path);
+        return meta.TryGetValue("format", out var format) && format == Format && meta.TryGetValue("architecture", out var arch) ? arch : null;
+    }
+
     /// <summary>Rebuilds the model stored in <paramref name="path"/> on <paramref name="device"/> and loads its weights.</summary>
     /// <exception cref="InvalidDataException">Not a model file, a newer version, or a bad configuration; the message names the file.</exception>
     /// <exception cref="StateDictMismatchException">The tensors do not fit the configuration.</exception>
