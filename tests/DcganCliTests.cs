@@ -43,4 +43,15 @@ public sealed class DcganCliTests : IDisposable
         Assert.Equal(6, json.RootElement.GetProperty("realCount").GetInt32());
         Assert.True(json.RootElement.GetProperty("fidResNet18").GetDouble() > 0);
     }
+
+    [Fact]
+    public void DemoTrainsADcganOnTheEmbeddedEmojiAndWritesANoiseGridAndFid()
+    {
+        string root = Path.Combine(_folders.Root, "demo");
+        var (code, output, err) = CliRunner.Run("demo", "--mode", "dcgan", "--steps", "4", "--out", root, "--device", "cpu");
+        Assert.True(code == 0, output + err);
+        Assert.True(File.Exists(Path.Combine(root, "noise-grid.png")));
+        Assert.True(File.Exists(Path.Combine(root, "run", "compact.safetensors")));
+        Assert.Contains("FID (ResNet-18) of 256 images from noise", output);
+    }
 }

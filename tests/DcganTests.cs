@@ -74,6 +74,20 @@ public sealed class DcganTests : IDisposable
     }
 
     [Fact]
+    public void APyTorchStateDictImportsWithItsStagesAndWidthsReadFromTheKeys()
+    {
+        using var g = new DcganGenerator(new DcganGeneratorConfig(Ngf: 8, ImageSize: 32, Widths: [30, 12, 7]), Device.Cpu, seed: 9);
+        string path = _tmp.File("netG.safetensors");
+        Interchange.ExportPyTorch(g, path);
+        using var imported = Interchange.ImportPyTorch(path, "dcgan", Device.Cpu);
+        var back = Assert.IsType<DcganGenerator>(imported);
+        Assert.Equal(32, back.Config.ImageSize);
+        Assert.Equal(new[] { 30, 12, 7 }, back.Widths);
+        var e = Assert.Throws<ArgumentException>(() => Interchange.ImportPyTorch(path, "dcgan64", Device.Cpu));
+        Assert.Contains("--arch dcgan64 has 4 stages but the file has 3", e.Message);
+    }
+
+    [Fact]
     public void MacsCountTheTransposedConvsFromTheirInputAndAPrunedGeneratorCostsLess()
     {
         var report = Architectures.CountMacs("dcgan32", width: 8);

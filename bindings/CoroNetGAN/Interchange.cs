@@ -93,8 +93,8 @@ public static class Interchange
         var l = family.ReadLayout(file.Tensors);
         var m = new Merge(path, l);
         guessed = m.Guessed;
-        int? given = o.Depth(family.DepthOption);
-        int depth = m.Pick(family.DepthField, family.DepthOption, given, l.Depth, family.DepthOf(family.Names[0])!.Value, family.DepthOf(arch), arch);
+        int? given = family.DepthOption is { } option ? o.Depth(option) : null;
+        int depth = m.Pick(family.DepthField, family.DepthOption ?? "--arch", given, l.Depth, family.DepthOf(family.Names[0])!.Value, family.DepthOf(arch), arch);
         int ngf = m.Pick("ngf", "--ngf", o.Ngf, l.Width, 64);
         int input = m.Pick("input channels", "--input-nc", o.InputChannels, l.InputChannels, 3);
         int output = m.Pick("output channels", "--output-nc", o.OutputChannels, l.OutputChannels, 3);

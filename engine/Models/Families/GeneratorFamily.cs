@@ -30,8 +30,8 @@ public abstract class GeneratorFamily
     /// <summary>What <see cref="GeneratorSpec.Depth"/> means here, as PyTorch layout evidence names it (e.g. <c>blocks</c>).</summary>
     public abstract string DepthField { get; }
 
-    /// <summary>The import option that states the depth (e.g. <c>--blocks</c>).</summary>
-    public abstract string DepthOption { get; }
+    /// <summary>The import option that states the depth (e.g. <c>--blocks</c>); null when only the name or the file gives it.</summary>
+    public abstract string? DepthOption { get; }
 
     /// <summary>The depth a name fixes (null for <see cref="GenericName"/>).</summary>
     public abstract int? DepthOf(string name);

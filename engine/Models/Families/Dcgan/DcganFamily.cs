@@ -29,7 +29,8 @@ public sealed class DcganFamily : GeneratorFamily
     /// <inheritdoc/>
     public override string DepthField => "stages";
     /// <inheritdoc/>
-    public override string DepthOption => "--stages";
+    /// <remarks>None: the architecture name (dcgan64, dcgan32) or the file's keys give the stages.</remarks>
+    public override string? DepthOption => null;
     /// <inheritdoc/>
     public override int? DepthOf(string name) => name switch { "dcgan64" => 4, "dcgan32" => 3, _ => null };
     /// <inheritdoc/>
