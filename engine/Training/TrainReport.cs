@@ -19,9 +19,9 @@ public sealed record TestScores(double L1, double IdentityL1, double MeanL1, int
 /// </summary>
 public sealed record TrainReport
 {
-    /// <summary>"pix2pix" or "cyclegan".</summary>
+    /// <summary>"pix2pix", "cyclegan" or "dcgan".</summary>
     public required string Mode { get; init; }
-    /// <summary>Generator architecture ("resnet9", "resnet6", "unet").</summary>
+    /// <summary>Generator architecture ("resnet9", "resnet6", "unet", "dcgan").</summary>
     public required string Arch { get; init; }
     /// <summary>Training image size.</summary>
     public required int Size { get; init; }
