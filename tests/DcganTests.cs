@@ -169,6 +169,30 @@ public sealed class DcganTests : IDisposable
     }
 
     [Fact]
+    public void ResumedMidSearchEndsBitExactWithAnUninterruptedRun()
+    {
+        var a = Dcgan(_tmp.File("a"), steps: 6, noPrune: false);
+        var b = a with { OutputDirectory = _tmp.File("b") };
+        using (var t = Trainer.Create(a, new SyntheticImages(5, 16, paired: false))) t.Run();
+        using (var t = Trainer.Create(b, new SyntheticImages(5, 16, paired: false)))
+        {
+            for (int i = 0; i < 2; i++) t.RunStep();
+            Assert.Equal(Trainer.SearchPhase, t.Phase);
+            t.SaveCheckpoint();
+        }
+        using (var resumed = Trainer.Resume(b.OutputDirectory, new SyntheticImages(5, 16, paired: false), expected: b))
+        {
+            Assert.Equal(2, resumed.Step);
+            resumed.Run();
+        }
+        var fa = SafeTensorsFile.Read(Trainer.CheckpointPath(a.OutputDirectory, 6));
+        var fb = SafeTensorsFile.Read(Trainer.CheckpointPath(b.OutputDirectory, 6));
+        Assert.Equal(fa.Names, fb.Names);
+        foreach (var n in fa.Names) Assert.True(fa[n].ContentEquals(fb[n]), $"{n} differs after resuming");
+        Assert.Equal(File.ReadAllBytes(Path.Combine(a.OutputDirectory, "compact.safetensors")), File.ReadAllBytes(Path.Combine(b.OutputDirectory, "compact.safetensors")));
+    }
+
+    [Fact]
     public void OptionsRefuseMixingDcganWithTranslationArchitectures()
     {
         var o = Dcgan(_tmp.File("bad"), 2, noPrune: true);
