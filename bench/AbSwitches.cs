@@ -21,6 +21,9 @@ public static class AbSwitches
         ["no-winograd"] = o => o with { Winograd = false },
         ["no-direct"] = o => o with { DirectConv = false },
         ["panel-by-panel"] = o => o with { PackAcrossPanels = false },
+        ["no-skinny"] = o => o with { SkinnyColumns = 0 },
+        ["skinny-8"] = o => o with { SkinnyColumns = 8 },
+        ["skinny-32"] = o => o with { SkinnyColumns = 32 },
         ["old-paths"] = OldPaths,
     };
 

@@ -39,6 +39,27 @@ public unsafe class GemmTests
     [InlineData(700, 150, 100)]   // up to 256 columns when M >= 4N
     public void SgemmMatchesReferenceForEveryTransposeAndAccumulate(int m, int n, int k) => SgemmMatches(O, m, n, k);
 
+    /// <summary>
+    /// GEMMs with at most 8 columns run as one pass over A (SkinnyGemm), with either vector width: row counts off the
+    /// 4-row step and the 64- or 16-column strips, K off the vector length, column groups of 4 partly filled.
+    /// </summary>
+    [Theory]
+    [InlineData(300, 1, 257)]
+    [InlineData(131, 3, 1000)]
+    [InlineData(517, 8, 70)]
+    [InlineData(64, 5, 1031)]
+    [InlineData(1030, 7, 33)]
+    public void SkinnyPathMatchesReferenceWithEitherVectorWidth(int m, int n, int k)
+    {
+        foreach (bool use512 in new[] { false, true })
+        {
+            var o = O with { Use512 = use512, SkinnyColumns = 8 };
+            Assert.True(SkinnyGemm.Applies(o, m, n, k));
+            SgemmMatches(o, m, n, k);
+        }
+        Assert.False(SkinnyGemm.Applies(O with { SkinnyColumns = 0 }, m, n, k));
+    }
+
     static void SgemmMatches(CpuKernelOptions o, int m, int n, int k)
     {
         var rng = new Random(m * 1000 + n * 10 + k);

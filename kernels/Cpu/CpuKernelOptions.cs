@@ -40,6 +40,12 @@ public sealed record CpuKernelOptions
     /// <summary>Whether a narrow GEMM with a large transposed A runs as C^T = B^T A.</summary>
     public bool SwapNarrow { get; init; } = true;
 
+    /// <summary>
+    /// Columns of B up to which a GEMM runs as a single pass over A (<see cref="SkinnyGemm"/>: the U-Net's inner convs
+    /// and the transposed convs and input gradients fed by them); 0 turns that path off.
+    /// </summary>
+    public int SkinnyColumns { get; init => field = Math.Max(0, value); } = 16;
+
     /// <summary>Whether a stride-1 input gradient may run as a forward conv of dy rather than GEMM + col2im.</summary>
     public bool AdjointAsForward { get; init; } = true;
 

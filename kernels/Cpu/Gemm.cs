@@ -42,6 +42,11 @@ public static unsafe class Gemm
             if (!accumulate) for (int i = 0; i < m; i++) new Span<float>(c + (long)i * ldc, n).Clear();
             return;
         }
+        if (SkinnyGemm.Applies(o, m, n, k))
+        {
+            SkinnyGemm.Run(o, transA, m, n, k, a, lda, b, c, ldc, accumulate);
+            return;
+        }
         if (o.SwapNarrow && transA && n <= NarrowColumns && m >= 64 && m >= 4 * n && (long)m * k >= 1 << 16)
         {
             SgemmNarrow(o, m, n, k, a, lda, b, c, ldc, accumulate);
