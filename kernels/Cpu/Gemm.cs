@@ -192,7 +192,16 @@ public static unsafe class Gemm
             long lda = g.Lda;
             if (rows == mr)
             {
-                for (int kk = 0; kk < kc; kk++)
+                int k8 = 0;
+                if (mr == 8 && Avx.IsSupported)
+                {
+                    // 8x8 blocks transposed in registers: the scalar gather below ran at a few GB/s on weights of
+                    // several MB, repacked on every call of a forward conv.
+                    float** src = stackalloc float*[8];
+                    for (int r = 0; r < 8; r++) src[r] = a0 + r * lda;
+                    for (; k8 + 8 <= kc; k8 += 8) Im2ColTransposedB.Transpose8(src, k8, dst + (long)k8 * 8, 8);
+                }
+                for (int kk = k8; kk < kc; kk++)
                 {
                     float* d = dst + (long)kk * mr;
                     float* src = a0 + kk;
