@@ -26,6 +26,13 @@ public sealed record CpuKernelOptions
     public bool Use512 { get; init; } = Vector512.IsHardwareAccelerated;
 
     /// <summary>
+    /// With <see cref="Use512"/>, whether a GEMM (or a Winograd conv's GEMMs) whose 8x32 tiles would hold more
+    /// padding than 6x16 ones runs the 6x16 kernel (<see cref="Gemm.Wide"/>): 16 Winograd tiles of a 16x16 output fill
+    /// half of a 32-column panel. Off, <see cref="Use512"/> alone decides (tests that force a kernel).
+    /// </summary>
+    public bool PaddingPicksKernel { get; init; } = true;
+
+    /// <summary>
     /// Whether a GEMM task packs its column panels row by row across all of them (<see cref="IPackedB.PackPanels"/>)
     /// rather than panel after panel.
     /// </summary>

@@ -30,6 +30,20 @@ public static unsafe class Gemm
         Sgemm(o, transA, m, n, k, a, lda, new DenseB(b, ldb, transB), c, ldc, accumulate);
 
     /// <summary>
+    /// Whether an M x N product runs on the 8x32 Vector512 kernel: where <see cref="CpuKernelOptions.Use512"/> is set,
+    /// unless <see cref="CpuKernelOptions.PaddingPicksKernel"/> and its padded tiles cover more of C than 6x16 ones
+    /// (a tie goes to the wide kernel). Where a 512-bit FMA costs two 256-bit ones (Zen 4) padding is all that
+    /// separates the two; elsewhere the wide kernel's double rate at worse padding at least ties.
+    /// </summary>
+    public static bool Wide(CpuKernelOptions o, long m, long n)
+    {
+        if (!o.Use512) return false;
+        if (!o.PaddingPicksKernel) return true;
+        long wide = (m + 7) / 8 * 8 * ((n + 31) / 32 * 32), narrow = (m + 5) / 6 * 6 * ((n + 15) / 16 * 16);
+        return wide <= narrow;
+    }
+
+    /// <summary>
     /// C[M,N] (+)= op(A)[M,K] * B[K,N] where B is produced panel by panel by <paramref name="b"/> while packing,
     /// so a convolution can feed its unfolded input without materialising it.
     /// </summary>
@@ -52,7 +66,7 @@ public static unsafe class Gemm
             SgemmNarrow(o, m, n, k, a, lda, b, c, ldc, accumulate);
             return;
         }
-        bool use512 = o.Use512;
+        bool use512 = Wide(o, m, n);
         int mr = use512 ? 8 : 6, nr = use512 ? 32 : 16;
         int mPanels = (m + mr - 1) / mr;
         int nPanels = (n + nr - 1) / nr;
