@@ -209,8 +209,8 @@ public static unsafe class Gemm
                 int k8 = 0;
                 if (mr == 8 && Avx.IsSupported)
                 {
-                    // 8x8 blocks transposed in registers: the scalar gather below ran at a few GB/s on weights of
-                    // several MB, repacked on every call of a forward conv.
+                    // 8x8 blocks transposed in registers: a forward conv repacks its weights (several MB in a U-Net)
+                    // on every call, and the scalar gather below reads one float per load.
                     float** src = stackalloc float*[8];
                     for (int r = 0; r < 8; r++) src[r] = a0 + r * lda;
                     for (; k8 + 8 <= kc; k8 += 8) Im2ColTransposedB.Transpose8(src, k8, dst + (long)k8 * 8, 8);
