@@ -23,6 +23,8 @@ public static class PeerCases
         var parts = name.Split('-');
         int size = int.Parse(parts[1]);
         double? ratio = parts.Length > 2 ? double.Parse(parts[2][1..], System.Globalization.CultureInfo.InvariantCulture) : null;
+        // patchgan-SIZE: the 70x70 PatchGAN (ndf 64, 3 layers, instance norm) for forward-ab only (ONNX export covers generators).
+        if (parts[0] == "patchgan") return (new PatchGanDiscriminator(new PatchGanConfig(), device, seed: 3).Eval(), size);
         bool unet = parts[0].StartsWith("unet", StringComparison.Ordinal);
         // unet256 / unet128 / unet64: 8, 7 or 6 downs (the U-Net whose bottleneck is 1x1 at that size); resnet9 / resnet6: blocks.
         int downs = unet ? System.Numerics.BitOperations.Log2((uint)int.Parse(parts[0][4..])) : 0;

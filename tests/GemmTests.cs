@@ -40,7 +40,7 @@ public unsafe class GemmTests
     public void SgemmMatchesReferenceForEveryTransposeAndAccumulate(int m, int n, int k) => SgemmMatches(O, m, n, k);
 
     /// <summary>
-    /// With AVX-512 on, the 8x32 kernel runs unless its padding is worse than 6x16's: 16 columns (a 16x16 output's
+    /// With AVX-512 on, the 8x32 kernel runs unless its padding is over 1.25 times 6x16's: 16 columns (a 16x16 output's
     /// Winograd tiles) go to 6x16, 64 columns by 64 rows stay 8x32; off, or with the option off, Use512 alone decides.
     /// Both picks compute the same product.
     /// </summary>
@@ -50,6 +50,7 @@ public unsafe class GemmTests
         var wide = O with { Use512 = true };
         Assert.False(Gemm.Wide(wide, 256, 16));
         Assert.False(Gemm.Wide(wide, 64, 48));
+        Assert.True(Gemm.Wide(wide, 512, 225));
         Assert.True(Gemm.Wide(wide, 64, 64));
         Assert.True(Gemm.Wide(wide, 256, 1024));
         Assert.True(Gemm.Wide(wide with { PaddingPicksKernel = false }, 256, 16));

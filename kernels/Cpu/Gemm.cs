@@ -31,8 +31,8 @@ public static unsafe class Gemm
 
     /// <summary>
     /// Whether an M x N product runs on the 8x32 Vector512 kernel: where <see cref="CpuKernelOptions.Use512"/> is set,
-    /// unless <see cref="CpuKernelOptions.PaddingPicksKernel"/> and its padded tiles cover more of C than 6x16 ones
-    /// (a tie goes to the wide kernel). Where a 512-bit FMA costs two 256-bit ones (Zen 4) padding is all that
+    /// unless <see cref="CpuKernelOptions.PaddingPicksKernel"/> and its padded tiles cover over 1.25 times as much of C
+    /// as 6x16 ones. Where a 512-bit FMA costs two 256-bit ones (Zen 4) padding is all that
     /// separates the two; elsewhere the wide kernel's double rate at worse padding at least ties.
     /// </summary>
     public static bool Wide(CpuKernelOptions o, long m, long n)
@@ -40,7 +40,8 @@ public static unsafe class Gemm
         if (!o.Use512) return false;
         if (!o.PaddingPicksKernel) return true;
         long wide = (m + 7) / 8 * 8 * ((n + 31) / 32 * 32), narrow = (m + 5) / 6 * 6 * ((n + 15) / 16 * 16);
-        return wide <= narrow;
+        // The wide tile does more work per load and broadcast, so it keeps products whose padding is only a little worse.
+        return wide * 4 <= narrow * 5;
     }
 
     /// <summary>
