@@ -33,7 +33,7 @@ public sealed class CycleGanTrainer : Trainer
         var gan = Options.EffectiveGan;
         float la = Options.LambdaA, lb = Options.LambdaB, li = Options.LambdaIdentity;
         int plane = ImageIO.Channels * Options.Size * Options.Size;
-        using var tape = new Tape();
+        using var tape = new Tape(deferFiniteChecks: true);
         var realA = Tensor.FromArray(Device, batch.A, batch.Shape);
         var realB = Tensor.FromArray(Device, batch.B, batch.Shape);
 
@@ -77,9 +77,10 @@ public sealed class CycleGanTrainer : Trainer
             SetRequiresGrad(dB, true);
         }
 
-        // D step on pooled fakes (host copies, so nothing flows back into the generators).
-        var hostFakeB = fakeB.ToArray();
-        var hostFakeA = fakeA.ToArray();
+        // D step on pooled fakes (host copies, read in one go, so nothing flows back into the generators).
+        var fakes = HostRead.Flat([fakeB, fakeA]);
+        var hostFakeB = fakes[..fakeB.Length];
+        var hostFakeA = fakes[fakeB.Length..];
         var pooledB = Tensor.FromArray(Device, Pools["B"].Query(hostFakeB, plane), batch.Shape);
         var pooledA = Tensor.FromArray(Device, Pools["A"].Query(hostFakeA, plane), batch.Shape);
         var predDAReal = dA.Forward(realB);
@@ -101,7 +102,7 @@ public sealed class CycleGanTrainer : Trainer
             samples.Add(new TrainSample(0, "G_A", s, First(batch.A, s), First(hostFakeB, s), First(batch.B, s)));
             samples.Add(new TrainSample(0, "G_B", s, First(batch.B, s), First(hostFakeA, s), First(batch.A, s)));
         }
-        return ReadLosses(("D_A", lossDA), ("G_A", lossGA), ("cycle_A", cycleA), ("idt_A", idtA),
+        return ReadLosses(tape, ("D_A", lossDA), ("G_A", lossGA), ("cycle_A", cycleA), ("idt_A", idtA),
             ("D_B", lossDB), ("G_B", lossGB), ("cycle_B", cycleB), ("idt_B", idtB),
             ("G", total), ("D_A_real", lossDAReal), ("D_A_fake", lossDAFake), ("D_B_real", lossDBReal), ("D_B_fake", lossDBFake));
     }

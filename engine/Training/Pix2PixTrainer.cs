@@ -24,7 +24,7 @@ public sealed class Pix2PixTrainer : Trainer
         var g = Generators[0].Model;
         var d = Discriminators[0].Model;
         var gan = Options.EffectiveGan;
-        using var tape = new Tape();
+        using var tape = new Tape(deferFiniteChecks: true);
         var realA = Tensor.FromArray(Device, batch.A, batch.Shape);
         var realB = Tensor.FromArray(Device, batch.B, batch.Shape);
         var fakeB = g.Forward(realA);
@@ -52,7 +52,7 @@ public sealed class Pix2PixTrainer : Trainer
             tape.Backward(lossG);
             StepGenerators();
             samples?.Add(new TrainSample(0, "G", Options.Size, First(batch.A, Options.Size), First(fakeB.ToArray(), Options.Size), First(batch.B, Options.Size)));
-            return ReadLosses(("G_GAN", lossGan), ("G_L1", lossL1), ("D_real", lossDReal), ("D_fake", lossDFake), ("D", lossD), ("G", lossG));
+            return ReadLosses(tape, ("G_GAN", lossGan), ("G_L1", lossL1), ("D_real", lossDReal), ("D_fake", lossDFake), ("D", lossD), ("G", lossG));
         }
         finally { SetRequiresGrad(d, true); }
     }

@@ -275,11 +275,18 @@ public abstract partial class Trainer : IDisposable
         test.Paired ? TestEvaluator.Score(Generators[0].Model, Device, Options.Size, test, TrainData) : null;
 
     /// <summary>
-    /// The step's loss terms on the host, read together at the end of the step (a null term reads as 0): the one place
-    /// a step copies its losses from the device.
+    /// The step's loss terms on the host (a null term reads as 0), read together with the step tape's deferred finite
+    /// checks in one device-to-host copy: the one read of a step's losses. Call at the end of the step, on the tape
+    /// opened with <c>new Tape(deferFiniteChecks: true)</c>.
     /// </summary>
-    private protected static IReadOnlyDictionary<string, float> ReadLosses(params (string Name, Tensor? Value)[] terms) =>
-        terms.ToDictionary(t => t.Name, t => t.Value?.Item() ?? 0f);
+    /// <exception cref="ArithmeticException">A loss of the step is NaN or infinite; the message names the op.</exception>
+    private protected static IReadOnlyDictionary<string, float> ReadLosses(Tape tape, params (string Name, Tensor? Value)[] terms)
+    {
+        var values = tape.ReadScalars(terms.Select(t => t.Value).ToArray());
+        var losses = new Dictionary<string, float>(terms.Length, StringComparer.Ordinal);
+        for (int i = 0; i < terms.Length; i++) losses[terms[i].Name] = values[i];
+        return losses;
+    }
 
     /// <summary>Ends the search: swaps every hyper generator for its compact extraction and restarts the G optimizer.</summary>
     void Extract()
