@@ -103,6 +103,18 @@ public sealed class HostReadTests : IDisposable
         return reads;
     }
 
+    [Fact]
+    public void ASearchStepReadsTheLatentsOnceMoreWhenItChecks()
+    {
+        using var dev = OwnCpu();
+        var o = new TrainOptions(TrainMode.Pix2Pix, Size: 32, TotalSteps: 40, OutputDirectory: Path.Combine(_dir, "s"), Ngf: 4, Ndf: 4,
+            Prune: new PruneOptions(TargetRatio: 0.3, Lambda: 1f, SearchShare: 1, MinChannels: 2, CheckEvery: 1));
+        using var t = Trainer.Create(o, new SyntheticImages(4, 32, paired: true), device: dev);
+        var reads = ReadsPerStep(t, dev, 3);
+        Assert.Equal(Trainer.SearchPhase, t.Phase);
+        Assert.All(reads, r => Assert.Equal(2, r));   // the losses, then every prunable latent in one read
+    }
+
     [Theory]
     [InlineData("cpu")]
     [InlineData("ilgpu-cpu")]

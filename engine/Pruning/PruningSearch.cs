@@ -278,6 +278,9 @@ public sealed class PruningSearch
 
     readonly Dictionary<string, long> _macs = new(StringComparer.Ordinal);
 
+    /// <summary>Width lists whose MACs were counted (each builds a meta model), for tests of what the search costs.</summary>
+    internal int MacCounts => _macs.Count;
+
     /// <summary>Uploads the host copies of the latents that changed.</summary>
     void WriteBack(float[][] values, bool[] changed)
     {
