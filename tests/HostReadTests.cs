@@ -18,6 +18,23 @@ public sealed class HostReadTests : IDisposable
 
     static Device OwnCpu() => Device.Create("cpu", BackendOptions.Default);
 
+    [Theory]
+    [MemberData(nameof(TestDevices.Each), MemberType = typeof(TestDevices))]
+    public void ManyTensorsReadInOneCopyInOrder(string device)
+    {
+        var dev = TestDevices.Get(device);
+        var rng = new Random(11);
+        var tensors = new[] { 1, 5, 1, 48, 3 }.Select(n => Tensor.FromArray(dev, Enumerable.Range(0, n).Select(_ => (float)rng.NextDouble()).ToArray(), n)).ToList();
+        try
+        {
+            var expected = tensors.SelectMany(t => t.ToArray()).ToArray();
+            Assert.Equal(expected, HostRead.Flat(tensors));
+            Assert.Equal(tensors[3].ToArray(), HostRead.Flat([tensors[3]]));
+            Assert.Empty(HostRead.Flat([]));
+        }
+        finally { foreach (var t in tensors) t.Dispose(); }
+    }
+
     [Fact]
     public void ADeferringTapeReadsEveryLossAndCheckWithOneCopy()
     {
