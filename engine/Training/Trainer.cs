@@ -20,6 +20,11 @@ namespace CoroNetGAN.Engine.Training;
 /// CycleGAN), <c>report.json</c> and <c>history.json</c>.
 /// </summary>
 /// <remarks>
+/// The loop (steps, schedule, search, extraction, events) lives here; <see cref="CheckpointStore"/> stores checkpoints,
+/// <see cref="RunRecord"/> keeps the history and composes the report, <see cref="TestEvaluator"/> scores the test split
+/// and <see cref="MacAccount"/> counts MACs. A mode is a subclass that builds its networks through the base constructor
+/// and supplies <see cref="TrainStep"/> (and, where it differs, <see cref="NeedsPairedData"/>,
+/// <see cref="CompactFileName"/>, <see cref="Evaluate"/>); it is added to <see cref="Create"/>.
 /// Not thread-safe: create, run and dispose a trainer on one thread. Events are raised on that thread, synchronously,
 /// between steps; a slow handler slows training. Create with <see cref="Create"/>, continue a stopped run with
 /// <see cref="Resume"/>.
