@@ -3,7 +3,7 @@ using CoroNetGAN.Engine.Devices;
 using CoroNetGAN.Kernels;
 using ILGPU;
 using ILGPU.Runtime;
-using Device = CoroNetGAN.Engine.Devices.Device;
+using Device = CoroNetGAN.Device;
 using V = ILGPU.ArrayView<float>;
 
 namespace CoroNetGAN.Bench;

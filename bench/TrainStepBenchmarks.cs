@@ -34,7 +34,7 @@ public class TrainStepBenchmarks
         string data = DemoData.Extract(TrainingRuns.ModeName(TrainMode.CycleGan), Path.Combine(_root, "data"));
         // A budget no benchmark reaches: the learning rate stays flat and the search never ends.
         var options = TrainSteps.Options(TrainMode.CycleGan, 1_000_000, Path.Combine(_root, "run"), Search);
-        _trainer = TrainingRuns.Start(options, data, Device.Create(Backend), loadSize: 64);
+        _trainer = TrainingRuns.Start(options, data, Device.Create(Backend), loadSize: 64).Trainer;
         for (int i = 0; i < 10; i++) _trainer.StepForBenchmark();
     }
 

@@ -23,7 +23,7 @@ public static class TrainSteps
     public static void Run(int steps, bool search, string mode, string? ab = null)
     {
         string root = Path.Combine(Path.GetTempPath(), $"train-steps-{Guid.NewGuid():N}");
-        var (devA, devB) = ab is null ? (CoroNetGAN.Engine.Devices.Device.Cpu, null) : AbSwitches.Devices(ab);
+        var (devA, devB) = ab is null ? (Device.Cpu, null) : AbSwitches.Devices(ab);
         try
         {
             var m = mode == "pix2pix" ? TrainMode.Pix2Pix : TrainMode.CycleGan;

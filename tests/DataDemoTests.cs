@@ -12,7 +12,7 @@ public class DataDemoTests
         string pix = DemoData.Extract("pix2pix", t.Root);
         Assert.Equal(Path.Combine(t.Root, "openmoji-pairs"), pix);
         Assert.Equal(pix, DemoData.Extract("pix2pix", t.Root)); // idempotent
-        var train = Datasets.Open(pix, "pix2pix", 64);
+        var train = (FolderDataset)Datasets.Open(pix, "pix2pix", 64);
         Assert.Equal(400, train.Count);
         Assert.True(train.Paired);
         Assert.Empty(train.Warnings);

@@ -1,6 +1,7 @@
 using CoroNetGAN.Engine.Layers;
 using CoroNetGAN.Engine.Models;
 using CoroNetGAN.Engine.Serialization;
+using CoroNetGAN.Tooling;
 
 namespace CoroNetGAN.Tests;
 

@@ -30,13 +30,13 @@ public class OptionTableTests
     public void DirectionAndNoFlipReachTheTrainingData()
     {
         string data = Path.Combine(SharedFiles.RepoRoot, "data", "emoji-skintone");
-        var (train, test) = TrainingRuns.OpenData(data, Engine.Training.TrainMode.CycleGan, 64, loadSize: 64, btoA: true, flip: false);
+        var (train, test) = TrainingRuns.OpenData(data, TrainMode.CycleGan, 64, loadSize: 64, btoA: true, flip: false);
         var un = (Engine.Data.UnalignedFolderDataset)train;
         Assert.EndsWith("trainB", un.FolderA);
         Assert.EndsWith("testB", ((Engine.Data.UnalignedFolderDataset)test!).FolderA);
         // Without flips and crops a sample's A image no longer depends on the augmentation seed.
         Assert.Equal(train.Load(3, 1).A, train.Load(3, 987654).A);
-        var (flipping, _) = TrainingRuns.OpenData(data, Engine.Training.TrainMode.CycleGan, 64, loadSize: 64);
+        var (flipping, _) = TrainingRuns.OpenData(data, TrainMode.CycleGan, 64, loadSize: 64);
         Assert.Contains(Enumerable.Range(1, 20), seed => !flipping.Load(3, (uint)seed).A.SequenceEqual(flipping.Load(3, 0).A));
     }
 }
@@ -44,20 +44,20 @@ public class OptionTableTests
 /// <summary>Batches above 1 train on every test device (opencl in CI), a BatchNorm U-Net at batch 4 as pix2pix users run it.</summary>
 public class BatchTrainingTests
 {
-    public static IEnumerable<object[]> Modes => TestDevices.Cross([Engine.Training.TrainMode.Pix2Pix], [Engine.Training.TrainMode.CycleGan]);
+    public static IEnumerable<object[]> Modes => TestDevices.Cross([TrainMode.Pix2Pix], [TrainMode.CycleGan]);
 
     [Theory]
     [MemberData(nameof(Modes))]
-    public void BatchOfFourTrainsAndSearchesOnEveryDevice(string device, Engine.Training.TrainMode mode)
+    public void BatchOfFourTrainsAndSearchesOnEveryDevice(string device, TrainMode mode)
     {
         var r = new Random(4);
-        var samples = Enumerable.Range(0, 8).Select(_ => new Engine.Data.ImagePair(
+        var samples = Enumerable.Range(0, 8).Select(_ => new ImagePair(
             Enumerable.Range(0, 3 * 32 * 32).Select(_ => (float)(r.NextDouble() * 2 - 1)).ToArray(),
             Enumerable.Range(0, 3 * 32 * 32).Select(_ => (float)(r.NextDouble() * 2 - 1)).ToArray())).ToList();
-        var data = new Engine.Data.InMemoryDataset(samples, 32, paired: mode == Engine.Training.TrainMode.Pix2Pix);
-        var options = new Engine.Training.TrainOptions(mode, 32, 3, Path.Combine(Path.GetTempPath(), "coronetgan-unwritten"), Ngf: 4, Ndf: 4,
-            NetG: mode == Engine.Training.TrainMode.CycleGan ? Engine.Training.GeneratorArch.Resnet6 : null, BatchSize: 4,
-            Prune: new Engine.Training.PruneOptions(TargetRatio: 0.6, CheckEvery: 1));
+        var data = new Engine.Data.InMemoryDataset(samples, 32, paired: mode == TrainMode.Pix2Pix);
+        var options = new TrainOptions(mode, 32, 3, Path.Combine(Path.GetTempPath(), "coronetgan-unwritten"), Ngf: 4, Ndf: 4,
+            NetG: mode == TrainMode.CycleGan ? GeneratorArch.Resnet6 : null, BatchSize: 4,
+            Prune: new PruneOptions(TargetRatio: 0.6, CheckEvery: 1));
         using var trainer = Engine.Training.Trainer.Create(options, data, null, TestDevices.Get(device));
         for (int i = 0; i < 3; i++)
         {

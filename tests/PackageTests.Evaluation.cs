@@ -15,7 +15,7 @@ public sealed partial class PackageTests
     {
         string repo = SharedFiles.RepoRoot;
         string src = Path.Combine(_root, "src"), packages = Path.Combine(_root, "packages"), app = Path.Combine(_root, "eval-app");
-        foreach (var dir in new[] { "kernels", "engine", "bindings/CoroNetGAN", "bindings/Evaluation", "data" }) CopyTree(Path.Combine(repo, dir), Path.Combine(src, dir));
+        foreach (var dir in new[] { "kernels", "engine", "bindings/CoroNetGAN", "bindings/Evaluation" }) CopyTree(Path.Combine(repo, dir), Path.Combine(src, dir));
         foreach (var file in new[] { "Directory.Build.props", "Directory.Packages.props", "LICENSE", "NOTICE", "README.md" })
             File.Copy(Path.Combine(repo, file), Path.Combine(src, file));
         string version = $"0.1.0-test.{DateTime.UtcNow:yyyyMMddHHmmss}.{Random.Shared.Next(1000, 9999)}";

@@ -1,5 +1,7 @@
 using System.Diagnostics;
 using System.IO.Compression;
+using System.Reflection.Metadata;
+using System.Reflection.PortableExecutable;
 using System.Text.RegularExpressions;
 using CoroNetGAN.Engine.Models;
 using SixLabors.ImageSharp;
@@ -27,7 +29,8 @@ public sealed partial class PackageTests : IDisposable
     {
         string repo = SharedFiles.RepoRoot;
         string src = Path.Combine(_root, "src"), packages = Path.Combine(_root, "packages"), app = Path.Combine(_root, "translate-app");
-        foreach (var dir in new[] { "kernels", "engine", "bindings/CoroNetGAN", "data" }) CopyTree(Path.Combine(repo, dir), Path.Combine(src, dir));
+        // Without data/: the demo images live in CoroNetGAN.DemoData, which the app-facing packages do not reference.
+        foreach (var dir in new[] { "kernels", "engine", "bindings/CoroNetGAN" }) CopyTree(Path.Combine(repo, dir), Path.Combine(src, dir));
         foreach (var file in new[] { "Directory.Build.props", "Directory.Packages.props", "LICENSE", "NOTICE", "README.md" })
             File.Copy(Path.Combine(repo, file), Path.Combine(src, file));
         string version = $"0.1.0-test.{DateTime.UtcNow:yyyyMMddHHmmss}.{Random.Shared.Next(1000, 9999)}";
@@ -45,6 +48,18 @@ public sealed partial class PackageTests : IDisposable
             Assert.Contains("NOTICE", names);
             Assert.Contains($"lib/net10.0/{(id == "CoroNetGAN" ? "CoroNetGAN.Bindings" : id)}.dll", names);
             Assert.Contains($"lib/net10.0/{(id == "CoroNetGAN" ? "CoroNetGAN.Bindings" : id)}.xml", names);
+        }
+        // The API's package carries the plots' fonts, not the demo's images nor the command line's tooling.
+        using (var zip = ZipFile.OpenRead(Path.Combine(packages, $"CoroNetGAN.{version}.nupkg")))
+        {
+            var dll = zip.GetEntry("lib/net10.0/CoroNetGAN.Bindings.dll")!;
+            Assert.True(dll.Length < 3 << 20, $"CoroNetGAN.Bindings.dll is {dll.Length} bytes: the demo images must not be in it");
+            using var copy = new MemoryStream();
+            using (var s = dll.Open()) s.CopyTo(copy);
+            var (resources, types) = ResourcesAndTypes(copy.ToArray());
+            Assert.Contains("fonts/DejaVuSans.ttf", resources);
+            Assert.DoesNotContain(resources, r => r.StartsWith("demo/", StringComparison.Ordinal));
+            Assert.DoesNotContain(types, t => t is "CoroNetGAN.DemoData" or "CoroNetGAN.Parity" or "CoroNetGAN.QuickBench" || t.StartsWith("CoroNetGAN.Tooling.", StringComparison.Ordinal));
         }
 
         // The README's two files, verbatim but for the version.
@@ -79,6 +94,16 @@ public sealed partial class PackageTests : IDisposable
         Assert.True(worst <= 2, $"the sample app's output differs from Generator.Translate by {worst} levels");
     }
 
+    /// <summary>The manifest resource names and the full names of the types an assembly image defines.</summary>
+    static (List<string> Resources, List<string> Types) ResourcesAndTypes(byte[] image)
+    {
+        using var pe = new PEReader(new MemoryStream(image));
+        var md = pe.GetMetadataReader();
+        var resources = md.ManifestResources.Select(h => md.GetString(md.GetManifestResource(h).Name)).ToList();
+        var types = md.TypeDefinitions.Select(h => md.GetTypeDefinition(h)).Select(t => $"{md.GetString(t.Namespace)}.{md.GetString(t.Name)}").ToList();
+        return (resources, types);
+    }
+
     /// <summary>The fenced block after <c>&lt;!-- sample: NAME --&gt;</c> in the README.</summary>
     static string Sample(string readme, string name)
     {
@@ -96,7 +121,11 @@ public sealed partial class PackageTests : IDisposable
     }
 
     /// <summary>Runs the dotnet CLI in <paramref name="dir"/>; fails the test with its output unless it exits 0.</summary>
-    static string Dotnet(string dir, params string[] args)
+    static string Dotnet(string dir, params string[] args) => Dotnet(dir, ownPackagesFolder: true, args);
+
+    /// <summary>Runs the dotnet CLI in <paramref name="dir"/>, restoring into a packages folder of this run when
+    /// <paramref name="ownPackagesFolder"/> (not for `dotnet tool install`, which keeps the tool in its own store).</summary>
+    static string Dotnet(string dir, bool ownPackagesFolder, params string[] args)
     {
         var psi = new ProcessStartInfo("dotnet") { WorkingDirectory = dir, RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var a in args) psi.ArgumentList.Add(a);
@@ -106,9 +135,12 @@ public sealed partial class PackageTests : IDisposable
             psi.Environment.Remove(key);
         string cache = Environment.GetEnvironmentVariable("NUGET_PACKAGES")
             ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
-        psi.Environment["RestorePackagesPath"] = Path.Combine(Path.GetDirectoryName(dir)!, "nuget-cache");
-        psi.Environment["RestoreFallbackFolders"] = cache;
-        psi.Environment.Remove("NUGET_PACKAGES");
+        if (ownPackagesFolder)
+        {
+            psi.Environment["RestorePackagesPath"] = Path.Combine(Path.GetDirectoryName(dir)!, "nuget-cache");
+            psi.Environment["RestoreFallbackFolders"] = cache;
+            psi.Environment.Remove("NUGET_PACKAGES");
+        }
         psi.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
         psi.Environment["DOTNET_NOLOGO"] = "1";
         using var p = Process.Start(psi)!;

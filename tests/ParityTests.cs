@@ -1,4 +1,5 @@
 using CoroNetGAN.Engine.Serialization;
+using CoroNetGAN.Tooling;
 
 namespace CoroNetGAN.Tests;
 

@@ -10,7 +10,7 @@ public class PruningTests
 {
     static readonly HyperOptions Hyper = new(Embedding: 8);
 
-    static Module HyperResnet(int ngf, Device? d = null, int seed = 3) =>
+    internal static Module HyperResnet(int ngf, Device? d = null, int seed = 3) =>
         new ResnetGenerator(new ResnetGeneratorConfig(Ngf: ngf), d ?? Device.Cpu, seed, Hyper);
 
     static Module HyperUnet(int ngf, int numDowns, Device? d = null, int seed = 4) =>
@@ -236,7 +236,7 @@ public class PruningTests
         using var g = HyperResnet(4);
         Assert.Contains("(0, 1]", Assert.Throws<ArgumentException>(() => new PruningSearch(g, new SearchSettings(TargetRatio: 0, ImageSize: 32))).Message);
         Assert.Contains("(0, 1]", Assert.Throws<ArgumentException>(() => new PruningSearch(g, new SearchSettings(TargetRatio: 1.5, ImageSize: 32))).Message);
-        Assert.Contains("lambda (--lambda) must be in [0, 1000]", Assert.Throws<ArgumentException>(() => new PruningSearch(g, new SearchSettings(TargetRatio: 0.5, Lambda: -1, ImageSize: 32))).Message);
+        Assert.Contains("lambda (TrainOptions.Prune.Lambda) must be in [0, 1000]", Assert.Throws<ArgumentException>(() => new PruningSearch(g, new SearchSettings(TargetRatio: 0.5, Lambda: -1, ImageSize: 32))).Message);
         var e = Assert.Throws<ArgumentException>(() => new PruningSearch(g, new SearchSettings(TargetRatio: 0.01, ImageSize: 32)));
         Assert.Contains("minimum channel count", e.Message);
         Assert.Contains("4 channels per prunable layer", e.Message);

@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using CoroNetGAN.Engine.Data;
 using CoroNetGAN.Engine.Serialization;
+using CoroNetGAN.Tooling;
 
 namespace CoroNetGAN.Tests;
 

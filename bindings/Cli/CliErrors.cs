@@ -21,6 +21,16 @@ public static class CliErrors
     public static bool IsUserError(Exception e) => e is ArgumentException or IOException or InvalidDataException
         or UnauthorizedAccessException or JsonException or NotSupportedException or FormatException;
 
+    /// <summary>
+    /// A user error's message as the command line shows it: options named by their flags (<see cref="OptionFlags"/>),
+    /// without the "(Parameter 'x')" ArgumentException appends (the name of a C# parameter the user never saw).
+    /// </summary>
+    public static string Message(Exception e)
+    {
+        string message = e is ArgumentException { ParamName: { } p } ? e.Message.Replace($" (Parameter '{p}')", "", StringComparison.Ordinal) : e.Message;
+        return OptionFlags.Rewrite(message);
+    }
+
     /// <summary>Prints <paramref name="e"/> in the convention's form and returns its exit code.</summary>
     public static int Report(Exception e, bool verbose) => ReportTo(e, verbose, Console.Error);
 
@@ -34,9 +44,7 @@ public static class CliErrors
         }
         if (IsUserError(e))
         {
-            // ArgumentException appends "(Parameter 'x')", the name of a C# parameter the user never saw.
-            string message = e is ArgumentException { ParamName: { } p } ? e.Message.Replace($" (Parameter '{p}')", "", StringComparison.Ordinal) : e.Message;
-            error.WriteLine($"error: {message}");
+            error.WriteLine($"error: {Message(e)}");
             if (verbose) error.WriteLine(e);
             return BadInput;
         }

@@ -1,4 +1,3 @@
-using CoroNetGAN.Engine.Layers;
 
 namespace CoroNetGAN.Cli;
 

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Diagnostics;
-using CoroNetGAN.Engine.Training;
 
 namespace CoroNetGAN.Cli;
 
@@ -61,7 +60,7 @@ internal static class DemoCommand
             }
             catch (Exception e) when (CliErrors.IsUserError(e))
             {
-                Console.Error.WriteLine($"error: {e.Message}");
+                Console.Error.WriteLine($"error: {CliErrors.Message(e)}");
                 return 2;
             }
         });
@@ -69,10 +68,10 @@ internal static class DemoCommand
     }
 
     /// <summary>Runs <paramref name="options"/> in its output folder, resuming from its newest checkpoint when there is one; null when cancelled.</summary>
-    static TrainReport? TrainOrResume(TrainOptions options, string data, CoroNetGAN.Engine.Devices.Device dev)
+    static TrainReport? TrainOrResume(TrainOptions options, string data, Device dev)
     {
         string dir = options.OutputDirectory;
-        using var trainer = Trainer.Checkpoints(dir).Count > 0
+        using var trainer = TrainingRuns.HasCheckpoint(dir)
             ? TrainingRuns.Resume(dir, data, options, dev, loadSize: 64)
             // The demo's own folder: what a run interrupted before its first checkpoint left behind is started again.
             : TrainingRuns.Start(options, data, dev, loadSize: 64, overwrite: true);
@@ -84,7 +83,7 @@ internal static class DemoCommand
     /// compact generator's output | target (for CycleGAN the same emoji in the other skin tone, which the test split
     /// pairs by file name; training never saw the pairs).
     /// </summary>
-    static void TranslateTestSet(TrainMode mode, string data, string compactPath, string? fullPath, CoroNetGAN.Engine.Devices.Device dev, string root)
+    static void TranslateTestSet(TrainMode mode, string data, string compactPath, string? fullPath, Device dev, string root)
     {
         var test = Datasets.Open(data, TrainingRuns.ModeName(mode), 64, "test");
         using var g = Generator.Load(compactPath, dev, 64);

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text.Json;
-using CoroNetGAN.Engine.Training;
 using CoroNetGAN.Evaluation;
 
 namespace CoroNetGAN.Cli;

@@ -44,8 +44,8 @@ internal static class DevicesCommand
         return cmd;
     }
 
-    static string AutoName(IReadOnlyList<Engine.Devices.DeviceInfo> list) =>
-        list.FirstOrDefault(d => d.Kind == Engine.Devices.DeviceKind.Cuda)?.Name
-        ?? list.FirstOrDefault(d => d.Kind == Engine.Devices.DeviceKind.OpenCL && d.IsGpu)?.Name
+    static string AutoName(IReadOnlyList<DeviceInfo> list) =>
+        list.FirstOrDefault(d => d.Kind == DeviceKind.Cuda)?.Name
+        ?? list.FirstOrDefault(d => d.Kind == DeviceKind.OpenCL && d.IsGpu)?.Name
         ?? "cpu";
 }

@@ -1,8 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
-using CoroNetGAN.Engine.Distributed;
-using CoroNetGAN.Engine.Training;
 
 namespace CoroNetGAN.Cli;
 
@@ -41,7 +39,7 @@ internal static class DistributedCli
     }
 
     /// <summary>A rank other than 0: the run without console output or files (Ctrl+C stops it at the step rank 0 stops at).</summary>
-    public static TrainReport? RunQuiet(Trainer trainer)
+    public static TrainReport? RunQuiet(TrainingRun trainer)
     {
         using var cts = new CancellationTokenSource();
         ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cts.Cancel(); };
@@ -60,7 +58,7 @@ internal static class DistributedCli
         long _lastStep;
         long _t1;
 
-        public Speed(Trainer trainer) => trainer.Progress += p =>
+        public Speed(TrainingRun trainer) => trainer.Progress += p =>
         {
             if (p.StepsThisSession == Warmup) { _firstStep = p.Step; _t0 = Stopwatch.GetTimestamp(); }
             _lastStep = p.Step;
@@ -72,18 +70,18 @@ internal static class DistributedCli
     }
 
     /// <summary>Rank 0's closing line: ranks, speed and the all-reduce's cost per step.</summary>
-    public static void Summarize(Trainer trainer, MpiCommunicator communicator, Speed speed, CoroNetGAN.Engine.Devices.Device device)
+    public static void Summarize(TrainingRun trainer, MpiCommunicator communicator, Speed speed, Device device)
     {
         var c = CultureInfo.InvariantCulture;
         var o = trainer.Options;
         string rate = speed.StepsPerSecond is { } s ? s.ToString("F2", c) + " steps/s (after 3 warm-up steps)" : "too few steps to time";
         string line = $"distributed: {communicator.Size} rank(s) x batch {o.BatchSize} (global batch {communicator.Size * o.BatchSize}), " +
             $"each on {device.Name} ({device.Info.Description}), {rate}";
-        if (trainer.GradientAverager is { Averages: > 0 } g)
+        if (trainer.AllReduce is { Averages: > 0 } g)
         {
             long steps = Math.Max(1, g.Averages / 2);   // one G and one D optimizer step per training step
-            line += $"; gradient all-reduce per step: {g.Bytes / (double)steps / 1e6:F2} MB in {g.AllReduceCalls / (double)steps:F1} call(s), " +
-                $"{g.AllReduceSeconds / steps * 1e3:F2} ms (+ {g.CopySeconds / steps * 1e3:F2} ms packing)";
+            line += $"; gradient all-reduce per step: {g.Bytes / (double)steps / 1e6:F2} MB in {g.Calls / (double)steps:F1} call(s), " +
+                $"{g.Seconds / steps * 1e3:F2} ms (+ {g.CopySeconds / steps * 1e3:F2} ms packing)";
         }
         Console.WriteLine(line);
     }

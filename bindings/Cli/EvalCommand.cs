@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Encodings.Web;
 using System.Text.Json;
-using CoroNetGAN.Engine.Data;
 using CoroNetGAN.Evaluation;
 
 namespace CoroNetGAN.Cli;

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using CoroNetGAN.Engine.Layers;
 
 namespace CoroNetGAN.Cli;
 

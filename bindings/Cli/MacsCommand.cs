@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
-using CoroNetGAN.Engine.Layers;
 using Spectre.Console;
 
 namespace CoroNetGAN.Cli;
@@ -42,7 +41,7 @@ internal static class MacsCommand
 
     static string N(long v) => v.ToString("N0", CultureInfo.InvariantCulture);
 
-    static void PrintTable(string arch, int ngf, int size, Engine.Metrics.MacReport r)
+    static void PrintTable(string arch, int ngf, int size, MacReport r)
     {
         // A console bound to the current Console.Out (so a host app or test can redirect it); redirected output
         // would otherwise get Spectre's 80-column default, which wraps the number columns.
@@ -67,7 +66,7 @@ internal static class MacsCommand
         Console.WriteLine($"parameters:                     {N(r.Params)}  ({r.Params / 1e6:F3} M)");
     }
 
-    static void PrintJson(string arch, int ngf, int size, Engine.Metrics.MacReport r)
+    static void PrintJson(string arch, int ngf, int size, MacReport r)
     {
         var doc = new
         {

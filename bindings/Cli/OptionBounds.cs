@@ -11,8 +11,8 @@ internal static class OptionBounds
 {
     static readonly Dictionary<string, (long Min, long Max)> Bounds = new(StringComparer.Ordinal)
     {
-        ["--size"] = (1, Engine.Data.ImageLimits.MaxImageSize),
-        ["--load-size"] = (1, Engine.Data.ImageLimits.MaxImageSize),
+        ["--size"] = (1, Datasets.MaxImageSize),
+        ["--load-size"] = (1, Datasets.MaxImageSize),
         ["--ngf"] = (1, 1024),
         ["--ndf"] = (1, 1024),
         ["--input-nc"] = (1, 64),

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using CoroNetGAN.Tooling;
 
 namespace CoroNetGAN.Cli;
 

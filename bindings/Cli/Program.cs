@@ -2,7 +2,10 @@ using System.CommandLine;
 
 namespace CoroNetGAN.Cli;
 
-/// <summary>The coronetgan command line; every command goes through the public CoroNetGAN API.</summary>
+/// <summary>
+/// The coronetgan command line. Every command goes through the public CoroNetGAN API (docs/api.md, held by
+/// ApiBoundaryTests); <c>parity</c> and <c>bench</c> use the developer tooling in CoroNetGAN.Tooling.
+/// </summary>
 public static class Program
 {
     /// <summary>Parses and runs the command; returns the process exit code (0 ok, 2 bad input or usage, 130 interrupted, 1 internal error).</summary>

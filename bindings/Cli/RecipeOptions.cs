@@ -1,5 +1,4 @@
 using System.CommandLine;
-using CoroNetGAN.Engine.Training;
 
 namespace CoroNetGAN.Cli;
 
@@ -73,8 +72,8 @@ internal sealed class RecipeOptions
         var mode = ParseMode(parse.GetValue(Mode)!);
         string data = Path.GetFullPath(parse.GetValue(Data)!);
         int count = mode == TrainMode.Pix2Pix
-            ? Engine.Data.ImageIO.ListImages(Path.Combine(data, "train")).Count
-            : Math.Max(Engine.Data.ImageIO.ListImages(Path.Combine(data, "trainA")).Count, Engine.Data.ImageIO.ListImages(Path.Combine(data, "trainB")).Count);
+            ? Datasets.ListImages(Path.Combine(data, "train")).Count
+            : Math.Max(Datasets.ListImages(Path.Combine(data, "trainA")).Count, Datasets.ListImages(Path.Combine(data, "trainB")).Count);
         long global = (long)parse.GetValue(BatchSize) * ranks;
         long perEpoch = Math.Max(1, (count + global - 1) / global);
         long total = (epochs.Value + (decay ?? epochs.Value)) * perEpoch;
@@ -104,9 +103,9 @@ internal sealed class RecipeOptions
     static GanMode? ParseGan(string? text) => text?.Trim().ToLowerInvariant() switch
     {
         null => null,
-        "lsgan" => Engine.Training.GanMode.Lsgan,
-        "vanilla" => Engine.Training.GanMode.Vanilla,
-        "hinge" => Engine.Training.GanMode.Hinge,
+        "lsgan" => CoroNetGAN.GanMode.Lsgan,
+        "vanilla" => CoroNetGAN.GanMode.Vanilla,
+        "hinge" => CoroNetGAN.GanMode.Hinge,
         _ => throw new ArgumentException($"--gan-mode must be lsgan, vanilla or hinge, got '{text}'."),
     };
 

@@ -36,7 +36,7 @@ internal static class StudyCommand
                     parse.GetValue(recipe.LoadSize), parse.GetValue(recipe.SkipBad), parse.GetValue(bootstrap), parse.GetValue(minTest)));
                 using var dev = Devices.Open(parse.GetValue(recipe.Device)!);
                 Console.WriteLine($"study: {study.Plan.Count} runs of {baseOptions.TotalSteps} steps on {dev.Name} ({dev.Info.Description})");
-                study.Log += line => Console.WriteLine($"  {line}");
+                study.Log += line => Console.WriteLine($"  {OptionFlags.Rewrite(line)}");
                 using var cts = new CancellationTokenSource();
                 ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cts.Cancel(); };
                 Console.CancelKeyPress += onCancel;
@@ -76,7 +76,7 @@ internal static class StudyCommand
             }
             catch (Exception e) when (CliErrors.IsUserError(e))
             {
-                Console.Error.WriteLine($"error: {e.Message}");
+                Console.Error.WriteLine($"error: {CliErrors.Message(e)}");
                 return 2;
             }
         });

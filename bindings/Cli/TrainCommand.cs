@@ -1,6 +1,4 @@
 using System.CommandLine;
-using CoroNetGAN.Engine.Distributed;
-using CoroNetGAN.Engine.Training;
 
 
 namespace CoroNetGAN.Cli;
@@ -34,9 +32,9 @@ internal static class TrainCommand
                     with { Ranks = mpi?.Size ?? 1 };
                 if (!parse.GetValue(resume) && !recipe.LengthGiven(parse))
                     throw new ArgumentException("give the run's length: --steps N, or --epochs N (with --epochs-decay M).");
-                RunFolder.RequireFolder(options.OutputDirectory);
+                TrainingRuns.RequireFolder(options.OutputDirectory);
                 bool quiet = mpi is { Rank: > 0 };
-                Action<string> log = line => { if (!quiet) Console.WriteLine($"  {line}"); };
+                Action<string> log = line => { if (!quiet) Console.WriteLine($"  {OptionFlags.Rewrite(line)}"); };
                 if (parse.GetValue(resume))
                 {
                     // Only the options given on this command line are compared with the run's: the others keep its values.
@@ -104,7 +102,7 @@ internal static class TrainCommand
             catch (Exception e) when (CliErrors.IsUserError(e) || e is MpiUnavailableException)
             {
                 string rank = mpi is { Size: > 1 } ? $"rank {mpi.Rank}: " : "";
-                Console.Error.WriteLine($"{rank}error: {e.Message}");
+                Console.Error.WriteLine($"{rank}error: {CliErrors.Message(e)}");
                 DistributedCli.AbortOthers(mpi, "stopping every rank after the error above.", 2);
                 return 2;
             }

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text.Json;
-using CoroNetGAN.Engine.Training;
 using Spectre.Console;
 
 namespace CoroNetGAN.Cli;
@@ -9,7 +8,7 @@ namespace CoroNetGAN.Cli;
 internal static class TrainingConsole
 {
     /// <summary>Runs to the end (or Ctrl+C, which checkpoints first); returns the report, or null when cancelled.</summary>
-    public static TrainReport? Run(Trainer trainer, string outDir)
+    public static TrainReport? Run(TrainingRun trainer, string outDir)
     {
         Directory.CreateDirectory(Path.Combine(outDir, "samples"));
         var o = trainer.Options;
@@ -18,7 +17,7 @@ internal static class TrainingConsole
             string file = Path.Combine(outDir, "samples", $"step-{s.Step:D7}{(s.Generator == "G" || s.Generator == "G_A" ? "" : "-" + s.Generator)}.png");
             ImageGrid.Save(file, s);
         };
-        trainer.Log += line => Console.WriteLine($"  {line}");
+        trainer.Log += line => Console.WriteLine($"  {OptionFlags.Rewrite(line)}");
         using var page = RunReport.Attach(trainer, writeSamples: false, warn: line => Console.WriteLine($"  warning: {line}"));
         using var cts = new CancellationTokenSource();
         ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cts.Cancel(); };
@@ -65,7 +64,7 @@ internal static class TrainingConsole
     }
 
     /// <summary>The plots and index.html; a run whose report cannot be drawn has still trained, so this only warns.</summary>
-    static void WriteRunReport(Trainer trainer, TrainReport? report, string outDir)
+    static void WriteRunReport(TrainingRun trainer, TrainReport? report, string outDir)
     {
         try
         {

@@ -6,6 +6,9 @@ namespace CoroNetGAN;
 /// read from one thread at a time (the trainers' prefetcher does so).</summary>
 public static class Datasets
 {
+    /// <summary>The largest image side (a dataset's size and load size, a generator's input) the engine supports.</summary>
+    public const int MaxImageSize = ImageLimits.MaxImageSize;
+
     /// <summary>
     /// Opens <paramref name="dir"/> for <paramref name="mode"/>: "pix2pix" reads the aligned layout (train/, test/ with
     /// A|B side by side), "cyclegan" the unaligned one (trainA/, trainB/, testA/, testB/). Every file is decoded once
@@ -22,7 +25,8 @@ public static class Datasets
     /// <param name="flip">Random horizontal flips of training images (off: the reference's no_flip).</param>
     /// <exception cref="DatasetFolderException">The folder is missing, empty or not in the layout of the mode.</exception>
     /// <exception cref="BadImageException">A file is bad and <paramref name="skipBadImages"/> is false.</exception>
-    public static FolderDataset Open(string dir, string mode, int size, string phase = "train", bool skipBadImages = false,
+    /// <returns>The dataset (the engine's folder dataset behind the <see cref="IImageDataset"/> interface).</returns>
+    public static IImageDataset Open(string dir, string mode, int size, string phase = "train", bool skipBadImages = false,
         string direction = "AtoB", int? loadSize = null, Action<string>? warning = null, bool flip = true)
     {
         var options = new FolderDatasetOptions
@@ -54,6 +58,15 @@ public static class Datasets
             _ => throw new ArgumentException($"unknown mode '{mode}': expected pix2pix or cyclegan.", nameof(mode)),
         };
     }
+
+    /// <summary>
+    /// The image files <paramref name="fileOrFolder"/> names, as the datasets read them: the file itself, or the image files
+    /// directly in the folder (.png, .jpg, .jpeg, .bmp, .gif, .tga, .tif, .tiff, .webp), in ordinal name order.
+    /// Lists without decoding (to count a split's images cheaply).
+    /// </summary>
+    /// <exception cref="FileNotFoundException">Neither a file nor a folder.</exception>
+    /// <exception cref="ArgumentException">The folder holds no image files.</exception>
+    public static IReadOnlyList<string> ListImages(string fileOrFolder) => ImageIO.ListImages(fileOrFolder);
 
     static string LayoutOf(string mode) => mode.ToLowerInvariant() == "cyclegan" ? UnalignedFolderDataset.Layout : AlignedFolderDataset.Layout;
 }

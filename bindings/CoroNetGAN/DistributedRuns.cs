@@ -6,7 +6,7 @@ namespace CoroNetGAN;
 
 /// <summary>
 /// Data-parallel training over MPI: start the same program on N ranks with <c>mpirun -np N</c>; on each, call
-/// <see cref="Join"/>, then <see cref="Start"/> or <see cref="Resume"/>, then <see cref="Trainer.Run"/>. The ranks
+/// <see cref="Join"/>, then <see cref="Start"/> or <see cref="Resume"/>, then <see cref="TrainingRun.Run"/>. The ranks
 /// train one run with a global batch of N x <see cref="TrainOptions.BatchSize"/>; rank 0 writes every file. MPI
 /// (OpenMPI 4.x) is loaded only here, so programs that never call this do not need it.
 /// </summary>
@@ -46,7 +46,7 @@ public static class DistributedRuns
         string.Equals(device.Trim(), "cuda", StringComparison.OrdinalIgnoreCase) ? $"cuda:{communicator.LocalRank}" : device;
 
     /// <summary>A new run of <paramref name="options"/> as this rank (its <see cref="TrainOptions.Ranks"/> set to the group's size).</summary>
-    public static Trainer Start(TrainOptions options, string dataDir, ICommunicator communicator, Device? device = null, bool skipBadImages = false,
+    public static TrainingRun Start(TrainOptions options, string dataDir, ICommunicator communicator, Device? device = null, bool skipBadImages = false,
         int? loadSize = null)
     {
         var trainer = TrainingRuns.Start(options with { Ranks = communicator.Size }, dataDir, device, skipBadImages, loadSize, ownsFolder: communicator.Rank == 0);
@@ -56,17 +56,17 @@ public static class DistributedRuns
     /// <summary>Continues the run in <paramref name="outputDir"/> from its newest checkpoint as this rank; every rank reads the
     /// same checkpoint (on several hosts the folder must be shared, or the checkpoint copied to the same path on each).</summary>
     /// <exception cref="ArgumentException">The run was trained on another number of ranks.</exception>
-    public static Trainer Resume(string outputDir, string dataDir, ICommunicator communicator, TrainOptions? expected = null, Device? device = null,
+    public static TrainingRun Resume(string outputDir, string dataDir, ICommunicator communicator, TrainOptions? expected = null, Device? device = null,
         bool skipBadImages = false, int? loadSize = null)
     {
         var trainer = TrainingRuns.Resume(outputDir, dataDir, expected, device, skipBadImages, loadSize, ownsFolder: communicator.Rank == 0);
         return Distributed(trainer, communicator);
     }
 
-    static Trainer Distributed(Trainer trainer, ICommunicator communicator)
+    static TrainingRun Distributed(TrainingRun run, ICommunicator communicator)
     {
-        try { trainer.Distribute(communicator); }
-        catch { trainer.Dispose(); throw; }
-        return trainer;
+        try { run.Distribute(communicator); }
+        catch { run.Dispose(); throw; }
+        return run;
     }
 }

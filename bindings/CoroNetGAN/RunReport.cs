@@ -34,7 +34,7 @@ public sealed record RunSnapshot(string OutputDirectory, TrainOptions Options, l
 /// The run report of a training run: the plots (<see cref="RunPlots"/>: <c>plot.png</c>, <c>losses.png</c>,
 /// <c>losses-log.png</c>, <c>macs.png</c>, <c>widths.png</c> or <c>widths-G_A.png</c> and <c>widths-G_B.png</c>) and
 /// <c>index.html</c> (<see cref="RunReportPage"/>), in the run's folder. <see cref="Attach"/> rewrites them at every
-/// checkpoint while the trainer runs, so the page can be watched; <see cref="Write(Trainer, TrainReport?)"/> writes them
+/// checkpoint while the trainer runs, so the page can be watched; <see cref="Write(TrainingRun, TrainReport?)"/> writes them
 /// once (call it with the report when the run has finished).
 /// </summary>
 public static class RunReport
@@ -48,7 +48,7 @@ public static class RunReport
     }
 
     /// <summary>
-    /// Rewrites the report after every step that <see cref="Trainer.Run"/> checkpoints (each
+    /// Rewrites the report after every step that <see cref="TrainingRun.Run"/> checkpoints (each
     /// <see cref="TrainOptions.CheckpointEvery"/> steps), on the training thread. A report that cannot be written
     /// (disk full, no permission, any other failure) does not stop training: <paramref name="warn"/> gets the reason.
     /// Dispose the result to stop.
@@ -57,7 +57,7 @@ public static class RunReport
     /// <param name="writeSamples">Also save every sample grid into <c>samples/</c> (the page shows them); the command
     /// line saves them itself.</param>
     /// <param name="warn">Receives a line when the report could not be written; null: ignored.</param>
-    public static IDisposable Attach(Trainer trainer, bool writeSamples = true, Action<string>? warn = null)
+    public static IDisposable Attach(TrainingRun trainer, bool writeSamples = true, Action<string>? warn = null)
     {
         ArgumentNullException.ThrowIfNull(trainer);
         string dir = trainer.Options.OutputDirectory;
@@ -85,7 +85,7 @@ public static class RunReport
 
     /// <summary>Writes the plots and <c>index.html</c> for <paramref name="trainer"/> now; pass the report of a finished run.</summary>
     /// <returns>The files written.</returns>
-    public static IReadOnlyList<string> Write(Trainer trainer, TrainReport? report = null) => Write(Snapshot(trainer, report, null));
+    public static IReadOnlyList<string> Write(TrainingRun trainer, TrainReport? report = null) => Write(Snapshot(trainer, report, null));
 
     /// <summary>Writes the plots and <c>index.html</c> of <paramref name="snapshot"/> into its folder.</summary>
     /// <returns>The files written.</returns>
@@ -113,14 +113,15 @@ public static class RunReport
     internal static string WidthsFileName(RunSnapshot snapshot, GeneratorWidths w) =>
         snapshot.Widths.Count == 1 ? "widths.png" : $"widths-{w.Generator}.png";
 
-    /// <summary>The report's view of <paramref name="trainer"/> now.</summary>
-    /// <param name="trainer">The run.</param>
+    /// <summary>The report's view of <paramref name="run"/> now.</summary>
+    /// <param name="run">The run.</param>
     /// <param name="report">The finished run's report, or null.</param>
     /// <param name="currentWidths">The search's current widths by generator (from <see cref="TrainProgress.Widths"/>);
     /// null: the generators' own (full while searching, compact after).</param>
-    public static RunSnapshot Snapshot(Trainer trainer, TrainReport? report = null, IReadOnlyDictionary<string, int[]>? currentWidths = null)
+    public static RunSnapshot Snapshot(TrainingRun run, TrainReport? report = null, IReadOnlyDictionary<string, int[]>? currentWidths = null)
     {
-        ArgumentNullException.ThrowIfNull(trainer);
+        ArgumentNullException.ThrowIfNull(run);
+        var trainer = run.Trainer;
         var o = trainer.Options;
         var widths = new List<GeneratorWidths>();
         long fullMacs = 0;

@@ -47,7 +47,7 @@ public static class TrainingRuns
     /// <param name="ownsFolder">False for the ranks of a distributed run that do not write: only the writing rank checks,
     /// clears and locks the shared folder.</param>
     /// <exception cref="IOException">The folder holds another run (and no overwrite), is a file, or is in use by another process.</exception>
-    public static Trainer Start(TrainOptions options, string dataDir, Device? device = null, bool skipBadImages = false, int? loadSize = null,
+    public static TrainingRun Start(TrainOptions options, string dataDir, Device? device = null, bool skipBadImages = false, int? loadSize = null,
         bool overwrite = false, Action<string>? log = null, bool ownsFolder = true)
     {
         options.Validate();
@@ -57,8 +57,15 @@ public static class TrainingRuns
         var (train, test) = OpenData(dataDir, options.Mode, options.Size, skipBadImages, loadSize, log, options.BtoA, !options.NoFlip);
         if (ownsFolder)
             using (RunLock.Acquire(options.OutputDirectory, log)) RunFolder.PrepareNewRun(options.OutputDirectory, overwrite, log);
-        return Trainer.Create(options, train, test, device);
+        return new TrainingRun(Trainer.Create(options, train, test, device));
     }
+
+    /// <summary>Whether <paramref name="outputDir"/> holds a checkpoint to <see cref="Resume"/> from.</summary>
+    public static bool HasCheckpoint(string outputDir) => Trainer.Checkpoints(outputDir).Count > 0;
+
+    /// <summary>Throws <see cref="IOException"/> when <paramref name="outputDir"/> names a file, not a folder (check a run's
+    /// output folder before anything slow).</summary>
+    public static void RequireFolder(string outputDir) => RunFolder.RequireFolder(outputDir);
 
     /// <summary>The options stored in the newest checkpoint of the run in <paramref name="outputDir"/> (to apply a user's changes to before <see cref="Resume"/>).</summary>
     /// <exception cref="FileNotFoundException">The folder holds no checkpoint.</exception>
@@ -75,7 +82,7 @@ public static class TrainingRuns
     /// </summary>
     /// <remarks>Options that cannot change mid-run must match; total steps and intervals may change, and each change
     /// is reported to <paramref name="log"/> (see <see cref="ResumeCheck"/>). A folder in use by another process is refused.</remarks>
-    public static Trainer Resume(string outputDir, string dataDir, TrainOptions? expected = null, Device? device = null, bool skipBadImages = false,
+    public static TrainingRun Resume(string outputDir, string dataDir, TrainOptions? expected = null, Device? device = null, bool skipBadImages = false,
         int? loadSize = null, Action<string>? log = null, bool ownsFolder = true)
     {
         RunFolder.RequireFolder(outputDir);
@@ -89,6 +96,6 @@ public static class TrainingRuns
             foreach (var change in ResumeCheck.Reconcile(saved, expected with { OutputDirectory = saved.OutputDirectory }, latest).Applied)
                 log?.Invoke($"resume: {change}");
         var (train, test) = OpenData(dataDir, saved.Mode, saved.Size, skipBadImages, loadSize, log, saved.BtoA, !saved.NoFlip);
-        return Trainer.Resume(outputDir, train, test, device, expected);
+        return new TrainingRun(Trainer.Resume(outputDir, train, test, device, expected));
     }
 }

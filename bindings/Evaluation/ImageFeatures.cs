@@ -129,8 +129,8 @@ public sealed class ImageFeatures : IDisposable
         try
         {
             using var options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL };
-            // Idle worker threads sleep instead of spinning: on a busy shared 2-core machine the spinning pool took
-            // 330 ms per image against 150 ms without (one measurement each, load average 15).
+            // Idle worker threads sleep instead of spinning: on a busy shared machine spinning workers take cores from
+            // the processes doing the work and slowed extraction down (bench/README.md).
             options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
             return new InferenceSession(path, options);
         }

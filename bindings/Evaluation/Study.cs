@@ -154,7 +154,7 @@ public sealed class Study
             var options = RunOptions(plan, folder, results);
             Log?.Invoke($"{plan.Name}: {Describe(plan)}{(options.Widths is { } w ? $", widths [{string.Join(",", w)}]" : "")}");
             TrainReport report;
-            using (var trainer = Trainer.Checkpoints(folder).Count > 0
+            using (var trainer = TrainingRuns.HasCheckpoint(folder)
                 ? TrainingRuns.Resume(folder, _options.DataDirectory, options, device, _options.SkipBadImages, _options.LoadSize)
                 // A run that stopped before its first checkpoint left only samples behind: with resume it starts again.
                 : TrainingRuns.Start(options, _options.DataDirectory, device, _options.SkipBadImages, _options.LoadSize, overwrite: resume))

@@ -1,4 +1,4 @@
-namespace CoroNetGAN.Engine.Data;
+namespace CoroNetGAN;
 
 /// <summary>An image file that cannot be used: unreadable, truncated, not an image, or over the decoder limits.</summary>
 public sealed class BadImageException : IOException

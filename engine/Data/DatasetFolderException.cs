@@ -1,4 +1,4 @@
-namespace CoroNetGAN.Engine.Data;
+namespace CoroNetGAN;
 
 /// <summary>A dataset folder that is missing, empty or not in the expected layout.</summary>
 public sealed class DatasetFolderException : DirectoryNotFoundException

@@ -1,4 +1,4 @@
-namespace CoroNetGAN.Engine.Data;
+namespace CoroNetGAN;
 
 /// <summary>One training sample: image A and image B as CHW float32 in [-1, 1] (B of another index when unpaired).</summary>
 /// <param name="A">Source image, 3 x Size x Size.</param>

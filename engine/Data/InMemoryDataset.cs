@@ -3,7 +3,7 @@ namespace CoroNetGAN.Engine.Data;
 /// <summary>
 /// Samples held in memory as they are: no files, no crop, no flip. For images a program already has (decoded
 /// elsewhere, generated, or the inputs of a reference run) and for replaying exact inputs: with
-/// <see cref="Training.TrainOptions.SerialBatches"/>, step k trains on sample k. Immutable after construction, so
+/// <see cref="TrainOptions.SerialBatches"/>, step k trains on sample k. Immutable after construction, so
 /// thread-safe; the arrays are copied in and handed out as copies.
 /// </summary>
 public sealed class InMemoryDataset : IImageDataset

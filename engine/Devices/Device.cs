@@ -1,4 +1,6 @@
-namespace CoroNetGAN.Engine.Devices;
+using CoroNetGAN.Engine.Devices;
+
+namespace CoroNetGAN;
 
 /// <summary>
 /// Where tensors live and ops run: one backend plus a pool of its buffers. Create one with

@@ -1,4 +1,4 @@
-namespace CoroNetGAN.Engine.Devices;
+namespace CoroNetGAN;
 
 /// <summary>The kinds of backend a <see cref="Device"/> can run on.</summary>
 public enum DeviceKind

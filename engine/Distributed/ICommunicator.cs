@@ -1,4 +1,4 @@
-namespace CoroNetGAN.Engine.Distributed;
+namespace CoroNetGAN;
 
 /// <summary>
 /// The collective operations data-parallel training needs, over a fixed group of <see cref="Size"/> processes

@@ -1,7 +1,8 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
+using CoroNetGAN.Engine.Distributed;
 
-namespace CoroNetGAN.Engine.Distributed;
+namespace CoroNetGAN;
 
 /// <summary>
 /// The ranks of an <c>mpirun</c> job (MPI_COMM_WORLD) as an <see cref="ICommunicator"/>, with a watchdog that aborts the

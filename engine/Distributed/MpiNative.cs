@@ -2,9 +2,6 @@ using System.Runtime.InteropServices;
 
 namespace CoroNetGAN.Engine.Distributed;
 
-/// <summary>MPI is absent or not one this engine can use; the message says what to install or set.</summary>
-public sealed class MpiUnavailableException(string message, Exception? inner = null) : Exception(message, inner);
-
 /// <summary>
 /// The few MPI functions data-parallel training uses, bound at run time to the system's MPI library, so that nothing
 /// loads MPI unless a distributed run asks for it (a single-process run works without MPI installed).

@@ -2,6 +2,9 @@ using CoroNetGAN.Engine.Tensors;
 
 namespace CoroNetGAN.Engine.Layers;
 
+// Inside the namespace: there it wins over the namespace CoroNetGAN.Engine.Ops, so calls read Ops.X.
+using Ops = CoroNetGAN.Engine.Ops.Ops;
+
 /// <summary>torch.nn.Conv2d with zero padding: <c>weight</c> [out, in, k, k], optional <c>bias</c> [out].</summary>
 public sealed class Conv2d : Module
 {
@@ -29,7 +32,7 @@ public sealed class Conv2d : Module
     public Tensor? Bias { get; }
 
     /// <inheritdoc />
-    protected override Tensor ForwardCore(Tensor x) => Ops.Ops.Conv2d(x, Weight, Bias, Stride, Padding);
+    protected override Tensor ForwardCore(Tensor x) => Ops.Conv2d(x, Weight, Bias, Stride, Padding);
 }
 
 /// <summary>torch.nn.ConvTranspose2d: <c>weight</c> [in, out, k, k] (PyTorch's layout), optional <c>bias</c> [out].</summary>
@@ -62,5 +65,5 @@ public sealed class ConvTranspose2d : Module
     public Tensor? Bias { get; }
 
     /// <inheritdoc />
-    protected override Tensor ForwardCore(Tensor x) => Ops.Ops.ConvTranspose2d(x, Weight, Bias, Stride, Padding, OutputPadding);
+    protected override Tensor ForwardCore(Tensor x) => Ops.ConvTranspose2d(x, Weight, Bias, Stride, Padding, OutputPadding);
 }

@@ -2,7 +2,7 @@ using CoroNetGAN.Engine.Devices;
 using CoroNetGAN.Engine.Metrics;
 using CoroNetGAN.Engine.Tensors;
 
-namespace CoroNetGAN.Engine.Layers;
+namespace CoroNetGAN;
 
 /// <summary>
 /// A layer or model: named parameters, named buffers (state that is not trained, such as BatchNorm's running

@@ -2,16 +2,8 @@ using CoroNetGAN.Engine.Tensors;
 
 namespace CoroNetGAN.Engine.Layers;
 
-/// <summary>The normalisation a model uses, as pytorch-CycleGAN-and-pix2pix's <c>--norm</c>.</summary>
-public enum NormKind
-{
-    /// <summary>InstanceNorm2d(affine=False, track_running_stats=False): CycleGAN's default.</summary>
-    Instance,
-    /// <summary>BatchNorm2d(affine=True, track_running_stats=True): pix2pix's default.</summary>
-    Batch,
-    /// <summary>No normalisation.</summary>
-    None,
-}
+// Inside the namespace: there it wins over the namespace CoroNetGAN.Engine.Ops, so calls read Ops.X.
+using Ops = CoroNetGAN.Engine.Ops.Ops;
 
 /// <summary>torch.nn.InstanceNorm2d (eps 1e-5, no running statistics); <c>weight</c>/<c>bias</c> when affine.</summary>
 public sealed class InstanceNorm2d : Module
@@ -38,7 +30,7 @@ public sealed class InstanceNorm2d : Module
     public Tensor? Bias { get; }
 
     /// <inheritdoc />
-    protected override Tensor ForwardCore(Tensor x) => Ops.Ops.InstanceNorm(x, Weight, Bias, Eps);
+    protected override Tensor ForwardCore(Tensor x) => Ops.InstanceNorm(x, Weight, Bias, Eps);
 }
 
 /// <summary>
@@ -80,6 +72,6 @@ public sealed class BatchNorm2d : Module
     protected override Tensor ForwardCore(Tensor x)
     {
         if (Training) NumBatchesTracked++;
-        return Ops.Ops.BatchNorm(x, Weight, Bias, RunningMean, RunningVar, Training, Momentum, Eps);
+        return Ops.BatchNorm(x, Weight, Bias, RunningMean, RunningVar, Training, Momentum, Eps);
     }
 }

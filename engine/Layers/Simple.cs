@@ -2,6 +2,9 @@ using CoroNetGAN.Engine.Tensors;
 
 namespace CoroNetGAN.Engine.Layers;
 
+// Inside the namespace: there it wins over the namespace CoroNetGAN.Engine.Ops, so calls read Ops.X.
+using Ops = CoroNetGAN.Engine.Ops.Ops;
+
 /// <summary>torch.nn.ReflectionPad2d.</summary>
 public sealed class ReflectionPad2d(int pad) : Module
 {
@@ -9,14 +12,14 @@ public sealed class ReflectionPad2d(int pad) : Module
     public int Pad { get; } = pad;
 
     /// <inheritdoc />
-    protected override Tensor ForwardCore(Tensor x) => Ops.Ops.ReflectionPad2d(x, Pad);
+    protected override Tensor ForwardCore(Tensor x) => Ops.ReflectionPad2d(x, Pad);
 }
 
 /// <summary>torch.nn.ReLU.</summary>
 public sealed class ReLU : Module
 {
     /// <inheritdoc />
-    protected override Tensor ForwardCore(Tensor x) => Ops.Ops.Relu(x);
+    protected override Tensor ForwardCore(Tensor x) => Ops.Relu(x);
 }
 
 /// <summary>torch.nn.LeakyReLU.</summary>
@@ -26,14 +29,14 @@ public sealed class LeakyReLU(float slope = 0.2f) : Module
     public float Slope { get; } = slope;
 
     /// <inheritdoc />
-    protected override Tensor ForwardCore(Tensor x) => Ops.Ops.LeakyRelu(x, Slope);
+    protected override Tensor ForwardCore(Tensor x) => Ops.LeakyRelu(x, Slope);
 }
 
 /// <summary>torch.nn.Tanh.</summary>
 public sealed class Tanh : Module
 {
     /// <inheritdoc />
-    protected override Tensor ForwardCore(Tensor x) => Ops.Ops.Tanh(x);
+    protected override Tensor ForwardCore(Tensor x) => Ops.Tanh(x);
 }
 
 /// <summary>
@@ -59,7 +62,7 @@ public sealed class Dropout(float p, int seed) : Module
         // RandomHash, not HashCode.Combine: the latter is salted per process, which would make runs irreproducible.
         uint s = Kernels.RandomHash.Hash((uint)seed, (uint)Calls++);
         if (Stream != 0) s = Kernels.RandomHash.Hash(s, Stream);
-        return Ops.Ops.Dropout(x, P, s, training: true);
+        return Ops.Dropout(x, P, s, training: true);
     }
 }
 

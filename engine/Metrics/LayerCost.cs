@@ -1,4 +1,4 @@
-namespace CoroNetGAN.Engine.Metrics;
+namespace CoroNetGAN;
 
 /// <summary>The cost of one op call inside a model, as the MAC counter records it.</summary>
 /// <param name="Layer">Dotted path of the module that ran the op (PyTorch's state_dict prefix, e.g. <c>model.1</c>).</param>

@@ -5,7 +5,7 @@ namespace CoroNetGAN.Engine.Metrics;
 
 /// <summary>
 /// Records the cost of every op that runs on this thread while it is active, attributed to the innermost module
-/// that is running. Run a model on <see cref="Devices.Device.Meta"/> inside one to count its MACs without
+/// that is running. Run a model on <see cref="Device.Meta"/> inside one to count its MACs without
 /// computing anything (<see cref="MacCounter"/> does this).
 /// </summary>
 public sealed class OpCounter : IDisposable

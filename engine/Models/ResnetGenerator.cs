@@ -5,6 +5,9 @@ using CoroNetGAN.Engine.Tensors;
 
 namespace CoroNetGAN.Engine.Models;
 
+// Inside the namespace: there it wins over the namespace CoroNetGAN.Engine.Ops, so calls read Ops.X.
+using Ops = CoroNetGAN.Engine.Ops.Ops;
+
 /// <summary>Settings of a <see cref="ResnetGenerator"/>.</summary>
 /// <param name="InputChannels">Image channels in (3).</param>
 /// <param name="OutputChannels">Image channels out (3).</param>
@@ -170,7 +173,7 @@ public sealed class ResnetBlock : Module
     protected override Tensor ForwardCore(Tensor x)
     {
         var h = _block.Forward(x);
-        var y = Ops.Ops.Add(x, h);
+        var y = Ops.Add(x, h);
         if (Tape.Current is { IsRecording: false }) h.Dispose();
         return y;
     }

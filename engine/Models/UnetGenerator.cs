@@ -5,6 +5,9 @@ using CoroNetGAN.Engine.Tensors;
 
 namespace CoroNetGAN.Engine.Models;
 
+// Inside the namespace: there it wins over the namespace CoroNetGAN.Engine.Ops, so calls read Ops.X.
+using Ops = CoroNetGAN.Engine.Ops.Ops;
+
 /// <summary>Settings of a <see cref="UnetGenerator"/>.</summary>
 /// <param name="InputChannels">Image channels in (3).</param>
 /// <param name="OutputChannels">Image channels out (3).</param>
@@ -197,7 +200,7 @@ public sealed class UnetSkipBlock : Module
             if (free && !ReferenceEquals(y, h) && !ReferenceEquals(y, next)) y.Dispose();
             y = next;
         }
-        var result = Ops.Ops.Concat(h, y);
+        var result = Ops.Concat(h, y);
         if (free) { h.Dispose(); y.Dispose(); }
         return result;
     }

@@ -3,6 +3,9 @@ using CoroNetGAN.Engine.Tensors;
 
 namespace CoroNetGAN.Engine.Pruning;
 
+// Inside the namespace: there it wins over the namespace CoroNetGAN.Engine.Ops, so calls read Ops.X.
+using Ops = CoroNetGAN.Engine.Ops.Ops;
+
 /// <summary>
 /// A conv or transposed conv whose weight the hypernetwork generates on every forward pass from the latents of
 /// its input and output channels (DHP's conv_dhp, METHOD.md 2.1-2.2). Its own tensors: bias0 [Cin,Cout],
@@ -70,7 +73,7 @@ public sealed class HyperConv : Module
         long version = Tensor.WriteVersion;
         if (tape != null && ReferenceEquals(tape, _cachedTape) && version == _cachedVersion && _cachedWeight is { IsDisposed: false })
             return _cachedWeight;
-        var w = Ops.Ops.HyperWeight(ZIn.Value(), ZOut.Value(), Bias0, Weight1, Bias1, Weight2, Bias2, Kernel, Transposed);
+        var w = Ops.HyperWeight(ZIn.Value(), ZOut.Value(), Bias0, Weight1, Bias1, Weight2, Bias2, Kernel, Transposed);
         (_cachedTape, _cachedVersion, _cachedWeight) = tape == null ? (null, 0L, null) : (tape, version, w);
         return w;
     }
@@ -80,8 +83,8 @@ public sealed class HyperConv : Module
     {
         var w = GenerateWeight();
         return Transposed
-            ? Ops.Ops.ConvTranspose2d(x, w, Bias, Stride, Padding, OutputPadding)
-            : Ops.Ops.Conv2d(x, w, Bias, Stride, Padding);
+            ? Ops.ConvTranspose2d(x, w, Bias, Stride, Padding, OutputPadding)
+            : Ops.Conv2d(x, w, Bias, Stride, Padding);
     }
 
     /// <summary>

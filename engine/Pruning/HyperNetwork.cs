@@ -5,6 +5,9 @@ using CoroNetGAN.Engine.Tensors;
 
 namespace CoroNetGAN.Engine.Pruning;
 
+// Inside the namespace: there it wins over the namespace CoroNetGAN.Engine.Ops, so calls read Ops.X.
+using Ops = CoroNetGAN.Engine.Ops.Ops;
+
 /// <summary>Settings of the hypernetwork that generates a searching generator's weights.</summary>
 /// <param name="Embedding">Embedding size M of every hyper layer (DHP default 8).</param>
 public sealed record HyperOptions(int Embedding = 8);
@@ -66,7 +69,7 @@ public sealed class HyperNetwork
             var m = Tensor.FromArray(device, mask, mask.Length);
             Tape.Release(m);
             _maskTensors.Add(m);
-            module.OutputHook = y => Ops.Ops.ChannelMask(y, m);
+            module.OutputHook = y => Ops.ChannelMask(y, m);
         }
     }
 

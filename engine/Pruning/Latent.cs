@@ -2,6 +2,9 @@ using CoroNetGAN.Engine.Tensors;
 
 namespace CoroNetGAN.Engine.Pruning;
 
+// Inside the namespace: there it wins over the namespace CoroNetGAN.Engine.Ops, so calls read Ops.X.
+using Ops = CoroNetGAN.Engine.Ops.Ops;
+
 /// <summary>
 /// One latent vector of the hypernetwork (DHP): one entry per channel of a layer's output, stored as a
 /// [1, C, 1, 1] parameter so latents concatenate like feature maps. A zero entry is a pruned channel. Fixed
@@ -66,7 +69,7 @@ public sealed class LatentRef
     public Tensor Value()
     {
         var v = Parts[0].Value;
-        for (int i = 1; i < Parts.Count; i++) v = Ops.Ops.Concat(v, Parts[i].Value);
+        for (int i = 1; i < Parts.Count; i++) v = Ops.Concat(v, Parts[i].Value);
         return v;
     }
 

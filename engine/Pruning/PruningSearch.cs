@@ -2,6 +2,9 @@ using CoroNetGAN.Engine.Layers;
 
 namespace CoroNetGAN.Engine.Pruning;
 
+// Inside the namespace: there it wins over the namespace CoroNetGAN.Engine.Ops, so calls read Ops.X.
+using Ops = CoroNetGAN.Engine.Ops.Ops;
+
 /// <summary>Where a search stands after a check.</summary>
 public enum SearchState
 {
@@ -44,7 +47,7 @@ public sealed class PruningSearch
         _model = generator;
         Settings = settings;
         if (!(settings.Lambda >= 0 && settings.Lambda <= SearchSettings.MaxLambda))
-            throw new ArgumentException($"lambda (--lambda) must be in [0, {SearchSettings.MaxLambda}], got {settings.Lambda}; " +
+            throw new ArgumentException($"the search's lambda (TrainOptions.Prune.Lambda) must be in [0, {SearchSettings.MaxLambda}], got {settings.Lambda}; " +
                 "the search adapts it from there, and a huge start prunes every layer to its minimum at the first step.");
         if (settings.MinChannels < 1) throw new ArgumentException($"the minimum channel count must be at least 1, got {settings.MinChannels}.");
         if (!(settings.StopTolerance >= 0 && settings.StopTolerance < 1)) throw new ArgumentException($"the stop tolerance must be in [0, 1), got {settings.StopTolerance}.");
@@ -56,7 +59,7 @@ public sealed class PruningSearch
         MinimumMacs = HyperNetwork.Macs(g, full.Select(c => Math.Min(c, settings.MinChannels)).ToArray(), settings.ImageSize);
         double minRatio = (double)MinimumMacs / FullMacs;
         if (settings.TargetRatio.HasValue == settings.TargetGMacs.HasValue)
-            throw new ArgumentException("Give exactly one target: a ratio (--target-ratio) or GMACs (--target-gmacs).");
+            throw new ArgumentException("Give exactly one target: a ratio (TrainOptions.Prune.TargetRatio) or GMACs (TrainOptions.Prune.TargetGMacs).");
         if (settings.TargetRatio is { } ratio)
         {
             if (!(ratio > 0 && ratio <= 1)) throw new ArgumentException($"the target ratio must be in (0, 1], got {ratio}.");
@@ -73,7 +76,7 @@ public sealed class PruningSearch
         if (TargetRatio < minRatio)
             throw new ArgumentException($"the target ({TargetRatio:P2} of {FullMacs / 1e9:F3} GMACs) is below what the minimum channel count allows: " +
                 $"with {settings.MinChannels} channels per prunable layer the smallest generator has {MinimumMacs / 1e9:F4} GMACs ({minRatio:P2}). " +
-                "Raise the target (--target-ratio or --target-gmacs; in code, or lower SearchSettings.MinChannels).");
+                "Raise the target (TrainOptions.Prune.TargetRatio or TrainOptions.Prune.TargetGMacs); from code, TrainOptions.Prune.MinChannels can also be lowered.");
         Lambda = settings.Lambda;
         _nextCheck = settings.CheckEvery;
     }
@@ -110,7 +113,7 @@ public sealed class PruningSearch
         if (State != SearchState.Searching) return State;
         Step++;
         float thr = Lambda * learningRate;
-        foreach (var z in _hyper.Prunable) Ops.Ops.ProximalStep(z.Value, thr, Settings.PruneThreshold, Settings.MinChannels);
+        foreach (var z in _hyper.Prunable) Ops.ProximalStep(z.Value, thr, Settings.PruneThreshold, Settings.MinChannels);
         if (Step >= _nextCheck || Settings.StepBudget is { } b && Step >= b) Check();
         return State;
     }

@@ -12,7 +12,7 @@ public sealed class ParameterSet : IDisposable
 
     /// <summary>
     /// Creates an empty set. When <paramref name="ownsTensors"/> is true (the default) disposing the set disposes its
-    /// parameters; a set that only lists a module's parameters (<see cref="Layers.Module.Parameters"/>) does not.
+    /// parameters; a set that only lists a module's parameters (<see cref="Module.Parameters"/>) does not.
     /// </summary>
     public ParameterSet(bool ownsTensors = true) => _owns = ownsTensors;
 

@@ -14,7 +14,7 @@ public static class ResumeCheck
 {
     /// <summary>
     /// Compares the run's saved options with the requested ones; returns the options to continue with and one line per
-    /// applied change ("total steps: 100 -&gt; 200").
+    /// applied change ("TrainOptions.TotalSteps: 100 -&gt; 200"); options are named by their <see cref="TrainOptions"/> property.
     /// </summary>
     /// <param name="saved">The options stored in the checkpoint.</param>
     /// <param name="requested">The options asked for now.</param>
@@ -28,59 +28,59 @@ public static class ResumeCheck
         {
             if (!EqualityComparer<T>.Default.Equals(old, now)) fixedChanges.Add($"{name}: {Show(old)} -> {Show(now)}");
         }
-        Fixed("--mode", saved.Mode, requested.Mode);
+        Fixed("TrainOptions.Mode", saved.Mode, requested.Mode);
         // Another mode brings other defaults (generator, GAN loss, pool): listing those too would only repeat the mode.
         bool sameMode = saved.Mode == requested.Mode;
-        if (sameMode) Fixed("--net-g", saved.EffectiveNetG, requested.EffectiveNetG);
-        Fixed("--size", saved.Size, requested.Size);
-        Fixed("--ngf", saved.Ngf, requested.Ngf);
-        Fixed("--ndf", saved.Ndf, requested.Ndf);
-        Fixed("--no-prune", saved.NoPrune, requested.NoPrune);
-        Fixed("--seed", saved.Seed, requested.Seed);
-        if (sameMode) Fixed("GAN loss", saved.EffectiveGan, requested.EffectiveGan);
-        Fixed("L1 weight", saved.LambdaL1, requested.LambdaL1);
-        Fixed("cycle weight A", saved.LambdaA, requested.LambdaA);
-        Fixed("cycle weight B", saved.LambdaB, requested.LambdaB);
-        Fixed("identity weight", saved.LambdaIdentity, requested.LambdaIdentity);
-        if (sameMode) Fixed("pool size", saved.EffectivePoolSize, requested.EffectivePoolSize);
-        Fixed("learning rate", saved.LearningRate, requested.LearningRate);
-        Fixed("beta1", saved.Beta1, requested.Beta1);
-        Fixed("decay start", saved.DecayStart, requested.DecayStart);
-        Fixed("batch size", saved.BatchSize, requested.BatchSize);
-        Fixed("--norm", saved.EffectiveNorm, requested.EffectiveNorm);
-        Fixed("dropout", saved.EffectiveDropout, requested.EffectiveDropout);
-        Fixed("discriminator layers", saved.LayersD, requested.LayersD);
-        Fixed("serial batches", saved.SerialBatches, requested.SerialBatches);
-        Fixed("--direction", saved.BtoA ? "BtoA" : "AtoB", requested.BtoA ? "BtoA" : "AtoB");
-        Fixed("--no-flip", saved.NoFlip, requested.NoFlip);
-        Fixed("generator widths", saved.Widths is { } sw ? string.Join(",", sw) : "full", requested.Widths is { } rw ? string.Join(",", rw) : "full");
+        if (sameMode) Fixed("TrainOptions.NetG", saved.EffectiveNetG, requested.EffectiveNetG);
+        Fixed("TrainOptions.Size", saved.Size, requested.Size);
+        Fixed("TrainOptions.Ngf", saved.Ngf, requested.Ngf);
+        Fixed("TrainOptions.Ndf", saved.Ndf, requested.Ndf);
+        Fixed("TrainOptions.NoPrune", saved.NoPrune, requested.NoPrune);
+        Fixed("TrainOptions.Seed", saved.Seed, requested.Seed);
+        if (sameMode) Fixed("TrainOptions.Gan", saved.EffectiveGan, requested.EffectiveGan);
+        Fixed("TrainOptions.LambdaL1", saved.LambdaL1, requested.LambdaL1);
+        Fixed("TrainOptions.LambdaA", saved.LambdaA, requested.LambdaA);
+        Fixed("TrainOptions.LambdaB", saved.LambdaB, requested.LambdaB);
+        Fixed("TrainOptions.LambdaIdentity", saved.LambdaIdentity, requested.LambdaIdentity);
+        if (sameMode) Fixed("TrainOptions.PoolSize", saved.EffectivePoolSize, requested.EffectivePoolSize);
+        Fixed("TrainOptions.LearningRate", saved.LearningRate, requested.LearningRate);
+        Fixed("TrainOptions.Beta1", saved.Beta1, requested.Beta1);
+        Fixed("TrainOptions.DecayStart", saved.DecayStart, requested.DecayStart);
+        Fixed("TrainOptions.BatchSize", saved.BatchSize, requested.BatchSize);
+        Fixed("TrainOptions.Norm", saved.EffectiveNorm, requested.EffectiveNorm);
+        Fixed("TrainOptions.Dropout", saved.EffectiveDropout, requested.EffectiveDropout);
+        Fixed("TrainOptions.LayersD", saved.LayersD, requested.LayersD);
+        Fixed("TrainOptions.SerialBatches", saved.SerialBatches, requested.SerialBatches);
+        Fixed("TrainOptions.BtoA", saved.BtoA ? "BtoA" : "AtoB", requested.BtoA ? "BtoA" : "AtoB");
+        Fixed("TrainOptions.NoFlip", saved.NoFlip, requested.NoFlip);
+        Fixed("TrainOptions.Widths", saved.Widths is { } sw ? string.Join(",", sw) : "full", requested.Widths is { } rw ? string.Join(",", rw) : "full");
         if (!saved.NoPrune && !requested.NoPrune)
         {
             PruneOptions a = saved.EffectivePrune, b = requested.EffectivePrune;
-            Fixed("--target-ratio", a.TargetRatio, b.TargetRatio);
-            Fixed("--target-gmacs", a.TargetGMacs, b.TargetGMacs);
-            Fixed("--lambda", a.Lambda, b.Lambda);
-            Fixed("--search-share", a.SearchShare, b.SearchShare);
-            Fixed("minimum channels", a.MinChannels, b.MinChannels);
-            Fixed("check interval", a.CheckEvery, b.CheckEvery);
-            Fixed("stop tolerance", a.StopTolerance, b.StopTolerance);
-            Fixed("MAC counting size", a.MacImageSize, b.MacImageSize);
+            Fixed("TrainOptions.Prune.TargetRatio", a.TargetRatio, b.TargetRatio);
+            Fixed("TrainOptions.Prune.TargetGMacs", a.TargetGMacs, b.TargetGMacs);
+            Fixed("TrainOptions.Prune.Lambda", a.Lambda, b.Lambda);
+            Fixed("TrainOptions.Prune.SearchShare", a.SearchShare, b.SearchShare);
+            Fixed("TrainOptions.Prune.MinChannels", a.MinChannels, b.MinChannels);
+            Fixed("TrainOptions.Prune.CheckEvery", a.CheckEvery, b.CheckEvery);
+            Fixed("TrainOptions.Prune.StopTolerance", a.StopTolerance, b.StopTolerance);
+            Fixed("TrainOptions.Prune.MacImageSize", a.MacImageSize, b.MacImageSize);
         }
         if (requested.TotalSteps < stepsDone)
-            fixedChanges.Add($"--steps: {saved.TotalSteps} -> {requested.TotalSteps}, below the {stepsDone} steps already done");
+            fixedChanges.Add($"TrainOptions.TotalSteps: {saved.TotalSteps} -> {requested.TotalSteps}, below the {stepsDone} steps already done");
         if (fixedChanges.Count > 0)
             throw new InvalidDataException($"{source}: the run in this folder cannot continue with these options, which cannot change mid-run: " +
-                string.Join("; ", fixedChanges) + ". Repeat the run's own values (or leave them out), or start a new run with --overwrite or another --out.");
+                string.Join("; ", fixedChanges) + ". Repeat the run's own values (or leave them out), or start a new run: overwrite this one, or give another TrainOptions.OutputDirectory.");
 
         var applied = new List<string>();
         void Applied<T>(string name, T old, T now)
         {
             if (!EqualityComparer<T>.Default.Equals(old, now)) applied.Add($"{name}: {Show(old)} -> {Show(now)}");
         }
-        Applied("--steps", saved.TotalSteps, requested.TotalSteps);
-        Applied("--checkpoint-every", saved.CheckpointEvery, requested.CheckpointEvery);
-        Applied("--sample-every", saved.SampleEvery, requested.SampleEvery);
-        Applied("checkpoints kept", saved.KeepCheckpoints, requested.KeepCheckpoints);
+        Applied("TrainOptions.TotalSteps", saved.TotalSteps, requested.TotalSteps);
+        Applied("TrainOptions.CheckpointEvery", saved.CheckpointEvery, requested.CheckpointEvery);
+        Applied("TrainOptions.SampleEvery", saved.SampleEvery, requested.SampleEvery);
+        Applied("TrainOptions.KeepCheckpoints", saved.KeepCheckpoints, requested.KeepCheckpoints);
         var options = saved with
         {
             TotalSteps = requested.TotalSteps,

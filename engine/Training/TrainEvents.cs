@@ -1,4 +1,6 @@
-namespace CoroNetGAN.Engine.Training;
+using CoroNetGAN.Engine.Training;
+
+namespace CoroNetGAN;
 
 /// <summary>Where a run stands after a step (raised by <see cref="Trainer.Progress"/>). Immutable.</summary>
 /// <param name="Step">Steps done (1-based after the first step).</param>
@@ -37,12 +39,3 @@ public sealed record TrainSample(long Step, string Generator, int Size, float[] 
 /// <param name="MacsRatio">MACs / full MACs after the step.</param>
 /// <param name="Losses">Its loss terms.</param>
 public sealed record HistoryEntry(long Step, string Phase, float LearningRate, double MacsRatio, IReadOnlyDictionary<string, float> Losses);
-
-/// <summary>
-/// An optimizer step in progress (raised by <see cref="Trainer.OptimizerStepping"/> and <see cref="Trainer.OptimizerStepped"/>).
-/// </summary>
-/// <param name="Step">Steps done before this one (0 in the first step).</param>
-/// <param name="Optimizer">"G" (the generators' Adam) or "D" (the discriminators').</param>
-/// <param name="Parameters">The optimizer's parameters by name: the network (G, D, G_A, G_B, D_A, D_B), a dot, then the
-/// PyTorch state_dict key.</param>
-public sealed record OptimizerStepInfo(long Step, string Optimizer, IReadOnlyList<KeyValuePair<string, Tensors.Tensor>> Parameters);

@@ -1,7 +1,7 @@
-using CoroNetGAN.Engine.Layers;
 using CoroNetGAN.Engine.Pruning;
+using CoroNetGAN.Engine.Training;
 
-namespace CoroNetGAN.Engine.Training;
+namespace CoroNetGAN;
 
 /// <summary>Which recipe a run trains.</summary>
 public enum TrainMode
@@ -166,7 +166,7 @@ public sealed record TrainOptions(
     {
         static void Need(bool ok, string message) { if (!ok) throw new ArgumentException(message); }
         Need(TotalSteps >= 1, $"the number of steps must be at least 1, got {TotalSteps}.");
-        Need(Size >= 8 && Size % 4 == 0 && Size <= Data.ImageLimits.MaxImageSize, $"the image size must be a multiple of 4 in [8, {Data.ImageLimits.MaxImageSize}], got {Size}.");
+        Need(Size >= 8 && Size % 4 == 0 && Size <= Engine.Data.ImageLimits.MaxImageSize, $"the image size must be a multiple of 4 in [8, {Engine.Data.ImageLimits.MaxImageSize}], got {Size}.");
         Need(Ngf >= 1 && Ndf >= 1, $"ngf and ndf must be positive, got {Ngf} and {Ndf}.");
         Need(BatchSize >= 1, $"the batch size must be at least 1, got {BatchSize}.");
         Need(Ranks >= 1, $"the number of ranks must be at least 1, got {Ranks}.");
@@ -190,8 +190,8 @@ public sealed record TrainOptions(
         if (!NoPrune)
         {
             var p = EffectivePrune;
-            Need(p.TargetRatio == null || p.TargetGMacs == null, $"give one target, --target-ratio ({p.TargetRatio}) or --target-gmacs ({p.TargetGMacs}), not both.");
-            Need(p.Lambda >= 0 && p.Lambda <= SearchSettings.MaxLambda, $"lambda (--lambda) must be in [0, {SearchSettings.MaxLambda}], got {p.Lambda}.");
+            Need(p.TargetRatio == null || p.TargetGMacs == null, $"give one target, TrainOptions.Prune.TargetRatio ({p.TargetRatio}) or TrainOptions.Prune.TargetGMacs ({p.TargetGMacs}), not both.");
+            Need(p.Lambda >= 0 && p.Lambda <= SearchSettings.MaxLambda, $"the search's lambda (TrainOptions.Prune.Lambda) must be in [0, {SearchSettings.MaxLambda}], got {p.Lambda}.");
             Need(p.SearchShare > 0 && p.SearchShare <= 1, $"the search share of the steps must be in (0, 1], got {p.SearchShare}.");
             Need(p.MacImageSize >= 32 && p.MacImageSize % 4 == 0, $"the MAC counting size must be a multiple of 4 and at least 32, got {p.MacImageSize}.");
         }

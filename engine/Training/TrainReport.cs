@@ -1,4 +1,4 @@
-namespace CoroNetGAN.Engine.Training;
+namespace CoroNetGAN;
 
 /// <summary>Steps and wall time spent in one phase.</summary>
 /// <param name="Steps">Optimizer steps of the phase.</param>

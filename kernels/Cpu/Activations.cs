@@ -6,7 +6,7 @@ namespace CoroNetGAN.Kernels.Cpu;
 /// <summary>ReLU, LeakyReLU and tanh, forward and backward, on the CPU.</summary>
 /// <remarks>
 /// The sign tests run as vector compares and selects: as scalar branches on data whose sign is a coin flip, ReLU's
-/// backward alone was 3% of a CycleGAN step's profile (branch mispredictions), more than any other elementwise op.
+/// backward alone cost a CycleGAN step more than any other elementwise op (branch mispredictions; bench/README.md).
 /// </remarks>
 public static unsafe class Activations
 {

@@ -93,11 +93,11 @@ public static unsafe class Conv2d
     /// Whether the stride-1 input gradient runs as the adjoint forward conv rather than GEMM + col2im (`bench conv-paths`,
     /// 2-core AVX2): not as a GEMM for a few input channels (an image-reading first conv), where the adjoint GEMM would
     /// have only C rows and packing its unfolded dy would cost more than the multiply; and not when the unfolded block is small
-    /// and O (the col2im GEMM's inner dimension) is wide enough, where col2im measured up to 2x faster (ResNet-6's
-    /// 64-channel residual convs at 16x16: 0.36 against 0.71 ms) because the adjoint's output rows (OutW + 2p) straddle
-    /// the 16-column panels. The adjoint wins for few output channels (a 7x7 image head: 1.1 against 5.1 ms) and large
-    /// unfolded blocks, and whenever it runs as a direct conv: an image-reading first conv's input gradient (64 to 3
-    /// channels, 7x7 at 256x256: 14.3 against 18.8 ms by col2im; CycleGAN's cycle pass needs it) has 3 output channels.
+    /// and O (the col2im GEMM's inner dimension) is wide enough, where col2im measured faster (ResNet-6's 64-channel
+    /// residual convs at 16x16) because the adjoint's output rows (OutW + 2p) straddle the 16-column panels. The adjoint
+    /// wins for few output channels (a 7x7 image head) and large unfolded blocks, and whenever it runs as a direct conv:
+    /// an image-reading first conv's input gradient (64 to 3 channels, 7x7 at 256x256; CycleGAN's cycle pass needs it)
+    /// has 3 output channels. The timings: bench/README.md.
     /// </summary>
     internal static bool PrefersAdjoint(CpuKernelOptions o, in ConvGeometry g) =>
         (g.C >= 8 && (g.O < 32 || (long)g.ColRows * g.OutPixels > 1 << 20))

@@ -21,8 +21,8 @@ public static unsafe class DirectConv
     /// <summary>
     /// Whether this path computes the conv: stride 1, no padding, rows of 32+ columns, and either at most 4 output
     /// channels with enough work per output, or fewer than 8 input channels with a kernel of 3x3 or more (an
-    /// image-reading first layer, where the GEMM's inner dimension C*K*K is too short to pay for packing: 3 -> 20
-    /// channels 7x7 at 256x256 ran 2.5x faster here, 3 -> 64 1.5x, 3 -> 64 3x3 1.6x; `bench conv-paths`).
+    /// image-reading first layer, where the GEMM's inner dimension C*K*K is too short to pay for packing; measured
+    /// with `bench conv-paths`, bench/README.md).
     /// </summary>
     public static bool Applies(CpuKernelOptions o, in ConvGeometry g) =>
         o.DirectConv && g.StrideH == 1 && g.StrideW == 1 && g.PadH == 0 && g.PadW == 0 && g.OutW >= 32
@@ -206,8 +206,8 @@ public static unsafe class DirectConv
     /// <summary>
     /// Whether <see cref="BackwardWeight"/> computes the weight gradient: stride 1 (any padding), rows of at least one
     /// vector, and at most <see cref="MaxOutputChannels"/> output channels or fewer than 8 input channels (an
-    /// image-reading first layer, whose GEMM form packs C*K*K rows of every pixel: 3 -> 64 7x7 at 256x256 13.3 against
-    /// 15.7 ms, 3 -> 20 4.3 against 8.3, 3 -> 16 at 64x64 0.29 against 0.61; `bench conv-paths`).
+    /// image-reading first layer, whose GEMM form packs C*K*K rows of every pixel; measured with `bench conv-paths`,
+    /// bench/README.md).
     /// </summary>
     public static bool AppliesBackwardWeight(CpuKernelOptions o, in ConvGeometry g) =>
         o.DirectConv && (g.O <= MaxOutputChannels || g.C < 8) && g.StrideH == 1 && g.StrideW == 1 && g.OutW >= 8;
@@ -220,8 +220,8 @@ public static unsafe class DirectConv
     /// <remarks>
     /// A task owns one (input channel, kernel row) pair. Up to 3 output channels and 4 adjacent taps of that row are
     /// accumulated at once in 12 vector registers: each 8 pixels load the output gradients once per channel and the
-    /// input once per tap, so every load feeds up to 3 FMAs (one tap and channel at a time ran at 17 GFLOP/s on the
-    /// 2-core AVX2 machine, the accumulators living in memory; this form: `bench conv-paths 16 70 3 7 1 0`).
+    /// input once per tap, so every load feeds up to 3 FMAs (one tap and channel at a time kept the accumulators in
+    /// memory; `bench conv-paths 16 70 3 7 1 0` times this form, bench/README.md).
     /// </remarks>
     public static void BackwardWeight(CpuKernelOptions o, float* x, float* dy, float* dw, in ConvGeometry g)
     {

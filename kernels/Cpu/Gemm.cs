@@ -12,7 +12,7 @@ namespace CoroNetGAN.Kernels.Cpu;
 /// The BLIS pattern: a K block of A is packed once into MR-row panels shared by all threads; each task packs
 /// one NR-column panel of B into its own buffer and sweeps it against every A panel with a register-blocked
 /// micro-kernel. With AVX-512 the micro-kernel holds an 8x32 tile in 16 zmm accumulators (two B vectors and
-/// a broadcast per k: 16 FMAs for 2 loads), the shape ILGPU-NOTES.md measured at ~150 GFLOP/s here; without
+/// a broadcast per k: 16 FMAs for 2 loads), the shape ILGPU-NOTES.md measured fastest here; without
 /// it a 6x16 tile fits the 16 ymm registers of AVX2.
 /// </remarks>
 public static unsafe class Gemm
@@ -97,10 +97,10 @@ public static unsafe class Gemm
     /// </summary>
     /// <remarks>
     /// Added for speed (issue 6): U-Net-256's transposed convs (weights up to 8.4 M floats, 1 to 256 input pixels)
-    /// go through this GEMM (W^T dy, then col2im) and spent much of it packing W; `bench conv-paths`: 512 2 512 4 2 1
-    /// input gradient 4.9 -> 3.2 ms, 512 16 1024: 16.9 -> 13.4 ms, 256 32 1024: 25.0 -> 19.8 ms; at 1,024 columns it
-    /// lost (17 -> 28 ms), hence the limit of 256 and M at least 4N. Not for A stored [M, K] (the forward convs):
-    /// reading it transposed while packing measured slower than the plain path (3.1 -> 5.5 ms at one output pixel).
+    /// go through this GEMM (W^T dy, then col2im) and spent much of it packing W. `bench conv-paths` measured their
+    /// input gradients faster this way up to 256 columns and slower at 1,024 (bench/README.md), hence the limit of 256
+    /// and M at least 4N. Not for A stored [M, K] (the forward convs): reading it transposed while packing measured
+    /// slower than the plain path.
     /// </remarks>
     static void SgemmNarrow<TB>(CpuKernelOptions o, int m, int n, int k, float* a, int lda, TB b, float* c, int ldc, bool accumulate)
         where TB : struct, IPackedB
@@ -118,7 +118,7 @@ public static unsafe class Gemm
 
     /// <summary>
     /// d[j * ldd + i] (+)= s[i * lds + j] for i &lt; rows, j &lt; cols: 8x8 blocks through registers, in parallel over
-    /// column blocks (a scalar loop over a 4096 x 256 result cost 3.7 ms, a fifth of the transposed conv it served).
+    /// column blocks (a scalar loop was a large share of the transposed conv it served; bench/README.md).
     /// </summary>
     static void Transpose(CpuKernelOptions o, float* s, int rows, int cols, int lds, float* d, int ldd, bool accumulate)
     {

@@ -15,7 +15,7 @@ namespace CoroNetGAN.Kernels.Cpu;
 /// <remarks>
 /// Added for speed (issue 6): the ResNet generator's residual convs (3x3, 256 -> 256 channels at 64x64) were two
 /// thirds of its forward time and already ran near the GEMM's peak, so only fewer multiplications could make them
-/// faster (measured 3.2x to 3.6x per conv on the 2-core AVX2 machine; bench/README.md).
+/// faster (bench/README.md).
 /// <para>
 /// Data flow, per chunk of tile panels: (1) the input transform writes V[panel][ξ][c][NR] straight in the GEMM's
 /// packed-B layout, (2) for each ξ of the 36 (one task each, so U[ξ] stays in the core's L2) the micro-kernel
@@ -48,8 +48,7 @@ public static unsafe class WinogradConv
     /// the 2-core AVX2 machine, `bench winograd crossover` and `bench conv-paths`): 3x3, stride 1, at least 8 input and
     /// output channels, and output rows of at least 7 tiles (28 columns); 13 to 27 columns with 32+ channels each way
     /// (rows of 4 tiles fill a group with two tile rows; 5 to 6 tiles leave a quarter to three eighths of it padding,
-    /// still a win there: 32 channels at 16x16 0.03 against 0.10 ms, the input gradient at 18 columns 0.08 against
-    /// 0.12 by col2im); 8-column rows only with 192+ channels each way (1.4x to 1.7x at 256 channels).
+    /// still a win there); 8-column rows only with 192+ channels each way (bench/README.md).
     /// </summary>
     public static bool Applies(CpuKernelOptions o, in ConvGeometry g) =>
         o.Winograd && Supported(g) && g.C >= 8 && g.O >= 8

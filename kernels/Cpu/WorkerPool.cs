@@ -10,9 +10,9 @@ namespace CoroNetGAN.Kernels.Cpu;
 /// <remarks>
 /// Added for speed (issue 6): a CycleGAN step at 64x64 makes about 1,100 parallel loops of a few tens of
 /// microseconds each (small GEMMs, norms), where Parallel.For's hand-off through the thread pool was a visible share
-/// of the step (context switches and sched_yield were 12% of its profile). One caller at a time owns the pool; a
-/// second concurrent caller gets false and uses Parallel.For, and a loop started inside a pool loop runs serially
-/// (every core is busy with the outer one).
+/// of the step (context switches and sched_yield showed in its profile; bench/README.md). One caller at a time owns
+/// the pool; a second concurrent caller gets false and uses Parallel.For, and a loop started inside a pool loop runs
+/// serially (every core is busy with the outer one).
 /// </remarks>
 sealed class WorkerPool : IDisposable
 {

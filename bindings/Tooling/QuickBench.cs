@@ -7,7 +7,7 @@ using CoroNetGAN.Engine.Ops;
 using CoroNetGAN.Engine.Optim;
 using CoroNetGAN.Engine.Tensors;
 
-namespace CoroNetGAN;
+namespace CoroNetGAN.Tooling;
 
 /// <summary>Result of <see cref="QuickBench.Run"/>: milliseconds per iteration after warm-up.</summary>
 /// <param name="Arch">Architecture measured.</param>

@@ -4,9 +4,9 @@ using CoroNetGAN.Engine.Layers;
 using CoroNetGAN.Engine.Pruning;
 using CoroNetGAN.Engine.Serialization;
 using CoroNetGAN.Engine.Tensors;
-using EngineOps = CoroNetGAN.Engine.Ops.Ops;
+using Ops = CoroNetGAN.Engine.Ops.Ops;
 
-namespace CoroNetGAN;
+namespace CoroNetGAN.Tooling;
 
 /// <summary>
 /// A golden DHP hyper-convolution (kind "hyperconv"): the engine's <see cref="HyperConv"/> layer loaded with
@@ -65,7 +65,7 @@ internal static class HyperConvParity
         using (var tape = new Tape())
         {
             var y = conv.Forward(x);
-            var loss = EngineOps.L1Loss(y, t);
+            var loss = Ops.L1Loss(y, t);
             tape.Backward(loss);
             rows.Add(Parity.Compare("output", y.ToArray(), y.Shape, Need(io, ioPath, "output"), ParityMeasure.Absolute, OutputTolerance));
             rows.Add(Parity.Compare("loss", [loss.Item()], [], Need(io, ioPath, "loss"), ParityMeasure.Relative, LossTolerance));
@@ -87,8 +87,8 @@ internal static class HyperConvParity
             using (Tape.NoGrad()) { var g = conv.GenerateWeight(); values = g.ToArray(); shape = g.Shape; }
             using var leaf = Tensor.FromArray(device, values, shape);
             leaf.RequiresGrad = true;
-            var y = transposed ? EngineOps.ConvTranspose2d(x, leaf, conv.Bias, stride, padding, outputPadding) : EngineOps.Conv2d(x, leaf, conv.Bias, stride, padding);
-            tape.Backward(EngineOps.L1Loss(y, t));
+            var y = transposed ? Ops.ConvTranspose2d(x, leaf, conv.Bias, stride, padding, outputPadding) : Ops.Conv2d(x, leaf, conv.Bias, stride, padding);
+            tape.Backward(Ops.L1Loss(y, t));
             rows.Add(Parity.Compare("grad.generated_weight", leaf.Grad?.ToArray() ?? new float[leaf.Length], shape, Need(io, ioPath, "grad.generated_weight"), ParityMeasure.Relative, GradientTolerance));
         }
 
@@ -111,7 +111,7 @@ internal static class HyperConvParity
             : throw new ArgumentException($"{path}: '{name}.min_channels' must be one I64 value, got {mc}.");
         if (minChannels < 0 || minChannels > int.MaxValue) throw new ArgumentException($"{path}: '{name}.min_channels' is {minChannels}.");
         using var z = Tensor.FromArray(device, before.ToFloats(), before.Shape);
-        EngineOps.ProximalStep(z, reg, threshold, (int)minChannels, exempt: 0);
+        Ops.ProximalStep(z, reg, threshold, (int)minChannels, exempt: 0);
         var row = Parity.Compare(name + ".after", z.ToArray(), z.Shape, Need(io, path, name + ".after"), ParityMeasure.Absolute, 0);
         return row with { Measure = ParityMeasure.Exact };
     }

@@ -5,7 +5,7 @@ using CoroNetGAN.Engine.Layers;
 using CoroNetGAN.Engine.Serialization;
 using CoroNetGAN.Engine.Training;
 
-namespace CoroNetGAN;
+namespace CoroNetGAN.Tooling;
 
 /// <summary>
 /// Golden training steps (../shared/golden-train, kind "train_steps"): the reference trainers of pytorch-CycleGAN-and-pix2pix

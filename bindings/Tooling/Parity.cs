@@ -3,9 +3,9 @@ using CoroNetGAN.Engine.Devices;
 using CoroNetGAN.Engine.Layers;
 using CoroNetGAN.Engine.Serialization;
 using CoroNetGAN.Engine.Tensors;
-using EngineOps = CoroNetGAN.Engine.Ops.Ops;
+using Ops = CoroNetGAN.Engine.Ops.Ops;
 
-namespace CoroNetGAN;
+namespace CoroNetGAN.Tooling;
 
 /// <summary>
 /// Checks the engine against reference tensors in the golden-case format (a folder with case.json,
@@ -143,7 +143,7 @@ public static class Parity
             var y = module.Forward(x);
             if (!y.Shape.SequenceEqual(target.Shape))
                 throw new ArgumentException($"The output {Tensor.Format(y.Shape)} does not have the target's shape {Tensor.Format(target.Shape)}.");
-            var l = EngineOps.L1Loss(y, t);
+            var l = Ops.L1Loss(y, t);
             tape.Backward(l);
             output = y.ToArray();
             outputShape = y.Shape;

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace CoroNetGAN;
+namespace CoroNetGAN.Tooling;
 
 /// <summary>How a <see cref="ParityRow"/> measures its error.</summary>
 public enum ParityMeasure
@@ -48,7 +48,7 @@ public sealed record ParityRow(string Name, ParityMeasure Measure, double Error,
     }
 }
 
-/// <summary>The result of <see cref="Parity.Run(string, Engine.Devices.Device)"/>: one row per compared tensor. Immutable, so thread-safe.</summary>
+/// <summary>The result of <see cref="Parity.Run(string, Device)"/>: one row per compared tensor. Immutable, so thread-safe.</summary>
 /// <param name="Case">The case name.</param>
 /// <param name="Architecture">The module built.</param>
 /// <param name="Device">The device it ran on.</param>

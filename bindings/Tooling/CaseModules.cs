@@ -3,7 +3,7 @@ using CoroNetGAN.Engine.Devices;
 using CoroNetGAN.Engine.Layers;
 using CoroNetGAN.Engine.Models;
 
-namespace CoroNetGAN;
+namespace CoroNetGAN.Tooling;
 
 /// <summary>
 /// Builds the module a golden case names (<c>architecture</c> and <c>constructor_args</c> of its case.json) from

@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace CoroNetGAN;
+namespace CoroNetGAN.Tooling;
 
 /// <summary>
 /// The <c>constructor_args</c> of a case.json, read by name with PyTorch's defaults. Arguments the engine cannot

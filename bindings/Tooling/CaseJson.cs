@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace CoroNetGAN;
+namespace CoroNetGAN.Tooling;
 
 /// <summary>Typed reads of a golden case.json whose errors name the file and the key.</summary>
 internal static class CaseJson
