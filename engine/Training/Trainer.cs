@@ -77,6 +77,7 @@ public abstract partial class Trainer : IDisposable
         for (int i = 0; i < generators.Length; i++)
         {
             var g = ModelFactory.Generator(options, device, seed + 1 + i, hyper: !options.NoPrune, widths: options.NoPrune ? options.Widths : null);
+            TrainInit.Generator(options, i, g);
             PruningSearch? search = null;
             if (!options.NoPrune)
             {
@@ -87,7 +88,11 @@ public abstract partial class Trainer : IDisposable
             Generators.Add(new GeneratorSlot(generators[i], g, search));
         }
         for (int i = 0; i < discriminators.Length; i++)
-            Discriminators.Add((discriminators[i], ModelFactory.Discriminator(options, device, seed + 8 + i)));
+        {
+            var d = ModelFactory.Discriminator(options, device, seed + 8 + i);
+            TrainInit.Discriminator(options, i, d);
+            Discriminators.Add((discriminators[i], d));
+        }
         using (var meta = ModelFactory.Generator(options, Device.Meta, 0, hyper: false, widths: null))
         {
             _fullMacs = Metrics.MacCounter.Count(meta, 1, 3, MacSize, MacSize).Macs;
