@@ -15,7 +15,8 @@ public static class InitModels
     /// <summary>
     /// Options with every init file a CoroNetGAN model file: ours are kept as they are; any other safetensors file is
     /// imported as a pytorch-CycleGAN state dict of the run's generator (or the PatchGAN, for discriminators) and saved
-    /// under <paramref name="stagingDir"/>, so the run keeps the weights it started from.
+    /// under <paramref name="stagingDir"/>, so the run keeps the weights it started from. Unless the options set
+    /// <see cref="TrainOptions.Dropout"/>, the generator's dropout follows the first init generator's.
     /// </summary>
     /// <exception cref="ArgumentException">A file is neither a model file nor a state dict of the run's architecture; the
     /// message names the file and the key that shows it.</exception>
@@ -27,11 +28,18 @@ public static class InitModels
             GeneratorArch.Resnet6 => "resnet6",
             _ => "unet",
         };
-        return options with
+        var staged = options with
         {
             InitGenerators = StageAll(options.InitGenerators, arch, stagingDir, "G"),
             InitDiscriminators = StageAll(options.InitDiscriminators, "patchgan", stagingDir, "D"),
         };
+        // Dropout has no parameters but shifts the ResNet's layer indices; unless set, it follows the trained generator
+        // (a CycleGAN-trained ResNet has none, pix2pix's default has it).
+        if (staged.Dropout == null && staged.InitGenerators is [var first, ..]
+            && SafeTensorsFile.Read(first).Metadata.TryGetValue("config", out var config)
+            && System.Text.Json.Nodes.JsonNode.Parse(config)?["useDropout"]?.GetValue<bool>() is bool dropout)
+            staged = staged with { Dropout = dropout };
+        return staged;
     }
 
     static IReadOnlyList<string>? StageAll(IReadOnlyList<string>? files, string arch, string dir, string prefix)

@@ -22,6 +22,22 @@ internal static class TrainInit
     public static void Discriminator(TrainOptions o, int index, Module d) =>
         Apply(o.InitDiscriminators, index, "--init-d", d, (trained, path) => Copy(d, trained, path));
 
+    /// <summary>The configuration entries that differ, each with the option that sets it in a run.</summary>
+    static string Differences(string fileConfig, string runConfig)
+    {
+        var file = System.Text.Json.Nodes.JsonNode.Parse(fileConfig)!.AsObject();
+        var run = System.Text.Json.Nodes.JsonNode.Parse(runConfig)!.AsObject();
+        var options = new Dictionary<string, string>
+        {
+            ["ngf"] = "--ngf", ["ndf"] = "--ndf", ["blocks"] = "--net-g", ["numDowns"] = "--size", ["norm"] = "--norm",
+            ["layers"] = "--n-layers-d", ["inputChannels"] = "--mode", ["useDropout"] = "the --mode's default",
+        };
+        var diffs = file.Where(p => p.Key != "widths" && run[p.Key]?.ToJsonString() != p.Value?.ToJsonString())
+            .Select(p => $"{p.Key} {p.Value?.ToJsonString()} in the file, {run[p.Key]?.ToJsonString()} in this run" +
+                (options.TryGetValue(p.Key, out var o) ? $" ({o})" : "")).ToList();
+        return diffs.Count == 0 ? "its settings match, but its tensors do not" : string.Join("; ", diffs);
+    }
+
     static void Copy(Module target, Module trained, string path) =>
         StateDict.Load(target, StateDict.Export(trained).ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal), path);
 
@@ -42,8 +58,11 @@ internal static class TrainInit
             try { load(trained, path); }
             catch (StateDictMismatchException e)
             {
-                throw new InvalidDataException($"{option} {path}: the model does not fit this run's {ModelFile.Describe(target).Architecture} " +
-                    $"(the run's width, blocks, depth and norm options must match the file's {ModelFile.Describe(trained).ConfigJson}): {e.Message}", e);
+                // The settings that differ say what to change; the first few keys show it, the rest would bury it.
+                var lines = e.Message.Split('\n');
+                string keys = string.Join("\n", lines.Take(8)) + (lines.Length > 8 ? $"\n  ... ({lines.Length - 8} more lines)" : "");
+                throw new InvalidDataException($"{option} {path}: the model does not fit this run's {ModelFile.Describe(target).Architecture}: " +
+                    $"{Differences(ModelFile.Describe(trained).ConfigJson, ModelFile.Describe(target).ConfigJson)}.\n{keys}", e);
             }
         }
     }
