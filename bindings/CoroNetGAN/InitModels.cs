@@ -71,14 +71,14 @@ public static class InitModels
     }
 
     /// <summary>
-    /// The options of <c>compress</c>: a pruning search to <paramref name="targetRatio"/> of the generator in
+    /// The options of <c>compress</c>: a pruning search to <paramref name="targetRatio"/> (or <paramref name="targetGMacs"/>) of the generator in
     /// <paramref name="modelPath"/>, starting from its weights, with its architecture, ngf, norm and dropout, and
     /// <paramref name="steps"/> steps of search and fine-tuning. The image size is <paramref name="size"/>, else the one
     /// stored in the model file, else the U-Net's native size or 256. A CycleGAN run's B -> A generator starts from scratch.
     /// </summary>
     /// <exception cref="InvalidDataException">Not a full-width generator model file.</exception>
-    public static TrainOptions ForCompress(string modelPath, string dataDir, string outputDir, double targetRatio, int steps,
-        TrainMode? mode = null, int? size = null, int seed = 0)
+    public static TrainOptions ForCompress(string modelPath, string dataDir, string outputDir, double? targetRatio, int steps,
+        TrainMode? mode = null, int? size = null, int seed = 0, double? targetGMacs = null)
     {
         var m = mode ?? InferMode(dataDir);
         int? stored = ModelFile.ReadImageSize(modelPath);
@@ -97,6 +97,6 @@ public static class InitModels
         };
         if (model is UnetGenerator un && options.UnetDowns != un.Config.NumDowns)
             throw new InvalidDataException($"{modelPath}: its U-Net has {un.Config.NumDowns} downsamplings, for {1 << un.Config.NumDowns}-pixel images; --size {options.Size} needs {options.UnetDowns}.");
-        return options with { Seed = seed, Prune = new PruneOptions(TargetRatio: targetRatio), InitGenerators = [modelPath] };
+        return options with { Seed = seed, Prune = new PruneOptions(TargetRatio: targetRatio, TargetGMacs: targetGMacs), InitGenerators = [modelPath] };
     }
 }
