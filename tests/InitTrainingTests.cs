@@ -90,6 +90,12 @@ public class InitTrainingTests
             var k = Assert.Throws<InvalidDataException>(() => Trainer.Create(o with { InitGenerators = [d], InitDiscriminators = null }, new SyntheticImages(4, 32, paired: true)));
             Assert.Contains("NLayerDiscriminator", k.Message);
             Assert.Contains("trains 1 generator(s)", Assert.Throws<ArgumentException>(() => (o with { InitGenerators = [g, g] }).Validate()).Message);
+
+            // A resume takes every weight from the checkpoint: the init file is not read again, and may be gone.
+            var o2 = o with { InitDiscriminators = null, TotalSteps = 2, OutputDirectory = Path.Combine(dir, "run2") };
+            using (var t = Trainer.Create(o2, new SyntheticImages(4, 32, paired: true))) t.Run();
+            File.Delete(g);
+            using (var r = Trainer.Resume(o2.OutputDirectory, new SyntheticImages(4, 32, paired: true))) Assert.Equal(2, r.Step);
         }
         finally { Directory.Delete(dir, recursive: true); }
     }
