@@ -76,7 +76,8 @@ public abstract partial class Trainer
         var (state, file) = CheckpointStore.Read(path);
         var o = state.Options with { OutputDirectory = Path.GetDirectoryName(path)! };
         if (expected != null) o = ResumeCheck.Reconcile(o, expected with { OutputDirectory = o.OutputDirectory }, path, state.Step).Options;
-        var trainer = Create(o, train, test, device);
+        // The checkpoint holds every weight, so the init files (which may be gone by now) are not read again.
+        var trainer = Create(o with { InitGenerators = null, InitDiscriminators = null }, train, test, device);
         try { trainer.LoadState(state, file, path); }
         catch (Exception e) when (e is StateDictMismatchException or InvalidDataException or ArgumentException or KeyNotFoundException)
         {

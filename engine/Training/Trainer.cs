@@ -71,6 +71,7 @@ public abstract partial class Trainer : IDisposable
         for (int i = 0; i < generators.Length; i++)
         {
             var g = ModelFactory.Generator(options, device, RunSeeds.Generator(options.Seed, i), hyper: !options.NoPrune, widths: options.NoPrune ? options.Widths : null);
+            TrainInit.Generator(options, i, g);
             PruningSearch? search = null;
             if (!options.NoPrune)
             {
@@ -81,7 +82,11 @@ public abstract partial class Trainer : IDisposable
             Generators.Add(new GeneratorSlot(generators[i], g, search));
         }
         for (int i = 0; i < discriminators.Length; i++)
-            Discriminators.Add((discriminators[i], ModelFactory.Discriminator(options, device, RunSeeds.Discriminator(options.Seed, i))));
+        {
+            var d = ModelFactory.Discriminator(options, device, RunSeeds.Discriminator(options.Seed, i));
+            TrainInit.Discriminator(options, i, d);
+            Discriminators.Add((discriminators[i], d));
+        }
         _macs = new MacAccount(options);
         BuildOptimizerG();
         _dParams = Combined(Discriminators);
