@@ -21,6 +21,11 @@ public static class AbSwitches
         ["no-winograd"] = o => o with { Winograd = false },
         ["no-direct"] = o => o with { DirectConv = false },
         ["panel-by-panel"] = o => o with { PackAcrossPanels = false },
+        ["no-skinny"] = o => o with { SkinnyColumns = 0 },
+        ["vector256"] = o => o with { Use512 = false },
+        ["no-padding-pick"] = o => o with { PaddingPicksKernel = false },
+        ["skinny-8"] = o => o with { SkinnyColumns = 8 },
+        ["skinny-32"] = o => o with { SkinnyColumns = 32 },
         ["old-paths"] = OldPaths,
     };
 

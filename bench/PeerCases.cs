@@ -6,7 +6,8 @@ using CoroNetGAN.Engine.Models;
 namespace CoroNetGAN.Bench;
 
 /// <summary>
-/// The generators the peer comparison runs: full ResNet-9 (ngf 64) at 64/128/256 pixels, U-Net-256 (ngf 64), and
+/// The generators the peer comparison runs: full ResNet-9 (ngf 64) at 64/128/256 pixels, ResNet-6 (ngf 64) at 64 and
+/// 128, U-Net-256 (ngf 64, 8 downs), U-Net-128 (7 downs) and the 6-down U-Net at 64 pixels (issue 19's small images), and
 /// compact ResNet-9 / U-Net at MAC ratios 0.1 and 0.05 of the full one. Compact widths here are the full widths
 /// scaled by one factor until the MACs meet the ratio (a search gives uneven widths; the cost per MAC is alike).
 /// </summary>
@@ -14,7 +15,7 @@ public static class PeerCases
 {
     /// <summary>Case names: arch-size or arch-size-rRATIO.</summary>
     public static readonly string[] Names =
-        ["resnet9-64", "resnet9-128", "resnet9-256", "resnet9-256-r0.1", "resnet9-256-r0.05", "unet256-256", "unet256-256-r0.1", "unet256-256-r0.05"];
+        ["resnet9-64", "resnet9-128", "resnet9-256", "resnet6-64", "resnet6-128", "unet64-64", "unet128-128", "resnet9-256-r0.1", "resnet9-256-r0.05", "unet256-256", "unet256-256-r0.1", "unet256-256-r0.05"];
 
     /// <summary>The case's generator on <paramref name="device"/> (eval mode, fixed seed) and its image size.</summary>
     public static (Module Model, int Size) Build(string name, Device device)
@@ -22,11 +23,16 @@ public static class PeerCases
         var parts = name.Split('-');
         int size = int.Parse(parts[1]);
         double? ratio = parts.Length > 2 ? double.Parse(parts[2][1..], System.Globalization.CultureInfo.InvariantCulture) : null;
-        bool unet = parts[0] == "unet256";
+        // patchgan-SIZE: the 70x70 PatchGAN (ndf 64, 3 layers, instance norm) for forward-ab only (ONNX export covers generators).
+        if (parts[0] == "patchgan") return (new PatchGanDiscriminator(new PatchGanConfig(), device, seed: 3).Eval(), size);
+        bool unet = parts[0].StartsWith("unet", StringComparison.Ordinal);
+        // unet256 / unet128 / unet64: 8, 7 or 6 downs (the U-Net whose bottleneck is 1x1 at that size); resnet9 / resnet6: blocks.
+        int downs = unet ? System.Numerics.BitOperations.Log2((uint)int.Parse(parts[0][4..])) : 0;
+        int blocks = unet ? 0 : int.Parse(parts[0][6..]);
         IReadOnlyList<int>? widths = ratio is { } r ? ScaledWidths(unet, r) : null;
         Module model = unet
-            ? new UnetGenerator(new UnetGeneratorConfig(Widths: widths), device, seed: 2)
-            : new ResnetGenerator(new ResnetGeneratorConfig(Widths: widths), device, seed: 1);
+            ? new UnetGenerator(new UnetGeneratorConfig(NumDowns: downs, Widths: widths), device, seed: 2)
+            : new ResnetGenerator(new ResnetGeneratorConfig(Blocks: blocks, Widths: widths), device, seed: 1);
         return (model.Eval(), size);
     }
 

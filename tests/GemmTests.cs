@@ -20,7 +20,7 @@ public unsafe class GemmTests
     [Fact]
     public void OtherMicroKernelMatchesReference()
     {
-        var other = O with { Use512 = !O.Use512 };
+        var other = O with { Use512 = !O.Use512, PaddingPicksKernel = false };
         SgemmMatches(other, 37, 45, 300);
         SgemmMatches(other, 9, 70, 20);
         ConvMatches(other, 2, 4, 9, 8, 6, 3, 2, 1);
@@ -38,6 +38,47 @@ public unsafe class GemmTests
     [InlineData(96, 5, 700)]
     [InlineData(700, 150, 100)]   // up to 256 columns when M >= 4N
     public void SgemmMatchesReferenceForEveryTransposeAndAccumulate(int m, int n, int k) => SgemmMatches(O, m, n, k);
+
+    /// <summary>
+    /// With AVX-512 on, the 8x32 kernel runs unless its padding is over 1.25 times 6x16's: 16 columns (a 16x16 output's
+    /// Winograd tiles) go to 6x16, 64 columns by 64 rows stay 8x32; off, or with the option off, Use512 alone decides.
+    /// Both picks compute the same product.
+    /// </summary>
+    [Fact]
+    public void PaddingPicksTheMicroKernelWhenAsked()
+    {
+        var wide = O with { Use512 = true };
+        Assert.False(Gemm.Wide(wide, 256, 16));
+        Assert.False(Gemm.Wide(wide, 64, 48));
+        Assert.True(Gemm.Wide(wide, 512, 225));
+        Assert.True(Gemm.Wide(wide, 64, 64));
+        Assert.True(Gemm.Wide(wide, 256, 1024));
+        Assert.True(Gemm.Wide(wide with { PaddingPicksKernel = false }, 256, 16));
+        Assert.False(Gemm.Wide(O with { Use512 = false }, 64, 64));
+        SgemmMatches(wide with { SkinnyColumns = 0 }, 64, 48, 100);
+        SgemmMatches(wide with { SkinnyColumns = 0, PaddingPicksKernel = false }, 64, 48, 100);
+    }
+
+    /// <summary>
+    /// GEMMs with at most 8 columns run as one pass over A (SkinnyGemm), with either vector width: row counts off the
+    /// 4-row step and the 64- or 16-column strips, K off the vector length, column groups of 4 partly filled.
+    /// </summary>
+    [Theory]
+    [InlineData(300, 1, 257)]
+    [InlineData(131, 3, 1000)]
+    [InlineData(517, 8, 70)]
+    [InlineData(64, 5, 1031)]
+    [InlineData(1030, 7, 33)]
+    public void SkinnyPathMatchesReferenceWithEitherVectorWidth(int m, int n, int k)
+    {
+        foreach (bool use512 in new[] { false, true })
+        {
+            var o = O with { Use512 = use512, SkinnyColumns = 8, PaddingPicksKernel = false };
+            Assert.True(SkinnyGemm.Applies(o, m, n, k));
+            SgemmMatches(o, m, n, k);
+        }
+        Assert.False(SkinnyGemm.Applies(O with { SkinnyColumns = 0 }, m, n, k));
+    }
 
     static void SgemmMatches(CpuKernelOptions o, int m, int n, int k)
     {

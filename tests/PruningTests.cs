@@ -216,6 +216,27 @@ public class PruningTests
         }
     }
 
+    /// <summary>
+    /// Re-admitting after an overshoot tries many candidates, but a candidate only changes one layer's width by one, so
+    /// the MACs are counted once per distinct width list: at most once per re-admitted channel plus once per layer
+    /// (the first refused candidate of a layer; the layer's later ones repeat its widths), plus the checks themselves.
+    /// </summary>
+    [Fact]
+    public void ReadmitCountsTheMacsOfEachWidthListOnce()
+    {
+        using var g = HyperResnet(32, seed: 9);
+        var settings = new SearchSettings(TargetRatio: 0.1, Lambda: 1000f, CheckEvery: 1, StepBudget: 1000, ImageSize: 256);
+        var search = new PruningSearch(g, settings);
+        Assert.Equal(SearchState.Reached, search.AfterStep(1f));
+        var line = search.History.Single(l => l.Contains("re-admitted", StringComparison.Ordinal));
+        int added = int.Parse(System.Text.RegularExpressions.Regex.Match(line, @"re-admitted (\d+)").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+        int layers = Net(g).Prunable.Count;
+        int candidates = Net(g).Prunable.Sum(z => z.Channels) - search.CurrentWidths.Sum() + added;
+        Assert.True(added > 0, line);
+        Assert.InRange(search.MacCounts, 1, 1 + added + layers);
+        Assert.True(search.MacCounts < candidates, $"{search.MacCounts} counts for {candidates} candidates");
+    }
+
     /// <summary>GAN Compression's CycleGAN point: 2.67 GMACs on ResNet-9 ngf 64 (at 256 px) ends in [2.54, 2.67].</summary>
     [Fact]
     public void GanCompressionsCycleGanPointEndsAtItsGMacs()

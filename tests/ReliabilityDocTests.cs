@@ -67,6 +67,8 @@ public partial class ReliabilityDocTests
             new("train --lambda 1e30", Train(T("r3"), "--steps", "2", "--lambda", "1e30")),
             new("train --target-ratio and --target-gmacs together", Train(T("r4"), "--steps", "2", "--target-ratio", "0.5", "--target-gmacs", "0.1")),
             new("train --target-ratio 0.001 (below the minimum widths)", Train(T("r5"), "--steps", "2", "--target-ratio", "0.001")),
+            new("train --init with a model of another width", Train(T("r9"), "--steps", "2", "--net-g", "resnet6", "--ngf", "8", "--init", model)),
+            new("compress on a folder with no training split", ["compress", "--model", model, "--data", imgs, "--target-ratio", "0.5", "--steps", "2", "--out", T("c1"), "--device", "cpu"]),
             new("train on a missing data folder", ["train", "--mode", "pix2pix", "--data", T("no-data"), "--out", T("r6"), "--steps", "2", "--device", "cpu"]),
             new("eval --size 100000", ["eval", "--model", model, "--data", data, "--size", "100000", "--device", "cpu"]),
             new("a header key with invalid UTF-8", ["info", "--model", ReliabilityCliTests.RawSafetensors(T("utf8.safetensors"),

@@ -106,6 +106,25 @@ public sealed class TrainingTests : IDisposable
     }
 
     [Fact]
+    public void MacsAreCountedOnceTheGeneratorsAreFixed()
+    {
+        // With the search ending mid-run the compact generator is counted once after extraction; without pruning the
+        // plain generator once in all; the report at the end counts nothing again.
+        foreach (var o in new[] { Pix2Pix(Out("macs-search"), steps: 8), Pix2Pix(Out("macs-plain"), steps: 4, noPrune: true) })
+        {
+            using var t = Trainer.Create(o, Paired());
+            while (t.Phase == Trainer.SearchPhase) t.RunStep();
+            t.RunStep();
+            int counted = t.MacCounts;
+            var report = t.Run();
+            Assert.Equal(o.TotalSteps, t.Step);
+            Assert.Equal(counted, t.MacCounts);
+            Assert.Equal(2, counted);   // the full generator, then the one being trained
+            Assert.Equal(report.CompactMacs / (double)report.FullMacs, t.History[^1].MacsRatio);
+        }
+    }
+
+    [Fact]
     public void CycleGanTrainsBothDirectionsWithFiniteLosses()
     {
         var o = CycleGan(Out("cyc"), steps: 3, noPrune: true);

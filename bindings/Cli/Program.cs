@@ -37,6 +37,7 @@ public static class Program
         root.Subcommands.Add(ParityCommand.Create());
         root.Subcommands.Add(InfoCommand.Create());
         root.Subcommands.Add(TrainCommand.Create());
+        root.Subcommands.Add(CompressCommand.Create());
         root.Subcommands.Add(StudyCommand.Create());
         root.Subcommands.Add(TranslateCommand.Create());
         root.Subcommands.Add(EvalCommand.Create());

@@ -15,9 +15,11 @@ internal static class TrainCommand
         var noPrune = new Option<bool>("--no-prune") { Description = "Train a plain generator (no search) for comparison." };
         var resume = new Option<bool>("--resume") { Description = "Continue the run in --out from its newest checkpoint (options given again must match the run's; --steps and the intervals may change)." };
         var overwrite = new Option<bool>("--overwrite") { Description = "Delete the run already in --out (checkpoints, model, report, samples) and start again." };
+        var init = new Option<string[]>("--init") { Description = "Start the generator from this trained model instead of random weights: our model file, or a pytorch-CycleGAN safetensors state dict of --net-g. With pruning the search starts from it (its weights are reproduced exactly at step 0). Give it twice for cyclegan's B -> A generator." };
+        var initD = new Option<string[]>("--init-d") { Description = "Start the discriminator from this trained model (ours or a pytorch-CycleGAN PatchGAN state dict); twice for cyclegan's D_B." };
         var cmd = new Command("train", "Train and compress a generator: hypernetwork search to the MAC target, extraction, fine-tuning.");
         recipe.AddTo(cmd);
-        foreach (var o in new Option[] { outDir, ratio, gmacs, noPrune, resume, overwrite, DistributedCli.Distributed, DistributedCli.WatchdogSeconds }) cmd.Add(o);
+        foreach (var o in new Option[] { outDir, ratio, gmacs, noPrune, init, initD, resume, overwrite, DistributedCli.Distributed, DistributedCli.WatchdogSeconds }) cmd.Add(o);
         cmd.SetAction(parse =>
         {
             MpiCommunicator? mpi = null;
@@ -29,7 +31,9 @@ internal static class TrainCommand
                     throw new ArgumentException("--resume continues the run in --out and --overwrite deletes it: give one.");
                 mpi = DistributedCli.Join(parse);
                 var options = recipe.Build(parse, parse.GetValue(outDir)!, parse.GetValue(noPrune), parse.GetValue(ratio), parse.GetValue(gmacs), mpi?.Size ?? 1)
-                    with { Ranks = mpi?.Size ?? 1 };
+                    with { Ranks = mpi?.Size ?? 1, InitGenerators = Files(parse.GetValue(init)), InitDiscriminators = Files(parse.GetValue(initD)) };
+                if (parse.GetValue(resume) && (options.InitGenerators != null || options.InitDiscriminators != null))
+                    throw new ArgumentException("--resume continues from the run's checkpoint, which already holds every weight: drop --init and --init-d.");
                 if (!parse.GetValue(resume) && !recipe.LengthGiven(parse))
                     throw new ArgumentException("give the run's length: --steps N, or --epochs N (with --epochs-decay M).");
                 TrainingRuns.RequireFolder(options.OutputDirectory);
@@ -110,6 +114,8 @@ internal static class TrainCommand
         });
         return cmd;
     }
+
+    static IReadOnlyList<string>? Files(string[]? values) => values is { Length: > 0 } ? values : null;
 
     /// <summary>--mode's value as a <see cref="TrainMode"/>.</summary>
     public static TrainMode ParseMode(string text) => RecipeOptions.ParseMode(text);

@@ -61,6 +61,10 @@ public static class TrainingRuns
         var (train, test) = OpenData(dataDir, options.Mode, options.Size, skipBadImages, loadSize, log, options.BtoA, !options.NoFlip);
         if (ownsFolder)
             using (RunLock.Acquire(options.OutputDirectory, log)) RunFolder.PrepareNewRun(options.OutputDirectory, overwrite, log);
+        // PyTorch init files become model files inside the run (the ranks that do not own the folder stage privately).
+        options = InitModels.Stage(options, ownsFolder
+            ? Path.Combine(options.OutputDirectory, InitModels.Folder)
+            : Path.Combine(Path.GetTempPath(), $"coronetgan-init-{Environment.ProcessId}"));
         return new TrainingRun(Trainer.Create(options, train, test, device));
     }
 

@@ -48,7 +48,7 @@ public sealed class DataLoader
     /// <summary>The batch of training step <paramref name="step"/> (0-based).</summary>
     public HostBatch BatchAt(long step)
     {
-        int s = _data.Size, plane = 3 * s * s;
+        int s = _data.Size, plane = ImageIO.Channels * s * s;
         var a = new float[BatchSize * plane];
         var b = new float[BatchSize * plane];
         for (int k = 0; k < BatchSize; k++)
@@ -61,7 +61,7 @@ public sealed class DataLoader
             Array.Copy(pair.A, 0, a, k * plane, plane);
             Array.Copy(pair.B, 0, b, k * plane, plane);
         }
-        return new HostBatch(a, b, [BatchSize, 3, s, s]);
+        return new HostBatch(a, b, [BatchSize, ImageIO.Channels, s, s]);
     }
 
     int _permEpoch = -1;

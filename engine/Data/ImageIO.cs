@@ -8,6 +8,9 @@ namespace CoroNetGAN.Engine.Data;
 /// <summary>Reading image files as CHW float arrays in [-1, 1] and writing such arrays back as PNG.</summary>
 public static class ImageIO
 {
+    /// <summary>Channels of every image the engine reads, trains on and writes (RGB).</summary>
+    public const int Channels = 3;
+
     /// <summary>
     /// Loads <paramref name="path"/> as a 3 x size x size CHW array in [-1, 1]: transparency composited on white, the
     /// whole image resized (bicubic) to size x size.

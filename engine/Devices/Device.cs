@@ -111,6 +111,21 @@ public sealed class Device : IDisposable
 
     internal DeviceStorage Rent(int length) => _pool.Rent(length);
 
+    long _hostReads;
+
+    /// <summary>
+    /// Copies from the device to the host made so far (each waits for the device's queued work: on a GPU, a sync).
+    /// Counts every read through tensors; for tests and benchmarks that keep a step's reads few.
+    /// </summary>
+    public long HostReads => Interlocked.Read(ref _hostReads);
+
+    /// <summary>Copies the first dst.Length elements of <paramref name="src"/> to the host, counted in <see cref="HostReads"/>.</summary>
+    internal void Download(DeviceStorage src, Span<float> dst)
+    {
+        Interlocked.Increment(ref _hostReads);
+        Backend.Download(src, dst);
+    }
+
     internal void Return(DeviceStorage storage) => _pool.Return(storage);
 
     /// <summary>Frees the buffers held in the pool (tensors still alive keep theirs).</summary>

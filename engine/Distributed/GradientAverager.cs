@@ -89,7 +89,7 @@ public sealed class GradientAverager
         {
             var p = parameters[i].Value;
             var slice = buffer.Slice(at, p.Length);
-            if (p.Grad is { } g) g.Device.Backend.Download(g.Storage, slice);
+            if (p.Grad is { } g) g.Device.Download(g.Storage, slice);
             else slice.Clear();
             buffer[flags + i] = p.Grad != null ? 1f : 0f;
             at += p.Length;

@@ -16,7 +16,7 @@ public static class RankSync
         int at = 0;
         foreach (var t in tensors)
         {
-            t.Device.Backend.Download(t.Storage, buffer.AsSpan(at, t.Length));
+            t.Device.Download(t.Storage, buffer.AsSpan(at, t.Length));
             at += t.Length;
         }
         communicator.AllReduceSum(buffer);

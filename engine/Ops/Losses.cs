@@ -37,8 +37,9 @@ public static partial class Ops
     delegate void LossBackward(IBackend be, DeviceStorage a, DeviceStorage b, DeviceStorage dy, DeviceStorage? da, DeviceStorage? db, int n);
 
     /// <summary>
-    /// A mean-reduced loss of two same-shape tensors. The value is read back to check that it is finite: a NaN
-    /// loss is reported where it appears, with the shapes, instead of silently poisoning every weight.
+    /// A mean-reduced loss of two same-shape tensors. The value is checked to be finite (read back now, or with the
+    /// step's other values on a tape that defers its checks): a NaN loss is reported where it appears, with the shapes,
+    /// instead of silently poisoning every weight.
     /// </summary>
     static Tensor PairLoss(string op, Tensor input, Tensor target, LossForward forward, LossBackward backward)
     {
@@ -46,9 +47,7 @@ public static partial class Ops
         Checks.SameShape(op, "input", input, "target", target);
         var y = Tensor.Empty(dev, 1);
         forward(dev.Backend, input.Storage, target.Storage, y.Storage, input.Length);
-        float value = y.Item();
-        if (!float.IsFinite(value))
-            throw new ArithmeticException($"{op}: the loss is {value} for input {input.Describe()} and target {target.Describe()}; an input holds NaN or infinity.");
+        Tape.CheckFinite(y, value => $"{op}: the loss is {value} for input {input.Describe()} and target {target.Describe()}; an input holds NaN or infinity.");
         if (Tape.ShouldRecord(input, target))
             Tape.Record(op, y, [input, target], (dy, grads) =>
             {

@@ -122,6 +122,56 @@ public sealed class HyperConv : Module
         return w;
     }
 
+    /// <summary>
+    /// Sets this layer's hypernetwork so that, at the current latents, it generates exactly <paramref name="weight"/>
+    /// (plain layout: [Cout, Cin, K, K], or [Cin, Cout, K, K] when transposed); <see cref="HyperInit"/> calls it after
+    /// setting every latent to one. B0, b1 and b2 become zero, so each generated slice is
+    /// z_in[i] z_out[j] (W2 w1)[i,j]: proportional to its latents, and a latent entry shrunk to zero takes its
+    /// channel's weights to zero with it, as in the search from scratch. w1 keeps its random draw and W2 gets the
+    /// smallest change (least squares, minimum Frobenius norm) that makes W2 w1 equal the wanted slice, so the
+    /// hypernetwork keeps its random directions to learn along once the search moves b1.
+    /// </summary>
+    /// <exception cref="ArgumentException">The weight has the wrong length or is not finite, or a latent product is zero.</exception>
+    public void Reproduce(float[] weight)
+    {
+        int cin = ZIn.Channels, cout = ZOut.Channels, kk = Kernel * Kernel, m = Weight1.Dim(2);
+        if (weight.Length != cin * cout * kk)
+            throw new ArgumentException($"hyper conv {Path}: the weight to reproduce has {weight.Length} values, the layer generates {cin * cout * kk} ({cin} in, {cout} out, {Kernel}x{Kernel}).");
+        float[] zi = Flat(ZIn), zo = Flat(ZOut), w1 = Weight1.ToArray(), w2 = Weight2.ToArray();
+        for (int i = 0; i < cin; i++)
+            for (int j = 0; j < cout; j++)
+            {
+                double s = (double)zi[i] * zo[j];
+                if (!(Math.Abs(s) > 1e-12))
+                    throw new ArgumentException($"hyper conv {Path}: latent product z_in[{i}] z_out[{j}] = {s} cannot scale to a given weight.");
+                int p = i * cout + j;
+                int w1p = p * m, w2p = p * kk * m;
+                double n2 = 0;
+                for (int t = 0; t < m; t++) n2 += (double)w1[w1p + t] * w1[w1p + t];
+                if (n2 < 1e-6)
+                {
+                    // A w1 drawn (almost) zero cannot carry the weight; any nonzero direction serves.
+                    for (int t = 0; t < m; t++) w1[w1p + t] = 1f;
+                    n2 = m;
+                }
+                for (int q = 0; q < kk; q++)
+                {
+                    int src = Transposed ? (i * cout + j) * kk + q : (j * cin + i) * kk + q;
+                    double wanted = (double)weight[src] / s, now = 0;
+                    if (!double.IsFinite(wanted))
+                        throw new ArgumentException($"hyper conv {Path}: the weight to reproduce holds {weight[src]} at element {src}.");
+                    for (int t = 0; t < m; t++) now += (double)w2[w2p + q * m + t] * w1[w1p + t];
+                    double r = (wanted - now) / n2;
+                    for (int t = 0; t < m; t++) w2[w2p + q * m + t] = (float)(w2[w2p + q * m + t] + r * w1[w1p + t]);
+                }
+            }
+        Weight1.CopyFrom(w1);
+        Weight2.CopyFrom(w2);
+        Bias0.CopyFrom(new float[Bias0.Length]);
+        Bias1.CopyFrom(new float[Bias1.Length]);
+        Bias2.CopyFrom(new float[Bias2.Length]);
+    }
+
     static float[] Flat(LatentRef r) => r.Parts.SelectMany(p => p.Value.ToArray()).ToArray();
 }
 

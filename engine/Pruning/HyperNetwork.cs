@@ -50,8 +50,20 @@ public sealed class HyperNetwork
     internal void AddSite(Module module, LatentRef latent) => _sites.Add((module, latent));
 
     /// <summary>Widths the masks keep, one per prunable latent (the compact generator's width list).</summary>
-    public int[] Widths(float pruneThreshold, int minChannels) =>
-        Prunable.Select(l => l.Mask(pruneThreshold, minChannels).Count(k => k)).ToArray();
+    public int[] Widths(float pruneThreshold, int minChannels) => Widths(ReadPrunable(), pruneThreshold, minChannels);
+
+    /// <summary>Widths the masks of host copies <paramref name="values"/> of the prunable latents keep.</summary>
+    internal int[] Widths(float[][] values, float pruneThreshold, int minChannels) =>
+        Prunable.Select((l, i) => l.Mask(values[i], pruneThreshold, minChannels).Count(k => k)).ToArray();
+
+    /// <summary>Host copies of the prunable latents' values, in order, read with one device-to-host copy.</summary>
+    internal float[][] ReadPrunable()
+    {
+        var flat = HostRead.Flat(Prunable.Select(l => l.Value).ToList());
+        var values = new float[Prunable.Count][];
+        for (int i = 0, at = 0; i < values.Length; at += values[i].Length, i++) values[i] = flat[at..(at + Prunable[i].Channels)];
+        return values;
+    }
 
     /// <summary>
     /// When on, every pruned channel's activation is multiplied by zero where it is produced, so the full generator

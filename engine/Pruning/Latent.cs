@@ -35,9 +35,11 @@ public sealed class Latent
     /// The channels kept (DHP's mask): |z| &gt;= min(threshold, the minChannels-th largest |z|), so at least
     /// minChannels survive; every channel of a fixed latent.
     /// </summary>
-    public bool[] Mask(float pruneThreshold, int minChannels)
+    public bool[] Mask(float pruneThreshold, int minChannels) => Mask(Value.ToArray(), pruneThreshold, minChannels);
+
+    /// <summary>The mask of <see cref="Mask(float, int)"/> for host <paramref name="z"/>, this latent's values or candidates for them.</summary>
+    internal bool[] Mask(float[] z, float pruneThreshold, int minChannels)
     {
-        var z = Value.ToArray();
         if (IsFixed) return z.Select(_ => true).ToArray();
         var mags = z.Select(MathF.Abs).OrderByDescending(a => a).ToArray();
         float kth = minChannels <= 0 ? float.PositiveInfinity : mags[Math.Min(minChannels, mags.Length) - 1];

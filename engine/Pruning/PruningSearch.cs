@@ -121,9 +121,7 @@ public sealed class PruningSearch
     /// <summary>Counts the MACs of the current masks and applies the stop rule (also called by <see cref="AfterStep"/>).</summary>
     public SearchState Check()
     {
-        CurrentWidths = _hyper.Widths(Settings.PruneThreshold, Settings.MinChannels);
-        double ratio = (double)HyperNetwork.Macs(_generator, CurrentWidths, Settings.ImageSize) / FullMacs;
-        _lastRatio = ratio;
+        double ratio = MeasureRatio(_hyper.ReadPrunable());
         string status = $"step {Step}: MACs {ratio:P2} of full (target {TargetRatio:P2}), widths [{string.Join(",", CurrentWidths)}]";
         if (ratio <= TargetRatio)
         {
@@ -179,32 +177,35 @@ public sealed class PruningSearch
     /// near it, until the MACs are at most the target; then re-admits channels if that went below the window.</summary>
     void Force()
     {
+        // The decisions work on host copies read once; the changed latents are written back at the end.
+        var values = _hyper.ReadPrunable();
+        var changed = new bool[values.Length];
         int removed = 0;
         while (true)
         {
-            double ratio = MeasureRatio();
+            double ratio = MeasureRatio(values);
             if (ratio <= TargetRatio) break;
             // Candidates: kept entries of layers above their minimum, smallest magnitude first.
-            var candidates = new List<(float Mag, Latent Z, int Index)>();
-            foreach (var z in _hyper.Prunable)
+            var candidates = new List<(float Mag, int Layer, int Index)>();
+            for (int l = 0; l < values.Length; l++)
             {
-                var v = z.Value.ToArray();
-                var keep = z.Mask(Settings.PruneThreshold, Settings.MinChannels);
+                var v = values[l];
+                var keep = _hyper.Prunable[l].Mask(v, Settings.PruneThreshold, Settings.MinChannels);
                 int kept = keep.Count(k => k);
                 if (kept <= Settings.MinChannels) continue;
                 var order = Enumerable.Range(0, v.Length).Where(i => keep[i]).OrderBy(i => MathF.Abs(v[i])).Take(kept - Settings.MinChannels);
-                candidates.AddRange(order.Select(i => (MathF.Abs(v[i]), z, i)));
+                candidates.AddRange(order.Select(i => (MathF.Abs(v[i]), l, i)));
             }
             if (candidates.Count == 0) break;
             int take = ratio > 1.1 * TargetRatio ? Math.Max(1, candidates.Count / 50) : 1;
-            foreach (var group in candidates.OrderBy(c => c.Mag).Take(take).GroupBy(c => c.Z))
+            foreach (var c in candidates.OrderBy(c => c.Mag).Take(take))
             {
-                var v = group.Key.Value.ToArray();
-                foreach (var c in group) v[c.Index] = 0f;
-                group.Key.Value.CopyFrom(v);
-                removed += group.Count();
+                values[c.Layer][c.Index] = 0f;
+                changed[c.Layer] = true;
+                removed++;
             }
         }
+        WriteBack(values, changed);
         State = SearchState.Forced;
         Emit($"step {Step}: pruned the {removed} smallest latent entries to meet the target: MACs {_lastRatio:P2} of full, widths [{string.Join(",", CurrentWidths)}]");
         Readmit();
@@ -219,44 +220,72 @@ public sealed class PruningSearch
     {
         double floor = (1 - Settings.StopTolerance) * TargetRatio;
         if (_lastRatio >= floor) return;
+        var values = _hyper.ReadPrunable();
+        var changed = new bool[values.Length];
         // Largest magnitude first; among equal ones (entries shrunk to exactly 0) round-robin over the layers, so no
         // single layer takes back all the MACs.
-        var pruned = new List<(float Mag, int Rank, Latent Z, int Index)>();
-        foreach (var z in _hyper.Prunable)
+        var pruned = new List<(float Mag, int Rank, int Layer, int Index)>();
+        for (int l = 0; l < values.Length; l++)
         {
-            var v = z.Value.ToArray();
-            var keep = z.Mask(Settings.PruneThreshold, Settings.MinChannels);
+            var v = values[l];
+            var keep = _hyper.Prunable[l].Mask(v, Settings.PruneThreshold, Settings.MinChannels);
+            int layer = l;
             pruned.AddRange(Enumerable.Range(0, v.Length).Where(i => !keep[i]).OrderByDescending(i => MathF.Abs(v[i]))
-                .Select((i, rank) => (MathF.Abs(v[i]), rank, z, i)));
+                .Select((i, rank) => (MathF.Abs(v[i]), rank, layer, i)));
         }
         int added = 0;
         double before = _lastRatio;
-        foreach (var (_, _, z, i) in pruned.OrderByDescending(c => c.Mag).ThenBy(c => c.Rank))
+        foreach (var (_, _, l, i) in pruned.OrderByDescending(c => c.Mag).ThenBy(c => c.Rank))
         {
-            var v = z.Value.ToArray();
+            var v = values[l];
             float old = v[i];
             v[i] = old < 0 ? -Settings.PruneThreshold : Settings.PruneThreshold;
-            z.Value.CopyFrom(v);
-            if (MeasureRatio() > TargetRatio)
+            // A candidate's widths differ from the current ones by one channel; once one channel of a layer is too
+            // much, every other candidate of that layer has the same widths and its MACs come from the cache.
+            if (MeasureRatio(values) > TargetRatio)
             {
                 v[i] = old;
-                z.Value.CopyFrom(v);
                 continue;
             }
+            changed[l] = true;
             added++;
             if (_lastRatio >= floor) break;
         }
-        MeasureRatio();
+        MeasureRatio(values);
+        WriteBack(values, changed);
         Emit($"step {Step}: MACs {before:P2} were below {floor:P2} ({1 - Settings.StopTolerance:P0} of the target): re-admitted {added} pruned channels: " +
             $"MACs {_lastRatio:P2} of full, widths [{string.Join(",", CurrentWidths)}]");
     }
 
-    /// <summary>Widths and MACs ratio of the current masks (also kept as <see cref="CurrentWidths"/> and <see cref="CurrentRatio"/>).</summary>
-    double MeasureRatio()
+    /// <summary>
+    /// Widths and MACs ratio of the masks of host copies <paramref name="values"/> of the prunable latents (also kept as
+    /// <see cref="CurrentWidths"/> and <see cref="CurrentRatio"/>).
+    /// </summary>
+    double MeasureRatio(float[][] values)
     {
-        CurrentWidths = _hyper.Widths(Settings.PruneThreshold, Settings.MinChannels);
-        _lastRatio = (double)HyperNetwork.Macs(_generator, CurrentWidths, Settings.ImageSize) / FullMacs;
+        CurrentWidths = _hyper.Widths(values, Settings.PruneThreshold, Settings.MinChannels);
+        _lastRatio = (double)Macs(CurrentWidths) / FullMacs;
         return _lastRatio;
+    }
+
+    /// <summary>MACs of the compact generator of <paramref name="widths"/>, each width list counted once.</summary>
+    long Macs(int[] widths)
+    {
+        string key = string.Join(",", widths);
+        if (!_macs.TryGetValue(key, out long macs)) _macs[key] = macs = HyperNetwork.Macs(_generator, widths, Settings.ImageSize);
+        return macs;
+    }
+
+    readonly Dictionary<string, long> _macs = new(StringComparer.Ordinal);
+
+    /// <summary>Width lists whose MACs were counted (each builds a meta model), for tests of what the search costs.</summary>
+    internal int MacCounts => _macs.Count;
+
+    /// <summary>Uploads the host copies of the latents that changed.</summary>
+    void WriteBack(float[][] values, bool[] changed)
+    {
+        for (int l = 0; l < values.Length; l++)
+            if (changed[l]) _hyper.Prunable[l].Value.CopyFrom(values[l]);
     }
 
     /// <summary>The controller's private state, for checkpoints (the latents themselves are saved with the model).</summary>

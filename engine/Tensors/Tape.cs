@@ -25,17 +25,69 @@ public sealed class Tape : IDisposable
     bool _disposed;
 
     /// <summary>Opens a recording tape and makes it current on this thread.</summary>
-    public Tape() : this(recording: true) { }
+    public Tape() : this(recording: true, deferFiniteChecks: false) { }
 
-    Tape(bool recording)
+    /// <summary>
+    /// Opens a recording tape that, with <paramref name="deferFiniteChecks"/>, does not read each loss to the host to
+    /// check that it is finite (a sync per loss on a GPU): the loss ops and <see cref="Backward(Tensor)"/> queue their
+    /// checks, and <see cref="ReadScalars"/> runs them all with one read, throwing as the first failing check would have.
+    /// </summary>
+    /// <remarks>Until <see cref="ReadScalars"/> a NaN loss goes on into the backward pass and the optimizer step; call it
+    /// at the end of every step, before the tape is disposed, or the queued checks are dropped unread.</remarks>
+    public Tape(bool deferFiniteChecks) : this(recording: true, deferFiniteChecks) { }
+
+    /// <summary>Whether loss checks wait for <see cref="ReadScalars"/> (see <see cref="Tape(bool)"/>).</summary>
+    public bool DefersFiniteChecks { get; }
+
+    readonly List<(Tensor Value, Func<float, string> Message)> _checks = new();
+
+    /// <summary>
+    /// Checks that the one-element <paramref name="value"/> is finite, else throws <see cref="ArithmeticException"/>
+    /// with <paramref name="message"/> of the value: now, or at <see cref="ReadScalars"/> when the current tape defers.
+    /// </summary>
+    internal static void CheckFinite(Tensor value, Func<float, string> message)
+    {
+        if (t_current is { DefersFiniteChecks: true } tape) tape.Defer(value, message);
+        else Throw(value.Item(), message);
+    }
+
+    void Defer(Tensor value, Func<float, string> message) => _checks.Add((value, message));
+
+    static void Throw(float value, Func<float, string> message)
+    {
+        if (!float.IsFinite(value)) throw new ArithmeticException(message(value));
+    }
+
+    /// <summary>
+    /// The values of one-element tensors (null reads as 0), read to the host together with every queued finite check
+    /// in one device-to-host copy; throws the first failing check, in the order the ops ran.
+    /// </summary>
+    /// <exception cref="ArithmeticException">A checked loss is NaN or infinite; the message names the op and shapes.</exception>
+    public float[] ReadScalars(params Tensor?[] values)
+    {
+        if (_disposed) throw new ObjectDisposedException(nameof(Tape));
+        var present = values.Where(v => v != null).Select(v => v!).ToList();
+        if (present.FirstOrDefault(v => v.Length != 1) is { } wide) throw new ArgumentException($"ReadScalars: {wide.Describe()} has {wide.Length} elements, not one.");
+        int checks = _checks.Count;
+        var read = HostRead.Flat(_checks.Select(c => c.Value).Concat(present).ToList());
+        var pending = _checks.ToArray();
+        _checks.Clear();
+        for (int i = 0; i < checks; i++) Throw(read[i], pending[i].Message);
+        var result = new float[values.Length];
+        for (int i = 0, k = checks; i < values.Length; i++) result[i] = values[i] != null ? read[k++] : 0f;
+        return result;
+    }
+
+    Tape(bool recording, bool deferFiniteChecks)
     {
         IsRecording = recording;
+        DefersFiniteChecks = deferFiniteChecks;
         _parent = t_current;
         t_current = this;
     }
 
     /// <summary>Opens a scope in which ops record nothing (inference); it owns and frees what they create.</summary>
-    public static Tape NoGrad() => new(recording: false);
+    public static Tape NoGrad() => new(recording: false, deferFiniteChecks: false);
 
     /// <summary>The innermost open tape of this thread, or null.</summary>
     public static Tape? Current => t_current;
@@ -82,9 +134,9 @@ public sealed class Tape : IDisposable
     {
         if (_disposed) throw new ObjectDisposedException(nameof(Tape));
         if (loss.Length != 1) throw new ArgumentException($"Backward: the loss must have one element, got {loss.Describe()}.");
-        float value = loss.Item();
-        if (!float.IsFinite(value))
-            throw new ArithmeticException($"Backward: loss {loss.Describe()} from '{loss.ProducedBy ?? "input"}' is {value}.");
+        Func<float, string> message = value => $"Backward: loss {loss.Describe()} from '{loss.ProducedBy ?? "input"}' is {value}.";
+        if (DefersFiniteChecks) Defer(loss, message);
+        else Throw(loss.Item(), message);
         Run(loss, null);
     }
 
@@ -191,5 +243,6 @@ public sealed class Tape : IDisposable
         _owned.Clear();
         _records.Clear();
         _produced.Clear();
+        _checks.Clear();
     }
 }

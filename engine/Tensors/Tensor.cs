@@ -146,7 +146,7 @@ public sealed class Tensor : IDisposable
     public float[] ToArray()
     {
         var data = new float[Length];
-        Device.Backend.Download(Storage, data);
+        Device.Download(Storage, data);
         return data;
     }
 
@@ -155,7 +155,7 @@ public sealed class Tensor : IDisposable
     {
         if (Length != 1) throw new InvalidOperationException($"Item: {Describe()} has {Length} elements, not one.");
         Span<float> v = stackalloc float[1];
-        Device.Backend.Download(Storage, v);
+        Device.Download(Storage, v);
         return v[0];
     }
 

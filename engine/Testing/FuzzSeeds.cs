@@ -33,7 +33,7 @@ internal static class FuzzSeeds
                     [new GeneratorState("G", "UnetGenerator", true, [4, 8, 16, 32, 32, 32, 32, 32, 16, 8, 4])],
                     new() { ["G"] = snapshot }, new() { ["G.model.1"] = 3 }, 4, 4, new() { ["fake"] = 2 }, new() { ["fake"] = 0 },
                     new() { ["search"] = new PhaseTime(4, 0.5) });
-                File.WriteAllText(P("state.json"), JsonSerializer.Serialize(state, Trainer.Json));
+                File.WriteAllText(P("state.json"), JsonSerializer.Serialize(state, CheckpointStore.Json));
                 return [P("state.json")];
             case "image":
                 using (var img = new Image<Rgb24>(12, 9))

@@ -38,7 +38,7 @@ internal static class FuzzTargets
                 break;
             case "checkpoint-state":
                 // The file is the checkpoint's "state" JSON itself, so every mutation reaches the deserializer.
-                Trainer.ParseState(Encoding.UTF8.GetString(File.ReadAllBytes(path)), path);
+                CheckpointStore.ParseState(Encoding.UTF8.GetString(File.ReadAllBytes(path)), path);
                 break;
             case "image":
                 _imageConfig ??= ImageLimits.Default.CreateConfiguration();

@@ -15,10 +15,11 @@ public sealed class CycleGanTrainer : Trainer
     internal CycleGanTrainer(TrainOptions options, IImageDataset train, IImageDataset? test, Device device)
         : base(options, train, test, device, ["G_A", "G_B"], ["D_A", "D_B"])
     {
-        uint seed = (uint)options.Seed;
-        Pools["A"] = new ImagePool(options.EffectivePoolSize, seed ^ 0xA11CEu);
-        Pools["B"] = new ImagePool(options.EffectivePoolSize, seed ^ 0xB0B0Bu);
+        Pools["A"] = new ImagePool(options.EffectivePoolSize, RunSeeds.Pool(options.Seed, domainA: true));
+        Pools["B"] = new ImagePool(options.EffectivePoolSize, RunSeeds.Pool(options.Seed, domainA: false));
     }
+
+    private protected override string CompactFileName(int index) => index == 0 ? "compact.safetensors" : "compact_BtoA.safetensors";
 
     /// <inheritdoc/>
     public override IReadOnlyList<string> LossNames { get; } = ["D_A", "G_A", "cycle_A", "idt_A", "D_B", "G_B", "cycle_B", "idt_B"];
@@ -31,8 +32,8 @@ public sealed class CycleGanTrainer : Trainer
         var dB = Discriminators[1].Model;
         var gan = Options.EffectiveGan;
         float la = Options.LambdaA, lb = Options.LambdaB, li = Options.LambdaIdentity;
-        int plane = 3 * Options.Size * Options.Size;
-        using var tape = new Tape();
+        int plane = ImageIO.Channels * Options.Size * Options.Size;
+        using var tape = new Tape(deferFiniteChecks: true);
         var realA = Tensor.FromArray(Device, batch.A, batch.Shape);
         var realB = Tensor.FromArray(Device, batch.B, batch.Shape);
 
@@ -76,9 +77,10 @@ public sealed class CycleGanTrainer : Trainer
             SetRequiresGrad(dB, true);
         }
 
-        // D step on pooled fakes (host copies, so nothing flows back into the generators).
-        var hostFakeB = fakeB.ToArray();
-        var hostFakeA = fakeA.ToArray();
+        // D step on pooled fakes (host copies, read in one go, so nothing flows back into the generators).
+        var fakes = HostRead.Flat([fakeB, fakeA]);
+        var hostFakeB = fakes[..fakeB.Length];
+        var hostFakeA = fakes[fakeB.Length..];
         var pooledB = Tensor.FromArray(Device, Pools["B"].Query(hostFakeB, plane), batch.Shape);
         var pooledA = Tensor.FromArray(Device, Pools["A"].Query(hostFakeA, plane), batch.Shape);
         var predDAReal = dA.Forward(realB);
@@ -100,12 +102,8 @@ public sealed class CycleGanTrainer : Trainer
             samples.Add(new TrainSample(0, "G_A", s, First(batch.A, s), First(hostFakeB, s), First(batch.B, s)));
             samples.Add(new TrainSample(0, "G_B", s, First(batch.B, s), First(hostFakeA, s), First(batch.A, s)));
         }
-        return new Dictionary<string, float>
-        {
-            ["D_A"] = lossDA.Item(), ["G_A"] = lossGA.Item(), ["cycle_A"] = cycleA.Item(), ["idt_A"] = idtA?.Item() ?? 0f,
-            ["D_B"] = lossDB.Item(), ["G_B"] = lossGB.Item(), ["cycle_B"] = cycleB.Item(), ["idt_B"] = idtB?.Item() ?? 0f,
-            ["G"] = total.Item(), ["D_A_real"] = lossDAReal.Item(), ["D_A_fake"] = lossDAFake.Item(),
-            ["D_B_real"] = lossDBReal.Item(), ["D_B_fake"] = lossDBFake.Item(),
-        };
+        return ReadLosses(tape, ("D_A", lossDA), ("G_A", lossGA), ("cycle_A", cycleA), ("idt_A", idtA),
+            ("D_B", lossDB), ("G_B", lossGB), ("cycle_B", cycleB), ("idt_B", idtB),
+            ("G", total), ("D_A_real", lossDAReal), ("D_A_fake", lossDAFake), ("D_B_real", lossDBReal), ("D_B_fake", lossDBFake));
     }
 }

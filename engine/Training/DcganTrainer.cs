@@ -23,7 +23,7 @@ public sealed class DcganTrainer : Trainer
 
     /// <summary>The noise [N, nz, 1, 1] of the step <paramref name="step"/> (N = <paramref name="count"/>), from the run's seed.</summary>
     Tensor Noise(long step, int count, uint stream) =>
-        Tensor.RandomNormal(Device, (int)(Kernels.RandomHash.Hash((uint)(Options.Seed * 16 + 12 + stream), (uint)step) & int.MaxValue), 0f, 1f,
+        Tensor.RandomNormal(Device, RunSeeds.Noise(Options.Seed, step, stream), 0f, 1f,
             count, DcganFamily.DefaultNz, 1, 1);
 
     /// <summary>
@@ -45,12 +45,15 @@ public sealed class DcganTrainer : Trainer
         finally { g.Train(training); }
     }
 
+    /// <summary>A generator from noise has no test split to translate (<c>eval</c> scores it by FID against the training images).</summary>
+    private protected override TestScores? Evaluate(IImageDataset test) => null;
+
     private protected override IReadOnlyDictionary<string, float> TrainStep(HostBatch batch, List<TrainSample>? samples)
     {
         var g = Generators[0].Model;
         var d = Discriminators[0].Model;
         var gan = Options.EffectiveGan;
-        using var tape = new Tape();
+        using var tape = new Tape(deferFiniteChecks: true);
         var real = Tensor.FromArray(Device, batch.A, batch.Shape);
         var fake = g.Forward(Noise(Step, batch.Shape[0], 0));
 
@@ -79,10 +82,7 @@ public sealed class DcganTrainer : Trainer
                 var fixedImages = FixedNoiseImages(2);
                 samples.Add(new TrainSample(0, "G", Options.Size, First(batch.A, Options.Size), fixedImages[..n], fixedImages[n..]));
             }
-            return new Dictionary<string, float>
-            {
-                ["G_GAN"] = lossG.Item(), ["D_real"] = lossDReal.Item(), ["D_fake"] = lossDFake.Item(), ["D"] = lossD.Item(), ["G"] = lossG.Item(),
-            };
+            return ReadLosses(tape, ("G_GAN", lossG), ("D_real", lossDReal), ("D_fake", lossDFake), ("D", lossD), ("G", lossG));
         }
         finally { SetRequiresGrad(d, true); }
     }

@@ -14,6 +14,8 @@ public sealed class Pix2PixTrainer : Trainer
     internal Pix2PixTrainer(TrainOptions options, IImageDataset train, IImageDataset? test, Device device)
         : base(options, train, test, device, ["G"], ["D"]) { }
 
+    private protected override bool NeedsPairedData => true;
+
     /// <inheritdoc/>
     public override IReadOnlyList<string> LossNames { get; } = ["G_GAN", "G_L1", "D_real", "D_fake"];
 
@@ -22,7 +24,7 @@ public sealed class Pix2PixTrainer : Trainer
         var g = Generators[0].Model;
         var d = Discriminators[0].Model;
         var gan = Options.EffectiveGan;
-        using var tape = new Tape();
+        using var tape = new Tape(deferFiniteChecks: true);
         var realA = Tensor.FromArray(Device, batch.A, batch.Shape);
         var realB = Tensor.FromArray(Device, batch.B, batch.Shape);
         var fakeB = g.Forward(realA);
@@ -50,11 +52,7 @@ public sealed class Pix2PixTrainer : Trainer
             tape.Backward(lossG);
             StepGenerators();
             samples?.Add(new TrainSample(0, "G", Options.Size, First(batch.A, Options.Size), First(fakeB.ToArray(), Options.Size), First(batch.B, Options.Size)));
-            return new Dictionary<string, float>
-            {
-                ["G_GAN"] = lossGan.Item(), ["G_L1"] = lossL1.Item(), ["D_real"] = lossDReal.Item(), ["D_fake"] = lossDFake.Item(),
-                ["D"] = lossD.Item(), ["G"] = lossG.Item(),
-            };
+            return ReadLosses(tape, ("G_GAN", lossGan), ("G_L1", lossL1), ("D_real", lossDReal), ("D_fake", lossDFake), ("D", lossD), ("G", lossG));
         }
         finally { SetRequiresGrad(d, true); }
     }

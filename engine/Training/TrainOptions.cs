@@ -106,6 +106,11 @@ public sealed record PruneOptions(
 /// <param name="BtoA">Translate B to A (the reference's opt.direction BtoA): the domains swap wholesale, in training and
 /// test data.</param>
 /// <param name="NoFlip">No random horizontal flips of the training images (the reference's opt.no_flip).</param>
+/// <param name="InitGenerators">Model files (<c>coronetgan-model</c>) the generators start from instead of random weights
+/// (our --init): the first for A -> B, a second for CycleGAN's B -> A. A searching generator starts from them through
+/// <see cref="HyperInit"/> (its hypernetwork generates exactly those weights at step 0); each file must be a full-width
+/// generator of this run's architecture, ngf and norm. Null or a shorter list: the rest start from random weights.</param>
+/// <param name="InitDiscriminators">Model files the discriminators start from (our --init-d), in the same order.</param>
 /// <param name="Ranks">Processes that train the run together, data parallel (<see cref="Trainer.Distribute"/>): each takes
 /// <see cref="BatchSize"/> samples of a global batch of Ranks x BatchSize. 1: a single process.</param>
 public sealed record TrainOptions(
@@ -139,7 +144,9 @@ public sealed record TrainOptions(
     IReadOnlyList<int>? Widths = null,
     int Ranks = 1,
     bool BtoA = false,
-    bool NoFlip = false)
+    bool NoFlip = false,
+    IReadOnlyList<string>? InitGenerators = null,
+    IReadOnlyList<string>? InitDiscriminators = null)
 {
     /// <summary>The normalisation in effect.</summary>
     public NormKind EffectiveNorm => Norm ?? (Mode is TrainMode.Pix2Pix or TrainMode.Dcgan ? NormKind.Batch : NormKind.Instance);
@@ -189,6 +196,10 @@ public sealed record TrainOptions(
         Need(LayersD >= 1 && LayersD <= 6, $"the discriminator needs 1 to 6 strided layers, got {LayersD}.");
         Need(Norm is null or NormKind.Batch or NormKind.Instance, $"the norm must be batch or instance, got {Norm}.");
         Need(Widths == null || NoPrune, "given widths train a plain generator from scratch: they need NoPrune (the search finds its own widths).");
+        int models = Mode == TrainMode.CycleGan ? 2 : 1;
+        Need((InitGenerators?.Count ?? 0) <= models && (InitDiscriminators?.Count ?? 0) <= models,
+            $"{Mode} trains {models} generator(s) and discriminator(s); got {InitGenerators?.Count ?? 0} generator and {InitDiscriminators?.Count ?? 0} discriminator init file(s) (--init, --init-d).");
+        Need((InitGenerators ?? []).Concat(InitDiscriminators ?? []).All(f => !string.IsNullOrWhiteSpace(f)), "an init model file name (--init, --init-d) is empty.");
         Need(KeepCheckpoints >= 2, $"at least 2 checkpoints are kept, so a good one survives an interrupted write; got {KeepCheckpoints}.");
         Need(!string.IsNullOrWhiteSpace(OutputDirectory), "an output directory is required.");
         if (EffectiveNetG == GeneratorArch.Unet)

@@ -20,6 +20,11 @@ namespace CoroNetGAN.Engine.Training;
 /// CycleGAN), <c>report.json</c> and <c>history.json</c>.
 /// </summary>
 /// <remarks>
+/// The loop (steps, schedule, search, extraction, events) lives here; <see cref="CheckpointStore"/> stores checkpoints,
+/// <see cref="RunRecord"/> keeps the history and composes the report, <see cref="TestEvaluator"/> scores the test split
+/// and <see cref="MacAccount"/> counts MACs. A mode is a subclass that builds its networks through the base constructor
+/// and supplies <see cref="TrainStep"/> (and, where it differs, <see cref="NeedsPairedData"/>,
+/// <see cref="CompactFileName"/>, <see cref="Evaluate"/>); it is added to <see cref="Create"/>.
 /// Not thread-safe: create, run and dispose a trainer on one thread. Events are raised on that thread, synchronously,
 /// between steps; a slow handler slows training. Create with <see cref="Create"/>, continue a stopped run with
 /// <see cref="Resume"/>.
@@ -33,14 +38,6 @@ public abstract partial class Trainer : IDisposable
     /// <summary>Phase name of a run without pruning.</summary>
     public const string TrainPhase = "train";
 
-    /// <summary>A generator, its search during the search phase, and its slot in the checkpoint.</summary>
-    private protected sealed class GeneratorSlot(string name, Module model, PruningSearch? search)
-    {
-        public string Name { get; } = name;
-        public Module Model { get; set; } = model;
-        public PruningSearch? Search { get; set; } = search;
-    }
-
     private protected readonly IImageDataset TrainData;
     readonly IImageDataset? _testData;
     private protected readonly Device Device;
@@ -51,17 +48,15 @@ public abstract partial class Trainer : IDisposable
     private protected readonly Dictionary<string, ImagePool> Pools = new(StringComparer.Ordinal);
     ParameterSet _gParams = null!, _dParams = null!;
     private protected Adam OptimizerG = null!, OptimizerD = null!;
-    readonly Dictionary<string, PhaseTime> _phases = new(StringComparer.Ordinal);
-    readonly List<HistoryEntry> _history = new();
-    readonly long _fullMacs;
-    readonly long _fullParams;
+    readonly RunRecord _record = new();
+    readonly MacAccount _macs;
 
     private protected Trainer(TrainOptions options, IImageDataset train, IImageDataset? test, Device device, string[] generators, string[] discriminators)
     {
         options.Validate();
         if (train.Size != options.Size)
             throw new ArgumentException($"the training images are {train.Size} px but the options say {options.Size} px.");
-        if (options.Mode == TrainMode.Pix2Pix && !train.Paired)
+        if (NeedsPairedData && !train.Paired)
             throw new ArgumentException("pix2pix needs paired (aligned) training data; use CycleGAN for unpaired domains.");
         if (test != null && test.Size != options.Size)
             throw new ArgumentException($"the test images are {test.Size} px but the options say {options.Size} px.");
@@ -73,10 +68,10 @@ public abstract partial class Trainer : IDisposable
         _schedule = new LearningRateSchedule(options.LearningRate, options.EffectiveDecayStart, options.TotalSteps);
         Phase = options.NoPrune ? TrainPhase : SearchPhase;
 
-        int seed = options.Seed * 16;
         for (int i = 0; i < generators.Length; i++)
         {
-            var g = ModelFactory.Generator(options, device, seed + 1 + i, hyper: !options.NoPrune, widths: options.NoPrune ? options.Widths : null);
+            var g = ModelFactory.Generator(options, device, RunSeeds.Generator(options.Seed, i), hyper: !options.NoPrune, widths: options.NoPrune ? options.Widths : null);
+            TrainInit.Generator(options, i, g);
             PruningSearch? search = null;
             if (!options.NoPrune)
             {
@@ -87,12 +82,12 @@ public abstract partial class Trainer : IDisposable
             Generators.Add(new GeneratorSlot(generators[i], g, search));
         }
         for (int i = 0; i < discriminators.Length; i++)
-            Discriminators.Add((discriminators[i], ModelFactory.Discriminator(options, device, seed + 8 + i)));
-        using (var meta = ModelFactory.Generator(options, Device.Meta, 0, hyper: false, widths: null))
         {
-            _fullMacs = Metrics.MacCounter.Count(meta, Models.Families.GeneratorFamilies.Of(meta).InputShape(meta, MacSize)).Macs;
-            _fullParams = meta.ParameterCount;
+            var d = ModelFactory.Discriminator(options, device, RunSeeds.Discriminator(options.Seed, i));
+            TrainInit.Discriminator(options, i, d);
+            Discriminators.Add((discriminators[i], d));
         }
+        _macs = new MacAccount(options);
         BuildOptimizerG();
         _dParams = Combined(Discriminators);
         OptimizerD = new Adam(_dParams, options.LearningRate, options.Beta1);
@@ -117,15 +112,13 @@ public abstract partial class Trainer : IDisposable
     public event Action<string>? Log;
 
     /// <summary>Per-step records so far (also written to <c>history.json</c>).</summary>
-    public IReadOnlyList<HistoryEntry> History => _history;
+    public IReadOnlyList<HistoryEntry> History => _record.Entries;
 
     /// <summary>The current generators by name (hyper generators during the search, compact ones after it).</summary>
     public IReadOnlyDictionary<string, Module> CurrentGenerators => Generators.ToDictionary(s => s.Name, s => s.Model);
 
     /// <summary>The discriminators by name.</summary>
     public IReadOnlyDictionary<string, Module> CurrentDiscriminators => Discriminators.ToDictionary(d => d.Name, d => d.Model);
-
-    int MacSize => Options.EffectivePrune.MacImageSize;
 
     /// <summary>Creates the trainer for <paramref name="options"/>' mode on <paramref name="device"/> (CPU when null).</summary>
     /// <param name="options">The run's configuration; validated here.</param>
@@ -199,10 +192,8 @@ public abstract partial class Trainer : IDisposable
         Step++;
         _sessionSteps++;
         double seconds = watch.Elapsed.TotalSeconds;
-        var t = _phases.GetValueOrDefault(phase, new PhaseTime(0, 0));
-        _phases[phase] = new PhaseTime(t.Steps + 1, t.Seconds + seconds);
         double ratio = MacsRatio();
-        _history.Add(new HistoryEntry(Step, phase, lr, ratio, losses));
+        _record.Add(new HistoryEntry(Step, phase, lr, ratio, losses), seconds);
         foreach (var s in samples) Sample?.Invoke(s with { Step = Step });
         var progress = new TrainProgress(Step, Options.TotalSteps, phase, losses, ratio, CurrentWidths(), lr, seconds, _session.Elapsed, _sessionSteps);
         Progress?.Invoke(progress);
@@ -274,8 +265,39 @@ public abstract partial class Trainer : IDisposable
         Step++;
     }
 
-    /// <summary>One optimizer step of every network on <paramref name="batch"/>; returns the loss terms. Adds samples when asked.</summary>
+    /// <summary>
+    /// The mode's step: one optimizer step of every network on <paramref name="batch"/> (through
+    /// <see cref="StepGenerators"/> and <see cref="StepDiscriminators"/>); returns every loss term (read with
+    /// <see cref="ReadLosses"/>, once). Adds samples when asked.
+    /// </summary>
     private protected abstract IReadOnlyDictionary<string, float> TrainStep(HostBatch batch, List<TrainSample>? samples);
+
+    /// <summary>Whether the mode trains on paired (aligned) data only.</summary>
+    private protected virtual bool NeedsPairedData => false;
+
+    /// <summary>The file name of the <paramref name="index"/>-th generator's compact model in the run folder.</summary>
+    private protected virtual string CompactFileName(int index) => index == 0 ? "compact.safetensors" : $"compact_{Generators[index].Name}.safetensors";
+
+    /// <summary>
+    /// Scores the finished run's main generator on the test split (only the rank that writes files scores); null when
+    /// the mode has no score for that split. By default the paired image-to-image L1 of <see cref="TestEvaluator"/>.
+    /// </summary>
+    private protected virtual TestScores? Evaluate(IImageDataset test) =>
+        test.Paired ? TestEvaluator.Score(Generators[0].Model, Device, Options.Size, test, TrainData) : null;
+
+    /// <summary>
+    /// The step's loss terms on the host (a null term reads as 0), read together with the step tape's deferred finite
+    /// checks in one device-to-host copy: the one read of a step's losses. Call at the end of the step, on the tape
+    /// opened with <c>new Tape(deferFiniteChecks: true)</c>.
+    /// </summary>
+    /// <exception cref="ArithmeticException">A loss of the step is NaN or infinite; the message names the op.</exception>
+    private protected static IReadOnlyDictionary<string, float> ReadLosses(Tape tape, params (string Name, Tensor? Value)[] terms)
+    {
+        var values = tape.ReadScalars(terms.Select(t => t.Value).ToArray());
+        var losses = new Dictionary<string, float>(terms.Length, StringComparer.Ordinal);
+        for (int i = 0; i < terms.Length; i++) losses[terms[i].Name] = values[i];
+        return losses;
+    }
 
     /// <summary>Ends the search: swaps every hyper generator for its compact extraction and restarts the G optimizer.</summary>
     void Extract()
@@ -310,24 +332,13 @@ public abstract partial class Trainer : IDisposable
         return set;
     }
 
-    double MacsRatio()
-    {
-        if (Phase == SearchPhase) return Generators.Average(g => g.Search!.CurrentRatio);
-        // Outside the search the widths cannot change until the generators are replaced: count them once.
-        var models = Generators.Select(g => g.Model).ToArray();
-        if (_fixedMacs is { } cached && cached.Models.SequenceEqual(models, ReferenceEqualityComparer.Instance)) return cached.Ratio;
-        double ratio = Generators.Average(g => (double)CompactMacs(g.Model) / _fullMacs);
-        _fixedMacs = (models, ratio);
-        return ratio;
-    }
+    /// <summary>Current MACs over full MACs: the search's last check while it runs, else the plain generators' (counted once each).</summary>
+    double MacsRatio() => Phase == SearchPhase
+        ? Generators.Average(g => g.Search!.CurrentRatio)
+        : Generators.Average(g => (double)_macs.Of(g.Model) / _macs.FullMacs);
 
-    (Module[] Models, double Ratio)? _fixedMacs;
-
-    long CompactMacs(Module g)
-    {
-        using var meta = ModelFactory.Generator(Options, Device.Meta, 0, hyper: false, widths: ModelFactory.Widths(g));
-        return Metrics.MacCounter.Count(meta, Models.Families.GeneratorFamilies.Of(meta).InputShape(meta, MacSize)).Macs;
-    }
+    /// <summary>Meta models counted for MACs so far (for the test that MACs are counted once they are fixed).</summary>
+    internal int MacCounts => _macs.Counts;
 
     Dictionary<string, int[]> CurrentWidths() => Generators.ToDictionary(g => g.Name,
         g => Phase == SearchPhase && g.Search is { CurrentWidths.Length: > 0 } s ? s.CurrentWidths : ModelFactory.Widths(g.Model));
@@ -354,7 +365,26 @@ public abstract partial class Trainer : IDisposable
     }
 
     /// <summary>The first image of an NCHW host array.</summary>
-    private protected static float[] First(float[] batch, int size) => batch.AsSpan(0, 3 * size * size).ToArray();
+    private protected static float[] First(float[] batch, int size) => batch.AsSpan(0, ImageIO.Channels * size * size).ToArray();
+
+    /// <summary>Writes the compact generator(s), scores the test split and writes <c>report.json</c> (in a distributed
+    /// run only rank 0 writes and scores; the other ranks return the report without them).</summary>
+    TrainReport Finish()
+    {
+        string dir = Options.OutputDirectory;
+        bool write = WritesFiles;
+        var files = new List<string>();
+        for (int i = 0; i < Generators.Count; i++)
+        {
+            string file = Path.Combine(dir, CompactFileName(i));
+            if (write) ModelFile.Save(Generators[i].Model, file, Options.Size);
+            files.Add(file);
+        }
+        var test = write && _testData != null ? Evaluate(_testData) : null;
+        var report = _record.Compose(Options, ModeName, ArchName, _macs, Generators, files, test);
+        if (write) _record.WriteReport(dir, report);
+        return report;
+    }
 
     /// <summary>Frees every model and optimizer state.</summary>
     public void Dispose()

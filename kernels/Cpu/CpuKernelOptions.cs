@@ -26,6 +26,13 @@ public sealed record CpuKernelOptions
     public bool Use512 { get; init; } = Vector512.IsHardwareAccelerated;
 
     /// <summary>
+    /// With <see cref="Use512"/>, whether a GEMM (or a Winograd conv's GEMMs) whose 8x32 tiles would hold more
+    /// padding than 6x16 ones runs the 6x16 kernel (<see cref="Gemm.Wide"/>): 16 Winograd tiles of a 16x16 output fill
+    /// half of a 32-column panel. Off, <see cref="Use512"/> alone decides (tests that force a kernel).
+    /// </summary>
+    public bool PaddingPicksKernel { get; init; } = true;
+
+    /// <summary>
     /// Whether a GEMM task packs its column panels row by row across all of them (<see cref="IPackedB.PackPanels"/>)
     /// rather than panel after panel.
     /// </summary>
@@ -39,6 +46,12 @@ public sealed record CpuKernelOptions
 
     /// <summary>Whether a narrow GEMM with a large transposed A runs as C^T = B^T A.</summary>
     public bool SwapNarrow { get; init; } = true;
+
+    /// <summary>
+    /// Columns of B up to which a GEMM runs as a single pass over A (<see cref="SkinnyGemm"/>: the U-Net's inner convs
+    /// and the transposed convs and input gradients fed by them); 0 turns that path off.
+    /// </summary>
+    public int SkinnyColumns { get; init => field = Math.Max(0, value); } = 16;
 
     /// <summary>Whether a stride-1 input gradient may run as a forward conv of dy rather than GEMM + col2im.</summary>
     public bool AdjointAsForward { get; init; } = true;

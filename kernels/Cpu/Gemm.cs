@@ -30,6 +30,21 @@ public static unsafe class Gemm
         Sgemm(o, transA, m, n, k, a, lda, new DenseB(b, ldb, transB), c, ldc, accumulate);
 
     /// <summary>
+    /// Whether an M x N product runs on the 8x32 Vector512 kernel: where <see cref="CpuKernelOptions.Use512"/> is set,
+    /// unless <see cref="CpuKernelOptions.PaddingPicksKernel"/> and its padded tiles cover over 1.25 times as much of C
+    /// as 6x16 ones. Where a 512-bit FMA costs two 256-bit ones (Zen 4) padding is all that
+    /// separates the two; elsewhere the wide kernel's double rate at worse padding at least ties.
+    /// </summary>
+    public static bool Wide(CpuKernelOptions o, long m, long n)
+    {
+        if (!o.Use512) return false;
+        if (!o.PaddingPicksKernel) return true;
+        long wide = (m + 7) / 8 * 8 * ((n + 31) / 32 * 32), narrow = (m + 5) / 6 * 6 * ((n + 15) / 16 * 16);
+        // The wide tile does more work per load and broadcast, so it keeps products whose padding is only a little worse.
+        return wide * 4 <= narrow * 5;
+    }
+
+    /// <summary>
     /// C[M,N] (+)= op(A)[M,K] * B[K,N] where B is produced panel by panel by <paramref name="b"/> while packing,
     /// so a convolution can feed its unfolded input without materialising it.
     /// </summary>
@@ -42,12 +57,17 @@ public static unsafe class Gemm
             if (!accumulate) for (int i = 0; i < m; i++) new Span<float>(c + (long)i * ldc, n).Clear();
             return;
         }
+        if (SkinnyGemm.Applies(o, m, n, k))
+        {
+            SkinnyGemm.Run(o, transA, m, n, k, a, lda, b, c, ldc, accumulate);
+            return;
+        }
         if (o.SwapNarrow && transA && n <= NarrowColumns && m >= 64 && m >= 4 * n && (long)m * k >= 1 << 16)
         {
             SgemmNarrow(o, m, n, k, a, lda, b, c, ldc, accumulate);
             return;
         }
-        bool use512 = o.Use512;
+        bool use512 = Wide(o, m, n);
         int mr = use512 ? 8 : 6, nr = use512 ? 32 : 16;
         int mPanels = (m + mr - 1) / mr;
         int nPanels = (n + nr - 1) / nr;
@@ -187,7 +207,16 @@ public static unsafe class Gemm
             long lda = g.Lda;
             if (rows == mr)
             {
-                for (int kk = 0; kk < kc; kk++)
+                int k8 = 0;
+                if (mr == 8 && Avx.IsSupported)
+                {
+                    // 8x8 blocks transposed in registers: a forward conv repacks its weights (several MB in a U-Net)
+                    // on every call, and the scalar gather below reads one float per load.
+                    float** src = stackalloc float*[8];
+                    for (int r = 0; r < 8; r++) src[r] = a0 + r * lda;
+                    for (; k8 + 8 <= kc; k8 += 8) Im2ColTransposedB.Transpose8(src, k8, dst + (long)k8 * 8, 8);
+                }
+                for (int kk = k8; kk < kc; kk++)
                 {
                     float* d = dst + (long)kk * mr;
                     float* src = a0 + kk;

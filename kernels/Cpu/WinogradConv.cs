@@ -144,10 +144,10 @@ public static unsafe class WinogradConv
     /// </summary>
     static void Compute(CpuKernelOptions o, float* x, float* w, float* b, float* y, in ConvGeometry g, bool adjoint)
     {
-        bool use512 = o.Use512;
+        long groups = (long)g.N * GroupLayout(g, o.WinogradPairRows).GroupsPerImage;
+        bool use512 = Gemm.Wide(o, g.O, groups * 8);
         int mr = use512 ? 8 : 6, nr = use512 ? 32 : 16;
         int oPanels = (g.O + mr - 1) / mr, oPad = oPanels * mr;
-        long groups = (long)g.N * GroupLayout(g, o.WinogradPairRows).GroupsPerImage;
         int gpp = nr / 8;
         int panels = (int)((groups + gpp - 1) / gpp);
         long perPanel = (long)Xi * Math.Max(g.C, oPad) * nr;
