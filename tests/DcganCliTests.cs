@@ -35,6 +35,11 @@ public sealed class DcganCliTests : IDisposable
         Assert.Equal(2, code);
         Assert.Contains("generator from noise", err);
 
+        (code, _, err) = CliRunner.Run("compress", "--model", model, "--data", data, "--mode", "dcgan", "--target-ratio", "0.5", "--steps", "2",
+            "--out", Path.Combine(_folders.Root, "compressed"), "--device", "cpu");
+        Assert.Equal(2, code);
+        Assert.True(err.Contains("holds a DcganGenerator"), err);
+
         // FID (ResNet-18) of images from noise against the training images; eval sees the model is a generator from noise.
         (code, output, err) = CliRunner.Run("eval", "--model", model, "--data", data, "--device", "cpu", "--json", "--bootstrap", "0");
         Assert.True(code == 0, output + err);

@@ -93,6 +93,8 @@ public static class InitModels
                     NetG: GeneratorArch.Unet, Norm: u.Config.Norm, Dropout: u.Config.UseDropout),
             ResnetGenerator or UnetGenerator => throw new InvalidDataException(
                 $"{modelPath}: holds a generator that is already pruned or has an unusual block count ({ModelFile.Describe(model).ConfigJson}); compress starts from a full-width resnet9, resnet6 or U-Net generator."),
+            _ when Engine.Models.Families.GeneratorFamilies.Find(model) is { } family => throw new InvalidDataException(
+                $"{modelPath}: holds a {family.Architecture}; compress starts from a full-width resnet9, resnet6 or U-Net generator (a DCGAN compresses by training with --mode dcgan and a target)."),
             _ => throw new InvalidDataException($"{modelPath}: holds a {ModelFile.Describe(model).Architecture}, not a generator."),
         };
         if (model is UnetGenerator un && options.UnetDowns != un.Config.NumDowns)
