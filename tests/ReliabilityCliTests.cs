@@ -111,16 +111,7 @@ public class ReliabilityCliTests
     public void NonFiniteWeightsAreRefusedByTensorName()
     {
         using var tmp = new GoldenCases.TempDir();
-        string path = tmp.File("nan.safetensors");
-        {
-            var file = SafeTensorsFile.Read(TinyModel(tmp.Path));
-            var tensors = file.Names.Select(n => new KeyValuePair<string, SafeTensor>(n, file[n])).ToList();
-            int i = tensors.FindIndex(p => p.Key == "model.4.weight");
-            var values = tensors[i].Value.ToFloats();
-            values[5] = float.NaN;
-            tensors[i] = new(tensors[i].Key, SafeTensor.FromFloats(values, tensors[i].Value.Shape));
-            SafeTensorsFile.Write(path, new SafeTensorsFile(tensors, file.Metadata));
-        }
+        string path = ReliabilityDocTests.NanModel(TinyModel(tmp.Path), tmp.File("nan.safetensors"));
         AssertUserError(Run("translate", "--model", path, "--input", path, "--output", tmp.File("o"), "--device", "cpu"), "model.4.weight", "NaN", "element 5");
     }
 

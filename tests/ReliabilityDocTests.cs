@@ -148,7 +148,8 @@ public partial class ReliabilityDocTests
         return dir;
     }
 
-    static string NanModel(string model, string path)
+    /// <summary>A copy of <paramref name="model"/> with a NaN at element 5 of model.4.weight.</summary>
+    internal static string NanModel(string model, string path)
     {
         var file = SafeTensorsFile.Read(model);
         var tensors = file.Names.Select(n => new KeyValuePair<string, SafeTensor>(n, file[n])).ToList();
