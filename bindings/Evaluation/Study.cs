@@ -210,11 +210,15 @@ public sealed class Study
             case "coronetgan":
                 return o with { NoPrune = false, Widths = null, Prune = (o.Prune ?? new PruneOptions()) with { TargetRatio = plan.Ratio, TargetGMacs = null } };
             default:
-                var compact = done.Single(r => r.Run.Method == "coronetgan" && r.Run.Ratio == plan.Ratio && r.Run.Seed == plan.Seed);
+                var compact = CompressedRun(plan, done);
                 var (widths, _) = GeneratorShapes.UniformWidths(o with { NoPrune = true, Prune = null }, compact.Macs);
                 return o with { NoPrune = true, Prune = null, Widths = widths };
         }
     }
+
+    /// <summary>The finished CoroNetGAN run a uniform run matches (same ratio and seed; it trains first).</summary>
+    static StudyRunResult CompressedRun(StudyRunPlan plan, List<StudyRunResult> done) =>
+        done.Single(x => x.Run.Method == "coronetgan" && x.Run.Ratio == plan.Ratio && x.Run.Seed == plan.Seed);
 
     StudyRunResult Score(StudyRunPlan plan, TrainOptions options, TrainReport report, string folder, Device device, List<StudyRunResult> done,
         ImageFeatures features)
@@ -227,7 +231,7 @@ public sealed class Study
         string? matched = null;
         if (plan.Method == "uniform")
         {
-            var compact = done.Single(x => x.Run.Method == "coronetgan" && x.Run.Ratio == plan.Ratio && x.Run.Seed == plan.Seed);
+            var compact = CompressedRun(plan, done);
             matched = $"widths scaled by one factor to at most the compressed run's {compact.Macs:N0} MACs: {report.CompactMacs:N0} " +
                 $"({(report.CompactMacs - compact.Macs) / (double)compact.Macs:P2})";
         }
