@@ -179,20 +179,7 @@ public class HyperInitTests
         using var g = HyperGen("resnet", Device.Cpu, 42, ngf: 8);
         HyperInit.FromPlain(g, trained);
         var settings = new SearchSettings(TargetRatio: 0.3, Lambda: 0.1f, CheckEvery: 10, StepBudget: 150, ImageSize: 32);
-        var search = new PruningSearch(g, settings);
-        using var parameters = g.Parameters();
-        using var adam = new Adam(parameters, lr: 2e-4f);
-        var x = Tensor.RandomUniform(Device.Cpu, 1, -1f, 1f, 1, 3, 32, 32);
-        var target = Tensor.RandomUniform(Device.Cpu, 2, -1f, 1f, 1, 3, 32, 32);
-        var state = SearchState.Searching;
-        for (int step = 0; step < 150 && state == SearchState.Searching; step++)
-        {
-            using (var tape = new Tape())
-                tape.Backward(Ops.L1Loss(g.Forward(x), target));
-            adam.Step();
-            adam.ZeroGrad();
-            state = search.AfterStep(adam.LearningRate);
-        }
+        var (search, state) = PruningTests.SearchOnL1(g, settings, 32, 150);
         Assert.True(state == SearchState.Reached, string.Join("\n", search.History));
         using var compact = search.Extract();
         double ratio = (double)MacCounter.Count(compact, 1, 3, 32, 32).Macs / search.FullMacs;

@@ -152,20 +152,7 @@ public class PruningTests
     {
         using var g = HyperResnet(16, seed: seed);
         var settings = new SearchSettings(TargetRatio: 0.3, Lambda: 0.1f, CheckEvery: 20, StepBudget: 400, ImageSize: 64);
-        var search = new PruningSearch(g, settings);
-        using var parameters = g.Parameters();
-        using var adam = new Adam(parameters, lr: 2e-4f);
-        var x = Tensor.RandomUniform(Device.Cpu, 1, -1f, 1f, 1, 3, 64, 64);
-        var target = Tensor.RandomUniform(Device.Cpu, 2, -1f, 1f, 1, 3, 64, 64);
-        var state = SearchState.Searching;
-        for (int step = 0; step < 400 && state == SearchState.Searching; step++)
-        {
-            using (var tape = new Tape())
-                tape.Backward(Ops.L1Loss(g.Forward(x), target));
-            adam.Step();
-            adam.ZeroGrad();
-            state = search.AfterStep(adam.LearningRate);
-        }
+        var (search, state) = PruningTests.SearchOnL1(g, settings, 64, 400);
         Assert.True(state == SearchState.Reached, string.Join("\n", search.History));
         using var compact = search.Extract();
         double ratio = (double)MacCounter.Count(compact, 1, 3, 64, 64).Macs / search.FullMacs;
@@ -309,5 +296,28 @@ public class PruningTests
             conv.Weight2.CopyFrom(conv.Weight2.ToArray().Select(v => v * 2f).ToArray());
             Assert.NotSame(w, conv.GenerateWeight());
         }
+    }
+
+    /// <summary>
+    /// The search on a fixed L1 regression (random input and target of <paramref name="size"/> pixels, Adam 2e-4) until it
+    /// leaves the searching state or <paramref name="steps"/> steps pass; returns the search and its last state.
+    /// </summary>
+    internal static (PruningSearch Search, SearchState State) SearchOnL1(Module g, SearchSettings settings, int size, int steps)
+    {
+        var search = new PruningSearch(g, settings);
+        using var parameters = g.Parameters();
+        using var adam = new Adam(parameters, lr: 2e-4f);
+        var x = Tensor.RandomUniform(Device.Cpu, 1, -1f, 1f, 1, 3, size, size);
+        var target = Tensor.RandomUniform(Device.Cpu, 2, -1f, 1f, 1, 3, size, size);
+        var state = SearchState.Searching;
+        for (int step = 0; step < steps && state == SearchState.Searching; step++)
+        {
+            using (var tape = new Tape())
+                tape.Backward(Ops.L1Loss(g.Forward(x), target));
+            adam.Step();
+            adam.ZeroGrad();
+            state = search.AfterStep(adam.LearningRate);
+        }
+        return (search, state);
     }
 }
