@@ -5,6 +5,7 @@
 # Installs afl++ (Debian package) and the SharpFuzz.CommandLine 2.3.0 dotnet tool when missing, publishes the harness,
 # instruments the engine (and ImageSharp for the image target), seeds each target with valid files, runs afl-fuzz for
 # the given seconds per target, then replays every crash and prints one summary line per target. Exit 1 if any crashed.
+# Campaigns into different findings folders may run at once (start the second after the first has published).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 secs=${1:-120}
@@ -25,11 +26,13 @@ if [ ! -x "$tools/sharpfuzz" ]; then
   dotnet tool install SharpFuzz.CommandLine --version 2.3.0 --tool-path "$tools" >/dev/null
 fi
 
-bin=tools/fuzz/bin/publish
+# The harness is published beside the findings, so campaigns into different folders can run at the same time.
+mkdir -p "$out"
+bin="$out/.bin/publish"
 rm -rf "$bin"
 dotnet publish tools/fuzz/CoroNetGAN.Fuzz.csproj -c Release -o "$bin" -nologo -v quiet
 # Instrumented code expects AFL's shared memory, so seeds and crash replays run from an uninstrumented copy.
-plain=tools/fuzz/bin/plain
+plain="$out/.bin/plain"
 rm -rf "$plain"
 cp -r "$bin" "$plain"
 "$tools/sharpfuzz" "$bin/CoroNetGAN.Engine.dll"
