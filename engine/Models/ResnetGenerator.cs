@@ -1,5 +1,6 @@
 using CoroNetGAN.Engine.Devices;
 using CoroNetGAN.Engine.Layers;
+using CoroNetGAN.Engine.Models.Families;
 using CoroNetGAN.Engine.Pruning;
 using CoroNetGAN.Engine.Tensors;
 
@@ -31,7 +32,7 @@ public sealed record ResnetGeneratorConfig(int InputChannels = 3, int OutputChan
 /// generates from latent vectors (METHOD.md 3.1): z_in (image, fixed), c1, d1, R (shared by down2 and the second conv
 /// of every block: the residual stream), b1..bN (inside each block), u1, u2, z_out (image, fixed).
 /// </remarks>
-public sealed class ResnetGenerator : Module, IPrunableGenerator
+public sealed class ResnetGenerator : Module, IPrunableGenerator, IGeneratorModel<ResnetGeneratorConfig>
 {
     /// <summary>Names of the width entries, in order (for Blocks = 9: c1, d1, R, b1..b9, u1, u2).</summary>
     public static string WidthLayout(int blocks) =>

@@ -1,5 +1,6 @@
 using CoroNetGAN.Engine.Devices;
 using CoroNetGAN.Engine.Layers;
+using CoroNetGAN.Engine.Models.Families;
 using CoroNetGAN.Engine.Pruning;
 using CoroNetGAN.Engine.Tensors;
 
@@ -31,7 +32,7 @@ public sealed record UnetGeneratorConfig(int InputChannels = 3, int OutputChanne
 /// (image, fixed), d1..dN for the down convs, uN..u2 for the up convs, z_out (image, fixed); an up conv's input
 /// latent is cat(z_dL, z_u(L+1)), in the order of the feature concatenation.
 /// </remarks>
-public sealed class UnetGenerator : Module, IPrunableGenerator
+public sealed class UnetGenerator : Module, IPrunableGenerator, IGeneratorModel<UnetGeneratorConfig>
 {
     /// <summary>Names of the width entries, in order: d1..dN, uN..u2.</summary>
     public static string WidthLayout(int numDowns) =>

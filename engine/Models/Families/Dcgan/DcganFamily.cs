@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.Json;
 using System.Text.RegularExpressions;
 using CoroNetGAN.Engine.Devices;
 using CoroNetGAN.Engine.Layers;
@@ -13,15 +12,13 @@ namespace CoroNetGAN.Engine.Models.Families.Dcgan;
 /// [N, nz, 1, 1] whatever the image size, and it does not translate images. Its depth is the number of stages
 /// (log2(size) - 2). Stateless.
 /// </summary>
-public sealed class DcganFamily : GeneratorFamily
+public sealed class DcganFamily : GeneratorFamily<DcganGenerator, DcganGeneratorConfig>
 {
     /// <summary>The noise channels of the reference (nz).</summary>
     public const int DefaultNz = 100;
 
     /// <inheritdoc/>
     public override string Architecture => "DcganGenerator";
-    /// <inheritdoc/>
-    public override Type ModelType => typeof(DcganGenerator);
     /// <inheritdoc/>
     public override IReadOnlyList<string> Names { get; } = ["dcgan64", "dcgan32"];
     /// <inheritdoc/>
@@ -47,38 +44,20 @@ public sealed class DcganFamily : GeneratorFamily
     public override IReadOnlyList<GeneratorArch> TrainArchs { get; } = [GeneratorArch.Dcgan];
 
     /// <inheritdoc/>
-    public override Module Build(GeneratorSpec spec, Device device, int seed = 0, HyperOptions? hyper = null)
+    protected override DcganGenerator New(DcganGeneratorConfig config, Device device, int seed, HyperOptions? hyper) => new(config, device, seed, hyper);
+
+    /// <inheritdoc/>
+    protected override DcganGeneratorConfig ToConfig(GeneratorSpec spec)
     {
         if (spec.Norm != NormKind.Batch) throw new ArgumentException($"DCGAN generator: the norm is BatchNorm, got {spec.Norm}.");
         if (spec.UseDropout) throw new ArgumentException("DCGAN generator: it has no dropout.");
         if (spec.Depth < 1 || spec.Depth > 8) throw new ArgumentException($"DCGAN generator: stages must be in [1, 8], got {spec.Depth}.");
-        return new DcganGenerator(new DcganGeneratorConfig(spec.InputChannels, spec.OutputChannels, spec.Ngf, 4 << spec.Depth, spec.Widths), device, seed, hyper);
+        return new(spec.InputChannels, spec.OutputChannels, spec.Ngf, 4 << spec.Depth, spec.Widths);
     }
 
     /// <inheritdoc/>
-    public override GeneratorSpec Spec(Module model)
-    {
-        var c = As<DcganGenerator>(model).Config;
-        return new(c.Nz, c.OutputChannels, c.Ngf, DcganGenerator.Stages(c.ImageSize), NormKind.Batch, false, c.Widths);
-    }
-
-    /// <inheritdoc/>
-    public override IReadOnlyList<string> WidthLayout(int depth) => DcganGenerator.WidthLayout(depth).Split(", ");
-    /// <inheritdoc/>
-    public override int[] FullWidths(int ngf, int depth) => DcganGenerator.FullWidths(ngf, depth);
-    /// <inheritdoc/>
-    public override IReadOnlyList<int> Widths(Module model) => As<DcganGenerator>(model).Widths;
-
-    /// <inheritdoc/>
-    public override string ConfigJson(Module model, JsonSerializerOptions json)
-    {
-        var g = As<DcganGenerator>(model);
-        return JsonSerializer.Serialize(g.Config with { Widths = Pruned(g.Widths, g.Config.Ngf, DcganGenerator.Stages(g.Config.ImageSize)) }, json);
-    }
-
-    /// <inheritdoc/>
-    public override Module FromConfigJson(string json, JsonSerializerOptions options, Device device) =>
-        new DcganGenerator(JsonSerializer.Deserialize<DcganGeneratorConfig>(json, options) ?? throw new InvalidDataException("the config is null."), device);
+    protected override GeneratorSpec ToSpec(DcganGeneratorConfig c) =>
+        new(c.Nz, c.OutputChannels, c.Ngf, DcganGenerator.Stages(c.ImageSize), NormKind.Batch, false, c.Widths);
 
     /// <inheritdoc/>
     public override int SizeMultiple(GeneratorSpec spec) => 4 << spec.Depth;
@@ -93,8 +72,7 @@ public sealed class DcganFamily : GeneratorFamily
         $"input NCHW float32 noise [N, {spec.InputChannels}, 1, 1] drawn from N(0, 1); output NCHW float32 in [-1, 1], {4 << spec.Depth}x{4 << spec.Depth}.";
 
     /// <inheritdoc/>
-    public override Module ExportRoot(Module model) =>
-        As<DcganGenerator>(model).Children.FirstOrDefault(c => c.Name == "main").Module ?? throw new ArgumentException("DcganGenerator has no child 'main'.");
+    public override Module ExportRoot(Module model) => Child(As<DcganGenerator>(model), "main");
 
     /// <inheritdoc/>
     /// <remarks>PyTorch's examples/dcgan netG: <c>main.{3i}.weight</c> transposed convs [in, out, 4, 4], BatchNorm at <c>main.{3i+1}</c>.</remarks>

@@ -23,7 +23,7 @@ public sealed record DcganGeneratorConfig(int Nz = 100, int OutputChannels = 3, 
 /// Built with <see cref="HyperOptions"/>, every conv is a <see cref="HyperConv"/> whose weight a hypernetwork
 /// generates from latents: z_in (noise, fixed), g1..gD (the hidden layers, prunable), z_out (image, fixed).
 /// </remarks>
-public sealed class DcganGenerator : Module, IPrunableGenerator
+public sealed class DcganGenerator : Module, IPrunableGenerator, IGeneratorModel<DcganGeneratorConfig>
 {
     /// <summary>Stages (hidden layers) for an image size: log2(size) - 2 (4 for 64 pixels, 3 for 32).</summary>
     public static int Stages(int imageSize) => (int)Math.Log2(imageSize) - 2;

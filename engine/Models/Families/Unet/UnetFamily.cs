@@ -1,4 +1,3 @@
-using System.Text.Json;
 using CoroNetGAN.Engine.Devices;
 using CoroNetGAN.Engine.Layers;
 using CoroNetGAN.Engine.Pruning;
@@ -8,12 +7,10 @@ using CoroNetGAN.Engine.Training;
 namespace CoroNetGAN.Engine.Models.Families.Unet;
 
 /// <summary>The U-Net generator family (pix2pix's <see cref="UnetGenerator"/>: unet256, unet128, unet64). Stateless.</summary>
-public sealed class UnetFamily : GeneratorFamily
+public sealed class UnetFamily : GeneratorFamily<UnetGenerator, UnetGeneratorConfig>
 {
     /// <inheritdoc/>
     public override string Architecture => "UnetGenerator";
-    /// <inheritdoc/>
-    public override Type ModelType => typeof(UnetGenerator);
     /// <inheritdoc/>
     public override IReadOnlyList<string> Names { get; } = ["unet256", "unet128", "unet64"];
     /// <inheritdoc/>
@@ -43,34 +40,11 @@ public sealed class UnetFamily : GeneratorFamily
     public override IReadOnlyList<GeneratorArch> TrainArchs { get; } = [GeneratorArch.Unet];
 
     /// <inheritdoc/>
-    public override Module Build(GeneratorSpec spec, Device device, int seed = 0, HyperOptions? hyper = null) =>
-        new UnetGenerator(new UnetGeneratorConfig(spec.InputChannels, spec.OutputChannels, spec.Depth, spec.Ngf, spec.Norm, spec.UseDropout, spec.Widths),
-            device, seed, hyper);
-
+    protected override UnetGenerator New(UnetGeneratorConfig config, Device device, int seed, HyperOptions? hyper) => new(config, device, seed, hyper);
     /// <inheritdoc/>
-    public override GeneratorSpec Spec(Module model)
-    {
-        var c = As<UnetGenerator>(model).Config;
-        return new(c.InputChannels, c.OutputChannels, c.Ngf, c.NumDowns, c.Norm, c.UseDropout, c.Widths);
-    }
-
+    protected override UnetGeneratorConfig ToConfig(GeneratorSpec s) => new(s.InputChannels, s.OutputChannels, s.Depth, s.Ngf, s.Norm, s.UseDropout, s.Widths);
     /// <inheritdoc/>
-    public override IReadOnlyList<string> WidthLayout(int depth) => UnetGenerator.WidthLayout(depth).Split(", ");
-    /// <inheritdoc/>
-    public override int[] FullWidths(int ngf, int depth) => UnetGenerator.FullWidths(ngf, depth);
-    /// <inheritdoc/>
-    public override IReadOnlyList<int> Widths(Module model) => As<UnetGenerator>(model).Widths;
-
-    /// <inheritdoc/>
-    public override string ConfigJson(Module model, JsonSerializerOptions json)
-    {
-        var u = As<UnetGenerator>(model);
-        return JsonSerializer.Serialize(u.Config with { Widths = Pruned(u.Widths, u.Config.Ngf, u.Config.NumDowns) }, json);
-    }
-
-    /// <inheritdoc/>
-    public override Module FromConfigJson(string json, JsonSerializerOptions options, Device device) =>
-        new UnetGenerator(JsonSerializer.Deserialize<UnetGeneratorConfig>(json, options) ?? throw new InvalidDataException("the config is null."), device);
+    protected override GeneratorSpec ToSpec(UnetGeneratorConfig c) => new(c.InputChannels, c.OutputChannels, c.Ngf, c.NumDowns, c.Norm, c.UseDropout, c.Widths);
 
     /// <inheritdoc/>
     public override int SizeMultiple(GeneratorSpec spec) => 1 << spec.Depth;
@@ -87,8 +61,4 @@ public sealed class UnetFamily : GeneratorFamily
     /// <inheritdoc/>
     public override GeneratorSpec ForTraining(TrainOptions o, IReadOnlyList<int>? widths) =>
         new(3, 3, o.Ngf, ModelFactory.UnetDowns(o.Size), o.EffectiveNorm, o.EffectiveDropout, widths);
-
-    static Module Child(Module parent, string name) =>
-        parent.Children.FirstOrDefault(c => c.Name == name).Module
-        ?? throw new ArgumentException($"{parent.GetType().Name} at '{parent.Path}' has no child '{name}'; the exporter does not know its layout.");
 }
