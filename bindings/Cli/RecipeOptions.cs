@@ -117,13 +117,11 @@ internal sealed class RecipeOptions
         _ => throw new ArgumentException($"--mode must be pix2pix, cyclegan or dcgan, got '{text}'."),
     };
 
-    static GeneratorArch? ParseNetG(string? text) => text?.Trim().ToLowerInvariant() switch
+    static GeneratorArch? ParseNetG(string? text)
     {
-        null => null,
-        "unet" or "unet256" or "unet128" or "unet64" => GeneratorArch.Unet,
-        "resnet9" => GeneratorArch.Resnet9,
-        "resnet6" => GeneratorArch.Resnet6,
-        "dcgan" or "dcgan32" or "dcgan64" => GeneratorArch.Dcgan,
-        _ => throw new ArgumentException($"--net-g must be unet, resnet9, resnet6 or dcgan, got '{text}'."),
-    };
+        if (text == null) return null;
+        var names = Architectures.TrainNames;
+        return Architectures.TrainArch(text)
+            ?? throw new ArgumentException($"--net-g must be {string.Join(", ", names.Take(names.Count - 1))} or {names[^1]}, got '{text}'.");
+    }
 }

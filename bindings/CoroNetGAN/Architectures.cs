@@ -36,6 +36,20 @@ public static class Architectures
             : throw new ArgumentException("patchgan: per-layer widths are not supported for the discriminator.");
     }
 
+    /// <summary>The generator names a training run takes (<see cref="TrainArch"/>), e.g. resnet9, resnet6, unet, dcgan.</summary>
+    public static IReadOnlyList<string> TrainNames { get; } = GeneratorFamilies.All
+        .SelectMany(f => f.TrainArchs.Count == 1 ? [f.GenericName] : f.Names.Where(n => f.TrainArch(n) != null)).ToArray();
+
+    /// <summary>
+    /// The <see cref="TrainOptions.NetG"/> a generator name trains (any of <see cref="TrainNames"/>, or a fixed-depth
+    /// name of a family that trains one way, e.g. unet128); null when no training option has that name.
+    /// </summary>
+    public static GeneratorArch? TrainArch(string name)
+    {
+        string a = name.Trim().ToLowerInvariant();
+        return GeneratorFamilies.ByName(a)?.TrainArch(a);
+    }
+
     /// <summary>
     /// Counts MACs (torchprofile convention and true) and parameters for one image of <paramref name="size"/> pixels,
     /// without computing anything (the model runs on the meta device).

@@ -1,4 +1,5 @@
 using CoroNetGAN.Engine.Models;
+using CoroNetGAN.Engine.Models.Families;
 using CoroNetGAN.Engine.Serialization;
 
 namespace CoroNetGAN;
@@ -22,12 +23,7 @@ public static class InitModels
     /// message names the file and the key that shows it.</exception>
     public static TrainOptions Stage(TrainOptions options, string stagingDir)
     {
-        string arch = options.EffectiveNetG switch
-        {
-            GeneratorArch.Resnet9 => "resnet9",
-            GeneratorArch.Resnet6 => "resnet6",
-            _ => "unet",
-        };
+        string arch = GeneratorFamilies.For(options.EffectiveNetG).ImportName(options.EffectiveNetG);
         var staged = options with
         {
             InitGenerators = StageAll(options.InitGenerators, arch, stagingDir, "G"),
@@ -83,22 +79,27 @@ public static class InitModels
         var m = mode ?? InferMode(dataDir);
         int? stored = ModelFile.ReadImageSize(modelPath);
         using var model = ModelFile.Load(modelPath, Device.Cpu);
-        var options = model switch
-        {
-            ResnetGenerator r when r.Widths.SequenceEqual(ResnetGenerator.FullWidths(r.Config.Ngf, r.Config.Blocks)) && r.Config.Blocks is 6 or 9 =>
-                new TrainOptions(m, size ?? stored ?? 256, steps, outputDir, Ngf: r.Config.Ngf,
-                    NetG: r.Config.Blocks == 6 ? GeneratorArch.Resnet6 : GeneratorArch.Resnet9, Norm: r.Config.Norm, Dropout: r.Config.UseDropout),
-            UnetGenerator u when u.Widths.SequenceEqual(UnetGenerator.FullWidths(u.Config.Ngf, u.Config.NumDowns)) =>
-                new TrainOptions(m, size ?? stored ?? Math.Max(32, 1 << u.Config.NumDowns), steps, outputDir, Ngf: u.Config.Ngf,
-                    NetG: GeneratorArch.Unet, Norm: u.Config.Norm, Dropout: u.Config.UseDropout),
-            ResnetGenerator or UnetGenerator => throw new InvalidDataException(
-                $"{modelPath}: holds a generator that is already pruned or has an unusual block count ({ModelFile.Describe(model).ConfigJson}); compress starts from a full-width resnet9, resnet6 or U-Net generator."),
-            _ when Engine.Models.Families.GeneratorFamilies.Find(model) is { } family => throw new InvalidDataException(
-                $"{modelPath}: holds a {family.Architecture}; compress starts from a full-width resnet9, resnet6 or U-Net generator (a DCGAN compresses by training with --mode dcgan and a target)."),
-            _ => throw new InvalidDataException($"{modelPath}: holds a {ModelFile.Describe(model).Architecture}, not a generator."),
-        };
-        if (model is UnetGenerator un && options.UnetDowns != un.Config.NumDowns)
-            throw new InvalidDataException($"{modelPath}: its U-Net has {un.Config.NumDowns} downsamplings, for {1 << un.Config.NumDowns}-pixel images; --size {options.Size} needs {options.UnetDowns}.");
+        var family = GeneratorFamilies.Find(model)
+            ?? throw new InvalidDataException($"{modelPath}: holds a {ModelFile.Describe(model).Architecture}, not a generator.");
+        if (!family.TranslatesImages)
+            throw new InvalidDataException(
+                $"{modelPath}: holds a {family.Architecture}; compress starts from {CompressibleNames()} (a generator from noise compresses by training in its own --mode with a target).");
+        var spec = family.Spec(model);
+        if (!family.Widths(model).SequenceEqual(family.FullWidths(model)) || family.TrainArch(spec) is not { } arch)
+            throw new InvalidDataException(
+                $"{modelPath}: holds a generator that is already pruned or has an unusual depth ({ModelFile.Describe(model).ConfigJson}); compress starts from {CompressibleNames()}.");
+        var options = new TrainOptions(m, size ?? stored ?? family.TrainingSize(spec), steps, outputDir, Ngf: spec.Ngf,
+            NetG: arch, Norm: spec.Norm, Dropout: spec.UseDropout);
+        if (family.ForTraining(options, null).Depth is var depth && depth != spec.Depth)
+            throw new InvalidDataException(
+                $"{modelPath}: its {family.Architecture} has {spec.Depth} {family.DepthField}, for {family.SizeMultiple(spec)}-pixel images; --size {options.Size} needs {depth}.");
         return options with { Seed = seed, Prune = new PruneOptions(TargetRatio: targetRatio, TargetGMacs: targetGMacs), InitGenerators = [modelPath] };
+    }
+
+    /// <summary>"a full-width resnet9, resnet6 or unet generator": the generators compress takes, in words.</summary>
+    static string CompressibleNames()
+    {
+        var names = Architectures.TrainNames.Where(n => GeneratorFamilies.ByName(n)!.TranslatesImages).ToList();
+        return $"a full-width {string.Join(", ", names.Take(names.Count - 1))} or {names[^1]} generator";
     }
 }

@@ -75,6 +75,9 @@ public abstract class GeneratorFamily
     /// <summary>The translation size when neither the caller nor the file gives one.</summary>
     public virtual int DefaultImageSize(GeneratorSpec spec) => Math.Max(256, SizeMultiple(spec));
 
+    /// <summary>The training image size for a model of <paramref name="spec"/> when neither the caller nor its file gives one.</summary>
+    public virtual int TrainingSize(GeneratorSpec spec) => DefaultImageSize(spec);
+
     /// <summary>The input of one batch item at <paramref name="imageSize"/> pixels (what MACs are counted on).</summary>
     public virtual int[] InputShape(GeneratorSpec spec, int imageSize) => [1, spec.InputChannels, imageSize, imageSize];
 
@@ -105,6 +108,18 @@ public abstract class GeneratorFamily
 
     /// <summary>The training option values this family trains under.</summary>
     public abstract IReadOnlyList<GeneratorArch> TrainArchs { get; }
+
+    /// <summary>
+    /// The training option an architecture name of this family trains; null when the name leaves it open (the generic
+    /// <c>resnet</c>: its depth comes from a file). A family of one training option trains it under every name.
+    /// </summary>
+    public virtual GeneratorArch? TrainArch(string name) => TrainArchs.Count == 1 ? TrainArchs[0] : null;
+
+    /// <summary>The training option that trains a model of <paramref name="spec"/>; null when none does (a depth no option gives).</summary>
+    public virtual GeneratorArch? TrainArch(GeneratorSpec spec) => TrainArchs.Count == 1 ? TrainArchs[0] : null;
+
+    /// <summary>The architecture name a PyTorch state dict of a <paramref name="arch"/> run's generator is imported as.</summary>
+    public string ImportName(GeneratorArch arch) => TrainArchs.Count == 1 ? GenericName : Names.First(n => TrainArch(n) == arch);
 
     /// <summary>The spec a training run's options describe (widths null: full width).</summary>
     public abstract GeneratorSpec ForTraining(TrainOptions options, IReadOnlyList<int>? widths);

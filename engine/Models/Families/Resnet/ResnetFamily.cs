@@ -51,6 +51,11 @@ public sealed class ResnetFamily : GeneratorFamily<ResnetGenerator, ResnetGenera
     public override PyTorchLayout ReadLayout(IReadOnlyDictionary<string, SafeTensor> tensors) => PyTorchLayout.Resnet(tensors);
 
     /// <inheritdoc/>
+    public override GeneratorArch? TrainArch(string name) => name switch { "resnet9" => GeneratorArch.Resnet9, "resnet6" => GeneratorArch.Resnet6, _ => null };
+    /// <inheritdoc/>
+    public override GeneratorArch? TrainArch(GeneratorSpec spec) => spec.Depth switch { 9 => GeneratorArch.Resnet9, 6 => GeneratorArch.Resnet6, _ => null };
+
+    /// <inheritdoc/>
     public override GeneratorSpec ForTraining(TrainOptions o, IReadOnlyList<int>? widths) =>
         new(3, 3, o.Ngf, o.EffectiveNetG == GeneratorArch.Resnet6 ? 6 : 9, o.EffectiveNorm, o.EffectiveDropout, widths);
 }

@@ -49,6 +49,9 @@ public sealed class UnetFamily : GeneratorFamily<UnetGenerator, UnetGeneratorCon
     /// <inheritdoc/>
     public override int SizeMultiple(GeneratorSpec spec) => 1 << spec.Depth;
     /// <inheritdoc/>
+    /// <remarks>A U-Net trains at the size its depth halves down to 1 (<c>ModelFactory.UnetDowns</c>), 32 pixels at least.</remarks>
+    public override int TrainingSize(GeneratorSpec spec) => Math.Max(32, 1 << spec.Depth);
+    /// <inheritdoc/>
     public override string InputRule(GeneratorSpec spec) => $"height and width multiples of {1 << spec.Depth} ({spec.Depth} downsamplings)";
 
     /// <inheritdoc/>
