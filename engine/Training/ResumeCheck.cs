@@ -23,64 +23,14 @@ public static class ResumeCheck
     /// <exception cref="InvalidDataException">An option that cannot change mid-run differs; the message lists each.</exception>
     public static (TrainOptions Options, IReadOnlyList<string> Applied) Reconcile(TrainOptions saved, TrainOptions requested, string source, long stepsDone = 0)
     {
-        var fixedChanges = new List<string>();
-        void Fixed<T>(string name, T old, T now)
-        {
-            if (!EqualityComparer<T>.Default.Equals(old, now)) fixedChanges.Add($"{name}: {Show(old)} -> {Show(now)}");
-        }
-        Fixed("TrainOptions.Mode", saved.Mode, requested.Mode);
-        // Another mode brings other defaults (generator, GAN loss, pool): listing those too would only repeat the mode.
-        bool sameMode = saved.Mode == requested.Mode;
-        if (sameMode) Fixed("TrainOptions.NetG", saved.EffectiveNetG, requested.EffectiveNetG);
-        Fixed("TrainOptions.Size", saved.Size, requested.Size);
-        Fixed("TrainOptions.Ngf", saved.Ngf, requested.Ngf);
-        Fixed("TrainOptions.Ndf", saved.Ndf, requested.Ndf);
-        Fixed("TrainOptions.NoPrune", saved.NoPrune, requested.NoPrune);
-        Fixed("TrainOptions.Seed", saved.Seed, requested.Seed);
-        if (sameMode) Fixed("TrainOptions.Gan", saved.EffectiveGan, requested.EffectiveGan);
-        Fixed("TrainOptions.LambdaL1", saved.LambdaL1, requested.LambdaL1);
-        Fixed("TrainOptions.LambdaA", saved.LambdaA, requested.LambdaA);
-        Fixed("TrainOptions.LambdaB", saved.LambdaB, requested.LambdaB);
-        Fixed("TrainOptions.LambdaIdentity", saved.LambdaIdentity, requested.LambdaIdentity);
-        if (sameMode) Fixed("TrainOptions.PoolSize", saved.EffectivePoolSize, requested.EffectivePoolSize);
-        Fixed("TrainOptions.LearningRate", saved.LearningRate, requested.LearningRate);
-        Fixed("TrainOptions.Beta1", saved.Beta1, requested.Beta1);
-        Fixed("TrainOptions.DecayStart", saved.DecayStart, requested.DecayStart);
-        Fixed("TrainOptions.BatchSize", saved.BatchSize, requested.BatchSize);
-        Fixed("TrainOptions.Norm", saved.EffectiveNorm, requested.EffectiveNorm);
-        Fixed("TrainOptions.Dropout", saved.EffectiveDropout, requested.EffectiveDropout);
-        Fixed("TrainOptions.LayersD", saved.LayersD, requested.LayersD);
-        Fixed("TrainOptions.SerialBatches", saved.SerialBatches, requested.SerialBatches);
-        Fixed("TrainOptions.BtoA", saved.BtoA ? "BtoA" : "AtoB", requested.BtoA ? "BtoA" : "AtoB");
-        Fixed("TrainOptions.NoFlip", saved.NoFlip, requested.NoFlip);
-        Fixed("TrainOptions.Widths", saved.Widths is { } sw ? string.Join(",", sw) : "full", requested.Widths is { } rw ? string.Join(",", rw) : "full");
-        if (!saved.NoPrune && !requested.NoPrune)
-        {
-            PruneOptions a = saved.EffectivePrune, b = requested.EffectivePrune;
-            Fixed("TrainOptions.Prune.TargetRatio", a.TargetRatio, b.TargetRatio);
-            Fixed("TrainOptions.Prune.TargetGMacs", a.TargetGMacs, b.TargetGMacs);
-            Fixed("TrainOptions.Prune.Lambda", a.Lambda, b.Lambda);
-            Fixed("TrainOptions.Prune.SearchShare", a.SearchShare, b.SearchShare);
-            Fixed("TrainOptions.Prune.MinChannels", a.MinChannels, b.MinChannels);
-            Fixed("TrainOptions.Prune.CheckEvery", a.CheckEvery, b.CheckEvery);
-            Fixed("TrainOptions.Prune.StopTolerance", a.StopTolerance, b.StopTolerance);
-            Fixed("TrainOptions.Prune.MacImageSize", a.MacImageSize, b.MacImageSize);
-        }
+        var rows = Rows(saved, requested);
+        var fixedChanges = Changes(rows, canChange: false);
         if (requested.TotalSteps < stepsDone)
             fixedChanges.Add($"TrainOptions.TotalSteps: {saved.TotalSteps} -> {requested.TotalSteps}, below the {stepsDone} steps already done");
         if (fixedChanges.Count > 0)
             throw new InvalidDataException($"{source}: the run in this folder cannot continue with these options, which cannot change mid-run: " +
                 string.Join("; ", fixedChanges) + ". Repeat the run's own values (or leave them out), or start a new run: overwrite this one, or give another TrainOptions.OutputDirectory.");
 
-        var applied = new List<string>();
-        void Applied<T>(string name, T old, T now)
-        {
-            if (!EqualityComparer<T>.Default.Equals(old, now)) applied.Add($"{name}: {Show(old)} -> {Show(now)}");
-        }
-        Applied("TrainOptions.TotalSteps", saved.TotalSteps, requested.TotalSteps);
-        Applied("TrainOptions.CheckpointEvery", saved.CheckpointEvery, requested.CheckpointEvery);
-        Applied("TrainOptions.SampleEvery", saved.SampleEvery, requested.SampleEvery);
-        Applied("TrainOptions.KeepCheckpoints", saved.KeepCheckpoints, requested.KeepCheckpoints);
         var options = saved with
         {
             TotalSteps = requested.TotalSteps,
@@ -88,10 +38,69 @@ public static class ResumeCheck
             SampleEvery = requested.SampleEvery,
             KeepCheckpoints = requested.KeepCheckpoints,
         };
-        return (options, applied);
+        return (options, Changes(rows, canChange: true));
     }
 
-    static string Show<T>(T value) => value switch
+    /// <summary>One option compared on resume: its <see cref="TrainOptions"/> property, saved and requested values, and whether a resume may change it.</summary>
+    readonly record struct Row(string Name, object? Old, object? Now, bool CanChange);
+
+    /// <summary>Every compared option, fixed ones first, in the order messages list them.</summary>
+    static List<Row> Rows(TrainOptions saved, TrainOptions requested)
+    {
+        // Another mode brings other defaults (generator, GAN loss, pool): listing those too would only repeat the mode.
+        bool sameMode = saved.Mode == requested.Mode;
+        var rows = new List<Row>();
+        void Fixed(string name, object? old, object? now, bool compared = true)
+        {
+            if (compared) rows.Add(new(name, old, now, CanChange: false));
+        }
+        Fixed("Mode", saved.Mode, requested.Mode);
+        Fixed("NetG", saved.EffectiveNetG, requested.EffectiveNetG, sameMode);
+        Fixed("Size", saved.Size, requested.Size);
+        Fixed("Ngf", saved.Ngf, requested.Ngf);
+        Fixed("Ndf", saved.Ndf, requested.Ndf);
+        Fixed("NoPrune", saved.NoPrune, requested.NoPrune);
+        Fixed("Seed", saved.Seed, requested.Seed);
+        Fixed("Gan", saved.EffectiveGan, requested.EffectiveGan, sameMode);
+        Fixed("LambdaL1", saved.LambdaL1, requested.LambdaL1);
+        Fixed("LambdaA", saved.LambdaA, requested.LambdaA);
+        Fixed("LambdaB", saved.LambdaB, requested.LambdaB);
+        Fixed("LambdaIdentity", saved.LambdaIdentity, requested.LambdaIdentity);
+        Fixed("PoolSize", saved.EffectivePoolSize, requested.EffectivePoolSize, sameMode);
+        Fixed("LearningRate", saved.LearningRate, requested.LearningRate);
+        Fixed("Beta1", saved.Beta1, requested.Beta1);
+        Fixed("DecayStart", saved.DecayStart, requested.DecayStart);
+        Fixed("BatchSize", saved.BatchSize, requested.BatchSize);
+        Fixed("Norm", saved.EffectiveNorm, requested.EffectiveNorm);
+        Fixed("Dropout", saved.EffectiveDropout, requested.EffectiveDropout);
+        Fixed("LayersD", saved.LayersD, requested.LayersD);
+        Fixed("SerialBatches", saved.SerialBatches, requested.SerialBatches);
+        Fixed("BtoA", saved.BtoA ? "BtoA" : "AtoB", requested.BtoA ? "BtoA" : "AtoB");
+        Fixed("NoFlip", saved.NoFlip, requested.NoFlip);
+        Fixed("Widths", saved.Widths is { } sw ? string.Join(",", sw) : "full", requested.Widths is { } rw ? string.Join(",", rw) : "full");
+        // The search's settings matter only while both runs search.
+        bool searching = !saved.NoPrune && !requested.NoPrune;
+        PruneOptions a = saved.EffectivePrune, b = requested.EffectivePrune;
+        Fixed("Prune.TargetRatio", a.TargetRatio, b.TargetRatio, searching);
+        Fixed("Prune.TargetGMacs", a.TargetGMacs, b.TargetGMacs, searching);
+        Fixed("Prune.Lambda", a.Lambda, b.Lambda, searching);
+        Fixed("Prune.SearchShare", a.SearchShare, b.SearchShare, searching);
+        Fixed("Prune.MinChannels", a.MinChannels, b.MinChannels, searching);
+        Fixed("Prune.CheckEvery", a.CheckEvery, b.CheckEvery, searching);
+        Fixed("Prune.StopTolerance", a.StopTolerance, b.StopTolerance, searching);
+        Fixed("Prune.MacImageSize", a.MacImageSize, b.MacImageSize, searching);
+        rows.Add(new("TotalSteps", saved.TotalSteps, requested.TotalSteps, CanChange: true));
+        rows.Add(new("CheckpointEvery", saved.CheckpointEvery, requested.CheckpointEvery, CanChange: true));
+        rows.Add(new("SampleEvery", saved.SampleEvery, requested.SampleEvery, CanChange: true));
+        rows.Add(new("KeepCheckpoints", saved.KeepCheckpoints, requested.KeepCheckpoints, CanChange: true));
+        return rows;
+    }
+
+    /// <summary>"TrainOptions.&lt;name&gt;: old -&gt; new" for each row of the kind <paramref name="canChange"/> whose values differ.</summary>
+    static List<string> Changes(IEnumerable<Row> rows, bool canChange) =>
+        rows.Where(r => r.CanChange == canChange && !Equals(r.Old, r.Now)).Select(r => $"TrainOptions.{r.Name}: {Show(r.Old)} -> {Show(r.Now)}").ToList();
+
+    static string Show(object? value) => value switch
     {
         null => "none",
         IFormattable f => f.ToString(null, CultureInfo.InvariantCulture).ToLowerInvariant(),
