@@ -17,10 +17,8 @@ public sealed class AlignedFolderDataset : FolderDataset
     internal AlignedFolderDataset(string root, int size, FolderDatasetOptions options) : base(root, size, options)
     {
         Folder = Path.Combine(Root, options.Phase == DatasetPhase.Train ? "train" : "test");
-        var listed = ListImages(Folder, Layout);
-        _files = Validate(listed, Folder,
-            image => image.Width < 2 ? $"{image.Width} px wide: an aligned image needs A and B halves side by side" : null,
-            (path, image) => { var (a, b) = Halves(image); Remember(path + "|A", a); Remember(path + "|B", b); });
+        _files = Validate(ListImages(Folder, Layout), Folder,
+            image => image.Width < 2 ? $"{image.Width} px wide: an aligned image needs A and B halves side by side" : null);
     }
 
     /// <summary>Full path of the split folder read (train/ or test/).</summary>
@@ -36,26 +34,20 @@ public sealed class AlignedFolderDataset : FolderDataset
     public override bool Paired => true;
 
     /// <inheritdoc/>
-    public override ImagePair Load(int index, uint augmentationSeed)
+    private protected override ImagePair LoadAt(int index, uint augmentationSeed)
     {
-        ArgumentOutOfRangeException.ThrowIfNegative(index);
-        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, Count);
-        string path = _files[index];
-        if (!TryCached(path + "|A", out var a) || !TryCached(path + "|B", out var b))
-        {
-            using var image = Decode(path);
-            (a, b) = Halves(image);
-        }
+        var halves = Stored(_files[index]);
         // Same draw indices for both halves: one crop, one flip per pair.
-        var outA = Augment(a, augmentationSeed, DrawCropX, DrawCropY, DrawFlip);
-        var outB = Augment(b, augmentationSeed, DrawCropX, DrawCropY, DrawFlip);
+        var outA = Augment(halves[0], augmentationSeed, DrawCropX, DrawCropY, DrawFlip);
+        var outB = Augment(halves[1], augmentationSeed, DrawCropX, DrawCropY, DrawFlip);
         return Options.Direction == TranslationDirection.AtoB ? new ImagePair(outA, outB) : new ImagePair(outB, outA);
     }
 
-    (float[] A, float[] B) Halves(Image<Rgb24> image)
+    /// <summary>The A (left) and B (right) halves.</summary>
+    private protected override float[][] Parts(Image<Rgb24> image)
     {
         int half = image.Width / 2;
-        return (ImageReader.RegionToChw(image, new Rectangle(0, 0, half, image.Height), StoredSize),
-                ImageReader.RegionToChw(image, new Rectangle(half, 0, half, image.Height), StoredSize));
+        return [ImageReader.RegionToChw(image, new Rectangle(0, 0, half, image.Height), StoredSize),
+                ImageReader.RegionToChw(image, new Rectangle(half, 0, half, image.Height), StoredSize)];
     }
 }

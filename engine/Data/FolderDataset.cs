@@ -15,7 +15,7 @@ public abstract class FolderDataset : IImageDataset
     private protected const uint DrawCropX = 0, DrawCropY = 1, DrawFlip = 2, DrawCropXB = 3, DrawCropYB = 4, DrawFlipB = 5, DrawIndexB = 6;
 
     readonly List<string> _warnings = [];
-    readonly ConcurrentDictionary<string, float[]> _cache = new();
+    readonly ConcurrentDictionary<string, float[][]> _cache = new();
     readonly long _cacheBudget;
     long _cacheBytes;
     readonly SixLabors.ImageSharp.Configuration _cfg;
@@ -68,7 +68,15 @@ public abstract class FolderDataset : IImageDataset
     private protected int StoredSize { get; }
 
     /// <inheritdoc/>
-    public abstract ImagePair Load(int index, uint augmentationSeed);
+    public ImagePair Load(int index, uint augmentationSeed)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(index);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, Count);
+        return LoadAt(index, augmentationSeed);
+    }
+
+    /// <summary>Sample <paramref name="index"/>, already checked to be in [0, <see cref="Count"/>).</summary>
+    private protected abstract ImagePair LoadAt(int index, uint augmentationSeed);
 
     private protected bool Training => Options.Phase == DatasetPhase.Train;
 
@@ -86,10 +94,13 @@ public abstract class FolderDataset : IImageDataset
     }
 
     /// <summary>
-    /// Decodes every file once, so that a bad one stops the run before training instead of hours into it; the
-    /// results fill the cache. Returns the usable files in their original order.
+    /// Decodes every file once, so that a bad one stops the run before training instead of hours into it; each file's
+    /// <see cref="Parts"/> fill the cache. Returns the usable files in their original order.
     /// </summary>
-    private protected string[] Validate(string[] files, string folder, Func<Image<Rgb24>, string?> check, Action<string, Image<Rgb24>> keep)
+    /// <param name="files">The listed files (<see cref="ListImages"/>).</param>
+    /// <param name="folder">Their folder, for the message when none is usable.</param>
+    /// <param name="check">Why a decoded image does not fit the layout; null when it does.</param>
+    private protected string[] Validate(string[] files, string folder, Func<Image<Rgb24>, string?>? check = null)
     {
         var errors = new BadImageException?[files.Length];
         Parallel.For(0, files.Length, i =>
@@ -97,9 +108,9 @@ public abstract class FolderDataset : IImageDataset
             try
             {
                 using var image = ImageReader.Decode(files[i], Options.Limits, _cfg);
-                string? problem = check(image);
+                string? problem = check?.Invoke(image);
                 if (problem != null) throw new BadImageException(files[i], problem);
-                keep(files[i], image);
+                Remember(files[i], Parts(image));
             }
             catch (BadImageException e) { errors[i] = e; }
         });
@@ -118,16 +129,28 @@ public abstract class FolderDataset : IImageDataset
     }
 
     /// <summary>Decodes <paramref name="path"/> for a load that missed the cache.</summary>
-    private protected Image<Rgb24> Decode(string path) => ImageReader.Decode(path, Options.Limits, _cfg);
+    Image<Rgb24> Decode(string path) => ImageReader.Decode(path, Options.Limits, _cfg);
 
-    private protected bool TryCached(string key, out float[] chw) => _cache.TryGetValue(key, out chw!);
+    /// <summary>
+    /// The stored CHW images one file holds, at <see cref="StoredSize"/>: the whole image, or in a layout that packs
+    /// more than one image in a file (A|B side by side) each of them.
+    /// </summary>
+    private protected virtual float[][] Parts(Image<Rgb24> image) => [ImageReader.RegionToChw(image, image.Bounds(), StoredSize)];
 
-    /// <summary>Keeps <paramref name="chw"/> while the budget lasts; past it, later loads decode again (no eviction needed for a fixed file set).</summary>
-    private protected void Remember(string key, float[] chw)
+    /// <summary>The <see cref="Parts"/> of <paramref name="path"/>, from the cache or decoded again.</summary>
+    private protected float[][] Stored(string path)
     {
-        long bytes = chw.Length * sizeof(float);
+        if (_cache.TryGetValue(path, out var parts)) return parts;
+        using var image = Decode(path);
+        return Parts(image);
+    }
+
+    /// <summary>Keeps a file's parts while the budget lasts; past it, later loads decode again (no eviction needed for a fixed file set).</summary>
+    void Remember(string path, float[][] parts)
+    {
+        long bytes = parts.Sum(p => (long)p.Length) * sizeof(float);
         if (Interlocked.Add(ref _cacheBytes, bytes) > _cacheBudget) { Interlocked.Add(ref _cacheBytes, -bytes); return; }
-        if (!_cache.TryAdd(key, chw)) Interlocked.Add(ref _cacheBytes, -bytes);
+        if (!_cache.TryAdd(path, parts)) Interlocked.Add(ref _cacheBytes, -bytes);
     }
 
     /// <summary>

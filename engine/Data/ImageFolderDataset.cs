@@ -1,5 +1,3 @@
-using SixLabors.ImageSharp;
-
 namespace CoroNetGAN.Engine.Data;
 
 /// <summary>
@@ -15,7 +13,7 @@ public sealed class ImageFolderDataset : FolderDataset
 
     internal ImageFolderDataset(string folder, int size, FolderDatasetOptions options) : base(folder, size, options)
     {
-        _files = Validate(ListImages(Root, Layout), Root, _ => null, (path, image) => Remember(path, ImageReader.RegionToChw(image, image.Bounds(), StoredSize)));
+        _files = Validate(ListImages(Root, Layout), Root);
     }
 
     /// <summary>Opens the images of <paramref name="folder"/>, validating every file.</summary>
@@ -33,18 +31,9 @@ public sealed class ImageFolderDataset : FolderDataset
     public override bool Paired => false;
 
     /// <inheritdoc/>
-    public override ImagePair Load(int index, uint augmentationSeed)
+    private protected override ImagePair LoadAt(int index, uint augmentationSeed)
     {
-        ArgumentOutOfRangeException.ThrowIfNegative(index);
-        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, Count);
-        string path = _files[index];
-        float[] stored;
-        if (!TryCached(path, out stored))
-        {
-            using var image = Decode(path);
-            stored = ImageReader.RegionToChw(image, image.Bounds(), StoredSize);
-        }
-        var a = Augment(stored, augmentationSeed, DrawCropX, DrawCropY, DrawFlip);
+        var a = Augment(Stored(_files[index])[0], augmentationSeed, DrawCropX, DrawCropY, DrawFlip);
         return new ImagePair(a, a);
     }
 }

@@ -1,5 +1,4 @@
 using CoroNetGAN.Kernels;
-using SixLabors.ImageSharp;
 
 namespace CoroNetGAN.Engine.Data;
 
@@ -23,8 +22,8 @@ public sealed class UnalignedFolderDataset : FolderDataset
         FolderB = Path.Combine(Root, phase + (swap ? "A" : "B"));
         var listedA = ListImages(FolderA, Layout);
         var listedB = ListImages(FolderB, Layout);
-        _a = Validate(listedA, FolderA, _ => null, (path, image) => Remember(path, ImageReader.RegionToChw(image, image.Bounds(), StoredSize)));
-        _b = Validate(listedB, FolderB, _ => null, (path, image) => Remember(path, ImageReader.RegionToChw(image, image.Bounds(), StoredSize)));
+        _a = Validate(listedA, FolderA);
+        _b = Validate(listedB, FolderB);
     }
 
     /// <summary>Full path of the source-domain folder.</summary>
@@ -46,22 +45,13 @@ public sealed class UnalignedFolderDataset : FolderDataset
     public override bool Paired => false;
 
     /// <inheritdoc/>
-    public override ImagePair Load(int index, uint augmentationSeed)
+    private protected override ImagePair LoadAt(int index, uint augmentationSeed)
     {
-        ArgumentOutOfRangeException.ThrowIfNegative(index);
-        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, Count);
         string pathA = _a[index % _a.Length];
         // Test pairs B serially so an evaluation sees a fixed set; training draws B from the seed and the index.
         int ib = Training ? (int)(RandomHash.Hash(augmentationSeed ^ (uint)index, DrawIndexB) % (uint)_b.Length) : index % _b.Length;
-        var a = Augment(Stored(pathA), augmentationSeed, DrawCropX, DrawCropY, DrawFlip);
-        var b = Augment(Stored(_b[ib]), augmentationSeed, DrawCropXB, DrawCropYB, DrawFlipB);
+        var a = Augment(Stored(pathA)[0], augmentationSeed, DrawCropX, DrawCropY, DrawFlip);
+        var b = Augment(Stored(_b[ib])[0], augmentationSeed, DrawCropXB, DrawCropYB, DrawFlipB);
         return new ImagePair(a, b);
-    }
-
-    float[] Stored(string path)
-    {
-        if (TryCached(path, out var chw)) return chw;
-        using var image = Decode(path);
-        return ImageReader.RegionToChw(image, image.Bounds(), StoredSize);
     }
 }
