@@ -183,7 +183,8 @@ public class DistributedTrainerTests
         string err = p.StandardError.ReadToEnd() + p.StandardOutput.ReadToEnd();
         Assert.True(p.WaitForExit(60_000));
         Assert.Equal(2, p.ExitCode);
-        Assert.Contains("--distributed needs MPI", err);
+        Assert.Contains("--distributed: Distributed training needs MPI", err);
+        Assert.Contains("mpirun -np N coronetgan train ... --distributed", err);
         Assert.Contains("apt-get install openmpi-bin", err);
         Assert.DoesNotContain("   at ", err);
     }

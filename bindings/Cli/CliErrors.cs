@@ -27,7 +27,13 @@ public static class CliErrors
     /// </summary>
     public static string Message(Exception e)
     {
-        string message = e is ArgumentException { ParamName: { } p } ? e.Message.Replace($" (Parameter '{p}')", "", StringComparison.Ordinal) : e.Message;
+        string message = e switch
+        {
+            ArgumentException { ParamName: { } p } => e.Message.Replace($" (Parameter '{p}')", "", StringComparison.Ordinal),
+            // The engine names the API's ways on (resume, overwrite); the command line names its flags.
+            RunFolderTakenException t => $"{t.Folder} already holds {t.Holds}. Add --resume to continue it, --overwrite to delete it and start again, or choose another --out.",
+            _ => e.Message,
+        };
         return OptionFlags.Rewrite(message);
     }
 

@@ -29,7 +29,11 @@ internal static class DistributedCli
         if (!parse.GetValue(Distributed)) return null;
         int seconds = parse.GetValue(WatchdogSeconds);
         if (seconds < 1) throw new ArgumentException($"--watchdog-seconds must be at least 1, got {seconds}.");
-        return DistributedRuns.Join(TimeSpan.FromSeconds(seconds));
+        try { return DistributedRuns.Join(TimeSpan.FromSeconds(seconds)); }
+        catch (MpiUnavailableException e)
+        {
+            throw new MpiUnavailableException($"--distributed: {e.Message} Start the ranks with: mpirun -np N coronetgan train ... --distributed", e);
+        }
     }
 
     /// <summary>Ends the whole job at once after an error on one rank, so the others do not wait for the watchdog.</summary>

@@ -27,8 +27,8 @@ public abstract class FolderDataset : IImageDataset
         Size = size;
         Options = options;
         StoredSize = options.Phase == DatasetPhase.Train && options.RandomCrop ? options.LoadSizeFor(size) : size;
-        ImageLimits.CheckSize(size, "the image size (--size)");
-        ImageLimits.CheckSize(StoredSize, "the load size (--load-size)");
+        ImageLimits.CheckSize(size, "the image size (TrainOptions.Size)");
+        ImageLimits.CheckSize(StoredSize, $"the load size ({nameof(FolderDatasetOptions)}.{nameof(FolderDatasetOptions.LoadSize)})");
         if (StoredSize < size) throw new ArgumentException($"load size {StoredSize} is smaller than the crop size {size}.");
         _cfg = options.Limits.CreateConfiguration();
         _cacheBudget = (long)options.CacheMegabytes << 20;

@@ -55,9 +55,9 @@ internal static unsafe class MpiNative
                 if (NativeLibrary.TryLoad(name, out lib)) { loaded = name; break; }
             if (lib == 0)
                 throw new MpiUnavailableException(
-                    $"--distributed needs MPI, but the OpenMPI library ({string.Join(" or ", names)}) could not be loaded. Install OpenMPI " +
+                    $"Distributed training needs MPI, but the OpenMPI library ({string.Join(" or ", names)}) could not be loaded. Install OpenMPI " +
                     "(Debian/Ubuntu: apt-get install openmpi-bin; Fedora/RHEL: dnf install openmpi) or set CORONETGAN_MPI_LIBRARY to its " +
-                    "libmpi.so, then start the ranks with: mpirun -np N coronetgan train ... --distributed");
+                    "libmpi.so, then start one process per rank under mpirun -np N.");
             if (!NativeLibrary.TryGetExport(lib, "ompi_mpi_comm_world", out s_commWorld))
             {
                 NativeLibrary.Free(lib);

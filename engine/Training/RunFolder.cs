@@ -23,7 +23,7 @@ public static partial class RunFolder
     public static void RequireFolder(string directory)
     {
         if (File.Exists(directory))
-            throw new IOException($"--out '{Path.GetFullPath(directory)}' is a file; give a folder for the run's checkpoints, model and report.");
+            throw new IOException($"TrainOptions.OutputDirectory '{Path.GetFullPath(directory)}' is a file; give a folder for the run's checkpoints, model and report.");
     }
 
     /// <summary>The run's files in <paramref name="directory"/>: checkpoints, history, report, plot, compact models and sample grids.</summary>
@@ -41,7 +41,8 @@ public static partial class RunFolder
     /// Makes <paramref name="directory"/> ready for a new run: refuses a folder that holds another run unless
     /// <paramref name="overwrite"/>, in which case that run's files (and only those) are deleted.
     /// </summary>
-    /// <exception cref="IOException">The folder holds a run and <paramref name="overwrite"/> is false; the message lists what it holds and the two ways on.</exception>
+    /// <exception cref="RunFolderTakenException">The folder holds a run and <paramref name="overwrite"/> is false; the message lists what it holds and the ways on.</exception>
+    /// <exception cref="IOException">The folder is a file.</exception>
     public static void PrepareNewRun(string directory, bool overwrite, Action<string>? log = null)
     {
         RequireFolder(directory);
@@ -52,10 +53,10 @@ public static partial class RunFolder
         {
             var checkpoints = Trainer.Checkpoints(directory);
             string what = checkpoints.Count > 0 ? $"a run (newest checkpoint {Path.GetFileName(checkpoints[^1])}; {files.Count} files)" : $"a finished or started run ({files.Count} files, e.g. {Path.GetFileName(files[0])})";
-            throw new IOException($"{full} already holds {what}. Add --resume to continue it, --overwrite to delete it and start again, or choose another --out.");
+            throw new RunFolderTakenException(full, what);
         }
         foreach (var f in files) File.Delete(f);
-        log?.Invoke($"--overwrite: deleted the previous run's {files.Count} files in {full}");
+        log?.Invoke($"overwrite: deleted the previous run's {files.Count} files in {full}");
     }
 
     /// <summary>Deletes temporary files an interrupted atomic write left in the run folder (call with the folder locked).</summary>
@@ -160,7 +161,7 @@ public sealed class RunLock : IDisposable
                 }
                 if (IsAlive(holder))
                     throw new RunLockedException($"{Path.GetDirectoryName(path)} is in use by another training process: {holder} (lock file {path}). " +
-                        (holder.Host == Environment.MachineName ? "Wait for it to finish, or train into another --out."
+                        (holder.Host == Environment.MachineName ? "Wait for it to finish, or train into another TrainOptions.OutputDirectory."
                             : "It runs on another machine, so it cannot be checked here; if it has stopped, delete the lock file."), holder);
                 log?.Invoke($"taking over the lock of {holder}, which is no longer running (it was killed or crashed)");
                 TryDelete(path);
