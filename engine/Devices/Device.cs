@@ -126,6 +126,14 @@ public sealed class Device : IDisposable
         Backend.Download(src, dst);
     }
 
+    /// <summary>
+    /// This device's counters so far: host reads, waits for the device, pool hits and misses, other allocations.
+    /// Subtract an earlier snapshot (<see cref="DeviceCounters.Since"/>) for one step's.
+    /// </summary>
+    public DeviceCounters Counters => Backend is IlgpuBackend g
+        ? new(HostReads, g.Syncs, _pool.Hits, _pool.Misses, g.ScratchAllocations)
+        : new(HostReads, 0, _pool.Hits, _pool.Misses, 0);
+
     internal void Return(DeviceStorage storage) => _pool.Return(storage);
 
     /// <summary>Frees the buffers held in the pool (tensors still alive keep theirs).</summary>
