@@ -93,7 +93,7 @@ public static class Program
         if (args.Length > 0 && args[0] == "train-steps")
         {
             TrainSteps.Run(args.Length > 1 ? int.Parse(args[1]) : 200, args.Length > 2 && args[2] == "search", args.Length > 3 ? args[3] : "cyclegan",
-                args.Length > 5 && args[4] == "ab" ? args[5] : null);
+                args.Length > 5 && args[4] == "ab" ? args[5] : null, args.Length > 5 && args[4] == "device" ? args[5] : null);
             return;
         }
         if (args.Length > 2 && args[0] == "forward-ab")
