@@ -45,7 +45,11 @@ public sealed class Generator : IDisposable
         CheckSize(imageSize, nameof(imageSize), "image size");
         ImageSize = imageSize;
         _model.Eval();
+        // Inference never writes the weights: let the backend pack them once instead of on every call.
+        _device.FreezeWeights(Weights());
     }
+
+    IEnumerable<Tensor> Weights() => _model.NamedParameters().Select(p => p.Tensor);
 
     /// <summary>
     /// Loads a generator file (a run's <c>compact.safetensors</c>, or any model file written by
@@ -234,6 +238,7 @@ public sealed class Generator : IDisposable
         {
             if (_disposed) return;
             _disposed = true;
+            _device.ThawWeights(Weights());
             _model.Dispose();
             if (_ownsDevice) _device.Dispose();
         }
