@@ -90,6 +90,11 @@ public static class Program
             PeerQuick.Run(args.Length > 1 ? int.Parse(args[1]) : 5, args.Skip(2).ToArray());
             return;
         }
+        if (args.Length > 0 && args[0] == "throughput")
+        {
+            BatchThroughput.Run(args.Length > 1 ? int.Parse(args[1]) : 5, args.Skip(2).ToArray());
+            return;
+        }
         if (args.Length > 0 && args[0] == "train-steps")
         {
             TrainSteps.Run(args.Length > 1 ? int.Parse(args[1]) : 200, args.Length > 2 && args[2] == "search", args.Length > 3 ? args[3] : "cyclegan",
