@@ -90,6 +90,11 @@ public static class Program
             PeerQuick.Run(args.Length > 1 ? int.Parse(args[1]) : 5, args.Skip(2).ToArray());
             return;
         }
+        if (args.Length > 0 && args[0] == "step-times")
+        {
+            StepTimes.Run(args.Length > 1 ? int.Parse(args[1]) : 5, args.Skip(2).ToArray());
+            return;
+        }
         if (args.Length > 0 && args[0] == "compact")
         {
             CompactSpeedup.Run(args.Length > 1 ? int.Parse(args[1]) : 5,
