@@ -16,8 +16,9 @@ public static class StepTimes
     public static void Run(int iters, IReadOnlyList<string> cases)
     {
         var dev = Device.Cpu;
-        Console.WriteLine("| case | training step ms (median) |");
-        Console.WriteLine("|---|---:|");
+        Console.WriteLine("| case | training step ms (median) | process CPU ms per step (median) |");
+        Console.WriteLine("|---|---:|---:|");
+        using var self = Process.GetCurrentProcess();
         foreach (var name in cases)
         {
             var (model, size) = PeerCases.Build(name, dev);
@@ -30,16 +31,23 @@ public static class StepTimes
                 using var target = Tensor.RandomUniform(dev, 4, -1f, 1f, outShape);
                 using var adam = new Adam(model.Parameters());
                 var times = new List<double>();
+                var cpu = new List<double>();
                 for (int i = 0; i < iters + 2; i++)
                 {
+                    self.Refresh();
+                    var cpu0 = self.TotalProcessorTime;
                     var sw = Stopwatch.StartNew();
                     using (var tape = new Tape()) tape.Backward(Ops.L1Loss(model.Forward(x), target));
                     adam.Step();
                     adam.ZeroGrad();
-                    if (i >= 2) times.Add(sw.Elapsed.TotalMilliseconds);
+                    if (i < 2) continue;
+                    times.Add(sw.Elapsed.TotalMilliseconds);
+                    self.Refresh();
+                    cpu.Add((self.TotalProcessorTime - cpu0).TotalMilliseconds);
                 }
                 times.Sort();
-                Console.WriteLine($"| {name} | {times[times.Count / 2]:F1} |");
+                cpu.Sort();
+                Console.WriteLine($"| {name} | {times[times.Count / 2]:F1} | {cpu[cpu.Count / 2]:F1} |");
             }
         }
     }
