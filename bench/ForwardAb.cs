@@ -7,18 +7,22 @@ namespace CoroNetGAN.Bench;
 /// <summary>
 /// <c>forward-ab CASE SWITCH [iters]</c>: one peer case's forward pass (batch 1, no tape) on two CPU devices, A with
 /// the default options and B with the switch's (<see cref="AbSwitches"/>), calls alternating; medians of each and B/A.
+/// The switch <c>frozen</c> keeps B's options and freezes B's weights instead (<see cref="Device.FreezeWeights"/>:
+/// packed once, as <see cref="Generator"/> does at load).
 /// </summary>
 public static class ForwardAb
 {
     public static void Run(string caseName, string switchName, int iters)
     {
-        var (devA, devB) = AbSwitches.Devices(switchName);
+        bool frozen = switchName == "frozen";
+        var (devA, devB) = frozen ? (Device.Create("cpu", BackendOptions.FromEnvironment()), Device.Create("cpu", BackendOptions.FromEnvironment())) : AbSwitches.Devices(switchName);
         using (devA)
         using (devB)
         {
             var runs = new[] { devA, devB }.Select(dev =>
             {
                 var (model, size) = PeerCases.Build(caseName, dev);
+                if (frozen && dev == devB) dev.FreezeWeights(model.NamedParameters().Select(p => p.Tensor));
                 return (Model: model, Input: Tensor.FromArray(dev, PeerCases.Input(size), 1, 3, size, size));
             }).ToArray();
             try
@@ -36,6 +40,7 @@ public static class ForwardAb
             }
             finally
             {
+                if (frozen) devB.ThawWeights(runs[1].Model.NamedParameters().Select(p => p.Tensor));
                 foreach (var (model, input) in runs) { input.Dispose(); model.Dispose(); }
             }
         }

@@ -18,8 +18,8 @@ public sealed class OnnxRuntimePeer : IDisposable
     /// </summary>
     public static bool Spinning = Environment.GetEnvironmentVariable("CORONETGAN_ORT_SPIN") == "1";
 
-    /// <summary>Exports <paramref name="model"/> (same weights) and opens it for batch-1 input of the given size.</summary>
-    public OnnxRuntimePeer(Module model, float[] input, int size)
+    /// <summary>Exports <paramref name="model"/> (same weights) and opens it for input of <paramref name="batch"/> images of the given size.</summary>
+    public OnnxRuntimePeer(Module model, float[] input, int size, int batch = 1)
     {
         var options = new SessionOptions
         {
@@ -29,7 +29,7 @@ public sealed class OnnxRuntimePeer : IDisposable
         };
         if (!Spinning) options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
         _session = new InferenceSession(OnnxExport.ToBytes(model), options);
-        _input = OrtValue.CreateTensorValueFromMemory(input, [1, 3, size, size]);
+        _input = OrtValue.CreateTensorValueFromMemory(input, [batch, 3, size, size]);
     }
 
     /// <summary>One inference; returns the output values.</summary>

@@ -13,7 +13,7 @@ namespace CoroNetGAN.Bench;
 /// </summary>
 public static class PeerCases
 {
-    /// <summary>Case names: arch-size or arch-size-rRATIO.</summary>
+    /// <summary>Case names: arch-size, arch-size-rRATIO, or arch-size-oRATIO (odd widths, 256 px only).</summary>
     public static readonly string[] Names =
         ["resnet9-64", "resnet9-128", "resnet9-256", "resnet6-64", "resnet6-128", "unet64-64", "unet128-128", "resnet9-256-r0.1", "resnet9-256-r0.05", "unet256-256", "unet256-256-r0.1", "unet256-256-r0.05"];
 
@@ -29,7 +29,9 @@ public static class PeerCases
         // unet256 / unet128 / unet64: 8, 7 or 6 downs (the U-Net whose bottleneck is 1x1 at that size); resnet9 / resnet6: blocks.
         int downs = unet ? System.Numerics.BitOperations.Log2((uint)int.Parse(parts[0][4..])) : 0;
         int blocks = unet ? 0 : int.Parse(parts[0][6..]);
-        IReadOnlyList<int>? widths = ratio is { } r ? ScaledWidths(unet, r) : null;
+        // rRATIO: widths scaled to the ratio; oRATIO: the same rounded to odd numbers (CompactSpeedup's widths).
+        IReadOnlyList<int>? widths = ratio is not { } r ? null
+            : parts[2][0] == 'o' ? CompactSpeedup.OddWidths(unet, r, MacsOf(unet, null)) : ScaledWidths(unet, r);
         Module model = unet
             ? new UnetGenerator(new UnetGeneratorConfig(NumDowns: downs, Widths: widths), device, seed: 2)
             : new ResnetGenerator(new ResnetGeneratorConfig(Blocks: blocks, Widths: widths), device, seed: 1);
@@ -43,6 +45,13 @@ public static class PeerCases
         var r = new Random(7);
         for (int i = 0; i < input.Length; i++) input[i] = (float)(r.NextDouble() * 2 - 1);
         return input;
+    }
+
+    static long MacsOf(bool unet, int[]? w)
+    {
+        using Module m = unet ? new UnetGenerator(new UnetGeneratorConfig(Widths: w), Device.Meta)
+            : new ResnetGenerator(new ResnetGeneratorConfig(Widths: w), Device.Meta);
+        return MacCounter.Count(m, 1, 3, 256, 256).Macs;
     }
 
     static int[] ScaledWidths(bool unet, double ratio)

@@ -90,10 +90,26 @@ public static class Program
             PeerQuick.Run(args.Length > 1 ? int.Parse(args[1]) : 5, args.Skip(2).ToArray());
             return;
         }
+        if (args.Length > 0 && args[0] == "step-times")
+        {
+            StepTimes.Run(args.Length > 1 ? int.Parse(args[1]) : 5, args.Skip(2).ToArray());
+            return;
+        }
+        if (args.Length > 0 && args[0] == "compact")
+        {
+            CompactSpeedup.Run(args.Length > 1 ? int.Parse(args[1]) : 5,
+                args.Skip(2).Select(a => double.Parse(a, System.Globalization.CultureInfo.InvariantCulture)).ToArray());
+            return;
+        }
+        if (args.Length > 0 && args[0] == "throughput")
+        {
+            BatchThroughput.Run(args.Length > 1 ? int.Parse(args[1]) : 5, args.Skip(2).ToArray());
+            return;
+        }
         if (args.Length > 0 && args[0] == "train-steps")
         {
             TrainSteps.Run(args.Length > 1 ? int.Parse(args[1]) : 200, args.Length > 2 && args[2] == "search", args.Length > 3 ? args[3] : "cyclegan",
-                args.Length > 5 && args[4] == "ab" ? args[5] : null);
+                args.Length > 5 && args[4] == "ab" ? args[5] : null, args.Length > 5 && args[4] == "device" ? args[5] : null);
             return;
         }
         if (args.Length > 2 && args[0] == "forward-ab")

@@ -4,10 +4,12 @@ using CoroNetGAN.Engine.Training;
 namespace CoroNetGAN.Bench;
 
 /// <summary>
-/// <c>train-steps STEPS [plain|search] [cyclegan|pix2pix] [ab SWITCH]</c>: the real trainer on the embedded demo data (CycleGAN:
+/// <c>train-steps STEPS [plain|search] [cyclegan|pix2pix] [ab SWITCH | device NAME]</c>: the real trainer on the embedded demo data (CycleGAN:
 /// two ResNet-6 ngf 16 generators and two PatchGANs ndf 16 at 64x64, batch 1; pix2pix: the demo's U-Net ngf 16 and
-/// PatchGAN ndf 64), data loading included. Prints the median step time of the phase asked for and the process's
-/// working set every tenth of the run, so a leak shows as a rising column.
+/// PatchGAN ndf 64), data loading included. Prints the median step time of the phase asked for, the device's
+/// counters per step once the first steps have filled its pool (host syncs, pool hits and misses, other
+/// allocations: issue 19.4), and the process's working set every tenth of the run, so a leak shows as a rising column.
+/// <c>device NAME</c> trains on another device (<c>ilgpu-cpu</c>, <c>opencl</c>) instead of <c>cpu</c>.
 /// </summary>
 public static class TrainSteps
 {
@@ -20,10 +22,12 @@ public static class TrainSteps
             NetG: m == TrainMode.CycleGan ? GeneratorArch.Resnet6 : null,
             Prune: search ? new PruneOptions(TargetRatio: 0.05, SearchShare: 1.0, CheckEvery: 25) : null, NoPrune: !search);
 
-    public static void Run(int steps, bool search, string mode, string? ab = null)
+    public static void Run(int steps, bool search, string mode, string? ab = null, string? device = null)
     {
         string root = Path.Combine(Path.GetTempPath(), $"train-steps-{Guid.NewGuid():N}");
-        var (devA, devB) = ab is null ? (Device.Cpu, null) : AbSwitches.Devices(ab);
+        var (devA, devB) = ab is null ? (device is null ? Device.Cpu : Device.Create(device), null) : AbSwitches.Devices(ab);
+        // Steps before this one fill the pool and compile kernels; short runs (slow devices) skip fewer.
+        int warmup = Math.Min(20, steps / 2);
         try
         {
             var m = mode == "pix2pix" ? TrainMode.Pix2Pix : TrainMode.CycleGan;
@@ -41,9 +45,17 @@ public static class TrainSteps
             string phase = search ? Trainer.SearchPhase : Trainer.TrainPhase;
             using var turnA = new SemaphoreSlim(0);
             using var turnB = new SemaphoreSlim(0);
+            var perStep = new List<DeviceCounters>();
+            var last = devA.Counters;
             trainer.Progress += p =>
             {
-                if (p.Step > 20 && p.Phase == phase) times.Add(p.StepSeconds * 1000);
+                var now = devA.Counters;
+                if (p.Step > warmup && p.Phase == phase)
+                {
+                    times.Add(p.StepSeconds * 1000);
+                    perStep.Add(now.Since(last));
+                }
+                last = now;
                 if (p.Step % Math.Max(1, steps / 10) == 0)
                 {
                     self.Refresh();
@@ -56,7 +68,7 @@ public static class TrainSteps
             {
                 trainerB.Progress += p =>
                 {
-                    if (p.Step > 20 && p.Phase == phase) timesB.Add(p.StepSeconds * 1000);
+                    if (p.Step > warmup && p.Phase == phase) timesB.Add(p.StepSeconds * 1000);
                     turnA.Release();
                     turnB.Wait();
                 };
@@ -74,8 +86,9 @@ public static class TrainSteps
             // on what else the machine is running, unlike the wall-time medians.
             double cpuMs = (self.TotalProcessorTime - cpu0).TotalMilliseconds / steps;
             times.Sort();
-            Console.WriteLine($"{mode} {(search ? "search" : "plain")} steps at 64x64, batch 1, {Environment.ProcessorCount} cores: " +
+            Console.WriteLine($"{mode} {(search ? "search" : "plain")} steps at 64x64 on {devA.Name}, batch 1, {Environment.ProcessorCount} cores: " +
                 $"median {times[times.Count / 2]:F1} ms, p10 {times[times.Count / 10]:F1}, p90 {times[times.Count * 9 / 10]:F1} over {times.Count} steps; run {sw.Elapsed.TotalSeconds:F0} s, CPU time {cpuMs:F0} ms per step");
+            PrintCounters(devA, perStep);
             if (trainerB != null)
             {
                 timesB.Sort();
@@ -91,5 +104,17 @@ public static class TrainSteps
             devA.Dispose();
             if (Directory.Exists(root)) Directory.Delete(root, recursive: true);
         }
+    }
+
+    /// <summary>One line of the device's counters per steady step (after the warm-up steps): the issue-19.4 row.</summary>
+    internal static void PrintCounters(Device dev, IReadOnlyList<DeviceCounters> perStep)
+    {
+        if (perStep.Count == 0) return;
+        var total = perStep.Aggregate((a, b) => new DeviceCounters(a.HostReads + b.HostReads, a.Syncs + b.Syncs, a.PoolHits + b.PoolHits,
+            a.PoolMisses + b.PoolMisses, a.Allocations + b.Allocations));
+        Console.WriteLine($"counters on {dev.Name} per steady step (over {perStep.Count} steps): syncs max {perStep.Max(c => c.Syncs)} " +
+            $"(host reads max {perStep.Max(c => c.HostReads)}), pool {total.PoolHits / (double)perStep.Count:F0} hits / " +
+            $"{total.PoolMisses / (double)perStep.Count:F1} misses per step, hit rate {total.PoolHitRate:P2}, other allocations {total.Allocations}; " +
+            $"whole run: {dev.Counters}");
     }
 }

@@ -24,6 +24,9 @@ public unsafe class DirectConvTests(ITestOutputHelper output)
     [InlineData(1, 3, 11, 101, 3, 7, true)]
     [InlineData(1, 3, 14, 40, 20, 7, true)]      // an image-reading first layer (3 input channels, many outputs)
     [InlineData(2, 1, 9, 35, 7, 3, false)]
+    [InlineData(1, 64, 9, 11, 1, 4, true)]       // rows of 8 to 31 columns (a PatchGAN head): one block of overlapping vectors
+    [InlineData(2, 40, 6, 33, 3, 4, true)]       // 30 columns, 3 channels
+    [InlineData(1, 20, 5, 18, 4, 4, false)]      // 15 columns, 4 channels (groups of 3 and 1)
     public void MatchesFloat64DirectConv(int n, int c, int h, int w, int o, int k, bool bias)
     {
         var g = ConvGeometry.ForConv(n, c, h, w, o, k, k, 1, 0);
@@ -53,6 +56,7 @@ public unsafe class DirectConvTests(ITestOutputHelper output)
     [InlineData(1, 3, 26, 26, 16, 7, 6)]
     [InlineData(2, 3, 12, 37, 10, 3, 1)]
     [InlineData(1, 16, 9, 40, 2, 5, 2)]
+    [InlineData(2, 512, 15, 15, 1, 4, 1)]        // PatchGAN's 512 -> 1 head at 128 px: 14 columns
     public void PaddedConvMatchesFloat64DirectConv(int n, int c, int h, int w, int o, int k, int pad)
     {
         var g = ConvGeometry.ForConv(n, c, h, w, o, k, k, 1, pad);
@@ -81,6 +85,9 @@ public unsafe class DirectConvTests(ITestOutputHelper output)
         Assert.False(DirectConv.Applies(O, ConvGeometry.ForConv(1, 64, 262, 262, 6, 7, 7, 1, 0)));
         Assert.False(DirectConv.Applies(O, ConvGeometry.ForConv(1, 64, 256, 256, 3, 7, 7, 1, 3)));
         Assert.False(DirectConv.Applies(O, ConvGeometry.ForConv(1, 64, 256, 256, 3, 3, 3, 2, 0)));
+        Assert.True(DirectConv.AppliesPadded(O, ConvGeometry.ForConv(1, 512, 31, 31, 1, 4, 4, 1, 1)));   // PatchGAN's head at 256 px
+        Assert.False(DirectConv.AppliesPadded(O, ConvGeometry.ForConv(1, 512, 7, 7, 1, 4, 4, 1, 1)));    // at 64 px: 6 columns
+        Assert.False(DirectConv.Applies(O, ConvGeometry.ForConv(1, 3, 20, 20, 16, 3, 3, 1, 0)));         // a first layer needs 32 columns
     }
 
     /// <summary>

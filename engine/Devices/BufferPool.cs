@@ -10,11 +10,18 @@ internal sealed class BufferPool : IDisposable
     readonly Dictionary<int, Stack<DeviceStorage>> _free = new();
     readonly object _lock = new();
     long _pooledFloats;
+    long _hits, _misses;
 
     public BufferPool(IBackend backend) => _backend = backend;
 
     /// <summary>Floats currently held free in the pool.</summary>
     public long PooledFloats { get { lock (_lock) return _pooledFloats; } }
+
+    /// <summary>Rents served from the free buffers.</summary>
+    public long Hits { get { lock (_lock) return _hits; } }
+
+    /// <summary>Rents that had to allocate.</summary>
+    public long Misses { get { lock (_lock) return _misses; } }
 
     public DeviceStorage Rent(int length)
     {
@@ -23,8 +30,10 @@ internal sealed class BufferPool : IDisposable
             if (_free.TryGetValue(length, out var stack) && stack.Count > 0)
             {
                 _pooledFloats -= length;
+                _hits++;
                 return stack.Pop();
             }
+            _misses++;
         }
         return _backend.Allocate(length);
     }

@@ -10,7 +10,8 @@ namespace CoroNetGAN.Engine.Devices;
 /// <param name="options">The kernels' settings; <see cref="CpuKernelOptions.Default"/> when null.</param>
 public sealed unsafe class CpuBackend(CpuKernelOptions? options = null) : IBackend
 {
-    readonly CpuKernelOptions _o = options ?? CpuKernelOptions.Default;
+    // Each backend keeps its own frozen weights (they are keyed by this backend's buffers' addresses).
+    readonly CpuKernelOptions _o = (options ?? CpuKernelOptions.Default) with { Prepacked = new PackedWeights() };
 
     /// <summary>The settings every kernel of this backend runs with.</summary>
     public CpuKernelOptions Options => _o;
@@ -31,7 +32,14 @@ public sealed unsafe class CpuBackend(CpuKernelOptions? options = null) : IBacke
     public void Synchronize() { }
 
     /// <inheritdoc />
-    public void Dispose() { }
+    public void Dispose() => _o.Prepacked!.Dispose();
+
+    /// <inheritdoc />
+    public void FreezeWeights(DeviceStorage w, bool frozen)
+    {
+        if (frozen) _o.Prepacked!.Freeze(P(w), w.Length);
+        else _o.Prepacked!.Release(P(w));
+    }
 
     CpuStorage S(DeviceStorage s) =>
         s as CpuStorage is { } c && ReferenceEquals(c.Backend, this) ? c

@@ -1,4 +1,5 @@
 using CoroNetGAN.Engine.Devices;
+using CoroNetGAN.Engine.Tensors;
 
 namespace CoroNetGAN;
 
@@ -126,7 +127,36 @@ public sealed class Device : IDisposable
         Backend.Download(src, dst);
     }
 
+    /// <summary>
+    /// This device's counters so far: host reads, waits for the device, pool hits and misses, other allocations.
+    /// Subtract an earlier snapshot (<see cref="DeviceCounters.Since"/>) for one step's.
+    /// </summary>
+    public DeviceCounters Counters => Backend is IlgpuBackend g
+        ? new(HostReads, g.Syncs, _pool.Hits, _pool.Misses, g.ScratchAllocations)
+        : new(HostReads, 0, _pool.Hits, _pool.Misses, 0);
+
     internal void Return(DeviceStorage storage) => _pool.Return(storage);
+
+    /// <summary>
+    /// Declares these tensors' contents fixed until <see cref="ThawWeights"/>, as an inference model's weights are:
+    /// the CPU backend then packs each weight once, on its first use, and reuses the packed copy (as ONNX Runtime
+    /// prepacks at load) instead of packing it on every call. Results are bit-identical. Writing to a frozen tensor
+    /// (an optimizer step) or disposing it before thawing leaves stale packed copies: thaw first.
+    /// </summary>
+    /// <param name="weights">Tensors on this device.</param>
+    public void FreezeWeights(IEnumerable<Tensor> weights)
+    {
+        ArgumentNullException.ThrowIfNull(weights);
+        foreach (var t in weights) Backend.FreezeWeights(t.Storage, true);
+    }
+
+    /// <summary>Ends <see cref="FreezeWeights"/> for these tensors and frees their packed copies.</summary>
+    /// <param name="weights">Tensors on this device, frozen earlier.</param>
+    public void ThawWeights(IEnumerable<Tensor> weights)
+    {
+        ArgumentNullException.ThrowIfNull(weights);
+        foreach (var t in weights) Backend.FreezeWeights(t.Storage, false);
+    }
 
     /// <summary>Frees the buffers held in the pool (tensors still alive keep theirs).</summary>
     public void TrimPool() => _pool.Trim();

@@ -32,6 +32,13 @@ public interface IBackend : IDisposable
     /// <summary>Waits for all queued work.</summary>
     void Synchronize();
 
+    /// <summary>
+    /// Declares <paramref name="w"/>'s content fixed (<paramref name="frozen"/>) or no longer fixed, so a backend
+    /// may keep a prepared copy of it (the CPU backend's packed GEMM operands) instead of redoing the work per call.
+    /// Results must be bit-identical either way. Default: ignored.
+    /// </summary>
+    void FreezeWeights(DeviceStorage w, bool frozen) { }
+
     // ---- elementwise -------------------------------------------------------------------------------
 
     /// <summary>y[i] = value for i &lt; n.</summary>

@@ -155,7 +155,7 @@ public sealed partial class IlgpuBackend
         if (_padded is null || _padded.Length < n)
         {
             _padded?.Dispose();
-            _padded = _acc.Allocate1D<float>(n);
+            _padded = Scratch(n);
         }
         V dst = _padded.View;
         int t = Threads(n);

@@ -39,6 +39,8 @@ public sealed partial class IlgpuBackend : IBackend
     private MemoryBuffer1D<float, Stride1D.Dense>? _dummy;
     private MemoryBuffer1D<float, Stride1D.Dense>? _partials;
     private MemoryBuffer1D<float, Stride1D.Dense>? _padded;
+    private readonly UploadStaging _staging;
+    private long _syncs, _scratchAllocations;
     private bool _disposed;
 
     /// <summary>Creates a backend that runs on <paramref name="accelerator"/>, which the caller keeps owning.</summary>
@@ -55,6 +57,26 @@ public sealed partial class IlgpuBackend : IBackend
         // CPU accelerator it keeps the number of emulated groups (each ending in an OS barrier) small.
         _maxLaunch = Math.Max(1, accelerator.MaxNumThreads) * 2;
         _convSettings = CheckConvSettings(convSettings ?? DefaultConvSettings(accelerator));
+        _staging = new UploadStaging(accelerator);
+    }
+
+    /// <summary>
+    /// Times the host has waited for this backend's stream: downloads, <see cref="Synchronize"/>, and uploads
+    /// that found too much staged data in flight. On a GPU each is a sync that stalls the launch queue.
+    /// </summary>
+    public long Syncs => _syncs;
+
+    /// <summary>
+    /// Buffers allocated outside <see cref="Allocate"/>: scratch for reductions and padded rows, and page-locked
+    /// staging for uploads. Constant in a steady state that repeats the same shapes.
+    /// </summary>
+    public long ScratchAllocations => _scratchAllocations + _staging.Allocations;
+
+    // Every wait on the stream goes through here: it is counted, and staged uploads are then complete.
+    private void Waited()
+    {
+        _syncs++;
+        _staging.Recycle();
     }
 
     /// <inheritdoc />
@@ -133,7 +155,13 @@ public sealed partial class IlgpuBackend : IBackend
     private V Opt(DeviceStorage? s, [CallerMemberName] string method = "") => s is null ? Dummy : View(s, method);
 
     // Stands in for an absent optional buffer; kernels never touch it because a flag says it is absent.
-    private V Dummy => (_dummy ??= _acc.Allocate1D<float>(1)).View;
+    private V Dummy => (_dummy ??= Scratch(1)).View;
+
+    private MemoryBuffer1D<float, Stride1D.Dense> Scratch(long length)
+    {
+        _scratchAllocations++;
+        return _acc.Allocate1D<float>(length);
+    }
 
     // Threads of a grid-stride launch over `work` items; the kernel takes the same number as its stride.
     private int Threads(int work) => Math.Min(work, _maxLaunch);
@@ -155,8 +183,10 @@ public sealed partial class IlgpuBackend : IBackend
         if (src.Length > dst.Length)
             throw new ArgumentException($"{nameof(Upload)}: {src.Length} floats do not fit in storage of {dst.Length}.");
         if (src.Length == 0) return;
-        // The span copy waits for the stream, so the host span may be reused as soon as this returns.
-        st.Buffer.View.SubView(0, src.Length).CopyFromCPU(_acc.DefaultStream, src);
+        // A copy from the span itself would wait for the stream; staged, it is queued like a kernel, and the host
+        // span may still be reused as soon as this returns.
+        if (_staging.Full(src.Length)) Synchronize();
+        _staging.Upload(src, st.Buffer.View, _acc.DefaultStream);
     }
 
     /// <inheritdoc />
@@ -167,15 +197,20 @@ public sealed partial class IlgpuBackend : IBackend
             throw new ArgumentException($"{nameof(Download)}: asked for {dst.Length} floats from storage of {src.Length}.");
         if (dst.Length == 0)
         {
-            _acc.Synchronize();
+            Synchronize();
             return;
         }
         // Copying on the default stream orders the copy after every queued kernel and waits for it.
         st.Buffer.View.SubView(0, dst.Length).CopyToCPU(_acc.DefaultStream, dst);
+        Waited();
     }
 
     /// <inheritdoc />
-    public void Synchronize() => _acc.Synchronize();
+    public void Synchronize()
+    {
+        _acc.Synchronize();
+        Waited();
+    }
 
     // ---- elementwise -------------------------------------------------------------------------------
 
@@ -363,7 +398,7 @@ public sealed partial class IlgpuBackend : IBackend
         if (n <= 0) throw new ArgumentOutOfRangeException(nameof(n), n, $"{method}: needs at least one element.");
         int chunk = Math.Max(MinChunk, (n + MaxParts - 1) / MaxParts);
         int parts = (n + chunk - 1) / chunk;
-        V partials = (_partials ??= _acc.Allocate1D<float>(MaxParts)).View;
+        V partials = (_partials ??= Scratch(MaxParts)).View;
         Launch(ReductionKernels.Partials, parts, a, b, partials, op, n, chunk);
         Launch(ReductionKernels.Finish, 1, partials, y, parts, (float)n);
     }
@@ -467,12 +502,15 @@ public sealed partial class IlgpuBackend : IBackend
     {
         if (_disposed) return;
         _disposed = true;
+        // Staged uploads may still be queued: let them finish before their host buffers go.
+        _acc.Synchronize();
         foreach (var kernel in _kernels) kernel.Dispose();
         _kernels.Clear();
         _launchers.Clear();
         _dummy?.Dispose();
         _partials?.Dispose();
         _padded?.Dispose();
+        _staging.Dispose();
         _dummy = null;
         _partials = null;
         _padded = null;

@@ -77,6 +77,12 @@ public sealed record CpuKernelOptions
     /// <summary>Bytes the process-wide transformed-weight cache may hold for this backend's calls (0 turns it off).</summary>
     public long WinogradCacheBytes { get; init => field = Math.Max(0, value); } = 512L << 20;
 
+    /// <summary>
+    /// Weights frozen for inference on the backend these options belong to, with their packed copies; null: none
+    /// (every GEMM packs its weights). The CPU backend gives each instance its own.
+    /// </summary>
+    public PackedWeights? Prepacked { get; init; }
+
     /// <summary>When set, the Winograd path adds the time of each of its phases to it (benchmarks).</summary>
     public WinogradPhases? WinogradProfile { get; init; }
 

@@ -19,14 +19,15 @@ public static unsafe class DirectConv
     public const int MaxOutputChannels = 4;
 
     /// <summary>
-    /// Whether this path computes the conv: stride 1, no padding, rows of 32+ columns, and either at most 4 output
-    /// channels with enough work per output, or fewer than 8 input channels with a kernel of 3x3 or more (an
+    /// Whether this path computes the conv: stride 1, no padding, and either at most 4 output channels with enough
+    /// work per output and rows of 8+ columns (a PatchGAN's 1-channel head, whose GEMM would pad 1 row to 8 and pack
+    /// the whole unfolded input), or, on rows of 32+ columns, fewer than 8 input channels with a kernel of 3x3 or more (an
     /// image-reading first layer, where the GEMM's inner dimension C*K*K is too short to pay for packing; measured
     /// with `bench conv-paths`, bench/README.md).
     /// </summary>
     public static bool Applies(CpuKernelOptions o, in ConvGeometry g) =>
-        o.DirectConv && g.StrideH == 1 && g.StrideW == 1 && g.PadH == 0 && g.PadW == 0 && g.OutW >= 32
-        && ((g.O <= MaxOutputChannels && g.ColRows >= 64) || (g.C < 8 && g.KH * g.KW >= 9));
+        o.DirectConv && g.StrideH == 1 && g.StrideW == 1 && g.PadH == 0 && g.PadW == 0
+        && ((g.O <= MaxOutputChannels && g.ColRows >= 64 && g.OutW >= 8) || (g.C < 8 && g.KH * g.KW >= 9 && g.OutW >= 32));
 
     /// <summary>
     /// Whether a zero-padded conv takes this path after its input is copied into a padded buffer (the copy is C*H*W
@@ -123,61 +124,19 @@ public static unsafe class DirectConv
         float* y0 = y + ((long)n * g.O + o0) * outPlane + (long)oy * g.OutW;
         float* y1 = y0 + outPlane, y2 = y1 + outPlane;
         int ox = 0;
-        for (; ox + 32 <= g.OutW; ox += 32)
+        for (; ox + 32 <= g.OutW; ox += 32) Block<T>(xn, w0, w1, w2, b0, b1, b2, y0, y1, y2, g, oy, c0, c1, first, ox, ox + 8, ox + 16, ox + 24);
+        // A row of 8 to 31 columns (a PatchGAN's 1-channel head): one block of vectors at 8-column steps, the last
+        // ending at the row's end. Overlapping vectors start from the same accumulators (all loads precede all
+        // stores within a block) and add the same terms, so their shared lanes agree. Wider rows keep the scalar
+        // tail: there the tail's loads would follow the previous block's stores.
+        if (ox == 0 && g.OutW >= 8)
         {
-            Vector256<float> a00, a01, a02, a03, a10 = default, a11 = default, a12 = default, a13 = default;
-            Vector256<float> a20 = default, a21 = default, a22 = default, a23 = default;
-            if (first)
-            {
-                a00 = a01 = a02 = a03 = Vector256.Create(b0);
-                if (T.N > 1) a10 = a11 = a12 = a13 = Vector256.Create(b1);
-                if (T.N > 2) a20 = a21 = a22 = a23 = Vector256.Create(b2);
-            }
-            else
-            {
-                a00 = Vector256.Load(y0 + ox); a01 = Vector256.Load(y0 + ox + 8); a02 = Vector256.Load(y0 + ox + 16); a03 = Vector256.Load(y0 + ox + 24);
-                if (T.N > 1) { a10 = Vector256.Load(y1 + ox); a11 = Vector256.Load(y1 + ox + 8); a12 = Vector256.Load(y1 + ox + 16); a13 = Vector256.Load(y1 + ox + 24); }
-                if (T.N > 2) { a20 = Vector256.Load(y2 + ox); a21 = Vector256.Load(y2 + ox + 8); a22 = Vector256.Load(y2 + ox + 16); a23 = Vector256.Load(y2 + ox + 24); }
-            }
-            for (int ci = c0; ci < c1; ci++)
-            {
-                float* xc = xn + ci * plane + (long)oy * g.W + ox;
-                long wo = (long)ci * kk;
-                for (int ky = 0; ky < kh; ky++, wo += kw)
-                {
-                    float* row = xc + (long)ky * g.W;
-                    for (int kx = 0; kx < kw; kx++)
-                    {
-                        // Weights first, then one input vector at a time: 12 accumulators + 3 weights + 1 input
-                        // fit the 16 ymm registers (loading all 4 inputs first spilled).
-                        var v0 = Vector256.Create(w0[wo + kx]);
-                        var v1 = T.N > 1 ? Vector256.Create(w1[wo + kx]) : default;
-                        var v2 = T.N > 2 ? Vector256.Create(w2[wo + kx]) : default;
-                        float* p = row + kx;
-                        var xv = Vector256.Load(p);
-                        a00 = Vector256.FusedMultiplyAdd(v0, xv, a00);
-                        if (T.N > 1) a10 = Vector256.FusedMultiplyAdd(v1, xv, a10);
-                        if (T.N > 2) a20 = Vector256.FusedMultiplyAdd(v2, xv, a20);
-                        xv = Vector256.Load(p + 8);
-                        a01 = Vector256.FusedMultiplyAdd(v0, xv, a01);
-                        if (T.N > 1) a11 = Vector256.FusedMultiplyAdd(v1, xv, a11);
-                        if (T.N > 2) a21 = Vector256.FusedMultiplyAdd(v2, xv, a21);
-                        xv = Vector256.Load(p + 16);
-                        a02 = Vector256.FusedMultiplyAdd(v0, xv, a02);
-                        if (T.N > 1) a12 = Vector256.FusedMultiplyAdd(v1, xv, a12);
-                        if (T.N > 2) a22 = Vector256.FusedMultiplyAdd(v2, xv, a22);
-                        xv = Vector256.Load(p + 24);
-                        a03 = Vector256.FusedMultiplyAdd(v0, xv, a03);
-                        if (T.N > 1) a13 = Vector256.FusedMultiplyAdd(v1, xv, a13);
-                        if (T.N > 2) a23 = Vector256.FusedMultiplyAdd(v2, xv, a23);
-                    }
-                }
-            }
-            a00.Store(y0 + ox); a01.Store(y0 + ox + 8); a02.Store(y0 + ox + 16); a03.Store(y0 + ox + 24);
-            if (T.N > 1) { a10.Store(y1 + ox); a11.Store(y1 + ox + 8); a12.Store(y1 + ox + 16); a13.Store(y1 + ox + 24); }
-            if (T.N > 2) { a20.Store(y2 + ox); a21.Store(y2 + ox + 8); a22.Store(y2 + ox + 16); a23.Store(y2 + ox + 24); }
+            int last = g.OutW - 8;
+            Block<T>(xn, w0, w1, w2, b0, b1, b2, y0, y1, y2, g, oy, c0, c1, first,
+                Math.Min(ox, last), Math.Min(ox + 8, last), Math.Min(ox + 16, last), Math.Min(ox + 24, last));
+            ox = g.OutW;
         }
-        // Remaining columns one at a time (none when the width is a multiple of 32).
+        // Remaining columns one at a time (none when the width is a multiple of 32 or under 32).
         for (; ox < g.OutW; ox++)
         {
             float s0 = first ? b0 : y0[ox], s1 = first ? b1 : T.N > 1 ? y1[ox] : 0f, s2 = first ? b2 : T.N > 2 ? y2[ox] : 0f;
@@ -201,6 +160,70 @@ public static unsafe class DirectConv
             if (T.N > 1) y1[ox] = s1;
             if (T.N > 2) y2[ox] = s2;
         }
+    }
+
+
+    /// <summary>
+    /// Output columns [q, q + 8) for each of the four offsets q0..q3 of row oy (channels o0 .. o0 + T.N - 1), input
+    /// channels [c0, c1): 4 vectors per channel, so up to 12 independent accumulators.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static void Block<T>(float* xn, float* w0, float* w1, float* w2, float b0, float b1, float b2, float* y0, float* y1, float* y2,
+        in ConvGeometry g, int oy, int c0, int c1, bool first, int q0, int q1, int q2, int q3) where T : struct, ICount
+    {
+        int kh = g.KH, kw = g.KW, kk = kh * kw;
+        long plane = (long)g.H * g.W;
+        Vector256<float> a00, a01, a02, a03, a10 = default, a11 = default, a12 = default, a13 = default;
+        Vector256<float> a20 = default, a21 = default, a22 = default, a23 = default;
+        if (first)
+        {
+            a00 = a01 = a02 = a03 = Vector256.Create(b0);
+            if (T.N > 1) a10 = a11 = a12 = a13 = Vector256.Create(b1);
+            if (T.N > 2) a20 = a21 = a22 = a23 = Vector256.Create(b2);
+        }
+        else
+        {
+            a00 = Vector256.Load(y0 + q0); a01 = Vector256.Load(y0 + q1); a02 = Vector256.Load(y0 + q2); a03 = Vector256.Load(y0 + q3);
+            if (T.N > 1) { a10 = Vector256.Load(y1 + q0); a11 = Vector256.Load(y1 + q1); a12 = Vector256.Load(y1 + q2); a13 = Vector256.Load(y1 + q3); }
+            if (T.N > 2) { a20 = Vector256.Load(y2 + q0); a21 = Vector256.Load(y2 + q1); a22 = Vector256.Load(y2 + q2); a23 = Vector256.Load(y2 + q3); }
+        }
+        for (int ci = c0; ci < c1; ci++)
+        {
+            float* xc = xn + ci * plane + (long)oy * g.W;
+            long wo = (long)ci * kk;
+            for (int ky = 0; ky < kh; ky++, wo += kw)
+            {
+                float* row = xc + (long)ky * g.W;
+                for (int kx = 0; kx < kw; kx++)
+                {
+                    // Weights first, then one input vector at a time: 12 accumulators + 3 weights + 1 input
+                    // fit the 16 ymm registers (loading all 4 inputs first spilled).
+                    var v0 = Vector256.Create(w0[wo + kx]);
+                    var v1 = T.N > 1 ? Vector256.Create(w1[wo + kx]) : default;
+                    var v2 = T.N > 2 ? Vector256.Create(w2[wo + kx]) : default;
+                    float* p = row + kx;
+                    var xv = Vector256.Load(p + q0);
+                    a00 = Vector256.FusedMultiplyAdd(v0, xv, a00);
+                    if (T.N > 1) a10 = Vector256.FusedMultiplyAdd(v1, xv, a10);
+                    if (T.N > 2) a20 = Vector256.FusedMultiplyAdd(v2, xv, a20);
+                    xv = Vector256.Load(p + q1);
+                    a01 = Vector256.FusedMultiplyAdd(v0, xv, a01);
+                    if (T.N > 1) a11 = Vector256.FusedMultiplyAdd(v1, xv, a11);
+                    if (T.N > 2) a21 = Vector256.FusedMultiplyAdd(v2, xv, a21);
+                    xv = Vector256.Load(p + q2);
+                    a02 = Vector256.FusedMultiplyAdd(v0, xv, a02);
+                    if (T.N > 1) a12 = Vector256.FusedMultiplyAdd(v1, xv, a12);
+                    if (T.N > 2) a22 = Vector256.FusedMultiplyAdd(v2, xv, a22);
+                    xv = Vector256.Load(p + q3);
+                    a03 = Vector256.FusedMultiplyAdd(v0, xv, a03);
+                    if (T.N > 1) a13 = Vector256.FusedMultiplyAdd(v1, xv, a13);
+                    if (T.N > 2) a23 = Vector256.FusedMultiplyAdd(v2, xv, a23);
+                }
+            }
+        }
+        a00.Store(y0 + q0); a01.Store(y0 + q1); a02.Store(y0 + q2); a03.Store(y0 + q3);
+        if (T.N > 1) { a10.Store(y1 + q0); a11.Store(y1 + q1); a12.Store(y1 + q2); a13.Store(y1 + q3); }
+        if (T.N > 2) { a20.Store(y2 + q0); a21.Store(y2 + q1); a22.Store(y2 + q2); a23.Store(y2 + q3); }
     }
 
     /// <summary>

@@ -86,13 +86,21 @@ public static unsafe class Gemm
         int panelsPerRowBlock = (mPanels + rowBlocks - 1) / rowBlocks;
         rowBlocks = (mPanels + panelsPerRowBlock - 1) / panelsPerRowBlock;
 
+        // Frozen weights (inference) are packed once, every K pass after the other, and read from there afterwards.
+        float* prepacked = o.Prepacked is { } pw
+            ? pw.Get(a, transA, mr, m, k, lda, kb, (long)mPanels * mr * k, dst =>
+            {
+                for (int k0 = 0; k0 < k; k0 += kb)
+                    PackAll(o, new GemmArgs(transA, m, n, Math.Min(kb, k - k0), k0, a, lda, c, ldc, false, (float*)dst + (long)mPanels * mr * k0, mr, nr, use512, o.PackAcrossPanels), mPanels);
+            })
+            : null;
+
         for (int k0 = 0; k0 < k; k0 += kb)
         {
             int kLen = Math.Min(kb, k - k0);
-            var ctx = new GemmArgs(transA, m, n, kLen, k0, a, lda, c, ldc, accumulate || k0 > 0, apack, mr, nr, use512, o.PackAcrossPanels);
-            // Packing A is a copy; a thread hand-off only pays for itself on large operands.
-            if (mPanels > 1 && (long)mPanels * mr * kLen > 1 << 18) Par.Loop(o, 0, mPanels, ip => PackA(ctx, ip));
-            else for (int ip = 0; ip < mPanels; ip++) PackA(ctx, ip);
+            float* ap = prepacked != null ? prepacked + (long)mPanels * mr * k0 : apack;
+            var ctx = new GemmArgs(transA, m, n, kLen, k0, a, lda, c, ldc, accumulate || k0 > 0, ap, mr, nr, use512, o.PackAcrossPanels);
+            if (prepacked == null) PackAll(o, ctx, mPanels);
             int tasks = nBlocks * rowBlocks;
             Par.Loop(o, 0, tasks, t =>
             {
@@ -102,6 +110,13 @@ public static unsafe class Gemm
                 RunTask(ctx, b, jp0, Math.Min(nPanels, jp0 + panelsPerBlock), p0, Math.Min(mPanels, p0 + panelsPerRowBlock));
             });
         }
+    }
+
+    static void PackAll(CpuKernelOptions o, GemmArgs ctx, int mPanels)
+    {
+        // Packing A is a copy; a thread hand-off only pays for itself on large operands.
+        if (mPanels > 1 && (long)mPanels * ctx.Mr * ctx.Kc > 1 << 18) Par.Loop(o, 0, mPanels, ip => PackA(ctx, ip));
+        else for (int ip = 0; ip < mPanels; ip++) PackA(ctx, ip);
     }
 
     /// <summary>Columns up to which a GEMM with a large, transposed A runs as C^T = B^T A (<see cref="SgemmNarrow"/>).</summary>

@@ -156,7 +156,7 @@ public static unsafe class WinogradConv
         var profile = o.WinogradProfile;
         double t0 = profile?.Now() ?? 0;
         long uFloats = Xi * UXiStride(g.O, g.C, mr) + 8;
-        var cached = WeightCache.Acquire(w, g.O, g.C, mr, adjoint, uFloats, o.WinogradCacheBytes, out bool fresh);
+        var cached = WeightCache.Acquire(w, g.O, g.C, mr, adjoint, uFloats, o.WinogradCacheBytes, o.Prepacked?.IsFrozen(w) == true, out bool fresh);
         try
         {
             float* u = cached != null ? cached.U : Scratch.Grow(ref t_u, ref t_uLen, uFloats);
@@ -585,9 +585,11 @@ public static unsafe class WinogradConv
         /// The entry for these weights, held for this call (released by <see cref="Entry.Release"/>), with
         /// <paramref name="fresh"/> true when its U is already the transform of the weights' current content; else
         /// its copy of the weights has been refreshed and the caller fills U. Null when the weights do not fit the
-        /// budget or another thread holds the entry: the caller transforms into scratch.
+        /// budget or another thread holds the entry: the caller transforms into scratch. With <paramref name="frozen"/>
+        /// (the weights cannot have changed since the entry was filled: <see cref="PackedWeights"/>) a filled entry is
+        /// fresh without the comparison.
         /// </summary>
-        public static Entry? Acquire(float* w, int o, int c, int mr, bool adjoint, long uFloats, long budgetBytes, out bool fresh)
+        public static Entry? Acquire(float* w, int o, int c, int mr, bool adjoint, long uFloats, long budgetBytes, bool frozen, out bool fresh)
         {
             fresh = false;
             long rawFloats = (long)o * c * 9;
@@ -627,6 +629,11 @@ public static unsafe class WinogradConv
                 e.Busy = true;
                 e.LastUse = ++s_clock;
             }
+            if (frozen && e.Valid)
+            {
+                fresh = true;
+                return e;
+            }
             var now = new ReadOnlySpan<byte>(w, checked((int)(rawFloats * sizeof(float))));
             var then = new Span<byte>(e.Raw, now.Length);
             fresh = e.Valid && now.SequenceEqual(then);
@@ -643,6 +650,17 @@ public static unsafe class WinogradConv
             s_entries.Remove(e.Key);
             s_bytes -= e.Bytes;
             e.Free();
+        }
+
+        /// <summary>Drops every entry for weights at <paramref name="w"/> that no call holds; a held one is marked for refilling.</summary>
+        public static void Forget(float* w)
+        {
+            lock (s_lock)
+                foreach (var e in s_entries.Values.Where(e => e.Key.W == (nint)w).ToList())
+                {
+                    if (e.Busy) e.Valid = false;
+                    else Remove(e);
+                }
         }
 
         public static void Clear()
