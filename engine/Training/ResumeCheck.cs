@@ -65,6 +65,8 @@ public static class ResumeCheck
             Fixed("TrainOptions.Prune.CheckEvery", a.CheckEvery, b.CheckEvery);
             Fixed("TrainOptions.Prune.StopTolerance", a.StopTolerance, b.StopTolerance);
             Fixed("TrainOptions.Prune.MacImageSize", a.MacImageSize, b.MacImageSize);
+            Fixed("TrainOptions.Prune.Pressure", a.Pressure, b.Pressure);
+            Fixed("TrainOptions.Prune.EndFloor", a.EndFloor, b.EndFloor);
         }
         if (requested.TotalSteps < stepsDone)
             fixedChanges.Add($"TrainOptions.TotalSteps: {saved.TotalSteps} -> {requested.TotalSteps}, below the {stepsDone} steps already done");

@@ -50,6 +50,8 @@ public enum GanMode
 /// <param name="CheckEvery">Steps between MAC checks.</param>
 /// <param name="StopTolerance">The search ends with the MACs at most the target and at least (1 - this) x the target.</param>
 /// <param name="MacImageSize">Image size the MACs are counted at (256, the paper's convention).</param>
+/// <param name="Pressure">How the sparsity pressure is shared among the layers (uniform: DHP, the published method).</param>
+/// <param name="EndFloor">Fraction of their channels the first and last prunable layers keep at least (0: DHP's minimum only).</param>
 public sealed record PruneOptions(
     double? TargetRatio = 0.5,
     double? TargetGMacs = null,
@@ -58,12 +60,15 @@ public sealed record PruneOptions(
     int MinChannels = 4,
     int CheckEvery = 100,
     double StopTolerance = 0.04,
-    int MacImageSize = 256)
+    int MacImageSize = 256,
+    PrunePressure Pressure = PrunePressure.Uniform,
+    double EndFloor = 0)
 {
     /// <summary>The search settings for a run of <paramref name="totalSteps"/> steps.</summary>
     public SearchSettings ToSearchSettings(int totalSteps) => new(
         TargetRatio: TargetRatio, TargetGMacs: TargetGMacs, Lambda: Lambda, MinChannels: MinChannels, StopTolerance: StopTolerance,
-        CheckEvery: CheckEvery, StepBudget: Math.Max(1, (int)Math.Round(totalSteps * SearchShare)), ImageSize: MacImageSize);
+        CheckEvery: CheckEvery, StepBudget: Math.Max(1, (int)Math.Round(totalSteps * SearchShare)), ImageSize: MacImageSize,
+        Pressure: Pressure, EndFloor: EndFloor);
 }
 
 /// <summary>
@@ -221,6 +226,8 @@ public sealed record TrainOptions(
             Need(p.TargetRatio == null || p.TargetGMacs == null, $"give one target, TrainOptions.Prune.TargetRatio ({p.TargetRatio}) or TrainOptions.Prune.TargetGMacs ({p.TargetGMacs}), not both.");
             Need(p.Lambda >= 0 && p.Lambda <= SearchSettings.MaxLambda, $"the search's lambda (TrainOptions.Prune.Lambda) must be in [0, {SearchSettings.MaxLambda}], got {p.Lambda}.");
             Need(p.SearchShare > 0 && p.SearchShare <= 1, $"the search share of the steps must be in (0, 1], got {p.SearchShare}.");
+            Need(p.EndFloor >= 0 && p.EndFloor <= 1, $"the end layers' floor (TrainOptions.Prune.EndFloor) is a fraction of their channels in [0, 1], got {p.EndFloor}.");
+            Need(Enum.IsDefined(p.Pressure), $"unknown pressure (TrainOptions.Prune.Pressure) {p.Pressure}.");
             Need(p.MacImageSize >= 32 && p.MacImageSize % 4 == 0, $"the MAC counting size must be a multiple of 4 and at least 32, got {p.MacImageSize}.");
         }
     }
