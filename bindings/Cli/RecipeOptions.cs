@@ -96,10 +96,10 @@ internal sealed class RecipeOptions
         LambdaIdentity: parse.GetValue(LambdaIdentity), PoolSize: parse.GetValue(PoolSize), LayersD: parse.GetValue(LayersD),
         BtoA: ParseDirection(parse.GetValue(Direction)!), NoFlip: parse.GetValue(NoFlip));
 
-    public static CoroNetGAN.Engine.Pruning.PrunePressure ParsePressure(string text) => text.Trim().ToLowerInvariant() switch
+    public static PrunePressure ParsePressure(string text) => text.Trim().ToLowerInvariant() switch
     {
-        "uniform" => CoroNetGAN.Engine.Pruning.PrunePressure.Uniform,
-        "macs" => CoroNetGAN.Engine.Pruning.PrunePressure.Macs,
+        "uniform" => CoroNetGAN.PrunePressure.Uniform,
+        "macs" => CoroNetGAN.PrunePressure.Macs,
         _ => throw new ArgumentException($"--prune-pressure must be uniform or macs, got '{text}'."),
     };
 

@@ -37,12 +37,3 @@ public sealed record SearchSettings(
     public const float MaxLambda = 1000f;
 }
 
-/// <summary>How the search's sparsity pressure (the proximal step's shrink, lambda x learning rate) is shared among the layers.</summary>
-public enum PrunePressure
-{
-    /// <summary>The same shrink for every latent entry (DHP, the published method): the search cuts where latents are small.</summary>
-    Uniform,
-    /// <summary>Each layer's shrink scaled by the MACs one of its channels costs (at the full widths), normalised to a mean of 1
-    /// over all prunable channels: cheap channels are kept and the search cuts where the MACs are.</summary>
-    Macs,
-}
