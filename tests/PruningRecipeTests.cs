@@ -1,6 +1,7 @@
 using CoroNetGAN.Engine.Layers;
 using CoroNetGAN.Engine.Models;
 using CoroNetGAN.Engine.Pruning;
+using CoroNetGAN.Engine.Training;
 using static CoroNetGAN.Tests.CliRunner;
 
 namespace CoroNetGAN.Tests;
@@ -93,6 +94,18 @@ public class PruningRecipeTests
         Assert.Contains("end layers' floor", e.Message);
         var o = new TrainOptions(TrainMode.Pix2Pix, 32, 10, "run", Prune: new PruneOptions(EndFloor: -0.1));
         Assert.Contains("TrainOptions.Prune.EndFloor", Assert.Throws<ArgumentException>(o.Validate).Message);
+    }
+
+    [Fact]
+    public void ARunCannotChangeItsRecipeMidRun()
+    {
+        var saved = new TrainOptions(TrainMode.Pix2Pix, 32, 4, "run", Prune: new PruneOptions(EndFloor: 0.75));
+        var message = Assert.Throws<InvalidDataException>(() => ResumeCheck.Reconcile(saved,
+            saved with { Prune = new PruneOptions(Pressure: PrunePressure.Macs) }, "ckpt")).Message;
+        Assert.Contains("TrainOptions.Prune.Pressure: uniform -> macs", message);
+        Assert.Contains("TrainOptions.Prune.EndFloor: 0.75 -> 0", message);
+        Assert.Contains("--prune-pressure", CoroNetGAN.Cli.OptionFlags.Rewrite(message));
+        Assert.Contains("--end-floor", CoroNetGAN.Cli.OptionFlags.Rewrite(message));
     }
 
     [Fact]
