@@ -40,6 +40,8 @@ public static partial class OptionFlags
         ["TrainOptions.Prune.TargetGMacs"] = "--target-gmacs",
         ["TrainOptions.Prune.Lambda"] = "--lambda",
         ["TrainOptions.Prune.SearchShare"] = "--search-share",
+        ["TrainOptions.Prune.Pressure"] = "--prune-pressure",
+        ["TrainOptions.Prune.EndFloor"] = "--end-floor",
     };
 
     static readonly Dictionary<string, string> Words = new(StringComparer.Ordinal)

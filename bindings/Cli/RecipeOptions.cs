@@ -19,6 +19,8 @@ internal sealed class RecipeOptions
     public readonly Option<int?> EpochsDecay = new("--epochs-decay") { Description = "Epochs of linear decay to 0 after --epochs (n_epochs_decay; default: as many as --epochs)." };
     public readonly Option<double> Share = new("--search-share") { Description = "Share of the steps the search may take before the target is forced.", DefaultValueFactory = _ => 0.5 };
     public readonly Option<float> Lambda = new("--lambda") { Description = "Initial sparsity pressure (adapted to meet the target within the search share).", DefaultValueFactory = _ => 0.1f };
+    public readonly Option<string> Pressure = new("--prune-pressure") { Description = "How the search's sparsity pressure is shared among the layers: uniform (DHP, the published method: the same shrink for every latent entry, so the search cuts where latents are small) or macs (each layer's shrink scaled by the MACs one of its channels costs, mean 1: cheap channels are kept, the search cuts where the MACs are).", DefaultValueFactory = _ => "uniform" };
+    public readonly Option<double> EndFloor = new("--end-floor") { Description = "Fraction of their channels the first and last prunable layers (the full-resolution convolutions of the ResNet generators) keep at least, in [0, 1]; the rest of the MAC budget is cut from the other layers. 0: only the minimum of 4 channels, as DHP.", DefaultValueFactory = _ => 0.0 };
     public readonly Option<string> Device = new("--device") { Description = "auto, cpu, cuda, opencl, ilgpu-cpu (see `coronetgan devices`).", DefaultValueFactory = _ => "auto" };
     public readonly Option<bool> SkipBad = new("--skip-bad-images") { Description = "Skip unreadable images with a warning instead of stopping." };
     public readonly Option<int> Seed = new("--seed") { Description = "Random seed of the run.", DefaultValueFactory = _ => 0 };
@@ -42,7 +44,7 @@ internal sealed class RecipeOptions
     /// <summary>Adds every option to <paramref name="command"/>.</summary>
     public void AddTo(Command command)
     {
-        foreach (var o in new Option[] { Mode, Data, Size, Ngf, Ndf, NetG, Steps, Epochs, EpochsDecay, Share, Lambda, Device, SkipBad, Seed, CheckpointEvery, SampleEvery, LoadSize, BatchSize, Norm,
+        foreach (var o in new Option[] { Mode, Data, Size, Ngf, Ndf, NetG, Steps, Epochs, EpochsDecay, Share, Lambda, Pressure, EndFloor, Device, SkipBad, Seed, CheckpointEvery, SampleEvery, LoadSize, BatchSize, Norm,
             Lr, Beta1, GanMode, LambdaL1, LambdaA, LambdaB, LambdaIdentity, PoolSize, LayersD, Direction, NoFlip })
             command.Add(o);
     }
@@ -86,12 +88,20 @@ internal sealed class RecipeOptions
         Ngf: parse.GetValue(Ngf), Ndf: parse.GetValue(Ndf), NetG: ParseNetG(parse.GetValue(NetG)), Seed: parse.GetValue(Seed),
         NoPrune: noPrune, CheckpointEvery: parse.GetValue(CheckpointEvery), SampleEvery: parse.GetValue(SampleEvery),
         Prune: new PruneOptions(TargetRatio: targetGMacs == null ? targetRatio ?? 0.5 : null, TargetGMacs: targetGMacs,
-            Lambda: parse.GetValue(Lambda), SearchShare: parse.GetValue(Share)),
+            Lambda: parse.GetValue(Lambda), SearchShare: parse.GetValue(Share), Pressure: ParsePressure(parse.GetValue(Pressure)!),
+            EndFloor: parse.GetValue(EndFloor)),
         BatchSize: parse.GetValue(BatchSize), Norm: parse.GetValue(Norm) is { } n ? CliParsing.Norm(n) : null,
         LearningRate: parse.GetValue(Lr), Beta1: parse.GetValue(Beta1), Gan: ParseGan(parse.GetValue(GanMode)),
         LambdaL1: parse.GetValue(LambdaL1), LambdaA: parse.GetValue(LambdaA), LambdaB: parse.GetValue(LambdaB),
         LambdaIdentity: parse.GetValue(LambdaIdentity), PoolSize: parse.GetValue(PoolSize), LayersD: parse.GetValue(LayersD),
         BtoA: ParseDirection(parse.GetValue(Direction)!), NoFlip: parse.GetValue(NoFlip));
+
+    public static PrunePressure ParsePressure(string text) => text.Trim().ToLowerInvariant() switch
+    {
+        "uniform" => CoroNetGAN.PrunePressure.Uniform,
+        "macs" => CoroNetGAN.PrunePressure.Macs,
+        _ => throw new ArgumentException($"--prune-pressure must be uniform or macs, got '{text}'."),
+    };
 
     static bool ParseDirection(string text) => text.Trim().ToLowerInvariant() switch
     {

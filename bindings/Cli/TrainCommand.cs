@@ -79,6 +79,8 @@ internal static class TrainCommand
                             TargetGMacs = Given(gmacs) ? parse.GetValue(gmacs) : Given(ratio) ? null : savedPrune.TargetGMacs,
                             Lambda = Given(recipe.Lambda) ? parse.GetValue(recipe.Lambda) : savedPrune.Lambda,
                             SearchShare = Given(recipe.Share) ? parse.GetValue(recipe.Share) : savedPrune.SearchShare,
+                            Pressure = Given(recipe.Pressure) ? RecipeOptions.ParsePressure(parse.GetValue(recipe.Pressure)!) : savedPrune.Pressure,
+                            EndFloor = Given(recipe.EndFloor) ? parse.GetValue(recipe.EndFloor) : savedPrune.EndFloor,
                         },
                     };
                 }

@@ -53,10 +53,16 @@ public sealed class PruningSearch
         if (!(settings.StopTolerance >= 0 && settings.StopTolerance < 1)) throw new ArgumentException($"the stop tolerance must be in [0, 1), got {settings.StopTolerance}.");
         if (settings.CheckEvery < 1) throw new ArgumentException($"the check interval must be at least 1 step, got {settings.CheckEvery}.");
         if (settings.StepBudget is < 1) throw new ArgumentException($"the step budget must be at least 1, got {settings.StepBudget}.");
+        if (!(settings.EndFloor >= 0 && settings.EndFloor <= 1))
+            throw new ArgumentException($"the end layers' floor (TrainOptions.Prune.EndFloor) is a fraction of their channels in [0, 1], got {settings.EndFloor}.");
+        if (!Enum.IsDefined(settings.Pressure)) throw new ArgumentException($"unknown pressure (TrainOptions.Prune.Pressure) {settings.Pressure}.");
 
         var full = hyper.Prunable.Select(l => l.Channels).ToArray();
         FullMacs = HyperNetwork.Macs(g, full, settings.ImageSize);
-        MinimumMacs = HyperNetwork.Macs(g, full.Select(c => Math.Min(c, settings.MinChannels)).ToArray(), settings.ImageSize);
+        Floors = full.Select((c, l) => Math.Min(c, l == 0 || l == full.Length - 1
+            ? Math.Max(settings.MinChannels, (int)Math.Ceiling(settings.EndFloor * c - 1e-9)) : settings.MinChannels)).ToArray();
+        Pressures = settings.Pressure == PrunePressure.Macs ? MacPressures(g, full, FullMacs, settings.ImageSize) : full.Select(_ => 1f).ToArray();
+        MinimumMacs = HyperNetwork.Macs(g, full.Select((c, l) => Math.Min(c, Floors[l])).ToArray(), settings.ImageSize);
         double minRatio = (double)MinimumMacs / FullMacs;
         if (settings.TargetRatio.HasValue == settings.TargetGMacs.HasValue)
             throw new ArgumentException("Give exactly one target: a ratio (TrainOptions.Prune.TargetRatio) or GMACs (TrainOptions.Prune.TargetGMacs).");
@@ -75,7 +81,7 @@ public sealed class PruningSearch
         }
         if (TargetRatio < minRatio)
             throw new ArgumentException($"the target ({TargetRatio:P2} of {FullMacs / 1e9:F3} GMACs) is below what the minimum channel count allows: " +
-                $"with {settings.MinChannels} channels per prunable layer the smallest generator has {MinimumMacs / 1e9:F4} GMACs ({minRatio:P2}). " +
+                $"with {settings.MinChannels} channels per prunable layer{(settings.EndFloor > 0 ? $" and the end layers' floor of {settings.EndFloor:P0}" : "")} the smallest generator has {MinimumMacs / 1e9:F4} GMACs ({minRatio:P2}). " +
                 "Raise the target (TrainOptions.Prune.TargetRatio or TrainOptions.Prune.TargetGMacs); from code, TrainOptions.Prune.MinChannels can also be lowered.");
         Lambda = settings.Lambda;
         _nextCheck = settings.CheckEvery;
@@ -85,8 +91,13 @@ public sealed class PruningSearch
     public SearchSettings Settings { get; }
     /// <summary>MACs of the full generator (torchprofile convention, at the settings' image size).</summary>
     public long FullMacs { get; }
-    /// <summary>MACs when every prunable layer keeps only the minimum channel count.</summary>
+    /// <summary>MACs when every prunable layer keeps only the minimum channel count (the end layers their floor).</summary>
     public long MinimumMacs { get; }
+    /// <summary>Channels each prunable layer keeps at least: the minimum count, the end layers' floor for the first and last.</summary>
+    public IReadOnlyList<int> Floors { get; }
+    /// <summary>Each prunable layer's factor on the proximal step's shrink: 1 everywhere for uniform pressure; for MAC pressure
+    /// the MACs one channel of the layer costs at the full widths over the mean of that cost over all prunable channels.</summary>
+    public IReadOnlyList<float> Pressures { get; }
     /// <summary>Target MACs / full MACs.</summary>
     public double TargetRatio { get; }
     /// <summary>The regularisation factor in force (adapted when a step budget is set).</summary>
@@ -113,7 +124,8 @@ public sealed class PruningSearch
         if (State != SearchState.Searching) return State;
         Step++;
         float thr = Lambda * learningRate;
-        foreach (var z in _hyper.Prunable) Ops.ProximalStep(z.Value, thr, Settings.PruneThreshold, Settings.MinChannels);
+        for (int l = 0; l < _hyper.Prunable.Count; l++)
+            Ops.ProximalStep(_hyper.Prunable[l].Value, thr * Pressures[l], Settings.PruneThreshold, Settings.MinChannels, exempt: Floors[l]);
         if (Step >= _nextCheck || Settings.StepBudget is { } b && Step >= b) Check();
         return State;
     }
@@ -192,9 +204,11 @@ public sealed class PruningSearch
                 var v = values[l];
                 var keep = _hyper.Prunable[l].Mask(v, Settings.PruneThreshold, Settings.MinChannels);
                 int kept = keep.Count(k => k);
-                if (kept <= Settings.MinChannels) continue;
-                var order = Enumerable.Range(0, v.Length).Where(i => keep[i]).OrderBy(i => MathF.Abs(v[i])).Take(kept - Settings.MinChannels);
-                candidates.AddRange(order.Select(i => (MathF.Abs(v[i]), l, i)));
+                if (kept <= Floors[l]) continue;
+                var order = Enumerable.Range(0, v.Length).Where(i => keep[i]).OrderBy(i => MathF.Abs(v[i])).Take(kept - Floors[l]);
+                // Under MAC pressure an entry's size is weighed against its layer's pressure, as the proximal step does.
+                float p = Pressures[l];
+                candidates.AddRange(order.Select(i => (MathF.Abs(v[i]) / p, l, i)));
             }
             if (candidates.Count == 0) break;
             int take = ratio > 1.1 * TargetRatio ? Math.Max(1, candidates.Count / 50) : 1;
@@ -266,6 +280,23 @@ public sealed class PruningSearch
         CurrentWidths = _hyper.Widths(values, Settings.PruneThreshold, Settings.MinChannels);
         _lastRatio = (double)Macs(CurrentWidths) / FullMacs;
         return _lastRatio;
+    }
+
+    /// <summary>
+    /// The MAC pressure of each prunable layer: the MACs one of its channels costs at the full widths (the full MACs less
+    /// those with one channel fewer), divided by the mean of that cost over all prunable channels, so the mean shrink per
+    /// entry stays what uniform pressure gives.
+    /// </summary>
+    static float[] MacPressures(IPrunableGenerator g, int[] full, long fullMacs, int size)
+    {
+        var cost = full.Select((c, l) =>
+        {
+            var fewer = full.ToArray();
+            fewer[l] = c - 1;
+            return (double)(fullMacs - HyperNetwork.Macs(g, fewer, size));
+        }).ToArray();
+        double mean = cost.Select((x, l) => x * full[l]).Sum() / full.Sum();
+        return cost.Select(x => (float)(x / mean)).ToArray();
     }
 
     /// <summary>MACs of the compact generator of <paramref name="widths"/>, each width list counted once.</summary>

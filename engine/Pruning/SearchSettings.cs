@@ -15,6 +15,10 @@ namespace CoroNetGAN.Engine.Pruning;
 /// <param name="StepBudget">Steps the search may take; when set, lambda adapts so the target is reached within it,
 /// and when the budget runs out the smallest latent entries are pruned until the target is met.</param>
 /// <param name="ImageSize">Input size the MACs are counted at (256 for the paper's figures).</param>
+/// <param name="Pressure">How the proximal step's shrink is shared among the layers: <see cref="PrunePressure.Uniform"/> (DHP) or
+/// <see cref="PrunePressure.Macs"/> (scaled per layer by the MACs one of its channels costs).</param>
+/// <param name="EndFloor">Fraction of its channels the first and last prunable layers keep at least (0: only
+/// <paramref name="MinChannels"/>, as DHP): their entries up to the floor are never shrunk and never force-pruned.</param>
 public sealed record SearchSettings(
     double? TargetRatio = null,
     double? TargetGMacs = null,
@@ -24,9 +28,12 @@ public sealed record SearchSettings(
     double StopTolerance = 0.04,
     int CheckEvery = 100,
     int? StepBudget = null,
-    int ImageSize = 256)
+    int ImageSize = 256,
+    PrunePressure Pressure = PrunePressure.Uniform,
+    double EndFloor = 0)
 {
     /// <summary>The largest initial lambda accepted (10,000 x DHP's 0.1; small test runs use up to 50); far above it the
     /// first proximal step prunes every layer to its minimum.</summary>
     public const float MaxLambda = 1000f;
 }
+

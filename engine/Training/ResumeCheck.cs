@@ -89,6 +89,8 @@ public static class ResumeCheck
         Fixed("Prune.CheckEvery", a.CheckEvery, b.CheckEvery, searching);
         Fixed("Prune.StopTolerance", a.StopTolerance, b.StopTolerance, searching);
         Fixed("Prune.MacImageSize", a.MacImageSize, b.MacImageSize, searching);
+        Fixed("Prune.Pressure", a.Pressure, b.Pressure, searching);
+        Fixed("Prune.EndFloor", a.EndFloor, b.EndFloor, searching);
         rows.Add(new("TotalSteps", saved.TotalSteps, requested.TotalSteps, CanChange: true));
         rows.Add(new("CheckpointEvery", saved.CheckpointEvery, requested.CheckpointEvery, CanChange: true));
         rows.Add(new("SampleEvery", saved.SampleEvery, requested.SampleEvery, CanChange: true));

@@ -38,6 +38,16 @@ public enum GanMode
     Hinge,
 }
 
+/// <summary>How the search's sparsity pressure (the proximal step's shrink, lambda x learning rate) is shared among the layers.</summary>
+public enum PrunePressure
+{
+    /// <summary>The same shrink for every latent entry (DHP, the published method): the search cuts where latents are small.</summary>
+    Uniform,
+    /// <summary>Each layer's shrink scaled by the MACs one of its channels costs (at the full widths), normalised to a mean of 1
+    /// over all prunable channels: cheap channels are kept and the search cuts where the MACs are.</summary>
+    Macs,
+}
+
 /// <summary>
 /// How the CoroNetGAN search prunes the generator(s): the target (a ratio of the full MACs or GMACs) and the search
 /// controller's knobs; see <see cref="SearchSettings"/>. The step budget is <see cref="SearchShare"/> of the run's steps.
@@ -50,6 +60,8 @@ public enum GanMode
 /// <param name="CheckEvery">Steps between MAC checks.</param>
 /// <param name="StopTolerance">The search ends with the MACs at most the target and at least (1 - this) x the target.</param>
 /// <param name="MacImageSize">Image size the MACs are counted at (256, the paper's convention).</param>
+/// <param name="Pressure">How the sparsity pressure is shared among the layers (uniform: DHP, the published method).</param>
+/// <param name="EndFloor">Fraction of their channels the first and last prunable layers keep at least (0: DHP's minimum only).</param>
 public sealed record PruneOptions(
     double? TargetRatio = 0.5,
     double? TargetGMacs = null,
@@ -58,12 +70,15 @@ public sealed record PruneOptions(
     int MinChannels = 4,
     int CheckEvery = 100,
     double StopTolerance = 0.04,
-    int MacImageSize = 256)
+    int MacImageSize = 256,
+    PrunePressure Pressure = PrunePressure.Uniform,
+    double EndFloor = 0)
 {
     /// <summary>The search settings for a run of <paramref name="totalSteps"/> steps.</summary>
     public SearchSettings ToSearchSettings(int totalSteps) => new(
         TargetRatio: TargetRatio, TargetGMacs: TargetGMacs, Lambda: Lambda, MinChannels: MinChannels, StopTolerance: StopTolerance,
-        CheckEvery: CheckEvery, StepBudget: Math.Max(1, (int)Math.Round(totalSteps * SearchShare)), ImageSize: MacImageSize);
+        CheckEvery: CheckEvery, StepBudget: Math.Max(1, (int)Math.Round(totalSteps * SearchShare)), ImageSize: MacImageSize,
+        Pressure: Pressure, EndFloor: EndFloor);
 }
 
 /// <summary>
@@ -221,6 +236,8 @@ public sealed record TrainOptions(
             Need(p.TargetRatio == null || p.TargetGMacs == null, $"give one target, TrainOptions.Prune.TargetRatio ({p.TargetRatio}) or TrainOptions.Prune.TargetGMacs ({p.TargetGMacs}), not both.");
             Need(p.Lambda >= 0 && p.Lambda <= SearchSettings.MaxLambda, $"the search's lambda (TrainOptions.Prune.Lambda) must be in [0, {SearchSettings.MaxLambda}], got {p.Lambda}.");
             Need(p.SearchShare > 0 && p.SearchShare <= 1, $"the search share of the steps must be in (0, 1], got {p.SearchShare}.");
+            Need(p.EndFloor >= 0 && p.EndFloor <= 1, $"the end layers' floor (TrainOptions.Prune.EndFloor) is a fraction of their channels in [0, 1], got {p.EndFloor}.");
+            Need(Enum.IsDefined(p.Pressure), $"unknown pressure (TrainOptions.Prune.Pressure) {p.Pressure}.");
             Need(p.MacImageSize >= 32 && p.MacImageSize % 4 == 0, $"the MAC counting size must be a multiple of 4 and at least 32, got {p.MacImageSize}.");
         }
     }
