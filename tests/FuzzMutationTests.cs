@@ -44,6 +44,17 @@ public class FuzzMutationTests
         Assert.True(done >= Math.Min(mutations, 200), $"only {done} mutations ran in the time budget");
     }
 
+    /// <summary>AFL++ found it (session 6, image harness): a BMP header whose palette count makes ImageSharp's Identify throw OutOfMemoryException.</summary>
+    [Fact]
+    public void ABmpHeaderAskingForAnImpossiblePaletteIsABadImage()
+    {
+        using var tmp = new GoldenCases.TempDir();
+        string path = Save(tmp.File("palette.bmp"), Convert.FromHexString("424d7a1e00001700ff00ffffff7f10000000010000000200000000000100020000000080ffffffff0000000044017fffffffff000000004400c84b8c"));
+        var e = Assert.ThrowsAny<Exception>(() => FuzzTargets.Run("image", path));
+        Assert.True(FuzzTargets.IsDocumented(e), $"{e.GetType().Name}: {e.Message}");
+        Assert.Contains("palette.bmp", e.Message);
+    }
+
     static string Save(string path, byte[] bytes)
     {
         File.WriteAllBytes(path, bytes);

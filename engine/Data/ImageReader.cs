@@ -26,7 +26,12 @@ internal static class ImageReader
         try
         {
             // The header alone gives the size, so an oversized image is refused before any pixel buffer exists.
-            var info = Image.Identify(cfg, path, out IImageFormat? format);
+            IImageInfo? info;
+            IImageFormat? format;
+            // Identify reads only the header, so an allocation it cannot make was asked for by the file's own fields
+            // (a BMP palette count of 2^31, say), not by a machine short of memory.
+            try { info = Image.Identify(cfg, path, out format); }
+            catch (OutOfMemoryException e) { throw new BadImageException(path, $"header asks for an impossible allocation ({e.Message})", e); }
             if (info == null || format == null) throw new BadImageException(path, "not a recognised image format");
             long pixels = (long)info.Width * info.Height;
             if (info.Width < 1 || info.Height < 1) throw new BadImageException(path, $"empty image ({info.Width} x {info.Height})");
