@@ -131,9 +131,7 @@ public sealed class Device : IDisposable
     /// This device's counters so far: host reads, waits for the device, pool hits and misses, other allocations.
     /// Subtract an earlier snapshot (<see cref="DeviceCounters.Since"/>) for one step's.
     /// </summary>
-    public DeviceCounters Counters => Backend is IlgpuBackend g
-        ? new(HostReads, g.Syncs, _pool.Hits, _pool.Misses, g.ScratchAllocations)
-        : new(HostReads, 0, _pool.Hits, _pool.Misses, 0);
+    public DeviceCounters Counters => new(HostReads, Backend.Syncs, _pool.Hits, _pool.Misses, Backend.ScratchAllocations);
 
     internal void Return(DeviceStorage storage) => _pool.Return(storage);
 

@@ -39,6 +39,13 @@ public interface IBackend : IDisposable
     /// </summary>
     void FreezeWeights(DeviceStorage w, bool frozen) { }
 
+    /// <summary>Times the host has waited for this backend's queue (downloads, <see cref="Synchronize"/>); 0 where
+    /// every call completes before it returns (the CPU backend), so nothing is waited for.</summary>
+    long Syncs => 0;
+
+    /// <summary>Buffers this backend allocated outside <see cref="Allocate"/> (scratch, staging). Default: none.</summary>
+    long ScratchAllocations => 0;
+
     // ---- elementwise -------------------------------------------------------------------------------
 
     /// <summary>y[i] = value for i &lt; n.</summary>

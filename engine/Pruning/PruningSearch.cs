@@ -62,7 +62,7 @@ public sealed class PruningSearch
         Floors = full.Select((c, l) => Math.Min(c, l == 0 || l == full.Length - 1
             ? Math.Max(settings.MinChannels, (int)Math.Ceiling(settings.EndFloor * c - 1e-9)) : settings.MinChannels)).ToArray();
         Pressures = settings.Pressure == PrunePressure.Macs ? MacPressures(g, full, FullMacs, settings.ImageSize) : full.Select(_ => 1f).ToArray();
-        MinimumMacs = HyperNetwork.Macs(g, full.Select((c, l) => Math.Min(c, Floors[l])).ToArray(), settings.ImageSize);
+        MinimumMacs = HyperNetwork.Macs(g, Floors.ToArray(), settings.ImageSize);
         double minRatio = (double)MinimumMacs / FullMacs;
         if (settings.TargetRatio.HasValue == settings.TargetGMacs.HasValue)
             throw new ArgumentException("Give exactly one target: a ratio (TrainOptions.Prune.TargetRatio) or GMACs (TrainOptions.Prune.TargetGMacs).");

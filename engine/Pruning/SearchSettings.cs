@@ -36,4 +36,3 @@ public sealed record SearchSettings(
     /// first proximal step prunes every layer to its minimum.</summary>
     public const float MaxLambda = 1000f;
 }
-
