@@ -11,7 +11,13 @@ namespace CoroNetGAN.Engine.Devices;
 public sealed unsafe class CpuBackend(CpuKernelOptions? options = null) : IBackend
 {
     // Each backend keeps its own frozen weights (they are keyed by this backend's buffers' addresses).
-    readonly CpuKernelOptions _o = (options ?? CpuKernelOptions.Default) with { Prepacked = new PackedWeights() };
+    readonly CpuKernelOptions _o = WithPacks(options ?? CpuKernelOptions.Default);
+    long _stamps;
+
+    static CpuKernelOptions WithPacks(CpuKernelOptions o) => o with { Prepacked = new PackedWeights(o.TrainingPackBytes) };
+
+    // Stamps name buffer contents for PackedWeights.Trust; unique within this backend, whose buffers they name.
+    internal long NextStamp() => Interlocked.Increment(ref _stamps);
 
     /// <summary>The settings every kernel of this backend runs with.</summary>
     public CpuKernelOptions Options => _o;
@@ -104,11 +110,20 @@ public sealed unsafe class CpuBackend(CpuKernelOptions? options = null) : IBacke
         Padding.ReflectionBackward(_o, P(dy), P(dx), planes, h, w, pad);
 
     /// <inheritdoc />
-    public void Conv2dForward(DeviceStorage x, DeviceStorage w, DeviceStorage? b, DeviceStorage y, in ConvGeometry g) =>
-        Conv2d.Forward(_o, P(x), P(w), P0(b), P(y), g);
+    public void Conv2dForward(DeviceStorage x, DeviceStorage w, DeviceStorage? b, DeviceStorage y, in ConvGeometry g)
+    {
+        // The weights are only read here, so their stamp stays and a GEMM may reuse the copy it packed last time.
+        var ws = S(w);
+        using var trust = _o.Prepacked!.Trust(ws.ReadPointer, ws.Stamp);
+        Conv2d.Forward(_o, P(x), ws.ReadPointer, P0(b), P(y), g);
+    }
     /// <inheritdoc />
-    public void Conv2dBackwardData(DeviceStorage dy, DeviceStorage w, DeviceStorage dx, in ConvGeometry g) =>
-        Conv2d.BackwardData(_o, P(dy), P(w), P(dx), g);
+    public void Conv2dBackwardData(DeviceStorage dy, DeviceStorage w, DeviceStorage dx, in ConvGeometry g)
+    {
+        var ws = S(w);
+        using var trust = _o.Prepacked!.Trust(ws.ReadPointer, ws.Stamp);
+        Conv2d.BackwardData(_o, P(dy), ws.ReadPointer, P(dx), g);
+    }
     /// <inheritdoc />
     public void Conv2dBackwardWeight(DeviceStorage x, DeviceStorage dy, DeviceStorage dw, in ConvGeometry g) =>
         Conv2d.BackwardWeight(_o, P(x), P(dy), P(dw), g);

@@ -78,6 +78,12 @@ public sealed record CpuKernelOptions
     public long WinogradCacheBytes { get; init => field = Math.Max(0, value); } = 512L << 20;
 
     /// <summary>
+    /// Bytes each CPU backend may hold in packed copies of training weights that several GEMMs read unchanged
+    /// between two optimizer steps (<see cref="PackedWeights.Trust"/>; 0 turns the reuse off).
+    /// </summary>
+    public long TrainingPackBytes { get; init => field = Math.Max(0, value); } = 64L << 20;
+
+    /// <summary>
     /// Weights frozen for inference on the backend these options belong to, with their packed copies; null: none
     /// (every GEMM packs its weights). The CPU backend gives each instance its own.
     /// </summary>
