@@ -22,6 +22,7 @@ public static class AbSwitches
         ["no-direct"] = o => o with { DirectConv = false },
         ["panel-by-panel"] = o => o with { PackAcrossPanels = false },
         ["no-skinny"] = o => o with { SkinnyColumns = 0 },
+        ["no-train-packs"] = o => o with { TrainingPackBytes = 0 },
         ["vector256"] = o => o with { Use512 = false },
         ["no-padding-pick"] = o => o with { PaddingPicksKernel = false },
         ["skinny-8"] = o => o with { SkinnyColumns = 8 },

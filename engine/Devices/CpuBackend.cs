@@ -32,7 +32,13 @@ public sealed unsafe class CpuBackend(CpuKernelOptions? options = null) : IBacke
     public void Upload(ReadOnlySpan<float> src, DeviceStorage dst) => src.CopyTo(S(dst).Span);
 
     /// <inheritdoc />
-    public void Download(DeviceStorage src, Span<float> dst) => S(src).Span[..dst.Length].CopyTo(dst);
+    public void Download(DeviceStorage src, Span<float> dst)
+    {
+        // A read: the buffer keeps its stamp (Span would renew it and cost reused weight packs).
+        var s = S(src);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(dst.Length, s.Length);
+        new ReadOnlySpan<float>(s.ReadPointer, dst.Length).CopyTo(dst);
+    }
 
     /// <inheritdoc />
     public void Synchronize() { }
