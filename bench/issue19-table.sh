@@ -2,7 +2,7 @@
 # Issue 19's same-run table in one command (bench/README.md, "Issue 19: the table command"): every workload against
 # ONNX Runtime in the same process where ONNX Runtime can run it, in this order:
 #   1. forward passes, engine against ONNX Runtime: ResNet-9 / ResNet-6 / U-Net at 64, 128 and 256 px (`peer`)
-#   2. PatchGAN forward at 64 / 128 / 256 px, training forward (A) and inference with weights packed once (B) (`forward-ab ... frozen`)
+#   2. PatchGAN forward at 64 / 128 / 256 px, A with unfrozen weights (since session 7 their GEMM packs are kept while unchanged, as between a training step's discriminator calls) and B with weights frozen for inference (`forward-ab ... frozen`)
 #   3. training steps of each model alone (`step-times`) and the real trainer's CycleGAN and pix2pix steps at 64 px (`train-steps`)
 #   4. compact models at MAC ratios 0.25 / 0.1 / 0.05 with odd widths, speed-up against the MAC cut (`compact`)
 #   5. batch throughput at batch 1 / 4 / 16 against ONNX Runtime, weights packed at load (`throughput`)
