@@ -117,6 +117,15 @@ public class StudyTests
         Assert.True(results[2].Macs <= results[1].Macs, "the uniform run matches the compressed one's MACs from below");
         string md = File.ReadAllText(Path.Combine(root, "study.md"));
         Assert.Contains("| coronetgan | 50.0%", md.Replace(" %", "%"));
+        // The compressed run is scored a second time as extracted (before its first fine-tune step), in a row of its own.
+        Assert.Null(results[0].AtExtraction);
+        Assert.Null(results[2].AtExtraction);
+        var x = results[1].AtExtraction!;
+        Assert.True(x.L1!.Low <= x.L1.Value && x.L1.Value <= x.L1.High && double.IsFinite(x.Fid.Value));
+        Assert.NotEqual(results[1].L1!.Value, x.L1.Value);
+        Assert.Contains($"| coronetgan at extraction | 50.0% |", md.Replace(" %", "%"));
+        Assert.Contains($"| coronetgan-r0.5-s0 (at extraction) |", md);
+        Assert.Contains(x.L1.Value.ToString("F4", System.Globalization.CultureInfo.InvariantCulture), md);
         Assert.True(File.Exists(Path.Combine(root, "study.json")));
     }
 }

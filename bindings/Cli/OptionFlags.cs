@@ -42,6 +42,8 @@ public static partial class OptionFlags
         ["TrainOptions.Prune.SearchShare"] = "--search-share",
         ["TrainOptions.Prune.Pressure"] = "--prune-pressure",
         ["TrainOptions.Prune.EndFloor"] = "--end-floor",
+        ["TrainOptions.Prune.SearchUntil"] = "--search-until",
+        ["TrainOptions.Prune.FinetuneRate"] = "--finetune-lr",
     };
 
     static readonly Dictionary<string, string> Words = new(StringComparer.Ordinal)

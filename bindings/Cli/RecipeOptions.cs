@@ -21,6 +21,8 @@ internal sealed class RecipeOptions
     public readonly Option<float> Lambda = new("--lambda") { Description = "Initial sparsity pressure (adapted to meet the target within the search share).", DefaultValueFactory = _ => 0.1f };
     public readonly Option<string> Pressure = new("--prune-pressure") { Description = "How the search's sparsity pressure is shared among the layers: uniform (DHP, the published method: the same shrink for every latent entry, so the search cuts where latents are small) or macs (each layer's shrink scaled by the MACs one of its channels costs, mean 1: cheap channels are kept, the search cuts where the MACs are).", DefaultValueFactory = _ => "uniform" };
     public readonly Option<double> EndFloor = new("--end-floor") { Description = "Fraction of their channels the first and last prunable layers (the full-resolution convolutions of the ResNet generators) keep at least, in [0, 1]; the rest of the MAC budget is cut from the other layers. 0: only the minimum of 4 channels, as DHP.", DefaultValueFactory = _ => 0.0 };
+    public readonly Option<string> SearchUntil = new("--search-until") { Description = "When the search ends: target (DHP, the published method: as soon as the MACs meet the target, or when the search share forces the cut) or budget (it runs the whole search share: once the target is met the pruning stops and the masks hold while the hypernetwork trains on; with --target-ratio 1 --lambda 0 --search-share 1 the hypernetwork generator trains every step with nothing pruned).", DefaultValueFactory = _ => "target" };
+    public readonly Option<string> FinetuneLr = new("--finetune-lr") { Description = "The learning rate of the fine-tune after extraction: continue (the published method: the run's one schedule) or restart (a fresh schedule over the fine-tune's steps: --lr for their first half, then the linear decay to 0).", DefaultValueFactory = _ => "continue" };
     public readonly Option<string> Device = new("--device") { Description = "auto, cpu, cuda, opencl, ilgpu-cpu (see `coronetgan devices`).", DefaultValueFactory = _ => "auto" };
     public readonly Option<bool> SkipBad = new("--skip-bad-images") { Description = "Skip unreadable images with a warning instead of stopping." };
     public readonly Option<int> Seed = new("--seed") { Description = "Random seed of the run.", DefaultValueFactory = _ => 0 };
@@ -44,7 +46,7 @@ internal sealed class RecipeOptions
     /// <summary>Adds every option to <paramref name="command"/>.</summary>
     public void AddTo(Command command)
     {
-        foreach (var o in new Option[] { Mode, Data, Size, Ngf, Ndf, NetG, Steps, Epochs, EpochsDecay, Share, Lambda, Pressure, EndFloor, Device, SkipBad, Seed, CheckpointEvery, SampleEvery, LoadSize, BatchSize, Norm,
+        foreach (var o in new Option[] { Mode, Data, Size, Ngf, Ndf, NetG, Steps, Epochs, EpochsDecay, Share, Lambda, Pressure, EndFloor, SearchUntil, FinetuneLr, Device, SkipBad, Seed, CheckpointEvery, SampleEvery, LoadSize, BatchSize, Norm,
             Lr, Beta1, GanMode, LambdaL1, LambdaA, LambdaB, LambdaIdentity, PoolSize, LayersD, Direction, NoFlip })
             command.Add(o);
     }
@@ -89,7 +91,8 @@ internal sealed class RecipeOptions
         NoPrune: noPrune, CheckpointEvery: parse.GetValue(CheckpointEvery), SampleEvery: parse.GetValue(SampleEvery),
         Prune: new PruneOptions(TargetRatio: targetGMacs == null ? targetRatio ?? 0.5 : null, TargetGMacs: targetGMacs,
             Lambda: parse.GetValue(Lambda), SearchShare: parse.GetValue(Share), Pressure: ParsePressure(parse.GetValue(Pressure)!),
-            EndFloor: parse.GetValue(EndFloor)),
+            EndFloor: parse.GetValue(EndFloor), SearchUntil: ParseSearchUntil(parse.GetValue(SearchUntil)!),
+            FinetuneRate: ParseFinetuneRate(parse.GetValue(FinetuneLr)!)),
         BatchSize: parse.GetValue(BatchSize), Norm: parse.GetValue(Norm) is { } n ? CliParsing.Norm(n) : null,
         LearningRate: parse.GetValue(Lr), Beta1: parse.GetValue(Beta1), Gan: ParseGan(parse.GetValue(GanMode)),
         LambdaL1: parse.GetValue(LambdaL1), LambdaA: parse.GetValue(LambdaA), LambdaB: parse.GetValue(LambdaB),
@@ -101,6 +104,20 @@ internal sealed class RecipeOptions
         "uniform" => CoroNetGAN.PrunePressure.Uniform,
         "macs" => CoroNetGAN.PrunePressure.Macs,
         _ => throw new ArgumentException($"--prune-pressure must be uniform or macs, got '{text}'."),
+    };
+
+    public static SearchEnd ParseSearchUntil(string text) => text.Trim().ToLowerInvariant() switch
+    {
+        "target" => SearchEnd.Target,
+        "budget" => SearchEnd.Budget,
+        _ => throw new ArgumentException($"--search-until must be target or budget, got '{text}'."),
+    };
+
+    public static FinetuneRate ParseFinetuneRate(string text) => text.Trim().ToLowerInvariant() switch
+    {
+        "continue" => CoroNetGAN.FinetuneRate.Continue,
+        "restart" => CoroNetGAN.FinetuneRate.Restart,
+        _ => throw new ArgumentException($"--finetune-lr must be continue or restart, got '{text}'."),
     };
 
     static bool ParseDirection(string text) => text.Trim().ToLowerInvariant() switch

@@ -81,6 +81,8 @@ internal static class TrainCommand
                             SearchShare = Given(recipe.Share) ? parse.GetValue(recipe.Share) : savedPrune.SearchShare,
                             Pressure = Given(recipe.Pressure) ? RecipeOptions.ParsePressure(parse.GetValue(recipe.Pressure)!) : savedPrune.Pressure,
                             EndFloor = Given(recipe.EndFloor) ? parse.GetValue(recipe.EndFloor) : savedPrune.EndFloor,
+                            SearchUntil = Given(recipe.SearchUntil) ? RecipeOptions.ParseSearchUntil(parse.GetValue(recipe.SearchUntil)!) : savedPrune.SearchUntil,
+                            FinetuneRate = Given(recipe.FinetuneLr) ? RecipeOptions.ParseFinetuneRate(parse.GetValue(recipe.FinetuneLr)!) : savedPrune.FinetuneRate,
                         },
                     };
                 }

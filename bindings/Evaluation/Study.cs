@@ -58,7 +58,18 @@ public sealed record StudyRunResult
     public Interval? Ssim { get; init; }
     /// <summary>Test images scored.</summary>
     public required int TestImages { get; init; }
+    /// <summary>For a CoroNetGAN run: the same scores of its generator as extracted, before the first fine-tune step
+    /// (<c>extracted.safetensors</c>); null for the other methods and for runs trained before that file was kept.</summary>
+    public StudyScores? AtExtraction { get; init; }
 }
+
+/// <summary>Test scores of one generator file, each with its bootstrap 95% interval over test images.</summary>
+/// <param name="Fid">FID (ResNet-18).</param>
+/// <param name="Kid">KID (ResNet-18).</param>
+/// <param name="L1">L1 to the true target (paired test data only).</param>
+/// <param name="Psnr">PSNR in dB (paired only).</param>
+/// <param name="Ssim">SSIM (paired only).</param>
+public sealed record StudyScores(Interval Fid, Interval Kid, Interval? L1, Interval? Psnr, Interval? Ssim);
 
 /// <summary>Where a study stands (raised by <see cref="Study.Progress"/>). Immutable.</summary>
 /// <param name="Run">The run in progress (1-based) and the number of runs.</param>
@@ -228,6 +239,13 @@ public sealed class Study
             Size = options.Size, Features = features, BootstrapResamples = _options.BootstrapResamples, SkipBadImages = _options.SkipBadImages,
         };
         var r = GeneratorEvaluation.Evaluate(Path.Combine(folder, report.CompactModel), _options.DataDirectory, device.Name, eval);
+        Interval Whole(double v) => new(v, v, v, 0.95, 0);
+        StudyScores? atExtraction = null;
+        if (plan.Method == "coronetgan" && report.ExtractedModel is { } extracted)
+        {
+            var x = GeneratorEvaluation.Evaluate(Path.Combine(folder, Path.GetFileName(extracted)), _options.DataDirectory, device.Name, eval);
+            atExtraction = new StudyScores(x.Fid ?? Whole(x.FidResNet18), x.Kid ?? Whole(x.KidResNet18Mean), x.L1, x.Psnr, x.Ssim);
+        }
         string? matched = null;
         if (plan.Method == "uniform")
         {
@@ -235,14 +253,17 @@ public sealed class Study
             matched = $"widths scaled by one factor to at most the compressed run's {compact.Macs:N0} MACs: {report.CompactMacs:N0} " +
                 $"({(report.CompactMacs - compact.Macs) / (double)compact.Macs:P2})";
         }
-        Interval Whole(double v) => new(v, v, v, 0.95, 0);
         return new StudyRunResult
         {
             Run = plan, Macs = report.CompactMacs, FullMacs = report.FullMacs, Params = report.CompactParams, Widths = report.Widths,
             TrainSeconds = report.Phases.Values.Sum(p => p.Seconds), Matched = matched,
             Fid = r.Fid ?? Whole(r.FidResNet18), Kid = r.Kid ?? Whole(r.KidResNet18Mean), L1 = r.L1, Psnr = r.Psnr, Ssim = r.Ssim, TestImages = r.Count,
+            AtExtraction = atExtraction,
         };
     }
+
+    /// <summary>The method name of study.md's rows that score CoroNetGAN runs as extracted, before fine-tuning.</summary>
+    internal const string AtExtractionMethod = "coronetgan at extraction";
 
     static string Describe(StudyRunPlan p) => p.Method switch
     {
@@ -277,9 +298,16 @@ public sealed class Study
     }
 
     /// <summary>study.md: per method and ratio the mean over seeds with its 95% t-interval, then every run with its bootstrap intervals.</summary>
-    internal static string Markdown(IReadOnlyList<StudyRunResult> results)
+    internal static string Markdown(IReadOnlyList<StudyRunResult> measured)
     {
         var c = CultureInfo.InvariantCulture;
+        // A CoroNetGAN run's scores at extraction are rows of their own ("coronetgan at extraction"), beside its final ones.
+        var results = measured.Concat(measured.Where(r => r.AtExtraction != null).Select(r => r with
+        {
+            Run = r.Run with { Name = r.Run.Name + " (at extraction)", Method = AtExtractionMethod },
+            Fid = r.AtExtraction!.Fid, Kid = r.AtExtraction.Kid, L1 = r.AtExtraction.L1, Psnr = r.AtExtraction.Psnr, Ssim = r.AtExtraction.Ssim,
+            AtExtraction = null, Matched = null,
+        })).ToList();
         var sb = new StringBuilder();
         bool paired = results.Any(r => r.L1 != null);
         sb.AppendLine("| method | target | MACs (G) | MACs % | seeds | FID (ResNet-18) | KID (ResNet-18) |" + (paired ? " L1 | PSNR (dB) | SSIM |" : "") + " train (min) |");

@@ -35,6 +35,7 @@ public sealed class PruningSearch
     double _lastRegularRatio = 1.0;
     double _rate = -1;
     bool _near;
+    bool _held;
     double _lastRatio = 1.0;
 
     /// <summary>Starts a search on a generator built with a hypernetwork; validates the settings.</summary>
@@ -56,6 +57,8 @@ public sealed class PruningSearch
         if (!(settings.EndFloor >= 0 && settings.EndFloor <= 1))
             throw new ArgumentException($"the end layers' floor (TrainOptions.Prune.EndFloor) is a fraction of their channels in [0, 1], got {settings.EndFloor}.");
         if (!Enum.IsDefined(settings.Pressure)) throw new ArgumentException($"unknown pressure (TrainOptions.Prune.Pressure) {settings.Pressure}.");
+        if (settings.RunToBudget && settings.StepBudget == null)
+            throw new ArgumentException("a search that runs to its budget (TrainOptions.Prune.SearchUntil) needs a step budget.");
 
         var full = hyper.Prunable.Select(l => l.Channels).ToArray();
         FullMacs = HyperNetwork.Macs(g, full, settings.ImageSize);
@@ -110,6 +113,8 @@ public sealed class PruningSearch
     public double CurrentRatio => _lastRatio;
     /// <summary>The widths at the last check.</summary>
     public int[] CurrentWidths { get; private set; } = [];
+    /// <summary>Whether a search that runs to its budget has met the target and holds its masks (no proximal step) until then.</summary>
+    public bool Holding => _held;
     /// <summary>Log lines (check results, lambda changes); also raised through <see cref="Log"/>.</summary>
     public List<string> History { get; } = new();
     /// <summary>Receives each log line.</summary>
@@ -124,8 +129,9 @@ public sealed class PruningSearch
         if (State != SearchState.Searching) return State;
         Step++;
         float thr = Lambda * learningRate;
-        for (int l = 0; l < _hyper.Prunable.Count; l++)
-            Ops.ProximalStep(_hyper.Prunable[l].Value, thr * Pressures[l], Settings.PruneThreshold, Settings.MinChannels, exempt: Floors[l]);
+        if (!_held)
+            for (int l = 0; l < _hyper.Prunable.Count; l++)
+                Ops.ProximalStep(_hyper.Prunable[l].Value, thr * Pressures[l], Settings.PruneThreshold, Settings.MinChannels, exempt: Floors[l]);
         if (Step >= _nextCheck || Settings.StepBudget is { } b && Step >= b) Check();
         return State;
     }
@@ -135,6 +141,14 @@ public sealed class PruningSearch
     {
         double ratio = MeasureRatio(_hyper.ReadPrunable());
         string status = $"step {Step}: MACs {ratio:P2} of full (target {TargetRatio:P2}), widths [{string.Join(",", CurrentWidths)}]";
+        if (ratio <= TargetRatio && Settings.RunToBudget && Step < Settings.StepBudget!.Value)
+        {
+            // Held: no more pruning; the next check is the one at the budget, where the stop rule applies as usual.
+            if (!_held) Emit(status + $" -> target met; the masks hold and the hypernetwork trains on to the budget (step {Settings.StepBudget})");
+            _held = true;
+            _nextCheck = Settings.StepBudget.Value;
+            return State;
+        }
         if (ratio <= TargetRatio)
         {
             State = SearchState.Reached;
@@ -321,13 +335,13 @@ public sealed class PruningSearch
 
     /// <summary>The controller's private state, for checkpoints (the latents themselves are saved with the model).</summary>
     internal SearchSnapshot Snapshot() => new(Lambda, Step, State, _nextCheck, _lastRegularStep, _lastRegularRatio, _rate, _near, _lastRatio,
-        CurrentWidths.ToArray(), History.ToArray());
+        CurrentWidths.ToArray(), History.ToArray(), _held);
 
     /// <summary>Continues from a snapshot taken by <see cref="Snapshot"/> on a search with the same settings.</summary>
     internal void Restore(SearchSnapshot s)
     {
         Lambda = s.Lambda; Step = s.Step; State = s.State; _nextCheck = s.NextCheck; _lastRegularStep = s.LastRegularStep;
-        _lastRegularRatio = s.LastRegularRatio; _rate = s.Rate; _near = s.Near; _lastRatio = s.LastRatio;
+        _lastRegularRatio = s.LastRegularRatio; _rate = s.Rate; _near = s.Near; _lastRatio = s.LastRatio; _held = s.Held;
         CurrentWidths = s.CurrentWidths.ToArray();
         History.Clear();
         History.AddRange(s.History);
@@ -345,4 +359,4 @@ public sealed class PruningSearch
 
 /// <summary>Everything a <see cref="PruningSearch"/> needs, besides its generator, to continue exactly where it was.</summary>
 internal sealed record SearchSnapshot(float Lambda, int Step, SearchState State, int NextCheck, int LastRegularStep, double LastRegularRatio,
-    double Rate, bool Near, double LastRatio, int[] CurrentWidths, string[] History);
+    double Rate, bool Near, double LastRatio, int[] CurrentWidths, string[] History, bool Held = false);

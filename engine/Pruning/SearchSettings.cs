@@ -19,6 +19,9 @@ namespace CoroNetGAN.Engine.Pruning;
 /// <see cref="PrunePressure.Macs"/> (scaled per layer by the MACs one of its channels costs).</param>
 /// <param name="EndFloor">Fraction of its channels the first and last prunable layers keep at least (0: only
 /// <paramref name="MinChannels"/>, as DHP): their entries up to the floor are never shrunk and never force-pruned.</param>
+/// <param name="RunToBudget">Run the whole <paramref name="StepBudget"/> (needs one): once the target is met the proximal step
+/// stops and the masks hold while the hypernetwork trains on; at the budget the stop rule is applied again (DHP: false,
+/// the search ends at the target).</param>
 public sealed record SearchSettings(
     double? TargetRatio = null,
     double? TargetGMacs = null,
@@ -30,7 +33,8 @@ public sealed record SearchSettings(
     int? StepBudget = null,
     int ImageSize = 256,
     PrunePressure Pressure = PrunePressure.Uniform,
-    double EndFloor = 0)
+    double EndFloor = 0,
+    bool RunToBudget = false)
 {
     /// <summary>The largest initial lambda accepted (10,000 x DHP's 0.1; small test runs use up to 50); far above it the
     /// first proximal step prunes every layer to its minimum.</summary>

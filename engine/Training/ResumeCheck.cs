@@ -91,6 +91,8 @@ public static class ResumeCheck
         Fixed("Prune.MacImageSize", a.MacImageSize, b.MacImageSize, searching);
         Fixed("Prune.Pressure", a.Pressure, b.Pressure, searching);
         Fixed("Prune.EndFloor", a.EndFloor, b.EndFloor, searching);
+        Fixed("Prune.SearchUntil", a.SearchUntil, b.SearchUntil, searching);
+        Fixed("Prune.FinetuneRate", a.FinetuneRate, b.FinetuneRate, searching);
         rows.Add(new("TotalSteps", saved.TotalSteps, requested.TotalSteps, CanChange: true));
         rows.Add(new("CheckpointEvery", saved.CheckpointEvery, requested.CheckpointEvery, CanChange: true));
         rows.Add(new("SampleEvery", saved.SampleEvery, requested.SampleEvery, CanChange: true));

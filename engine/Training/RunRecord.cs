@@ -49,9 +49,11 @@ internal sealed class RunRecord
 
     /// <summary>
     /// The report of a finished <paramref name="mode"/> run whose generators (the first is the main one, A to B; a
-    /// second is CycleGAN's B to A) were saved as <paramref name="files"/>.
+    /// second is CycleGAN's B to A) were saved as <paramref name="files"/>, and as extracted (before fine-tuning) as
+    /// <paramref name="extracted"/> (empty without a search).
     /// </summary>
-    public TrainReport Compose(TrainOptions options, string mode, string arch, MacAccount macs, IReadOnlyList<GeneratorSlot> generators, IReadOnlyList<string> files, TestScores? test)
+    public TrainReport Compose(TrainOptions options, string mode, string arch, MacAccount macs, IReadOnlyList<GeneratorSlot> generators, IReadOnlyList<string> files, TestScores? test,
+        IReadOnlyList<string> extracted)
     {
         var main = generators[0];
         var other = generators.Count > 1 ? generators[1] : null;
@@ -75,6 +77,8 @@ internal sealed class RunRecord
             Phases = Phases,
             CompactModel = files[0],
             CompactModelBtoA = files.Count > 1 ? files[1] : null,
+            ExtractedModel = extracted.Count > 0 ? extracted[0] : null,
+            ExtractedModelBtoA = extracted.Count > 1 ? extracted[1] : null,
             Test = test,
             SearchLog = options.NoPrune ? null : generators.ToDictionary(g => g.Name, g => g.Search!.History.ToArray()),
         };

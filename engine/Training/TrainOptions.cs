@@ -48,6 +48,25 @@ public enum PrunePressure
     Macs,
 }
 
+/// <summary>When the search ends.</summary>
+public enum SearchEnd
+{
+    /// <summary>As soon as the MACs meet the target (DHP's stop rule, the published method), or when the step budget forces the cut.</summary>
+    Target,
+    /// <summary>When its step budget (the search share) is spent: once the target is met the pruning stops and the masks hold
+    /// while the hypernetwork trains on; at the budget the target is checked again (and forced if channels grew back).</summary>
+    Budget,
+}
+
+/// <summary>The learning rate of the fine-tune after extraction.</summary>
+public enum FinetuneRate
+{
+    /// <summary>The run's one schedule continues (the published method).</summary>
+    Continue,
+    /// <summary>The schedule restarts at extraction: the base rate for the first half of the fine-tune's steps, then the linear decay to 0.</summary>
+    Restart,
+}
+
 /// <summary>
 /// How the CoroNetGAN search prunes the generator(s): the target (a ratio of the full MACs or GMACs) and the search
 /// controller's knobs; see <see cref="SearchSettings"/>. The step budget is <see cref="SearchShare"/> of the run's steps.
@@ -62,6 +81,8 @@ public enum PrunePressure
 /// <param name="MacImageSize">Image size the MACs are counted at (256, the paper's convention).</param>
 /// <param name="Pressure">How the sparsity pressure is shared among the layers (uniform: DHP, the published method).</param>
 /// <param name="EndFloor">Fraction of their channels the first and last prunable layers keep at least (0: DHP's minimum only).</param>
+/// <param name="SearchUntil">When the search ends: at the target (DHP, the published method) or at the end of its step budget.</param>
+/// <param name="FinetuneRate">The fine-tune's learning rate: the run's schedule continues (published) or restarts at extraction.</param>
 public sealed record PruneOptions(
     double? TargetRatio = 0.5,
     double? TargetGMacs = null,
@@ -72,13 +93,15 @@ public sealed record PruneOptions(
     double StopTolerance = 0.04,
     int MacImageSize = 256,
     PrunePressure Pressure = PrunePressure.Uniform,
-    double EndFloor = 0)
+    double EndFloor = 0,
+    SearchEnd SearchUntil = SearchEnd.Target,
+    FinetuneRate FinetuneRate = FinetuneRate.Continue)
 {
     /// <summary>The search settings for a run of <paramref name="totalSteps"/> steps.</summary>
     public SearchSettings ToSearchSettings(int totalSteps) => new(
         TargetRatio: TargetRatio, TargetGMacs: TargetGMacs, Lambda: Lambda, MinChannels: MinChannels, StopTolerance: StopTolerance,
         CheckEvery: CheckEvery, StepBudget: Math.Max(1, (int)Math.Round(totalSteps * SearchShare)), ImageSize: MacImageSize,
-        Pressure: Pressure, EndFloor: EndFloor);
+        Pressure: Pressure, EndFloor: EndFloor, RunToBudget: SearchUntil == SearchEnd.Budget);
 }
 
 /// <summary>
@@ -238,6 +261,8 @@ public sealed record TrainOptions(
             Need(p.SearchShare > 0 && p.SearchShare <= 1, $"the search share of the steps must be in (0, 1], got {p.SearchShare}.");
             Need(p.EndFloor >= 0 && p.EndFloor <= 1, $"the end layers' floor (TrainOptions.Prune.EndFloor) is a fraction of their channels in [0, 1], got {p.EndFloor}.");
             Need(Enum.IsDefined(p.Pressure), $"unknown pressure (TrainOptions.Prune.Pressure) {p.Pressure}.");
+            Need(Enum.IsDefined(p.SearchUntil), $"unknown search end (TrainOptions.Prune.SearchUntil) {p.SearchUntil}.");
+            Need(Enum.IsDefined(p.FinetuneRate), $"unknown fine-tune rate (TrainOptions.Prune.FinetuneRate) {p.FinetuneRate}.");
             Need(p.MacImageSize >= 32 && p.MacImageSize % 4 == 0, $"the MAC counting size must be a multiple of 4 and at least 32, got {p.MacImageSize}.");
         }
     }

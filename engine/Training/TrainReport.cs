@@ -55,6 +55,11 @@ public sealed record TrainReport
     public required string CompactModel { get; init; }
     /// <summary>CycleGAN: the B -> A compact generator's file.</summary>
     public string? CompactModelBtoA { get; init; }
+    /// <summary>The compact generator's file as extracted, before the first fine-tune step (<c>extracted.safetensors</c>);
+    /// null without a search.</summary>
+    public string? ExtractedModel { get; init; }
+    /// <summary>CycleGAN: the B -> A generator as extracted (<c>extracted_BtoA.safetensors</c>).</summary>
+    public string? ExtractedModelBtoA { get; init; }
     /// <summary>Scores on the paired test split, when one was given.</summary>
     public TestScores? Test { get; init; }
     /// <summary>The search's log lines (check results, lambda changes), by generator.</summary>

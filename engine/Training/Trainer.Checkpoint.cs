@@ -97,6 +97,8 @@ public abstract partial class Trainer
         Phase = state.Phase;
         if (Phase != SearchPhase && !Options.NoPrune)
         {
+            // The extraction came after the search's last step; the restarted fine-tune schedule counts from there.
+            _finetuneStart = state.Phases.TryGetValue(SearchPhase, out var searched) ? searched.Steps : 0;
             // The search had ended: the generators are compact plain ones of the saved widths.
             for (int i = 0; i < Generators.Count; i++)
             {

@@ -17,7 +17,8 @@ namespace CoroNetGAN.Engine.Training;
 /// remaining steps. With <see cref="TrainOptions.NoPrune"/> plain generators train throughout (phase "train").
 /// The learning rate follows one schedule over the whole run. Outputs go to <see cref="TrainOptions.OutputDirectory"/>:
 /// <c>checkpoint-STEP.safetensors</c>, <c>compact.safetensors</c> (and <c>compact_BtoA.safetensors</c> for
-/// CycleGAN), <c>report.json</c> and <c>history.json</c>.
+/// CycleGAN), <c>extracted.safetensors</c> (and <c>extracted_BtoA.safetensors</c>: the compact generators as extracted,
+/// before any fine-tune step), <c>report.json</c> and <c>history.json</c>.
 /// </summary>
 /// <remarks>
 /// The loop (steps, schedule, search, extraction, events) lives here; <see cref="CheckpointStore"/> stores checkpoints,
@@ -152,6 +153,7 @@ public abstract partial class Trainer : IDisposable
                 throw new OperationCanceledException(cancellation.IsCancellationRequested ? cancellation : new CancellationToken(true));
             }
             RunStep();
+            if (_extractedUnsaved) SaveExtracted();
             if (Options.CheckpointEvery > 0 && Step % Options.CheckpointEvery == 0 && Step < Options.TotalSteps) Checkpoint();
         }
         Checkpoint();
@@ -172,7 +174,7 @@ public abstract partial class Trainer : IDisposable
         CheckRanks();
         if (!_session.IsRunning) _session.Start();
         var watch = Stopwatch.StartNew();
-        float lr = _schedule.At(Step);
+        float lr = RateAt(Step);
         OptimizerG.LearningRate = lr;
         OptimizerD.LearningRate = lr;
         bool wantSample = Options.SampleEvery > 0 && (Step + 1) % Options.SampleEvery == 0;
@@ -256,7 +258,7 @@ public abstract partial class Trainer : IDisposable
     /// </summary>
     internal void StepForBenchmark()
     {
-        float lr = _schedule.At(Step);
+        float lr = RateAt(Step);
         OptimizerG.LearningRate = lr;
         OptimizerD.LearningRate = lr;
         TrainStep(_loader.BatchAt(Step), null);
@@ -315,6 +317,38 @@ public abstract partial class Trainer : IDisposable
         BuildOptimizerG();
         SetDropoutStreams();
         Phase = FinetunePhase;
+        _finetuneStart = Step + 1;
+        _extractedUnsaved = true;
+    }
+
+    /// <summary>The first step of the fine-tune phase (the search's steps); null while the search runs or without one.</summary>
+    long? _finetuneStart;
+    bool _extractedUnsaved;
+
+    /// <summary>
+    /// The learning rate of (0-based) step <paramref name="step"/>: the run's one schedule, or during the fine-tune with
+    /// <see cref="FinetuneRate.Restart"/> a fresh one over the fine-tune's steps (the base rate for their first half,
+    /// then the linear decay to 0), a pure function of the step and the extraction step, so a resumed run needs no state.
+    /// </summary>
+    float RateAt(long step) =>
+        Phase == FinetunePhase && _finetuneStart is { } s && Options.EffectivePrune.FinetuneRate == FinetuneRate.Restart
+            ? new LearningRateSchedule(Options.LearningRate, (int)(s + (Options.TotalSteps - s) / 2), Options.TotalSteps).At(step)
+            : _schedule.At(step);
+
+    /// <summary>The file name of a generator as extracted (before fine-tuning), beside its compact file <paramref name="compactFileName"/>.</summary>
+    static string ExtractedFileName(string compactFileName) => "extracted" + compactFileName["compact".Length..];
+
+    /// <summary>
+    /// Writes the compact generator(s) as they are right after extraction, before the first fine-tune step, as ordinary
+    /// model files (<c>extracted.safetensors</c>, CycleGAN's <c>extracted_BtoA.safetensors</c>), atomically, so the loss
+    /// at extraction and the fine-tune's recovery can be told apart. Only the rank that writes files writes them.
+    /// </summary>
+    void SaveExtracted()
+    {
+        _extractedUnsaved = false;
+        if (!WritesFiles) return;
+        for (int i = 0; i < Generators.Count; i++)
+            ModelFile.Save(Generators[i].Model, Path.Combine(Options.OutputDirectory, ExtractedFileName(CompactFileName(i))), Options.Size);
     }
 
     void BuildOptimizerG()
@@ -381,7 +415,10 @@ public abstract partial class Trainer : IDisposable
             files.Add(file);
         }
         var test = write && _testData != null ? Evaluate(_testData) : null;
-        var report = _record.Compose(Options, ModeName, ArchName, _macs, Generators, files, test);
+        // A run resumed from a folder written before extracted models were kept has none; the report names only files that exist.
+        var extracted = Options.NoPrune ? [] : Enumerable.Range(0, Generators.Count)
+            .Select(i => Path.Combine(dir, ExtractedFileName(CompactFileName(i)))).TakeWhile(File.Exists).ToList();
+        var report = _record.Compose(Options, ModeName, ArchName, _macs, Generators, files, test, extracted);
         if (write) _record.WriteReport(dir, report);
         return report;
     }
