@@ -16,7 +16,7 @@ internal static class DemoCommand
     const int CycleGanSteps = 5500;
 
     /// <summary>The CycleGAN demo's initial learning rate.</summary>
-    const float CycleGanLearningRate = 3e-4f;
+    const float CycleGanLearningRate = 5e-4f;
 
     public static Command Create()
     {
