@@ -154,6 +154,43 @@ public sealed class ExtractionDiagnosticsTests : IDisposable
     }
 
     [Fact]
+    public void AStoppedSearchKeepsItsCutWhileAnotherSearchRunsOn()
+    {
+        // CycleGAN extracts when both searches have stopped; the one that stopped first keeps training in between.
+        using var g = PruningTests.HyperResnet(8, seed: 6);
+        var net = ((IPrunableGenerator)g).Hyper!;
+        var search = new PruningSearch(g, new SearchSettings(TargetRatio: 0.7, Lambda: 1000f, ImageSize: 32, CheckEvery: 1, StepBudget: 50));
+        Assert.NotEqual(SearchState.Searching, search.AfterStep(1e-2f));
+        var widths = net.Widths(5e-3f, 4);
+        double ratio = search.CurrentRatio;
+        Assert.True(ratio <= 0.7, $"ratio {ratio}");
+        var cut = net.ReadPrunable().Select(z => z.Select(v => v == 0f).ToArray()).ToArray();
+        Assert.Contains(cut, c => c.Any(x => x));
+
+        // Training moves every entry, the cut ones too (as Adam would): they must not grow back into channels.
+        foreach (var z in net.Prunable) z.Value.CopyFrom(z.Value.ToArray().Select(v => v + (v >= 0 ? 0.5f : -0.5f)).ToArray());
+        Assert.NotEqual(widths, net.Widths(5e-3f, 4));
+        var resumed = new PruningSearch(g, search.Settings);
+        resumed.Restore(search.Snapshot());
+        foreach (var s in new[] { search, resumed })
+        {
+            Assert.NotEqual(SearchState.Searching, s.AfterStep(1e-2f));
+            Assert.Equal(widths, net.Widths(5e-3f, 4));
+            var values = net.ReadPrunable();
+            for (int l = 0; l < values.Length; l++)
+                for (int c = 0; c < values[l].Length; c++)
+                    Assert.Equal(cut[l][c], values[l][c] == 0f);
+            foreach (var z in net.Prunable) z.Value.CopyFrom(z.Value.ToArray().Select(v => v + (v >= 0 ? 0.5f : -0.5f)).ToArray());
+        }
+        search.AfterStep(1e-2f);
+        using var again = search.Extract();
+        Assert.Equal(widths, ModelFactory.Widths(again));
+
+        var bad = search.Snapshot() with { StopMasks = [[true]] };
+        Assert.Throws<InvalidDataException>(() => new PruningSearch(g, search.Settings).Restore(bad));
+    }
+
+    [Fact]
     public void TheParameterisationAloneTrainsEveryStepWithNothingPruned()
     {
         // --target-ratio 1 --lambda 0 --search-share 1 --search-until budget: the hypernetwork generator trains every step.

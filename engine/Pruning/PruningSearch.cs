@@ -36,6 +36,7 @@ public sealed class PruningSearch
     double _rate = -1;
     bool _near;
     bool _held;
+    bool[][]? _stopMasks;
     double _lastRatio = 1.0;
 
     /// <summary>Starts a search on a generator built with a hypernetwork; validates the settings.</summary>
@@ -126,13 +127,25 @@ public sealed class PruningSearch
     /// </summary>
     public SearchState AfterStep(float learningRate)
     {
-        if (State != SearchState.Searching) return State;
+        if (State != SearchState.Searching)
+        {
+            // Stopped, but the generator still trains while another search runs (CycleGAN's G_A and G_B stop at
+            // different steps): the channels cut at the stop stay cut, or they grow back above the threshold and the
+            // extraction misses the target.
+            HoldStopMasks();
+            return State;
+        }
         Step++;
         float thr = Lambda * learningRate;
         if (!_held)
             for (int l = 0; l < _hyper.Prunable.Count; l++)
                 Ops.ProximalStep(_hyper.Prunable[l].Value, thr * Pressures[l], Settings.PruneThreshold, Settings.MinChannels, exempt: Floors[l]);
         if (Step >= _nextCheck || Settings.StepBudget is { } b && Step >= b) Check();
+        if (State != SearchState.Searching)
+        {
+            var values = _hyper.ReadPrunable();
+            _stopMasks = _hyper.Prunable.Select((l, i) => l.Mask(values[i], Settings.PruneThreshold, Settings.MinChannels)).ToArray();
+        }
         return State;
     }
 
@@ -333,15 +346,33 @@ public sealed class PruningSearch
             if (changed[l]) _hyper.Prunable[l].Value.CopyFrom(values[l]);
     }
 
+    /// <summary>Zeroes the latent entries the masks taken at the stop had cut (a no-op before the stop).</summary>
+    void HoldStopMasks()
+    {
+        if (_stopMasks == null) return;
+        var values = _hyper.ReadPrunable();
+        for (int l = 0; l < values.Length; l++)
+        {
+            bool changed = false;
+            for (int c = 0; c < values[l].Length; c++)
+                if (!_stopMasks[l][c] && values[l][c] != 0f) { values[l][c] = 0f; changed = true; }
+            if (changed) _hyper.Prunable[l].Value.CopyFrom(values[l]);
+        }
+    }
+
     /// <summary>The controller's private state, for checkpoints (the latents themselves are saved with the model).</summary>
     internal SearchSnapshot Snapshot() => new(Lambda, Step, State, _nextCheck, _lastRegularStep, _lastRegularRatio, _rate, _near, _lastRatio,
-        CurrentWidths.ToArray(), History.ToArray(), _held);
+        CurrentWidths.ToArray(), History.ToArray(), _held, _stopMasks?.Select(m => m.ToArray()).ToArray());
 
     /// <summary>Continues from a snapshot taken by <see cref="Snapshot"/> on a search with the same settings.</summary>
     internal void Restore(SearchSnapshot s)
     {
         Lambda = s.Lambda; Step = s.Step; State = s.State; _nextCheck = s.NextCheck; _lastRegularStep = s.LastRegularStep;
         _lastRegularRatio = s.LastRegularRatio; _rate = s.Rate; _near = s.Near; _lastRatio = s.LastRatio; _held = s.Held;
+        if (s.StopMasks != null && (s.StopMasks.Length != _hyper.Prunable.Count
+                || s.StopMasks.Where((m, l) => m == null || m.Length != _hyper.Prunable[l].Channels).Any()))
+            throw new InvalidDataException($"the checkpoint's search state holds stop masks that do not fit the generator's {_hyper.Prunable.Count} prunable latents; the file is corrupt or was edited.");
+        _stopMasks = s.StopMasks?.Select(m => m.ToArray()).ToArray();
         CurrentWidths = s.CurrentWidths.ToArray();
         History.Clear();
         History.AddRange(s.History);
@@ -359,4 +390,4 @@ public sealed class PruningSearch
 
 /// <summary>Everything a <see cref="PruningSearch"/> needs, besides its generator, to continue exactly where it was.</summary>
 internal sealed record SearchSnapshot(float Lambda, int Step, SearchState State, int NextCheck, int LastRegularStep, double LastRegularRatio,
-    double Rate, bool Near, double LastRatio, int[] CurrentWidths, string[] History, bool Held = false);
+    double Rate, bool Near, double LastRatio, int[] CurrentWidths, string[] History, bool Held = false, bool[][]? StopMasks = null);
