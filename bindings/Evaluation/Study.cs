@@ -69,7 +69,12 @@ public sealed record StudyRunResult
 /// <param name="L1">L1 to the true target (paired test data only).</param>
 /// <param name="Psnr">PSNR in dB (paired only).</param>
 /// <param name="Ssim">SSIM (paired only).</param>
-public sealed record StudyScores(Interval Fid, Interval Kid, Interval? L1, Interval? Psnr, Interval? Ssim);
+public sealed record StudyScores(Interval Fid, Interval Kid, Interval? L1, Interval? Psnr, Interval? Ssim)
+{
+    /// <summary>Test images scored.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public int TestImages { get; init; }
+}
 
 /// <summary>Where a study stands (raised by <see cref="Study.Progress"/>). Immutable.</summary>
 /// <param name="Run">The run in progress (1-based) and the number of runs.</param>
@@ -238,14 +243,15 @@ public sealed class Study
         {
             Size = options.Size, Features = features, BootstrapResamples = _options.BootstrapResamples, SkipBadImages = _options.SkipBadImages,
         };
-        var r = GeneratorEvaluation.Evaluate(Path.Combine(folder, report.CompactModel), _options.DataDirectory, device.Name, eval);
-        Interval Whole(double v) => new(v, v, v, 0.95, 0);
-        StudyScores? atExtraction = null;
-        if (plan.Method == "coronetgan" && report.ExtractedModel is { } extracted)
+        // Without bootstrap resamples FID and KID carry no interval: the value alone, as a zero-width one.
+        static Interval Whole(double v) => new(v, v, v, 0.95, 0);
+        StudyScores Score(string file)
         {
-            var x = GeneratorEvaluation.Evaluate(Path.Combine(folder, Path.GetFileName(extracted)), _options.DataDirectory, device.Name, eval);
-            atExtraction = new StudyScores(x.Fid ?? Whole(x.FidResNet18), x.Kid ?? Whole(x.KidResNet18Mean), x.L1, x.Psnr, x.Ssim);
+            var e = GeneratorEvaluation.Evaluate(Path.Combine(folder, file), _options.DataDirectory, device.Name, eval);
+            return new StudyScores(e.Fid ?? Whole(e.FidResNet18), e.Kid ?? Whole(e.KidResNet18Mean), e.L1, e.Psnr, e.Ssim) { TestImages = e.Count };
         }
+        var r = Score(report.CompactModel);
+        var atExtraction = plan.Method == "coronetgan" && report.ExtractedModel is { } extracted ? Score(Path.GetFileName(extracted)) : null;
         string? matched = null;
         if (plan.Method == "uniform")
         {
@@ -257,7 +263,7 @@ public sealed class Study
         {
             Run = plan, Macs = report.CompactMacs, FullMacs = report.FullMacs, Params = report.CompactParams, Widths = report.Widths,
             TrainSeconds = report.Phases.Values.Sum(p => p.Seconds), Matched = matched,
-            Fid = r.Fid ?? Whole(r.FidResNet18), Kid = r.Kid ?? Whole(r.KidResNet18Mean), L1 = r.L1, Psnr = r.Psnr, Ssim = r.Ssim, TestImages = r.Count,
+            Fid = r.Fid, Kid = r.Kid, L1 = r.L1, Psnr = r.Psnr, Ssim = r.Ssim, TestImages = r.TestImages,
             AtExtraction = atExtraction,
         };
     }
