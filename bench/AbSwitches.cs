@@ -20,6 +20,7 @@ public static class AbSwitches
         ["wino-chunk-128k"] = o => o with { WinogradChunkFloats = 1L << 17 },
         ["no-winograd"] = o => o with { Winograd = false },
         ["no-direct"] = o => o with { DirectConv = false },
+        ["no-channel-dot"] = o => o with { ChannelDotConv = false },
         ["panel-by-panel"] = o => o with { PackAcrossPanels = false },
         ["no-skinny"] = o => o with { SkinnyColumns = 0 },
         ["no-train-packs"] = o => o with { TrainingPackBytes = 0 },

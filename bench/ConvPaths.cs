@@ -17,7 +17,7 @@ public static unsafe class ConvPaths
         int iters = a.Length > 6 ? int.Parse(a[6]) : 50;
         var g = ConvGeometry.ForConv(1, c, h, h, o, k, k, s, pad);
         var opt = AbSwitches.Base;
-        var gemm = opt with { Winograd = false };
+        var gemm = opt with { Winograd = false, ChannelDotConv = false };
         Console.WriteLine($"{g}\n{opt.Threads} threads, {iters} interleaved rounds; medians");
         var r = new Random(1);
         float* x = Alloc(g.InputPlane), w = Alloc((long)g.O * g.ColRows), dy = Alloc(g.OutputPlane);
@@ -33,6 +33,12 @@ public static unsafe class ConvPaths
             ("weight grad current", (long)g.O * g.ColRows, p => Conv2d.BackwardWeight(opt, x, dy, (float*)p, g)),
             ("weight grad gemm", (long)g.O * g.ColRows, p => Conv2d.BackwardWeight(opt with { DirectConv = false }, x, dy, (float*)p, g)),
         };
+        cases.Insert(0, ("forward current", g.OutputPlane, p => Conv2d.Forward(opt, x, w, null, (float*)p, g)));
+        if (g.O <= ChannelDotConv.MaxOutputChannels)
+        {
+            cases.Insert(1, ("forward channel dot", g.OutputPlane, p => ChannelDotConv.Forward(opt, x, w, null, (float*)p, g)));
+            cases.Insert(2, ("forward no channel dot", g.OutputPlane, p => Conv2d.Forward(opt with { ChannelDotConv = false }, x, w, null, (float*)p, g)));
+        }
         if (g.StrideH == 1 && g.StrideW == 1 && g.PadH == 0 && g.PadW == 0)
             cases.Insert(1, ("forward direct", g.OutputPlane, p => DirectConv.Forward(opt, x, w, null, (float*)p, g)));
         if (WinogradConv.Supported(g))

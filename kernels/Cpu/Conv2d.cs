@@ -36,6 +36,11 @@ public static unsafe class Conv2d
             WinogradConv.Forward(o, x, w, b, y, g);
             return;
         }
+        if (ChannelDotConv.Applies(o, g))
+        {
+            ChannelDotConv.Forward(o, x, w, b, y, g);
+            return;
+        }
         if (DirectConv.Applies(o, g))
         {
             DirectConv.Forward(o, x, w, b, y, g);
