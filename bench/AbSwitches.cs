@@ -21,6 +21,7 @@ public static class AbSwitches
         ["no-winograd"] = o => o with { Winograd = false },
         ["no-direct"] = o => o with { DirectConv = false },
         ["no-channel-dot"] = o => o with { ChannelDotConv = false },
+        ["no-pixel-major"] = o => o with { PixelMajorConv = false },
         ["panel-by-panel"] = o => o with { PackAcrossPanels = false },
         ["no-skinny"] = o => o with { SkinnyColumns = 0 },
         ["no-train-packs"] = o => o with { TrainingPackBytes = 0 },

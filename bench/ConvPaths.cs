@@ -17,7 +17,7 @@ public static unsafe class ConvPaths
         int iters = a.Length > 6 ? int.Parse(a[6]) : 50;
         var g = ConvGeometry.ForConv(1, c, h, h, o, k, k, s, pad);
         var opt = AbSwitches.Base;
-        var gemm = opt with { Winograd = false, ChannelDotConv = false };
+        var gemm = opt with { Winograd = false, ChannelDotConv = false, PixelMajorConv = false };
         Console.WriteLine($"{g}\n{opt.Threads} threads, {iters} interleaved rounds; medians");
         var r = new Random(1);
         float* x = Alloc(g.InputPlane), w = Alloc((long)g.O * g.ColRows), dy = Alloc(g.OutputPlane);
@@ -34,6 +34,8 @@ public static unsafe class ConvPaths
             ("weight grad gemm", (long)g.O * g.ColRows, p => Conv2d.BackwardWeight(opt with { DirectConv = false }, x, dy, (float*)p, g)),
         };
         cases.Insert(0, ("forward current", g.OutputPlane, p => Conv2d.Forward(opt, x, w, null, (float*)p, g)));
+        if (g.O >= PixelMajorConv.MinOutputChannels)
+            cases.Insert(1, ("forward pixel-major", g.OutputPlane, p => PixelMajorConv.Forward(opt, x, w, null, (float*)p, g)));
         if (g.O <= ChannelDotConv.MaxOutputChannels)
         {
             cases.Insert(1, ("forward channel dot", g.OutputPlane, p => ChannelDotConv.Forward(opt, x, w, null, (float*)p, g)));

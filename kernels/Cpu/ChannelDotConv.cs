@@ -22,9 +22,15 @@ public static unsafe class ChannelDotConv
     /// <summary>Input channels from which this path applies: shorter dot products leave the vectors idle on overhead.</summary>
     public const int MinInputChannels = 128;
 
-    /// <summary>Whether this path computes the forward conv <paramref name="g"/> (see the class remarks).</summary>
+    /// <summary>Output rows from which the direct loops' full 32-column blocks win: each dot product loads both operands.</summary>
+    public const int MaxOutputWidth = 31;
+
+    /// <summary>
+    /// Whether this path computes the forward conv <paramref name="g"/>: at most <see cref="MaxOutputChannels"/> output and
+    /// at least <see cref="MinInputChannels"/> input channels, on output rows of at most <see cref="MaxOutputWidth"/> columns.
+    /// </summary>
     public static bool Applies(CpuKernelOptions o, in ConvGeometry g) =>
-        o.ChannelDotConv && g.O <= MaxOutputChannels && g.C >= MinInputChannels;
+        o.ChannelDotConv && g.O <= MaxOutputChannels && g.C >= MinInputChannels && g.OutW <= MaxOutputWidth;
 
     /// <summary>y[N,O,OH,OW] = conv2d(x, w) + b (b may be null).</summary>
     public static void Forward(CpuKernelOptions o, float* x, float* w, float* b, float* y, in ConvGeometry g)

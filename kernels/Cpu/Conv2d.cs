@@ -41,6 +41,11 @@ public static unsafe class Conv2d
             ChannelDotConv.Forward(o, x, w, b, y, g);
             return;
         }
+        if (PixelMajorConv.Applies(o, g))
+        {
+            PixelMajorConv.Forward(o, x, w, b, y, g);
+            return;
+        }
         if (DirectConv.Applies(o, g))
         {
             DirectConv.Forward(o, x, w, b, y, g);

@@ -205,6 +205,14 @@ public sealed unsafe class PackedWeights : IDisposable
         }
     }
 
+    /// <summary>
+    /// The weights w [O, K] packed as column panels (<see cref="PixelMajorConv"/>: the right operand of a transposed
+    /// product), under the same rules as <see cref="Get"/>; a negative panel width in the key keeps these copies apart
+    /// from the row panels a GEMM packs of the same weights.
+    /// </summary>
+    internal float* GetColumnPanels(float* w, int nr, int outs, int k, long floats, Action<IntPtr> pack) =>
+        Get(w, false, -nr, outs, k, k, k, floats, pack);
+
     void DropPacks(nint w)
     {
         foreach (var key in _packs.Keys.Where(k => k.A == w).ToList())
