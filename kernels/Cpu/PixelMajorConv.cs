@@ -57,7 +57,7 @@ public static unsafe class PixelMajorConv
         int rowPanels = (pixels + mr - 1) / mr, colPanels = (outs + nr - 1) / nr;
         long wFloats = (long)colPanels * k * nr;
         float* wp = o.Prepacked is { } pw
-            ? pw.GetColumnPanels(w, nr, outs, k, wFloats, dst => PackWeights(o, w, outs, k, nr, (float*)dst))
+            ? pw.GetColumnPanels(w, false, nr, outs, k, wFloats, dst => PackWeights(o, w, outs, k, nr, (float*)dst))
             : null;
         if (wp == null)
         {
@@ -78,17 +78,102 @@ public static unsafe class PixelMajorConv
             {
                 int jp = t / rowBlocks, rb = t % rowBlocks;
                 int ip0 = rb * panelsPerBlock, ip1 = Math.Min(rowPanels, ip0 + panelsPerBlock);
-                Task(geo, ap, wp + (long)jp * k * nr, yn, jp * nr, ip0, ip1, mr, nr, use512);
+                Task(k, pixels, outs, ap, wp + (long)jp * k * nr, yn, jp * nr, ip0, ip1, mr, nr, use512);
             });
         }
         if (b != null) Channels.BiasAdd(o, y, b, y, g.N, g.O, pixels);
     }
 
-    /// <summary>Channel panel starting at channel j0 against pixel panels [ip0, ip1): every K block, then Yᵀ's tiles written transposed.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    static void Task(in ConvGeometry g, float* ap, float* bp, float* y, int j0, int ip0, int ip1, int mr, int nr, bool use512)
+    [ThreadStatic, ProcessWideCache("Per-thread scratch that only grows, so steady-state kernels allocate nothing; it holds no setting.")] static float* t_col;
+    [ThreadStatic, ProcessWideCache("Per-thread scratch that only grows, so steady-state kernels allocate nothing; it holds no setting.")] static long t_colLen;
+
+    /// <summary>
+    /// Whether the input gradient of conv <paramref name="g"/> runs here: not pointwise, more pixels than the skinny
+    /// GEMM's limit and at most <see cref="MaxPixels"/>, and an unfolded input (C*K*K rows) at least 4 times as tall as
+    /// it is wide. The GEMM path computes the same transposed product there (Gemm's narrow case) but packs all of the
+    /// weights on every call and transposes its result before folding it back; here the weights' panels are kept
+    /// like the forward's and the tiles are written transposed.
+    /// </summary>
+    public static bool AppliesBackwardData(CpuKernelOptions o, in ConvGeometry g)
     {
-        int k = g.ColRows, pixels = g.OutPixels;
+        int p = g.OutPixels;
+        return o.PixelMajorConv && !(g.KH == 1 && g.KW == 1 && g.StrideH == 1 && g.StrideW == 1 && g.PadH == 0 && g.PadW == 0)
+            && p > o.SkinnyColumns && p <= MaxPixels && g.ColRows >= 4 * p && g.ColRows >= 64;
+    }
+
+    /// <summary>dx[N,C,H,W] = the input gradient of conv2d for output gradient dy: colᵀ = dyᵀ · W, then folded back.</summary>
+    public static void BackwardData(CpuKernelOptions o, float* dy, float* w, float* dx, in ConvGeometry g)
+    {
+        int pixels = g.OutPixels, rows = g.ColRows, outs = g.O;
+        bool use512 = Gemm.Wide(o, pixels, rows);
+        int mr = use512 ? 8 : 6, nr = use512 ? 32 : 16;
+        int rowPanels = (pixels + mr - 1) / mr, colPanels = (rows + nr - 1) / nr;
+        long wFloats = (long)colPanels * outs * nr;
+        float* wp = o.Prepacked is { } pw
+            ? pw.GetColumnPanels(w, true, nr, rows, outs, wFloats, dst => PackRows(o, w, outs, rows, nr, (float*)dst))
+            : null;
+        if (wp == null)
+        {
+            wp = Scratch.GetSecond(wFloats);
+            PackRows(o, w, outs, rows, nr, wp);
+        }
+        float* ap = Scratch.Get((long)rowPanels * mr * outs);
+        float* col = Scratch.Grow(ref t_col, ref t_colLen, (long)rows * pixels);
+        int rowBlocks = Math.Max(1, Math.Min(rowPanels, (2 * o.Threads + colPanels - 1) / colPanels));
+        int panelsPerBlock = (rowPanels + rowBlocks - 1) / rowBlocks;
+        rowBlocks = (rowPanels + panelsPerBlock - 1) / panelsPerBlock;
+        for (int n = 0; n < g.N; n++)
+        {
+            float* dyn = dy + (long)n * g.OutputPlane, dxn = dx + (long)n * g.InputPlane;
+            Par.Loop(o, 0, rowPanels, ip =>
+            {
+                float* dst = ap + (long)ip * mr * outs;
+                int p0 = ip * mr, valid = Math.Min(mr, pixels - p0);
+                for (int oi = 0; oi < outs; oi++, dst += mr)
+                {
+                    float* src = dyn + (long)oi * pixels + p0;
+                    int r = 0;
+                    for (; r < valid; r++) dst[r] = src[r];
+                    for (; r < mr; r++) dst[r] = 0f;
+                }
+            });
+            Par.Loop(o, 0, colPanels * rowBlocks, t =>
+            {
+                int jp = t / rowBlocks, rb = t % rowBlocks;
+                int ip0 = rb * panelsPerBlock, ip1 = Math.Min(rowPanels, ip0 + panelsPerBlock);
+                Task(outs, pixels, rows, ap, wp + (long)jp * outs * nr, col, jp * nr, ip0, ip1, mr, nr, use512);
+            });
+            new Span<float>(dxn, g.InputPlane).Clear();
+            Conv2d.Col2ImAdd(o, col, g, 0, pixels, dxn);
+        }
+    }
+
+    /// <summary>w [O, R] into column panels dst[jp][o][j] = w[o, jp * nr + j], zero past the last column.</summary>
+    static void PackRows(CpuKernelOptions o, float* w, int outs, int rows, int nr, float* dst)
+    {
+        int colPanels = (rows + nr - 1) / nr;
+        Par.Loop(o, 0, colPanels, jp =>
+        {
+            float* panel = dst + (long)jp * outs * nr;
+            int j0 = jp * nr, cols = Math.Min(nr, rows - j0);
+            for (int oi = 0; oi < outs; oi++)
+            {
+                float* s = w + (long)oi * rows + j0;
+                float* d = panel + (long)oi * nr;
+                int j = 0;
+                for (; j < cols; j++) d[j] = s[j];
+                for (; j < nr; j++) d[j] = 0f;
+            }
+        });
+    }
+
+    /// <summary>
+    /// Column panel bp (columns from j0 of the <paramref name="outs"/>) against pixel panels [ip0, ip1) of ap, every
+    /// 256-long K block in turn, then the tiles of the [pixels, outs] product written transposed into y [outs, pixels].
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static void Task(int k, int pixels, int outs, float* ap, float* bp, float* y, int j0, int ip0, int ip1, int mr, int nr, bool use512)
+    {
         int tileFloats = mr * nr;
         float* tiles = stackalloc float[(ip1 - ip0) * tileFloats];
         for (int pc = 0; pc < k; pc += KC)
@@ -103,7 +188,7 @@ public static unsafe class PixelMajorConv
                 else Gemm.Kernel6x16(kc, a, b, tile, nr, pc > 0);
             }
         }
-        int cols = Math.Min(nr, g.O - j0);
+        int cols = Math.Min(nr, outs - j0);
         for (int ip = ip0; ip < ip1; ip++)
         {
             int p0 = ip * mr, rows = Math.Min(mr, pixels - p0);
