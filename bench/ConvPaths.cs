@@ -34,8 +34,14 @@ public static unsafe class ConvPaths
             ("weight grad gemm", (long)g.O * g.ColRows, p => Conv2d.BackwardWeight(opt with { DirectConv = false }, x, dy, (float*)p, g)),
         };
         cases.Insert(0, ("forward current", g.OutputPlane, p => Conv2d.Forward(opt, x, w, null, (float*)p, g)));
+        // The weights' packed panels kept, as a backend keeps a trusted weight's between two optimizer steps.
+        var kept = opt with { Prepacked = new PackedWeights(1L << 28) };
         if (g.O >= PixelMajorConv.MinOutputChannels)
+        {
             cases.Insert(1, ("forward pixel-major", g.OutputPlane, p => PixelMajorConv.Forward(opt, x, w, null, (float*)p, g)));
+            cases.Insert(2, ("forward pixel-major kept", g.OutputPlane, p => { using (kept.Prepacked!.Trust(w, 1)) PixelMajorConv.Forward(kept, x, w, null, (float*)p, g); }));
+            cases.Add(("input grad pixel-major kept", g.InputPlane, p => { using (kept.Prepacked!.Trust(w, 1)) PixelMajorConv.BackwardData(kept, dy, w, (float*)p, g); }));
+        }
         if (g.O <= ChannelDotConv.MaxOutputChannels)
         {
             cases.Insert(1, ("forward channel dot", g.OutputPlane, p => ChannelDotConv.Forward(opt, x, w, null, (float*)p, g)));

@@ -65,14 +65,18 @@ public unsafe class PixelMajorConvTests(ITestOutputHelper output)
         var expected = DirectConvReference.InputGradient(dy, wt, g);
         foreach (bool use512 in new[] { true, false })
         {
-            var opt = new CpuKernelOptions { Use512 = use512, PaddingPicksKernel = false, Winograd = false };
+            // Only with the weights' panels kept: trusted here as a backend trusts them for one conv call.
+            using var packed = new PackedWeights(1L << 26);
+            var opt = new CpuKernelOptions { Use512 = use512, PaddingPicksKernel = false, Winograd = false, Prepacked = packed };
             Assert.True(PixelMajorConv.AppliesBackwardData(opt, g));
             var dx = new float[n * g.InputPlane];
             var gemm = new float[n * g.InputPlane];
             Array.Fill(dx, float.NaN);
             fixed (float* pdy = dy, pw = wt, pdx = dx, pg = gemm)
             {
-                Conv2d.BackwardData(opt, pdy, pw, pdx, g);
+                using (packed.Trust(pw, 1)) Assert.True(PixelMajorConv.BackwardData(opt, pdy, pw, pdx, g));
+                Assert.Equal(1L, packed.Packed);
+                Assert.False(PixelMajorConv.BackwardData(opt with { Prepacked = null }, pdy, pw, pg, g));
                 Conv2d.BackwardData(opt with { PixelMajorConv = false }, pdy, pw, pg, g);
             }
             double err = DirectConvReference.RelError(expected, dx);

@@ -77,11 +77,8 @@ public static unsafe class Conv2d
         }
         int p = g.OutPixels, r = g.ColRows;
         bool pointwise = IsPointwise(g);
-        if (PixelMajorConv.AppliesBackwardData(o, g) && !(o.AdjointAsForward && PrefersAdjoint(o, g)))
-        {
-            PixelMajorConv.BackwardData(o, dy, w, dx, g);
-            return;
-        }
+        if (PixelMajorConv.AppliesBackwardData(o, g) && !(o.AdjointAsForward && PrefersAdjoint(o, g))
+            && PixelMajorConv.BackwardData(o, dy, w, dx, g)) return;
         if (!pointwise && o.AdjointAsForward && PrefersAdjoint(o, g) && BackwardDataByAdjoint(o, dy, w, dx, g)) return;
         int block = PixelBlock(g);
         float* col = pointwise ? null : Scratch.Get((long)r * block);

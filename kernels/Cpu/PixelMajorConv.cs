@@ -101,22 +101,21 @@ public static unsafe class PixelMajorConv
             && p > o.SkinnyColumns && p <= MaxPixels && g.ColRows >= 4 * p && g.ColRows >= 64;
     }
 
-    /// <summary>dx[N,C,H,W] = the input gradient of conv2d for output gradient dy: colᵀ = dyᵀ · W, then folded back.</summary>
-    public static void BackwardData(CpuKernelOptions o, float* dy, float* w, float* dx, in ConvGeometry g)
+    /// <summary>
+    /// dx[N,C,H,W] = the input gradient of conv2d for output gradient dy: colᵀ = dyᵀ · W, then folded back. Only with
+    /// the weights' panels kept (frozen, or trusted under their stamp, within the budget): false, with nothing computed,
+    /// otherwise, for packing all of the weights on every call measured slower than the GEMM path's panel-by-panel packing.
+    /// </summary>
+    public static bool BackwardData(CpuKernelOptions o, float* dy, float* w, float* dx, in ConvGeometry g)
     {
+        if (o.Prepacked is not { } pw) return false;
         int pixels = g.OutPixels, rows = g.ColRows, outs = g.O;
         bool use512 = Gemm.Wide(o, pixels, rows);
         int mr = use512 ? 8 : 6, nr = use512 ? 32 : 16;
         int rowPanels = (pixels + mr - 1) / mr, colPanels = (rows + nr - 1) / nr;
         long wFloats = (long)colPanels * outs * nr;
-        float* wp = o.Prepacked is { } pw
-            ? pw.GetColumnPanels(w, true, nr, rows, outs, wFloats, dst => PackRows(o, w, outs, rows, nr, (float*)dst))
-            : null;
-        if (wp == null)
-        {
-            wp = Scratch.GetSecond(wFloats);
-            PackRows(o, w, outs, rows, nr, wp);
-        }
+        float* wp = pw.GetColumnPanels(w, true, nr, rows, outs, wFloats, dst => PackRows(o, w, outs, rows, nr, (float*)dst));
+        if (wp == null) return false;
         float* ap = Scratch.Get((long)rowPanels * mr * outs);
         float* col = Scratch.Grow(ref t_col, ref t_colLen, (long)rows * pixels);
         int rowBlocks = Math.Max(1, Math.Min(rowPanels, (2 * o.Threads + colPanels - 1) / colPanels));
@@ -146,6 +145,7 @@ public static unsafe class PixelMajorConv
             new Span<float>(dxn, g.InputPlane).Clear();
             Conv2d.Col2ImAdd(o, col, g, 0, pixels, dxn);
         }
+        return true;
     }
 
     /// <summary>w [O, R] into column panels dst[jp][o][j] = w[o, jp * nr + j], zero past the last column.</summary>
