@@ -49,13 +49,13 @@ public unsafe class PixelMajorConvTests(ITestOutputHelper output)
 
     /// <summary>
     /// The input gradient (also a transposed conv's forward) against the GEMM path's narrow product it replaces, bit for
-    /// bit, and a float64 scatter: PatchGAN's 49-pixel conv, odd widths with stride 2 and batch 2, a 256-pixel 3x3 conv
-    /// (ResNet-9's first upsampling at 64 px, seen from its adjoint).
+    /// bit, and a float64 scatter: PatchGAN's 49-pixel conv, odd widths with stride 2 and batch 2, a 64-pixel 3x3 conv
+    /// (ResNet-9's first upsampling at 32 px, seen from its adjoint).
     /// </summary>
     [Theory]
     [InlineData(1, 256, 8, 8, 512, 4, 1, 1)]
     [InlineData(2, 64, 9, 9, 130, 3, 2, 1)]
-    [InlineData(1, 128, 32, 32, 256, 3, 2, 1)]
+    [InlineData(1, 64, 16, 16, 128, 3, 2, 1)]
     public void InputGradientMatchesTheGemmPathBitForBitAndFloat64(int n, int c, int h, int w, int o, int k, int stride, int pad)
     {
         var g = ConvGeometry.ForConv(n, c, h, w, o, k, k, stride, pad);
@@ -126,6 +126,9 @@ public unsafe class PixelMajorConvTests(ITestOutputHelper output)
         Assert.True(PixelMajorConv.Applies(o, ConvGeometry.ForConv(1, 256, 16, 16, 512, 4, 4, 1, 1)));    // 225 pixels: 232 rows against 256 columns
         Assert.False(PixelMajorConv.Applies(o, ConvGeometry.ForConv(1, 256, 8, 8, 16, 4, 4, 1, 1)));      // 16 output channels
         Assert.False(PixelMajorConv.Applies(o, ConvGeometry.ForConv(1, 64, 64, 64, 128, 4, 4, 2, 1)));    // 1,024 pixels
+        Assert.True(PixelMajorConv.AppliesBackwardData(o, ConvGeometry.ForConv(1, 256, 8, 8, 512, 4, 4, 1, 1)));
+        Assert.False(PixelMajorConv.AppliesBackwardData(o, ConvGeometry.ForConv(1, 128, 32, 32, 256, 3, 3, 2, 1)));   // 256 pixels
+        Assert.False(PixelMajorConv.AppliesBackwardData(o, ConvGeometry.ForConv(1, 256, 8, 8, 512, 1, 1, 1, 0)));     // pointwise
         Assert.False(PixelMajorConv.Applies(o with { PixelMajorConv = false }, ConvGeometry.ForConv(1, 256, 8, 8, 512, 4, 4, 1, 1)));
     }
 }

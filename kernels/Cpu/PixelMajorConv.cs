@@ -89,8 +89,8 @@ public static unsafe class PixelMajorConv
 
     /// <summary>
     /// Whether the input gradient of conv <paramref name="g"/> runs here: not pointwise, more pixels than the skinny
-    /// GEMM's limit and at most <see cref="MaxPixels"/>, and an unfolded input (C*K*K rows) at least 4 times as tall as
-    /// it is wide. The GEMM path computes the same transposed product there (Gemm's narrow case) but packs all of the
+    /// GEMM's limit and at most <see cref="AlwaysPixels"/> (where the weights are large for the work done on them), and
+    /// an unfolded input (C*K*K rows) at least 4 times as tall as it is wide. The GEMM path computes the same transposed product there (Gemm's narrow case) but packs all of the
     /// weights on every call and transposes its result before folding it back; here the weights' panels are kept
     /// like the forward's and the tiles are written transposed.
     /// </summary>
@@ -98,7 +98,7 @@ public static unsafe class PixelMajorConv
     {
         int p = g.OutPixels;
         return o.PixelMajorConv && !(g.KH == 1 && g.KW == 1 && g.StrideH == 1 && g.StrideW == 1 && g.PadH == 0 && g.PadW == 0)
-            && p > o.SkinnyColumns && p <= MaxPixels && g.ColRows >= 4 * p && g.ColRows >= 64;
+            && p > o.SkinnyColumns && p <= AlwaysPixels && g.ColRows >= 4 * p && g.ColRows >= 64;
     }
 
     /// <summary>
