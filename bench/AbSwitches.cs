@@ -22,6 +22,7 @@ public static class AbSwitches
         ["no-direct"] = o => o with { DirectConv = false },
         ["no-channel-dot"] = o => o with { ChannelDotConv = false },
         ["no-pixel-major"] = o => o with { PixelMajorConv = false },
+        ["no-pixel-major-or-dot"] = o => o with { PixelMajorConv = false, ChannelDotConv = false },
         ["panel-by-panel"] = o => o with { PackAcrossPanels = false },
         ["no-skinny"] = o => o with { SkinnyColumns = 0 },
         ["no-train-packs"] = o => o with { TrainingPackBytes = 0 },

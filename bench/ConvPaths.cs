@@ -31,7 +31,7 @@ public static unsafe class ConvPaths
             ("input grad col2im", g.InputPlane, p => Conv2d.BackwardData(gemm with { AdjointAsForward = false }, dy, w, (float*)p, g)),
             ("input grad adjoint gemm", g.InputPlane, p => Conv2d.BackwardDataByAdjoint(gemm, dy, w, (float*)p, g)),
             ("weight grad current", (long)g.O * g.ColRows, p => Conv2d.BackwardWeight(opt, x, dy, (float*)p, g)),
-            ("weight grad gemm", (long)g.O * g.ColRows, p => Conv2d.BackwardWeight(opt with { DirectConv = false }, x, dy, (float*)p, g)),
+            ("weight grad gemm", (long)g.O * g.ColRows, p => Conv2d.BackwardWeight(opt with { DirectConv = false, ChannelDotConv = false }, x, dy, (float*)p, g)),
         };
         cases.Insert(0, ("forward current", g.OutputPlane, p => Conv2d.Forward(opt, x, w, null, (float*)p, g)));
         // The weights' packed panels kept, as a backend keeps a trusted weight's between two optimizer steps.
@@ -46,6 +46,7 @@ public static unsafe class ConvPaths
         {
             cases.Insert(1, ("forward channel dot", g.OutputPlane, p => ChannelDotConv.Forward(opt, x, w, null, (float*)p, g)));
             cases.Insert(2, ("forward no channel dot", g.OutputPlane, p => Conv2d.Forward(opt with { ChannelDotConv = false }, x, w, null, (float*)p, g)));
+            cases.Add(("weight grad no channel dot", (long)g.O * g.ColRows, p => Conv2d.BackwardWeight(opt with { ChannelDotConv = false }, x, dy, (float*)p, g)));
         }
         if (g.StrideH == 1 && g.StrideW == 1 && g.PadH == 0 && g.PadW == 0)
             cases.Insert(1, ("forward direct", g.OutputPlane, p => DirectConv.Forward(opt, x, w, null, (float*)p, g)));

@@ -6,7 +6,7 @@ namespace CoroNetGAN.Tests;
 
 /// <summary>
 /// Convs with a few output and many input channels as channel dot products (<see cref="ChannelDotConv"/>, a PatchGAN's
-/// 512 -> 1 head) against a float64 conv, through <see cref="Conv2d.Forward"/>: padding, stride 2, channel counts with
+/// 512 -> 1 head), forward and weight gradient, against a float64 conv through <see cref="Conv2d"/>: padding, stride 2, channel counts with
 /// and without a partial vector, 1 to 4 output channels, bias or none, batch 2.
 /// </summary>
 public unsafe class ChannelDotConvTests(ITestOutputHelper output)
@@ -39,6 +39,44 @@ public unsafe class ChannelDotConvTests(ITestOutputHelper output)
         }
         double err = DirectConvReference.RelError(expected, y);
         output.WriteLine($"{g}: {err:E2}");
+        Assert.True(err <= Tol, $"error {err:E3} > {Tol}");
+    }
+
+    /// <summary>The weight gradient against float64 sums over pixels and the batch, on the same shapes.</summary>
+    [Theory]
+    [InlineData(1, 512, 7, 7, 1, 4, 1, 1)]
+    [InlineData(2, 512, 15, 15, 1, 4, 1, 1)]
+    [InlineData(2, 130, 9, 11, 3, 3, 2, 1)]
+    [InlineData(1, 200, 6, 6, 4, 1, 1, 0)]
+    public void WeightGradientMatchesFloat64(int n, int c, int h, int w, int o, int k, int stride, int pad)
+    {
+        var g = ConvGeometry.ForConv(n, c, h, w, o, k, k, stride, pad);
+        Assert.True(ChannelDotConv.Applies(O, g));
+        var r = new Random(TestRandom.Seed($"channel dot dw {n} {c} {h} {w} {o} {k} {stride} {pad}"));
+        var x = DirectConvReference.Draw(r, n * g.InputPlane, 1);
+        var dy = DirectConvReference.Draw(r, n * g.OutputPlane, 1);
+        var expected = new double[o * g.ColRows];
+        for (int ni = 0; ni < n; ni++)
+        for (int oi = 0; oi < o; oi++)
+        for (int ci = 0; ci < c; ci++)
+        for (int ky = 0; ky < k; ky++)
+        for (int kx = 0; kx < k; kx++)
+        {
+            double s = 0;
+            for (int oy = 0; oy < g.OutH; oy++)
+            for (int ox = 0; ox < g.OutW; ox++)
+            {
+                int iy = oy * stride - pad + ky, ix = ox * stride - pad + kx;
+                if ((uint)iy < (uint)h && (uint)ix < (uint)w)
+                    s += (double)dy[((ni * o + oi) * g.OutH + oy) * g.OutW + ox] * x[((ni * c + ci) * h + iy) * w + ix];
+            }
+            expected[((oi * c + ci) * k + ky) * k + kx] += s;
+        }
+        var got = new float[o * g.ColRows];
+        Array.Fill(got, float.NaN);
+        fixed (float* px = x, pdy = dy, pg = got) Conv2d.BackwardWeight(O, px, pdy, pg, g);
+        double err = DirectConvReference.RelError(expected, got);
+        output.WriteLine($"dw {g}: {err:E2}");
         Assert.True(err <= Tol, $"error {err:E3} > {Tol}");
     }
 

@@ -6,7 +6,8 @@ namespace CoroNetGAN.Kernels.Cpu;
 /// <summary>
 /// Convolutions with a few output channels and many input channels (a PatchGAN's 512 -> 1 head) as dot products
 /// along the channels: the input is transposed to pixel-major [H*W][C] and the weights to [O][tap][C], so every
-/// output value is a sum over its in-image taps of one contiguous C-long dot product. Any kernel, stride and padding.
+/// output value is a sum over its in-image taps of one contiguous C-long dot product; the weight gradient runs along C
+/// the same way. Any kernel, stride and padding.
 /// </summary>
 /// <remarks>
 /// The GEMM path pads the single output row to a full register tile and packs the whole unfolded input
@@ -58,6 +59,60 @@ public static unsafe class ChannelDotConv
             {
                 for (long p = p0; p < p1; p++) Pixel(xt, wt, b, yn, geo, (int)p);
             });
+        }
+    }
+
+    /// <summary>
+    /// dw[O,C,KH,KW] = the weight gradient of the conv, summed over the batch: for each output channel and tap, the
+    /// output gradient's pixels scaled onto the pixel-major input's channel rows, so the vectors again run along C.
+    /// </summary>
+    public static void BackwardWeight(CpuKernelOptions o, float* x, float* dy, float* dw, in ConvGeometry g)
+    {
+        int c = g.C, taps = g.KH * g.KW, outs = g.O;
+        int hw = g.H * g.W;
+        float* xt = Scratch.Get((long)hw * c);
+        float* dwt = Scratch.GetSecond((long)outs * taps * c);
+        new Span<float>(dwt, outs * taps * c).Clear();
+        var geo = g;
+        for (int n = 0; n < g.N; n++)
+        {
+            Gemm.Transpose(o, x + (long)n * g.InputPlane, c, hw, hw, xt, c, false);
+            float* dyn = dy + (long)n * g.OutputPlane;
+            Par.Loop(o, 0, outs * taps, ot => TapGradient(xt, dyn, dwt + (long)ot * c, geo, ot / taps, ot % taps));
+        }
+        Par.For(o, (long)outs * c, Math.Max(1, 4096 / taps), (s, e) =>
+        {
+            for (long i = s; i < e; i++)
+            {
+                long oi = i / c, ci = i % c;
+                float* dst = dw + i * taps;
+                float* src = dwt + oi * taps * c + ci;
+                for (int t = 0; t < taps; t++) dst[t] = src[(long)t * c];
+            }
+        });
+    }
+
+    /// <summary>row[C] += sum over output pixels p (whose tap t lies in the image) of dy[o, p] * xt[tap t's input pixel][C].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static void TapGradient(float* xt, float* dy, float* row, in ConvGeometry g, int oi, int t)
+    {
+        int c = g.C, ky = t / g.KW, kx = t % g.KW;
+        float* d = dy + (long)oi * g.OutPixels;
+        for (int oy = 0; oy < g.OutH; oy++)
+        {
+            int iy = oy * g.StrideH - g.PadH + ky;
+            if ((uint)iy >= (uint)g.H) continue;
+            for (int ox = 0; ox < g.OutW; ox++)
+            {
+                int ix = ox * g.StrideW - g.PadW + kx;
+                if ((uint)ix >= (uint)g.W) continue;
+                float* xr = xt + ((long)iy * g.W + ix) * c;
+                var s = Vector256.Create(d[oy * g.OutW + ox]);
+                int ci = 0;
+                for (; ci + 8 <= c; ci += 8)
+                    Vector256.FusedMultiplyAdd(s, Vector256.Load(xr + ci), Vector256.Load(row + ci)).Store(row + ci);
+                for (; ci < c; ci++) row[ci] = MathF.FusedMultiplyAdd(s.ToScalar(), xr[ci], row[ci]);
+            }
         }
     }
 

@@ -162,6 +162,11 @@ public static unsafe class Conv2d
     public static void BackwardWeight(CpuKernelOptions o, float* x, float* dy, float* dw, in ConvGeometry g)
     {
         int p = g.OutPixels, r = g.ColRows;
+        if (ChannelDotConv.Applies(o, g))
+        {
+            ChannelDotConv.BackwardWeight(o, x, dy, dw, g);
+            return;
+        }
         if (DirectConv.AppliesBackwardWeight(o, g))
         {
             DirectConv.BackwardWeight(o, x, dy, dw, g);
