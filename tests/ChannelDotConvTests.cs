@@ -21,7 +21,7 @@ public unsafe class ChannelDotConvTests(ITestOutputHelper output)
     [InlineData(2, 512, 15, 15, 1, 4, 1, 1, true)]   // at 128 px, batch 2
     [InlineData(2, 130, 9, 11, 3, 3, 2, 1, false)]   // stride 2, 130 channels (4 blocks of 32 and 2 scalars)
     [InlineData(1, 200, 6, 6, 4, 1, 1, 0, true)]     // pointwise, 200 channels (a block of 8 after the 32s)
-    [InlineData(1, 128, 5, 40, 2, 5, 1, 2, false)]   // 40 columns: a row too wide for the direct loops' blocks is still exact
+    [InlineData(1, 128, 5, 40, 2, 5, 1, 2, false)]   // 40 columns (not taken by Conv2d, called directly): still exact
     public void MatchesFloat64Conv(int n, int c, int h, int w, int o, int k, int stride, int pad, bool bias)
     {
         var g = ConvGeometry.ForConv(n, c, h, w, o, k, k, stride, pad);
@@ -84,7 +84,8 @@ public unsafe class ChannelDotConvTests(ITestOutputHelper output)
     public void AppliesToFewOutputAndManyInputChannelsOnNarrowRows()
     {
         Assert.True(ChannelDotConv.Applies(O, ConvGeometry.ForConv(1, 512, 7, 7, 1, 4, 4, 1, 1)));
-        Assert.True(ChannelDotConv.Applies(O, ConvGeometry.ForConv(1, 512, 31, 31, 1, 4, 4, 1, 1)));    // 30 columns at 256 px
+        Assert.True(ChannelDotConv.Applies(O, ConvGeometry.ForConv(1, 512, 15, 15, 1, 4, 4, 1, 1)));    // 14 columns at 128 px
+        Assert.False(ChannelDotConv.Applies(O, ConvGeometry.ForConv(1, 512, 31, 31, 1, 4, 4, 1, 1)));   // 30 columns at 256 px
         Assert.False(ChannelDotConv.Applies(O, ConvGeometry.ForConv(1, 64, 256, 256, 3, 7, 7, 1, 3)));  // ResNet's image head
         Assert.False(ChannelDotConv.Applies(O, ConvGeometry.ForConv(1, 128, 64, 64, 3, 7, 7, 1, 3)));   // 64 columns
         Assert.False(ChannelDotConv.Applies(O, ConvGeometry.ForConv(1, 512, 7, 7, 5, 4, 4, 1, 1)));     // 5 output channels

@@ -23,8 +23,11 @@ public static unsafe class ChannelDotConv
     /// <summary>Input channels from which this path applies: shorter dot products leave the vectors idle on overhead.</summary>
     public const int MinInputChannels = 128;
 
-    /// <summary>Output rows from which the direct loops' full 32-column blocks win: each dot product loads both operands.</summary>
-    public const int MaxOutputWidth = 31;
+    /// <summary>
+    /// Output columns up to which this path applies: each dot product loads both of its operands, so on wider rows the
+    /// direct loops (whose vectors run along a row and reuse each weight) or the GEMM caught up (30 columns) or won (64).
+    /// </summary>
+    public const int MaxOutputWidth = 16;
 
     /// <summary>
     /// Whether this path computes the forward conv <paramref name="g"/>: at most <see cref="MaxOutputChannels"/> output and
