@@ -183,6 +183,12 @@ public sealed class ExtractionDiagnosticsTests : IDisposable
             foreach (var z in net.Prunable) z.Value.CopyFrom(z.Value.ToArray().Select(v => v + (v >= 0 ? 0.5f : -0.5f)).ToArray());
         }
         search.AfterStep(1e-2f);
+        // A kept entry that training pulls under the threshold stays a channel: the cut is the one taken at the stop.
+        var first = net.Prunable.Select((z, l) => (z, l)).First(p => !cut[p.l].All(x => x));
+        var shrunk = first.z.Value.ToArray();
+        shrunk[Array.FindIndex(cut[first.l], x => !x)] = 1e-4f;
+        first.z.Value.CopyFrom(shrunk);
+        Assert.NotEqual(widths, net.Widths(5e-3f, 4));
         using var again = search.Extract();
         Assert.Equal(widths, ModelFactory.Widths(again));
 

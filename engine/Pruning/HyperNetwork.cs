@@ -65,6 +65,12 @@ public sealed class HyperNetwork
         return values;
     }
 
+    int IndexOf(Latent latent)
+    {
+        for (int i = 0; i < Prunable.Count; i++) if (ReferenceEquals(Prunable[i], latent)) return i;
+        return -1;
+    }
+
     /// <summary>
     /// When on, every pruned channel's activation is multiplied by zero where it is produced, so the full generator
     /// computes exactly what the compact one will (the search itself runs unmasked, as DHP does).
@@ -88,18 +94,25 @@ public sealed class HyperNetwork
     /// <summary>
     /// Cuts out the compact generator: a plain generator of the masked widths whose conv weights are generated from
     /// the surviving latent entries only, with conv biases and norms sliced to the kept channels. The hypernetwork is
-    /// not part of the result.
+    /// not part of the result. <paramref name="masks"/>, one per prunable latent, replace the threshold masks of those
+    /// latents (a search that has stopped cuts what it decided at its stop, whatever the latents did since).
     /// </summary>
-    public Module Extract(IPrunableGenerator generator, Module hyperModel, float pruneThreshold, int minChannels, Device? device = null)
+    public Module Extract(IPrunableGenerator generator, Module hyperModel, float pruneThreshold, int minChannels, Device? device = null,
+        IReadOnlyList<bool[]>? masks = null)
     {
+        if (masks != null && (masks.Count != Prunable.Count || masks.Where((m, i) => m.Length != Prunable[i].Channels).Any()))
+            throw new ArgumentException($"Extraction: {masks.Count} masks given for {Prunable.Count} prunable latents, or a mask of the wrong length.");
+        bool[] MaskOf(Latent l) => masks != null && IndexOf(l) is var i and >= 0 ? masks[i] : l.Mask(pruneThreshold, minChannels);
+        bool[] RefMask(LatentRef r) => r.Parts.SelectMany(MaskOf).ToArray();
         var target = device ?? Latents.All[0].Value.Device;
-        var plain = generator.BuildPlain(Widths(pruneThreshold, minChannels), target);
+        var widths = masks?.Select(m => m.Count(k => k)).ToArray() ?? Widths(pruneThreshold, minChannels);
+        var plain = generator.BuildPlain(widths, target);
         var modules = plain.NamedModules().ToDictionary(m => m.Path, m => m.Module);
         foreach (var (path, module) in hyperModel.NamedModules())
         {
             if (module is not HyperConv hc) continue;
-            var keepIn = hc.ZIn.Mask(pruneThreshold, minChannels);
-            var keepOut = hc.ZOut.Mask(pruneThreshold, minChannels);
+            var keepIn = RefMask(hc.ZIn);
+            var keepOut = RefMask(hc.ZOut);
             var w = hc.CompactWeight(keepIn, keepOut);
             var (weight, bias) = modules[path] switch
             {
@@ -112,7 +125,7 @@ public sealed class HyperNetwork
         }
         foreach (var (module, latent) in _sites)
         {
-            var keep = latent.Mask(pruneThreshold, minChannels);
+            var keep = RefMask(latent);
             switch (module, modules[module.Path])
             {
                 case (BatchNorm2d h, BatchNorm2d p):

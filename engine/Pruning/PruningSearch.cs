@@ -378,8 +378,12 @@ public sealed class PruningSearch
         History.AddRange(s.History);
     }
 
-    /// <summary>The compact generator at the current masks (the hypernetwork is not part of it).</summary>
-    public Module Extract() => _hyper.Extract(_generator, _model, Settings.PruneThreshold, Settings.MinChannels);
+    /// <summary>
+    /// The compact generator (the hypernetwork is not part of it): at the masks taken when the search stopped, or at the
+    /// current masks while it searches. The stop masks keep the MACs the stop measured: a kept entry that drifted under
+    /// the threshold while another search ran on stays a channel.
+    /// </summary>
+    public Module Extract() => _hyper.Extract(_generator, _model, Settings.PruneThreshold, Settings.MinChannels, masks: _stopMasks);
 
     void Emit(string line)
     {
