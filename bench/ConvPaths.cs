@@ -40,7 +40,9 @@ public static unsafe class ConvPaths
         {
             cases.Insert(1, ("forward pixel-major", g.OutputPlane, p => PixelMajorConv.Forward(opt, x, w, null, (float*)p, g)));
             cases.Insert(2, ("forward pixel-major kept", g.OutputPlane, p => { using (kept.Prepacked!.Trust(w, 1)) PixelMajorConv.Forward(kept, x, w, null, (float*)p, g); }));
-            cases.Add(("input grad pixel-major kept", g.InputPlane, p => { using (kept.Prepacked!.Trust(w, 1)) PixelMajorConv.BackwardData(kept, dy, w, (float*)p, g); }));
+            var frozen = opt with { Prepacked = new PackedWeights() };
+            frozen.Prepacked!.Freeze(w, (long)g.O * g.ColRows);
+            cases.Add(("input grad pixel-major frozen", g.InputPlane, p => PixelMajorConv.BackwardData(frozen, dy, w, (float*)p, g)));
         }
         if (g.O <= ChannelDotConv.MaxOutputChannels)
         {

@@ -48,7 +48,7 @@ public unsafe class PixelMajorConvTests(ITestOutputHelper output)
     }
 
     /// <summary>
-    /// The input gradient (also a transposed conv's forward) against the GEMM path's narrow product it replaces, bit for
+    /// The input gradient (a transposed conv's forward at inference, weights frozen) against the GEMM path's narrow product it replaces, bit for
     /// bit, and a float64 scatter: PatchGAN's 49-pixel conv, odd widths with stride 2 and batch 2, a 64-pixel 3x3 conv
     /// (ResNet-9's first upsampling at 32 px, seen from its adjoint).
     /// </summary>
@@ -65,7 +65,7 @@ public unsafe class PixelMajorConvTests(ITestOutputHelper output)
         var expected = DirectConvReference.InputGradient(dy, wt, g);
         foreach (bool use512 in new[] { true, false })
         {
-            // Only with the weights' panels kept: trusted here as a backend trusts them for one conv call.
+            // Only for frozen weights (inference); trusted training weights take the GEMM path.
             using var packed = new PackedWeights(1L << 26);
             var opt = new CpuKernelOptions { Use512 = use512, PaddingPicksKernel = false, Winograd = false, Prepacked = packed };
             Assert.True(PixelMajorConv.AppliesBackwardData(opt, g));
@@ -74,8 +74,11 @@ public unsafe class PixelMajorConvTests(ITestOutputHelper output)
             Array.Fill(dx, float.NaN);
             fixed (float* pdy = dy, pw = wt, pdx = dx, pg = gemm)
             {
-                using (packed.Trust(pw, 1)) Assert.True(PixelMajorConv.BackwardData(opt, pdy, pw, pdx, g));
-                Assert.Equal(1L, packed.Packed);
+                using (packed.Trust(pw, 1)) Assert.False(PixelMajorConv.BackwardData(opt, pdy, pw, pdx, g));
+                packed.Freeze(pw, wt.Length);
+                Assert.True(PixelMajorConv.BackwardData(opt, pdy, pw, pdx, g));
+                Assert.True(PixelMajorConv.BackwardData(opt, pdy, pw, pdx, g));
+                Assert.Equal((1L, 1L), (packed.Packed, packed.Hits));
                 Assert.False(PixelMajorConv.BackwardData(opt with { Prepacked = null }, pdy, pw, pg, g));
                 Conv2d.BackwardData(opt with { PixelMajorConv = false }, pdy, pw, pg, g);
             }

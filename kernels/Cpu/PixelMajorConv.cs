@@ -102,13 +102,14 @@ public static unsafe class PixelMajorConv
     }
 
     /// <summary>
-    /// dx[N,C,H,W] = the input gradient of conv2d for output gradient dy: colᵀ = dyᵀ · W, then folded back. Only with
-    /// the weights' panels kept (frozen, or trusted under their stamp, within the budget): false, with nothing computed,
-    /// otherwise, for packing all of the weights on every call measured slower than the GEMM path's panel-by-panel packing.
+    /// dx[N,C,H,W] = the input gradient of conv2d for output gradient dy: colᵀ = dyᵀ · W, then folded back. Only for
+    /// frozen weights (a transposed conv at inference), whose panels are packed once: false, with nothing computed,
+    /// otherwise. A training step reads its weights once per change in the backward pass, and packing them all per
+    /// change measured slower there than the GEMM path's panel-by-panel packing (bench/README.md, session 8).
     /// </summary>
     public static bool BackwardData(CpuKernelOptions o, float* dy, float* w, float* dx, in ConvGeometry g)
     {
-        if (o.Prepacked is not { } pw) return false;
+        if (o.Prepacked is not { } pw || !pw.IsFrozen(w)) return false;
         int pixels = g.OutPixels, rows = g.ColRows, outs = g.O;
         bool use512 = Gemm.Wide(o, pixels, rows);
         int mr = use512 ? 8 : 6, nr = use512 ? 32 : 16;
