@@ -17,7 +17,7 @@ public static unsafe class ConvPaths
         int iters = a.Length > 6 ? int.Parse(a[6]) : 50;
         var g = ConvGeometry.ForConv(1, c, h, h, o, k, k, s, pad);
         var opt = AbSwitches.Base;
-        var gemm = opt with { Winograd = false };
+        var gemm = opt with { Winograd = false, ChannelDotConv = false, PixelMajorConv = false };
         Console.WriteLine($"{g}\n{opt.Threads} threads, {iters} interleaved rounds; medians");
         var r = new Random(1);
         float* x = Alloc(g.InputPlane), w = Alloc((long)g.O * g.ColRows), dy = Alloc(g.OutputPlane);
@@ -31,8 +31,25 @@ public static unsafe class ConvPaths
             ("input grad col2im", g.InputPlane, p => Conv2d.BackwardData(gemm with { AdjointAsForward = false }, dy, w, (float*)p, g)),
             ("input grad adjoint gemm", g.InputPlane, p => Conv2d.BackwardDataByAdjoint(gemm, dy, w, (float*)p, g)),
             ("weight grad current", (long)g.O * g.ColRows, p => Conv2d.BackwardWeight(opt, x, dy, (float*)p, g)),
-            ("weight grad gemm", (long)g.O * g.ColRows, p => Conv2d.BackwardWeight(opt with { DirectConv = false }, x, dy, (float*)p, g)),
+            ("weight grad gemm", (long)g.O * g.ColRows, p => Conv2d.BackwardWeight(opt with { DirectConv = false, ChannelDotConv = false }, x, dy, (float*)p, g)),
         };
+        cases.Insert(0, ("forward current", g.OutputPlane, p => Conv2d.Forward(opt, x, w, null, (float*)p, g)));
+        // The weights' packed panels kept, as a backend keeps a trusted weight's between two optimizer steps.
+        var kept = opt with { Prepacked = new PackedWeights(1L << 28) };
+        if (g.O >= PixelMajorConv.MinOutputChannels)
+        {
+            cases.Insert(1, ("forward pixel-major", g.OutputPlane, p => PixelMajorConv.Forward(opt, x, w, null, (float*)p, g)));
+            cases.Insert(2, ("forward pixel-major kept", g.OutputPlane, p => { using (kept.Prepacked!.Trust(w, 1)) PixelMajorConv.Forward(kept, x, w, null, (float*)p, g); }));
+            var frozen = opt with { Prepacked = new PackedWeights() };
+            frozen.Prepacked!.Freeze(w, (long)g.O * g.ColRows);
+            cases.Add(("input grad pixel-major frozen", g.InputPlane, p => PixelMajorConv.BackwardData(frozen, dy, w, (float*)p, g)));
+        }
+        if (g.O <= ChannelDotConv.MaxOutputChannels)
+        {
+            cases.Insert(1, ("forward channel dot", g.OutputPlane, p => ChannelDotConv.Forward(opt, x, w, null, (float*)p, g)));
+            cases.Insert(2, ("forward no channel dot", g.OutputPlane, p => Conv2d.Forward(opt with { ChannelDotConv = false }, x, w, null, (float*)p, g)));
+            cases.Add(("weight grad no channel dot", (long)g.O * g.ColRows, p => Conv2d.BackwardWeight(opt with { ChannelDotConv = false }, x, dy, (float*)p, g)));
+        }
         if (g.StrideH == 1 && g.StrideW == 1 && g.PadH == 0 && g.PadW == 0)
             cases.Insert(1, ("forward direct", g.OutputPlane, p => DirectConv.Forward(opt, x, w, null, (float*)p, g)));
         if (WinogradConv.Supported(g))

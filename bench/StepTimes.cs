@@ -9,12 +9,18 @@ namespace CoroNetGAN.Bench;
 /// <c>step-times [iters] [case ...]</c>: one training step of a <see cref="PeerCases"/> model alone (train mode,
 /// forward, L1 loss to a random target of the output's shape, backward, Adam), batch 1, on the CPU; the median of
 /// <c>iters</c> steps after two warm-up steps. ONNX Runtime does not train, so there is no peer column: the issue's
-/// libtorch figures are the yardstick (bench/README.md).
+/// libtorch figures are the yardstick (bench/README.md). <c>step-times [iters] ab SWITCH case ...</c> alternates the
+/// steps of two copies of the model, one on the default paths (A) and one with the switch (B, <see cref="AbSwitches"/>).
 /// </summary>
 public static class StepTimes
 {
     public static void Run(int iters, IReadOnlyList<string> cases)
     {
+        if (cases.Count > 1 && cases[0] == "ab")
+        {
+            RunAb(iters, cases[1], cases.Skip(2).ToList());
+            return;
+        }
         var dev = Device.Cpu;
         Console.WriteLine("| case | training step ms (median) | process CPU ms per step (median) |");
         Console.WriteLine("|---|---:|---:|");
@@ -50,5 +56,48 @@ public static class StepTimes
                 Console.WriteLine($"| {name} | {times[times.Count / 2]:F1} | {cpu[cpu.Count / 2]:F1} |");
             }
         }
+    }
+
+    static void RunAb(int iters, string sw, IReadOnlyList<string> cases)
+    {
+        var (a, b) = AbSwitches.Devices(sw);
+        using (a)
+        using (b)
+            foreach (var name in cases)
+            {
+                var devs = new[] { a, b };
+                var models = devs.Select(d => PeerCases.Build(name, d).Model).ToArray();
+                int size = PeerCases.Build(name, a).Size;
+                var xs = devs.Select(d => Tensor.FromArray(d, PeerCases.Input(size), 1, 3, size, size)).ToArray();
+                var targets = new Tensor[2];
+                var adams = new Adam[2];
+                for (int m = 0; m < 2; m++)
+                {
+                    models[m].Train();
+                    int[] shape;
+                    using (Tape.NoGrad()) { using var y = models[m].Forward(xs[m]); shape = y.Dims.ToArray(); }
+                    targets[m] = Tensor.RandomUniform(devs[m], 4, -1f, 1f, shape);
+                    adams[m] = new Adam(models[m].Parameters());
+                }
+                var times = new[] { new List<double>(), new List<double>() };
+                for (int i = 0; i < iters + 2; i++)
+                    for (int m = 0; m < 2; m++)
+                    {
+                        var sw0 = Stopwatch.StartNew();
+                        using (var tape = new Tape()) tape.Backward(Ops.L1Loss(models[m].Forward(xs[m]), targets[m]));
+                        adams[m].Step();
+                        adams[m].ZeroGrad();
+                        if (i >= 2) times[m].Add(sw0.Elapsed.TotalMilliseconds);
+                    }
+                double ma = Median(times[0]), mb = Median(times[1]);
+                Console.WriteLine($"{name} training step, A/B '{sw}': A {ma:F1} ms, B {mb:F1} ms, B/A {mb / ma:F3} (medians of {iters})");
+                for (int m = 0; m < 2; m++) { models[m].Dispose(); xs[m].Dispose(); targets[m].Dispose(); }
+            }
+    }
+
+    static double Median(List<double> v)
+    {
+        v.Sort();
+        return v[v.Count / 2];
     }
 }

@@ -36,6 +36,16 @@ public static unsafe class Conv2d
             WinogradConv.Forward(o, x, w, b, y, g);
             return;
         }
+        if (ChannelDotConv.Applies(o, g))
+        {
+            ChannelDotConv.Forward(o, x, w, b, y, g);
+            return;
+        }
+        if (PixelMajorConv.Applies(o, g))
+        {
+            PixelMajorConv.Forward(o, x, w, b, y, g);
+            return;
+        }
         if (DirectConv.Applies(o, g))
         {
             DirectConv.Forward(o, x, w, b, y, g);
@@ -67,6 +77,8 @@ public static unsafe class Conv2d
         }
         int p = g.OutPixels, r = g.ColRows;
         bool pointwise = IsPointwise(g);
+        if (PixelMajorConv.AppliesBackwardData(o, g) && !(o.AdjointAsForward && PrefersAdjoint(o, g))
+            && PixelMajorConv.BackwardData(o, dy, w, dx, g)) return;
         if (!pointwise && o.AdjointAsForward && PrefersAdjoint(o, g) && BackwardDataByAdjoint(o, dy, w, dx, g)) return;
         int block = PixelBlock(g);
         float* col = pointwise ? null : Scratch.Get((long)r * block);
@@ -150,6 +162,11 @@ public static unsafe class Conv2d
     public static void BackwardWeight(CpuKernelOptions o, float* x, float* dy, float* dw, in ConvGeometry g)
     {
         int p = g.OutPixels, r = g.ColRows;
+        if (ChannelDotConv.Applies(o, g))
+        {
+            ChannelDotConv.BackwardWeight(o, x, dy, dw, g);
+            return;
+        }
         if (DirectConv.AppliesBackwardWeight(o, g))
         {
             DirectConv.BackwardWeight(o, x, dy, dw, g);
@@ -165,7 +182,7 @@ public static unsafe class Conv2d
     }
 
     /// <summary>The adjoint of the unfold (<see cref="Im2ColB"/>): adds col back onto the image; parallel over channels so writes never collide.</summary>
-    static void Col2ImAdd(CpuKernelOptions o, float* col, ConvGeometry g, int p0, int pc, float* x)
+    internal static void Col2ImAdd(CpuKernelOptions o, float* col, ConvGeometry g, int p0, int pc, float* x)
     {
         int kk = g.KH * g.KW;
         Par.For(o, g.C, 1, (c0, c1) =>

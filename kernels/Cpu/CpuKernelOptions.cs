@@ -59,6 +59,12 @@ public sealed record CpuKernelOptions
     /// <summary>Whether convolutions may take the direct loops (<see cref="Cpu.DirectConv"/>).</summary>
     public bool DirectConv { get; init; } = true;
 
+    /// <summary>Whether convs with a few output and many input channels run as channel dot products (<see cref="Cpu.ChannelDotConv"/>).</summary>
+    public bool ChannelDotConv { get; init; } = true;
+
+    /// <summary>Whether forward convs with few output pixels and many output channels run transposed (<see cref="Cpu.PixelMajorConv"/>).</summary>
+    public bool PixelMajorConv { get; init; } = true;
+
     /// <summary>Input rows per channel block of the direct forward, in bytes (a quarter of a 512 KiB L2).</summary>
     public long DirectConvBlockBytes { get; init => field = Math.Max(1, value); } = 128 << 10;
 

@@ -155,7 +155,7 @@ public static unsafe class Gemm
     /// d[j * ldd + i] (+)= s[i * lds + j] for i &lt; rows, j &lt; cols: 8x8 blocks through registers, in parallel over
     /// column blocks (a scalar loop was a large share of the transposed conv it served; bench/README.md).
     /// </summary>
-    static void Transpose(CpuKernelOptions o, float* s, int rows, int cols, int lds, float* d, int ldd, bool accumulate)
+    internal static void Transpose(CpuKernelOptions o, float* s, int rows, int cols, int lds, float* d, int ldd, bool accumulate)
     {
         int blocks = (cols + 7) / 8;
         Par.For(o, blocks, Math.Max(1, 65536 / Math.Max(1, rows * 8)), (b0, b1) =>

@@ -205,6 +205,15 @@ public sealed unsafe class PackedWeights : IDisposable
         }
     }
 
+    /// <summary>
+    /// The weights w packed as column panels for <see cref="PixelMajorConv"/> (the right operand of a transposed product:
+    /// wᵀ's panels for the forward, w's own for the input gradient, told apart by <paramref name="ofRows"/>), under the
+    /// same rules as <see cref="Get"/>; a negative panel width in the key keeps these copies apart from the row panels
+    /// a GEMM packs of the same weights.
+    /// </summary>
+    internal float* GetColumnPanels(float* w, bool ofRows, int nr, int cols, int k, long floats, Action<IntPtr> pack) =>
+        Get(w, ofRows, -nr, cols, k, k, k, floats, pack);
+
     void DropPacks(nint w)
     {
         foreach (var key in _packs.Keys.Where(k => k.A == w).ToList())
