@@ -112,23 +112,7 @@ public unsafe class DirectConvTests(ITestOutputHelper output)
         var r = new Random(TestRandom.Seed($"direct dw {n} {c} {h} {w} {o} {k} {pad}"));
         var x = DirectConvReference.Draw(r, n * g.InputPlane, 1);
         var dy = DirectConvReference.Draw(r, n * g.OutputPlane, 1);
-        var expected = new double[o * g.ColRows];
-        for (int ni = 0; ni < n; ni++)
-        for (int oi = 0; oi < o; oi++)
-        for (int ci = 0; ci < c; ci++)
-        for (int ky = 0; ky < k; ky++)
-        for (int kx = 0; kx < k; kx++)
-        {
-            double s = 0;
-            for (int oy = 0; oy < g.OutH; oy++)
-            for (int ox = 0; ox < g.OutW; ox++)
-            {
-                int iy = oy - pad + ky, ix = ox - pad + kx;
-                if ((uint)iy < (uint)h && (uint)ix < (uint)w)
-                    s += (double)dy[((ni * o + oi) * g.OutH + oy) * g.OutW + ox] * x[((ni * c + ci) * h + iy) * w + ix];
-            }
-            expected[((oi * c + ci) * k + ky) * k + kx] += s;
-        }
+        var expected = DirectConvReference.WeightGradient(x, dy, g);
         var got = new float[o * g.ColRows];
         Array.Fill(got, float.NaN);
         fixed (float* px = x, pdy = dy, pg = got) DirectConv.BackwardWeight(O, px, pdy, pg, g);

@@ -66,6 +66,29 @@ public static class DirectConvReference
         return dx;
     }
 
+    /// <summary>The conv weight gradient dw[o,c,ky,kx] = sum over n, oy, ox of dy[n,o,oy,ox] * x[n,c,oy*s-p+ky,ox*s-p+kx], in float64.</summary>
+    public static double[] WeightGradient(float[] x, float[] dy, in ConvGeometry g)
+    {
+        var dw = new double[g.O * g.ColRows];
+        for (int n = 0; n < g.N; n++)
+        for (int o = 0; o < g.O; o++)
+        for (int c = 0; c < g.C; c++)
+        for (int ky = 0; ky < g.KH; ky++)
+        for (int kx = 0; kx < g.KW; kx++)
+        {
+            double s = 0;
+            for (int oy = 0; oy < g.OutH; oy++)
+            for (int ox = 0; ox < g.OutW; ox++)
+            {
+                int iy = oy * g.StrideH - g.PadH + ky, ix = ox * g.StrideW - g.PadW + kx;
+                if ((uint)iy < (uint)g.H && (uint)ix < (uint)g.W)
+                    s += (double)dy[((n * g.O + o) * g.OutH + oy) * g.OutW + ox] * x[((n * g.C + c) * g.H + iy) * g.W + ix];
+            }
+            dw[((o * g.C + c) * g.KH + ky) * g.KW + kx] += s;
+        }
+        return dw;
+    }
+
     /// <summary>max |y - ref| / max |ref|.</summary>
     public static double RelError(double[] expected, float[] actual)
     {
