@@ -53,7 +53,7 @@ public sealed class TrainingPartsTests
     [Fact]
     public void BadOptionsAreRefusedNamingTheProblem()
     {
-        Assert.Contains("U-Net", Assert.Throws<ArgumentException>(() => new TrainOptions(TrainMode.CycleGan, 32, 4, "x", NetG: GeneratorArch.Unet).Validate()).Message);
+        Assert.Contains("power-of-two", Assert.Throws<ArgumentException>(() => new TrainOptions(TrainMode.CycleGan, 48, 4, "x", NetG: GeneratorArch.Unet).Validate()).Message);
         Assert.Contains("power-of-two", Assert.Throws<ArgumentException>(() => new TrainOptions(TrainMode.Pix2Pix, 48, 4, "x").Validate()).Message);
         Assert.Contains("steps", Assert.Throws<ArgumentException>(() => new TrainOptions(TrainMode.Pix2Pix, 32, 0, "x").Validate()).Message);
         Assert.Contains("paired", Assert.Throws<ArgumentException>(() => Trainer.Create(new TrainOptions(TrainMode.Pix2Pix, 32, 2, "x", Ngf: 4, Ndf: 4),

@@ -144,6 +144,25 @@ public sealed class TrainingTests : IDisposable
         Assert.True(File.Exists(Path.Combine(o.OutputDirectory, "compact_BtoA.safetensors")));
     }
 
+    [Fact]
+    public void CycleGanWithUnetGeneratorsSearchesAndCutsBothDirections()
+    {
+        // pytorch-CycleGAN's --netG unet_256 in cycle_gan mode: no dropout, instance norm, both generators searched.
+        var o = CycleGan(Out("cyc-unet"), steps: 6) with { NetG = GeneratorArch.Unet };
+        using (var t = Trainer.Create(o, Unpaired()))
+        {
+            var report = t.Run();
+            Assert.True(report.CompactMacs < report.FullMacs, $"{report.CompactMacs} vs full {report.FullMacs}");
+            Assert.Equal(UnetGenerator.FullWidths(4, 5).Length, report.Widths.Length);
+        }
+        foreach (var name in new[] { "compact.safetensors", "compact_BtoA.safetensors" })
+        {
+            using var g = ModelFile.Load(Path.Combine(o.OutputDirectory, name), Device.Cpu);
+            var unet = Assert.IsType<UnetGenerator>(g);
+            Assert.True(unet.Widths.Sum() < UnetGenerator.FullWidths(4, 5).Sum(), $"{name}: [{string.Join(",", unet.Widths)}] not cut");
+        }
+    }
+
     /// <summary>Runs <paramref name="options"/> to the end, or stops it after <paramref name="stopAt"/> steps and resumes it in a new trainer.</summary>
     static void RunMaybeInterrupted(TrainOptions options, Func<IImageDataset> data, int? stopAt)
     {

@@ -242,7 +242,6 @@ public sealed record TrainOptions(
         Need(!string.IsNullOrWhiteSpace(OutputDirectory), "an output directory is required.");
         if (EffectiveNetG == GeneratorArch.Unet)
         {
-            Need(Mode == TrainMode.Pix2Pix, "the U-Net generator is for pix2pix; CycleGAN uses a ResNet generator (resnet9 or resnet6).");
             Need(Size >= 32 && (Size & (Size - 1)) == 0, $"the U-Net needs a power-of-two image size of at least 32, got {Size}.");
         }
         Need((EffectiveNetG == GeneratorArch.Dcgan) == (Mode == TrainMode.Dcgan),
