@@ -17,13 +17,13 @@ public sealed class CycleGanDemoTests : IDisposable
         var (code, output, err) = CliRunner.Run("demo", "--mode", "cyclegan", "--steps", "4", "--no-baseline", "--out", root, "--device", "cpu");
         Assert.True(code == 0, output + err);
         Assert.True(File.Exists(Path.Combine(root, "test-grid.png")));
-        Assert.Contains("4 steps at 64x64 (generator resnet6 ngf 16, PatchGAN ndf 32 with 2 layers, learning rate 0.0005)", output);
+        Assert.Contains("4 steps at 64x64 (generator unet ngf 16, PatchGAN ndf 32 with 2 layers, learning rate 0.0005)", output);
 
         // What the run really trained with, read back from its checkpoint rather than from the demo's own printout.
         string checkpoint = Trainer.Checkpoints(Path.Combine(root, "run"))[^1];
         var saved = Trainer.ReadOptions(checkpoint);
-        Assert.Equal((64, 16, GeneratorArch.Resnet6, 32, 2, 5e-4f, 4), (saved.Size, saved.Ngf, saved.EffectiveNetG, saved.Ndf, saved.LayersD, saved.LearningRate, saved.TotalSteps));
-        Assert.Equal((0.25, 0.4, 0.75), (saved.EffectivePrune.TargetRatio, saved.EffectivePrune.SearchShare, saved.EffectivePrune.EndFloor));
+        Assert.Equal((64, 16, GeneratorArch.Unet, 32, 2, 5e-4f, 4), (saved.Size, saved.Ngf, saved.EffectiveNetG, saved.Ndf, saved.LayersD, saved.LearningRate, saved.TotalSteps));
+        Assert.Equal((0.5, 0.4, 0.75), (saved.EffectivePrune.TargetRatio, saved.EffectivePrune.SearchShare, saved.EffectivePrune.EndFloor));
         var file = SafeTensorsFile.Read(checkpoint);
         Assert.Equal([32, 3, 4, 4], file["D_A.model.0.weight"].Shape);
         Assert.DoesNotContain(file.Names, n => n.StartsWith("D_A.model.11.", StringComparison.Ordinal));

@@ -6,7 +6,8 @@ namespace CoroNetGAN.Cli;
 /// <summary>
 /// <c>coronetgan demo</c>: the whole path on the embedded data, sized for a 2-core CPU: pix2pix colours OpenMoji
 /// line art (U-Net ngf 16 at 64 px, compressed to a quarter of its MACs), or CycleGAN turns light-skinned Twemoji
-/// people and hands dark-skinned (unpaired training; ResNet-6 ngf 16 at 64 px against a 2-layer PatchGAN of ndf 32);
+/// people and hands dark-skinned (unpaired training; U-Net ngf 16 at 64 px against a 2-layer PatchGAN of ndf 32,
+/// compressed to half of its MACs);
 /// then translates the test images with the compact model and writes a grid to look at. The emoji are centred
 /// and small, so training uses flips but no resize-and-crop (load size = size), which keeps train and test at one scale.
 /// </summary>
@@ -14,6 +15,9 @@ internal static class DemoCommand
 {
     /// <summary>The CycleGAN demo's default training steps per run.</summary>
     const int CycleGanSteps = 5500;
+
+    /// <summary>The CycleGAN demo's default target MAC ratio.</summary>
+    const double CycleGanRatio = 0.5;
 
     /// <summary>The CycleGAN demo's initial learning rate.</summary>
     const float CycleGanLearningRate = 5e-4f;
@@ -24,7 +28,7 @@ internal static class DemoCommand
         var mode = new Option<string>("--mode") { Description = "pix2pix (line art -> colour), cyclegan (light <-> dark skin tone, unpaired) or dcgan (32 px emoji from noise).", DefaultValueFactory = _ => "pix2pix" };
         var device = new Option<string>("--device") { Description = "auto, cpu, cuda, opencl.", DefaultValueFactory = _ => "auto" };
         var steps = new Option<int?>("--steps") { Description = $"Training steps of each run (default: 4000 for pix2pix, {CycleGanSteps} for cyclegan; the compressed run and the full baseline take about 6 minutes each on 2 idle CPU cores)." };
-        var ratio = new Option<double>("--target-ratio") { Description = "Target MACs as a fraction of the full generator's.", DefaultValueFactory = _ => 0.25 };
+        var ratio = new Option<double?>("--target-ratio") { Description = $"Target MACs as a fraction of the full generator's (default: 0.25; {CycleGanRatio.ToString(System.Globalization.CultureInfo.InvariantCulture)} for cyclegan)." };
         var noBaseline = new Option<bool>("--no-baseline") { Description = "Skip training the full-width generator the compact one is compared with (FID (ResNet-18) of both)." };
         var cmd = new Command("demo", "Train, compress and translate on the embedded emoji data (no download needed).") { outDir, mode, device, steps, ratio, noBaseline };
         cmd.SetAction(parse =>
@@ -33,20 +37,21 @@ internal static class DemoCommand
             {
                 var m = TrainCommand.ParseMode(parse.GetValue(mode)!);
                 string root = Path.GetFullPath(parse.GetValue(outDir)!);
-                if (m == TrainMode.Dcgan) return Dcgan(root, parse.GetValue(steps) ?? 1500, parse.GetValue(ratio), parse.GetValue(device)!);
+                if (m == TrainMode.Dcgan) return Dcgan(root, parse.GetValue(steps) ?? 1500, parse.GetValue(ratio) ?? 0.25, parse.GetValue(device)!);
                 string run = Path.Combine(root, "run");
                 string data = DemoData.Extract(TrainingRuns.ModeName(m), Path.Combine(root, "data"));
                 int total = parse.GetValue(steps) ?? (m == TrainMode.Pix2Pix ? 4000 : CycleGanSteps);
                 var options = new TrainOptions(m, 64, total, run, Ngf: 16, Ndf: 64,
                     CheckpointEvery: Math.Max(100, total / 10), SampleEvery: Math.Max(50, total / 10),
-                    Prune: new PruneOptions(TargetRatio: parse.GetValue(ratio), CheckEvery: 25, SearchShare: 0.4));
+                    Prune: new PruneOptions(TargetRatio: parse.GetValue(ratio) ?? (m == TrainMode.CycleGan ? CycleGanRatio : 0.25), CheckEvery: 25, SearchShare: 0.4));
                 if (m == TrainMode.CycleGan)
-                    // A step of the 3-layer ndf 64 PatchGAN costs about twice the generator's; the lighter one buys about
-                    // twice the steps in the same time, and the higher rate gets them further (docs/quality.md section 6).
-                    // The end floor keeps the full-resolution convolutions that carry the input's colours wide.
+                    // The U-Net's skips carry the input's shapes and colours, so it learns the skin tone without the
+                    // ResNet's speckle, at about half its cost per step; the lighter PatchGAN buys more steps, and a
+                    // quarter of the MACs breaks the translation where half keeps it (docs/quality.md sections 7-7.2).
+                    // The end floor keeps the outermost convolutions wide.
                     options = options with
                     {
-                        NetG = GeneratorArch.Resnet6, Ndf = 32, LayersD = 2, LearningRate = CycleGanLearningRate,
+                        NetG = GeneratorArch.Unet, Ndf = 32, LayersD = 2, LearningRate = CycleGanLearningRate,
                         Prune = options.Prune! with { EndFloor = 0.75 },
                     };
                 using var dev = Devices.Open(parse.GetValue(device)!);
