@@ -13,7 +13,7 @@ internal sealed class RecipeOptions
     public readonly Option<int> Size = new("--size") { Description = "Training image size in pixels.", DefaultValueFactory = _ => 256 };
     public readonly Option<int> Ngf = new("--ngf") { Description = "Generator width (filters of the first layer).", DefaultValueFactory = _ => 64 };
     public readonly Option<int> Ndf = new("--ndf") { Description = "Discriminator width.", DefaultValueFactory = _ => 64 };
-    public readonly Option<string?> NetG = new("--net-g") { Description = "Generator: unet (pix2pix default), resnet9 (cyclegan default), resnet6." };
+    public readonly Option<string?> NetG = new("--net-g") { Description = "Generator: unet (pix2pix default), resnet9 (cyclegan default), resnet6; each trains in pix2pix and cyclegan mode." };
     public readonly Option<int?> Steps = new("--steps") { Description = "Total training steps (search + fine-tune); the learning rate decays linearly to 0 over the second half. Give --steps or --epochs." };
     public readonly Option<int?> Epochs = new("--epochs") { Description = "Epochs at the initial learning rate (pytorch-CycleGAN's n_epochs), instead of --steps: an epoch is one pass over the training images (the larger domain for cyclegan) in batches of --batch-size x ranks." };
     public readonly Option<int?> EpochsDecay = new("--epochs-decay") { Description = "Epochs of linear decay to 0 after --epochs (n_epochs_decay; default: as many as --epochs)." };
