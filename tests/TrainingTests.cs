@@ -159,6 +159,7 @@ public sealed class TrainingTests : IDisposable
         {
             using var g = ModelFile.Load(Path.Combine(o.OutputDirectory, name), Device.Cpu);
             var unet = Assert.IsType<UnetGenerator>(g);
+            Assert.Equal((NormKind.Instance, false), (unet.Config.Norm, unet.Config.UseDropout));
             Assert.True(unet.Widths.Sum() < UnetGenerator.FullWidths(4, 5).Sum(), $"{name}: [{string.Join(",", unet.Widths)}] not cut");
         }
     }
