@@ -46,7 +46,8 @@ public static class BatchThroughput
                         var c = Plain();
                         if (!a.AsSpan().SequenceEqual(c)) throw new InvalidOperationException($"{name} batch {batch}: packed and unpacked outputs differ.");
                         float diff = a.Zip(b).Max(p => Math.Abs(p.First - p.Second));
-                        Packed(); ort.Run(); Plain();
+                        ort.Run();
+                        SteadyState.WarmUp(() => Packed(), () => Plain());
                         var tp = new List<double>(); var to = new List<double>(); var tu = new List<double>();
                         int n = Math.Max(3, iters * 4 / (batch + 3));
                         for (int i = 0; i < n; i++)

@@ -39,7 +39,7 @@ public static class CompactSpeedup
                     using (Tape.NoGrad()) m.Forward(x).Dispose();
                     return sw.Elapsed.TotalMilliseconds;
                 }
-                Time(full); Time(compact); Time(compact);
+                SteadyState.WarmUp(() => Time(full), () => Time(compact));
                 var tf = new List<double>(); var tc = new List<double>();
                 for (int i = 0; i < iters; i++)
                 {

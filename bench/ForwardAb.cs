@@ -28,12 +28,14 @@ public static class ForwardAb
             try
             {
                 var times = new[] { new List<double>(), new List<double>() };
-                for (int i = 0; i < iters + 2; i++)
+                void Forward(int b) { using (Tape.NoGrad()) runs[b].Model.Forward(runs[b].Input).Dispose(); }
+                SteadyState.WarmUp(() => Forward(0), () => Forward(1));
+                for (int i = 0; i < iters; i++)
                     for (int b = 0; b < 2; b++)
                     {
                         var sw = Stopwatch.StartNew();
-                        using (Tape.NoGrad()) runs[b].Model.Forward(runs[b].Input).Dispose();
-                        if (i >= 2) times[b].Add(sw.Elapsed.TotalMilliseconds);
+                        Forward(b);
+                        times[b].Add(sw.Elapsed.TotalMilliseconds);
                     }
                 double a = Median(times[0]), bm = Median(times[1]);
                 Console.WriteLine($"{caseName} forward, A/B '{switchName}': A {a:F1} ms, B {bm:F1} ms, B/A {bm / a:F3} (medians of {iters})");

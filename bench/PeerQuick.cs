@@ -35,11 +35,10 @@ public static class PeerQuick
                 float[] Ours() { using var s = Tape.NoGrad(); return model.Forward(x).ToArray(); }
                 float[] OursOld() { using var s = Tape.NoGrad(); return oldModel!.Forward(xOld!).ToArray(); }
                 var a = Ours(); var b = ort.Run();
-                // Two more warm-up calls each: the first case of a run otherwise still carried tiered-JIT work.
-                for (int i = 0; i < 2; i++) { Ours(); ort.Run(); }
+                for (int i = 0; i < 2; i++) ort.Run();
+                SteadyState.WarmUp(old ? [() => Ours(), () => OursOld()] : [() => Ours()]);
                 float diff = a.Zip(b).Max(p => Math.Abs(p.First - p.Second));
                 var ours = new List<double>(); var theirs = new List<double>(); var before = new List<double>();
-                if (old) OursOld();
                 for (int i = 0; i < iters; i++)
                 {
                     var sw = Stopwatch.StartNew(); Ours(); ours.Add(sw.Elapsed.TotalMilliseconds);

@@ -8,7 +8,7 @@ namespace CoroNetGAN.Bench;
 /// <summary>
 /// <c>step-times [iters] [case ...]</c>: one training step of a <see cref="PeerCases"/> model alone (train mode,
 /// forward, L1 loss to a random target of the output's shape, backward, Adam), batch 1, on the CPU; the median of
-/// <c>iters</c> steps after two warm-up steps. ONNX Runtime does not train, so there is no peer column: the issue's
+/// <c>iters</c> steps after a warm-up to the JIT's steady state (<see cref="SteadyState"/>). ONNX Runtime does not train, so there is no peer column: the issue's
 /// libtorch figures are the yardstick (bench/README.md). <c>step-times [iters] ab SWITCH case ...</c> alternates the
 /// steps of two copies of the model, one on the default paths (A) and one with the switch (B, <see cref="AbSwitches"/>).
 /// </summary>
@@ -38,15 +38,19 @@ public static class StepTimes
                 using var adam = new Adam(model.Parameters());
                 var times = new List<double>();
                 var cpu = new List<double>();
-                for (int i = 0; i < iters + 2; i++)
+                void Step()
+                {
+                    using (var tape = new Tape()) tape.Backward(Ops.L1Loss(model.Forward(x), target));
+                    adam.Step();
+                    adam.ZeroGrad();
+                }
+                SteadyState.WarmUp(Step);
+                for (int i = 0; i < iters; i++)
                 {
                     self.Refresh();
                     var cpu0 = self.TotalProcessorTime;
                     var sw = Stopwatch.StartNew();
-                    using (var tape = new Tape()) tape.Backward(Ops.L1Loss(model.Forward(x), target));
-                    adam.Step();
-                    adam.ZeroGrad();
-                    if (i < 2) continue;
+                    Step();
                     times.Add(sw.Elapsed.TotalMilliseconds);
                     self.Refresh();
                     cpu.Add((self.TotalProcessorTime - cpu0).TotalMilliseconds);
@@ -80,14 +84,19 @@ public static class StepTimes
                     adams[m] = new Adam(models[m].Parameters());
                 }
                 var times = new[] { new List<double>(), new List<double>() };
-                for (int i = 0; i < iters + 2; i++)
+                void Step(int m)
+                {
+                    using (var tape = new Tape()) tape.Backward(Ops.L1Loss(models[m].Forward(xs[m]), targets[m]));
+                    adams[m].Step();
+                    adams[m].ZeroGrad();
+                }
+                SteadyState.WarmUp(() => Step(0), () => Step(1));
+                for (int i = 0; i < iters; i++)
                     for (int m = 0; m < 2; m++)
                     {
                         var sw0 = Stopwatch.StartNew();
-                        using (var tape = new Tape()) tape.Backward(Ops.L1Loss(models[m].Forward(xs[m]), targets[m]));
-                        adams[m].Step();
-                        adams[m].ZeroGrad();
-                        if (i >= 2) times[m].Add(sw0.Elapsed.TotalMilliseconds);
+                        Step(m);
+                        times[m].Add(sw0.Elapsed.TotalMilliseconds);
                     }
                 double ma = Median(times[0]), mb = Median(times[1]);
                 Console.WriteLine($"{name} training step, A/B '{sw}': A {ma:F1} ms, B {mb:F1} ms, B/A {mb / ma:F3} (medians of {iters})");
