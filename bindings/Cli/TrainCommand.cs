@@ -1,5 +1,5 @@
 using System.CommandLine;
-
+using CoroNetGAN.Tooling;
 
 namespace CoroNetGAN.Cli;
 
@@ -13,13 +13,14 @@ internal static class TrainCommand
         var ratio = new Option<double?>("--target-ratio") { Description = "Target MACs as a fraction of the full generator's (e.g. 0.05). The compact generator ends at most at the target and at least 96% of it, also when the step budget forces the cut." };
         var gmacs = new Option<double?>("--target-gmacs") { Description = "Target MACs in GMACs at 256x256 (e.g. 2.67); the result lands in [0.96 x target, target] GMACs." };
         var noPrune = new Option<bool>("--no-prune") { Description = "Train a plain generator (no search) for comparison." };
+        var widths = new Option<string?>("--widths") { Description = "With --no-prune: the generator's per-layer widths, in the layout `coronetgan info` prints (a JSON list such as [12,11,28,49,57,46,47,46,22,15,12], a file holding one, or a model file whose widths are taken), e.g. to train the architecture a search found from scratch. Default: full width from --ngf." };
         var resume = new Option<bool>("--resume") { Description = "Continue the run in --out from its newest checkpoint (options given again must match the run's; --steps and the intervals may change)." };
         var overwrite = new Option<bool>("--overwrite") { Description = "Delete the run already in --out (checkpoints, model, report, samples) and start again." };
         var init = new Option<string[]>("--init") { Description = "Start the generator from this trained model instead of random weights: our model file, or a pytorch-CycleGAN safetensors state dict of --net-g. With pruning the search starts from it (its weights are reproduced exactly at step 0). Give it twice for cyclegan's B -> A generator." };
         var initD = new Option<string[]>("--init-d") { Description = "Start the discriminator from this trained model (ours or a pytorch-CycleGAN PatchGAN state dict); twice for cyclegan's D_B." };
         var cmd = new Command("train", "Train and compress a generator: hypernetwork search to the MAC target, extraction, fine-tuning.");
         recipe.AddTo(cmd);
-        foreach (var o in new Option[] { outDir, ratio, gmacs, noPrune, init, initD, resume, overwrite, DistributedCli.Distributed, DistributedCli.WatchdogSeconds }) cmd.Add(o);
+        foreach (var o in new Option[] { outDir, ratio, gmacs, noPrune, widths, init, initD, resume, overwrite, DistributedCli.Distributed, DistributedCli.WatchdogSeconds }) cmd.Add(o);
         cmd.SetAction(parse =>
         {
             MpiCommunicator? mpi = null;
@@ -32,6 +33,12 @@ internal static class TrainCommand
                 mpi = DistributedCli.Join(parse);
                 var options = recipe.Build(parse, parse.GetValue(outDir)!, parse.GetValue(noPrune), parse.GetValue(ratio), parse.GetValue(gmacs), mpi?.Size ?? 1)
                     with { Ranks = mpi?.Size ?? 1, InitGenerators = Files(parse.GetValue(init)), InitDiscriminators = Files(parse.GetValue(initD)) };
+                if (parse.GetValue(widths) is { } widthsArg)
+                {
+                    if (parse.GetValue(resume)) throw new ArgumentException("--resume keeps the run's own widths: drop --widths.");
+                    if (!options.NoPrune) throw new ArgumentException("--widths trains a plain generator of those widths from scratch: add --no-prune (a search finds its own widths).");
+                    options = options with { Widths = WidthsArgument.Widths(widthsArg) };
+                }
                 if (parse.GetValue(resume) && (options.InitGenerators != null || options.InitDiscriminators != null))
                     throw new ArgumentException("--resume continues from the run's checkpoint, which already holds every weight: drop --init and --init-d.");
                 if (!parse.GetValue(resume) && !recipe.LengthGiven(parse))

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text.Json;
 using CoroNetGAN.Engine.Devices;
 using CoroNetGAN.Engine.Layers;
 using CoroNetGAN.Engine.Models;
@@ -38,20 +37,12 @@ public static class QuickBench
         using var dev = Devices.Open(device);
         Module model;
         // A model file is recognised by its content (any extension: .safetensors, .coronetgan), a list by its bracket.
-        bool isModel = widths != null && !widths.TrimStart().StartsWith('[') && File.Exists(widths) && LooksLikeSafetensors(widths);
+        bool isModel = widths != null && WidthsArgument.IsModelFile(widths);
         if (isModel)
             model = Interchange.LoadModel(widths!, dev);
         else
         {
-            int[]? w = null;
-            if (widths != null)
-            {
-                string text = widths.TrimStart().StartsWith('[') ? widths
-                    : File.Exists(widths) ? File.ReadAllText(widths)
-                    : throw new FileNotFoundException($"--widths '{widths}' is neither a model file, a JSON file, nor a JSON list such as [16,32,64].", widths);
-                try { w = JsonSerializer.Deserialize<int[]>(text); }
-                catch (JsonException e) { throw new ArgumentException($"--widths {widths}: expected a JSON list of widths such as [16,32,64]: {e.Message}"); }
-            }
+            int[]? w = widths == null ? null : WidthsArgument.ParseList(widths);
             model = Architectures.Create(arch, dev, ngf, widths: w);
         }
         using (model)
@@ -92,11 +83,4 @@ public static class QuickBench
         }
     }
 
-    /// <summary>A safetensors file starts with a little-endian header length and a JSON object: '{' right after it.</summary>
-    static bool LooksLikeSafetensors(string path)
-    {
-        using var f = File.OpenRead(path);
-        Span<byte> head = stackalloc byte[9];
-        return f.Read(head) == 9 && head[8] == (byte)'{' && BitConverter.ToUInt64(head[..8]) < (ulong)f.Length;
-    }
 }

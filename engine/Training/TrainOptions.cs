@@ -264,5 +264,8 @@ public sealed record TrainOptions(
             Need(Enum.IsDefined(p.FinetuneRate), $"unknown fine-tune rate (TrainOptions.Prune.FinetuneRate) {p.FinetuneRate}.");
             Need(p.MacImageSize >= 32 && p.MacImageSize % 4 == 0, $"the MAC counting size must be a multiple of 4 and at least 32, got {p.MacImageSize}.");
         }
+        // The architecture checks the widths (count against its layout, each at least 1) on the shapes-only device, so a
+        // bad list is refused before a run folder exists.
+        if (Widths != null) GeneratorShapes.Macs(this, Widths);
     }
 }
