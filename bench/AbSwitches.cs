@@ -19,6 +19,7 @@ public static class AbSwitches
         ["one-row-groups"] = o => o with { WinogradPairRows = false },
         ["wino-chunk-128k"] = o => o with { WinogradChunkFloats = 1L << 17 },
         ["no-winograd"] = o => o with { Winograd = false },
+        ["no-winograd4"] = o => o with { Winograd4 = false },
         ["no-direct"] = o => o with { DirectConv = false },
         ["no-channel-dot"] = o => o with { ChannelDotConv = false },
         ["no-pixel-major"] = o => o with { PixelMajorConv = false },

@@ -9,7 +9,7 @@ namespace CoroNetGAN.Kernels.Cpu;
 /// input gradient computes unfolded columns for a block of pixels at a time and folds them back, so its scratch
 /// stays bounded (a 7x7 conv on 256x256 would otherwise need 0.8 GB). A 1x1, stride-1, unpadded conv needs no unfold.
 /// Where they measured faster, the forward and the input gradient of 3x3 stride-1 convs go to
-/// <see cref="WinogradConv"/>, and stride-1 forwards with at most 4 output or fewer than 8 input channels to
+/// <see cref="WinogradConv"/>, those of 4x4 stride-1 convs to <see cref="Winograd4Conv"/>, and stride-1 forwards with at most 4 output or fewer than 8 input channels to
 /// <see cref="DirectConv"/>.
 /// </summary>
 public static unsafe class Conv2d
@@ -34,6 +34,11 @@ public static unsafe class Conv2d
         if (WinogradConv.Applies(o, g))
         {
             WinogradConv.Forward(o, x, w, b, y, g);
+            return;
+        }
+        if (Winograd4Conv.Applies(o, g))
+        {
+            Winograd4Conv.Forward(o, x, w, b, y, g);
             return;
         }
         if (ChannelDotConv.Applies(o, g))
@@ -73,6 +78,11 @@ public static unsafe class Conv2d
         if (WinogradConv.AppliesBackwardData(o, g))
         {
             WinogradConv.BackwardData(o, dy, w, dx, g);
+            return;
+        }
+        if (Winograd4Conv.AppliesBackwardData(o, g))
+        {
+            Winograd4Conv.BackwardData(o, dy, w, dx, g);
             return;
         }
         int p = g.OutPixels, r = g.ColRows;

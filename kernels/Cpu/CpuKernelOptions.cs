@@ -71,6 +71,9 @@ public sealed record CpuKernelOptions
     /// <summary>Whether 3x3 stride-1 convolutions may take the Winograd path (<see cref="WinogradConv"/>).</summary>
     public bool Winograd { get; init; } = true;
 
+    /// <summary>Whether 4x4 stride-1 convolutions may take the Winograd F(3x3, 4x4) path (<see cref="Winograd4Conv"/>).</summary>
+    public bool Winograd4 { get; init; } = true;
+
     /// <summary>Whether 13- to 27-column rows with 32+ channels take the Winograd path (<see cref="WinogradConv.Applies"/>).</summary>
     public bool WinogradNarrowRows { get; init; } = true;
 

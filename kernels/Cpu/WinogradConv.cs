@@ -110,7 +110,7 @@ public static unsafe class WinogradConv
         return (false, tilesY, groupsX, tilesY * groupsX);
     }
 
-    static long UXiStride(int o, int c, int mr) => (long)((o + mr - 1) / mr) * mr * c + 16;
+    internal static long UXiStride(int o, int c, int mr) => (long)((o + mr - 1) / mr) * mr * c + 16;
 
     /// <summary>y[N,O,OH,OW] = conv2d(x, w) + b (b may be null) for a 3x3, stride-1 conv with any zero padding.</summary>
     public static void Forward(CpuKernelOptions o, float* x, float* w, float* b, float* y, in ConvGeometry g)
@@ -156,7 +156,7 @@ public static unsafe class WinogradConv
         var profile = o.WinogradProfile;
         double t0 = profile?.Now() ?? 0;
         long uFloats = Xi * UXiStride(g.O, g.C, mr) + 8;
-        var cached = WeightCache.Acquire(w, g.O, g.C, mr, adjoint, uFloats, o.WinogradCacheBytes, o.Prepacked?.IsFrozen(w) == true, out bool fresh);
+        var cached = WeightCache.Acquire(w, g.O, g.C, 9, mr, adjoint, uFloats, o.WinogradCacheBytes, o.Prepacked?.IsFrozen(w) == true, out bool fresh);
         try
         {
             float* u = cached != null ? cached.U : Scratch.Grow(ref t_u, ref t_uLen, uFloats);
@@ -255,7 +255,7 @@ public static unsafe class WinogradConv
     /// next; only the last channel of a panel stores exactly 6.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static void StoreLanes(float* d, Vector256<float> v, bool exact)
+    internal static void StoreLanes(float* d, Vector256<float> v, bool exact)
     {
         if (!exact) { v.Store(d); return; }
         v.GetLower().Store(d);
@@ -395,7 +395,7 @@ public static unsafe class WinogradConv
 
     /// <summary>B^T applied to a 6-vector, for B^T = [4 0 -5 0 1 0; 0 -4 -4 1 1 0; 0 4 -4 -1 1 0; 0 -2 -1 2 1 0; 0 2 -1 -2 1 0; 0 4 0 -5 0 1].</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static void BT6(Vector256<float> d0, Vector256<float> d1, Vector256<float> d2, Vector256<float> d3, Vector256<float> d4, Vector256<float> d5,
+    internal static void BT6(Vector256<float> d0, Vector256<float> d1, Vector256<float> d2, Vector256<float> d3, Vector256<float> d4, Vector256<float> d5,
         out Vector256<float> t0, out Vector256<float> t1, out Vector256<float> t2,
         out Vector256<float> t3, out Vector256<float> t4, out Vector256<float> t5)
     {
@@ -416,12 +416,17 @@ public static unsafe class WinogradConv
 
     // ---- the 36 GEMMs: M[panel][ξ][o][NR] = U[ξ] x V[panel][ξ] ---------------------------------------------------
 
-    /// <summary>Point ξ of every panel of the chunk: U[ξ] (OPad x C, packed) stays in this core's cache throughout.</summary>
+    static void Multiply(in Plan p, int panels, int xi) =>
+        MultiplyPoint(p.U + xi * p.USlot, p.V, p.VSlot, p.M, p.MSlot, p.G.C, p.OPanels, p.Mr, p.Nr, p.Use512, panels, xi);
+
+    /// <summary>
+    /// Point ξ of every panel of a chunk, M[jp][ξ] = U[ξ] x V[jp][ξ]: <paramref name="u"/> is U[ξ] packed in MR-row
+    /// panels ([o panel][c][MR]), which stays in this core's cache throughout; V and M hold 36 slots per tile panel
+    /// (<paramref name="vSlot"/>, <paramref name="mSlot"/> floats apart) of [c][NR] and [o][NR]. Shared by both tile sizes.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    static void Multiply(in Plan p, int panels, int xi)
+    internal static void MultiplyPoint(float* u, float* v, long vSlot, float* m, long mSlot, int c, int oPanels, int mr, int nr, bool use512, int panels, int xi)
     {
-        int mr = p.Mr, nr = p.Nr, c = p.G.C;
-        float* u = p.U + xi * p.USlot;
         for (int k0 = 0; k0 < c; k0 += KC)
         {
             int kc = Math.Min(KC, c - k0);
@@ -429,12 +434,12 @@ public static unsafe class WinogradConv
             for (int jp = 0; jp < panels; jp++)
             {
                 long slot = (long)jp * Xi + xi;
-                float* bp = p.V + slot * p.VSlot + (long)k0 * nr;
-                float* cp = p.M + slot * p.MSlot;
-                for (int ip = 0; ip < p.OPanels; ip++)
+                float* bp = v + slot * vSlot + (long)k0 * nr;
+                float* cp = m + slot * mSlot;
+                for (int ip = 0; ip < oPanels; ip++)
                 {
                     float* ap = u + ((long)ip * c + k0) * mr;
-                    if (p.Use512) Gemm.Kernel8x32(kc, ap, bp, cp + (long)ip * mr * nr, nr, acc);
+                    if (use512) Gemm.Kernel8x32(kc, ap, bp, cp + (long)ip * mr * nr, nr, acc);
                     else Gemm.Kernel6x16(kc, ap, bp, cp + (long)ip * mr * nr, nr, acc);
                 }
             }
@@ -527,7 +532,7 @@ public static unsafe class WinogradConv
     public static void ClearCache() => WeightCache.Clear();
 
     /// <summary>
-    /// Transformed weights (U, 4x the weights' size) of recent layers, keyed by the weight buffer's address and shape.
+    /// Transformed weights (U: 4x the weights' size for 3x3 kernels, 2.25x for 4x4 ones, <see cref="Winograd4Conv"/>) of recent layers, keyed by the weight buffer's address and shape.
     /// A layer's weights stay the same from one forward to the next between optimizer steps, and transforming
     /// them costs about a sixth of the conv at ResNet sizes. An entry keeps a copy of the weights it was built from and
     /// is used only when that copy is byte-for-byte the buffer's current content, so an optimizer step, a
@@ -538,13 +543,13 @@ public static unsafe class WinogradConv
     {
         internal sealed class Entry
         {
-            public readonly (nint W, int O, int C, int Mr, bool Adjoint) Key;
+            public readonly (nint W, int O, int C, int Taps, int Mr, bool Adjoint) Key;
             public readonly float* Raw, U;
             public readonly long RawFloats, Bytes;
             public bool Valid, Busy;
             public long LastUse;
 
-            public Entry((nint, int, int, int, bool) key, long rawFloats, long uFloats)
+            public Entry((nint, int, int, int, int, bool) key, long rawFloats, long uFloats)
             {
                 Key = key;
                 RawFloats = rawFloats;
@@ -568,7 +573,7 @@ public static unsafe class WinogradConv
 
         static readonly object s_lock = new();
         [ProcessWideCache("Keyed by the weights' address and checked against their content on every use, so any backend may reuse an entry; one cache bounds the memory of all.")]
-        static readonly Dictionary<(nint, int, int, int, bool), Entry> s_entries = new();
+        static readonly Dictionary<(nint, int, int, int, int, bool), Entry> s_entries = new();
         [ProcessWideCache("The bytes held and the use clock of the transformed-weight cache (shared by every backend, see above), guarded by s_lock.")]
         static long s_bytes, s_clock;
 
@@ -589,12 +594,12 @@ public static unsafe class WinogradConv
         /// (the weights cannot have changed since the entry was filled: <see cref="PackedWeights"/>) a filled entry is
         /// fresh without the comparison.
         /// </summary>
-        public static Entry? Acquire(float* w, int o, int c, int mr, bool adjoint, long uFloats, long budgetBytes, bool frozen, out bool fresh)
+        public static Entry? Acquire(float* w, int o, int c, int taps, int mr, bool adjoint, long uFloats, long budgetBytes, bool frozen, out bool fresh)
         {
             fresh = false;
-            long rawFloats = (long)o * c * 9;
+            long rawFloats = (long)o * c * taps;
             long bytes = (rawFloats + uFloats) * sizeof(float);
-            var key = ((nint)w, o, c, mr, adjoint);
+            var key = ((nint)w, o, c, taps, mr, adjoint);
             Entry? e;
             lock (s_lock)
             {
