@@ -108,8 +108,11 @@ public static class Program
         }
         if (args.Length > 0 && args[0] == "train-steps")
         {
+            // Optional trailing "size N": the image size (default 64, the demo's).
+            int sizeAt = Array.IndexOf(args, "size");
+            int size = sizeAt > 0 && sizeAt + 1 < args.Length ? int.Parse(args[sizeAt + 1]) : 64;
             TrainSteps.Run(args.Length > 1 ? int.Parse(args[1]) : 200, args.Length > 2 && args[2] == "search", args.Length > 3 ? args[3] : "cyclegan",
-                args.Length > 5 && args[4] == "ab" ? args[5] : null, args.Length > 5 && args[4] == "device" ? args[5] : null);
+                args.Length > 5 && args[4] == "ab" ? args[5] : null, args.Length > 5 && args[4] == "device" ? args[5] : null, size);
             return;
         }
         if (args.Length > 2 && args[0] == "forward-ab")

@@ -151,22 +151,31 @@ public static unsafe class Winograd4Conv
     {
         var g = p.G;
         int mr = p.Mr, o0 = ip * mr, rows = Math.Min(mr, g.O - o0);
-        // Element (out o, in c, tap k) of the weights: w[o][c][k], or for the adjoint w[c][o][15 - k].
+        // Element (out o, in c, tap k) of the weights: w[o][c][k], or for the adjoint w[c][o][15 - k]: 16 contiguous taps either way.
         long cStride = p.Adjoint ? (long)g.O * 16 : 16, oStride = p.Adjoint ? 16 : (long)g.C * 16;
         bool flip = p.Adjoint;
         float* lanes = stackalloc float[16 * 8];
         new Span<float>(lanes, 128).Clear();
+        float** rowsSrc = stackalloc float*[8];
         var h = stackalloc Vector256<float>[24];
         float* dst0 = p.U + (long)ip * g.C * mr;
         for (int c = 0; c < g.C; c++)
         {
+            // lanes[k][r] = tap k of lane r's 16 contiguous taps; the adjoint reads them flipped (tap 15 - k) below.
             float* src = p.W + o0 * oStride + c * cStride;
-            for (int r = 0; r < rows; r++)
-                for (int k = 0; k < 16; k++) lanes[k * 8 + r] = src[r * oStride + (flip ? 15 - k : k)];
+            if (rows == 8)
+            {
+                for (int r = 0; r < 8; r++) rowsSrc[r] = src + r * oStride;
+                Im2ColTransposedB.Transpose8(rowsSrc, 0, lanes, 8);
+                Im2ColTransposedB.Transpose8(rowsSrc, 8, lanes + 64, 8);
+            }
+            else
+                for (int r = 0; r < rows; r++)
+                    for (int k = 0; k < 16; k++) lanes[k * 8 + r] = src[r * oStride + k];
             // Columns: h[i][col] = (G g)[i][col] for the 4 columns of the kernel.
             for (int col = 0; col < 4; col++)
-                G4(Vector256.Load(lanes + col * 8), Vector256.Load(lanes + (4 + col) * 8), Vector256.Load(lanes + (8 + col) * 8),
-                    Vector256.Load(lanes + (12 + col) * 8), out h[col], out h[4 + col], out h[8 + col], out h[12 + col], out h[16 + col], out h[20 + col]);
+                G4(Tap(lanes, col, flip), Tap(lanes, 4 + col, flip), Tap(lanes, 8 + col, flip), Tap(lanes, 12 + col, flip),
+                    out h[col], out h[4 + col], out h[8 + col], out h[12 + col], out h[16 + col], out h[20 + col]);
             float* dst = dst0 + (long)c * mr;
             bool last = c == g.C - 1 && mr < 8;
             for (int i = 0; i < 6; i++)
@@ -182,6 +191,10 @@ public static unsafe class Winograd4Conv
             }
         }
     }
+
+    /// <summary>Tap k of the 8 lanes, or with <paramref name="flip"/> tap 15 - k (the kernel rotated by 180 degrees).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Vector256<float> Tap(float* lanes, int k, bool flip) => Vector256.Load(lanes + (flip ? 15 - k : k) * 8);
 
     /// <summary>
     /// The 6 rows of G [g0; g1; g2; g3] for G = [1/4 0 0 0; -1/6 -1/6 -1/6 -1/6; -1/6 1/6 -1/6 1/6;
