@@ -44,6 +44,8 @@ public static partial class OptionFlags
         ["TrainOptions.Prune.EndFloor"] = "--end-floor",
         ["TrainOptions.Prune.SearchUntil"] = "--search-until",
         ["TrainOptions.Prune.FinetuneRate"] = "--finetune-lr",
+        ["TrainOptions.Prune.FinetuneFrom"] = "--finetune-from",
+        ["TrainOptions.Prune.FinetuneD"] = "--finetune-d",
     };
 
     static readonly Dictionary<string, string> Words = new(StringComparer.Ordinal)

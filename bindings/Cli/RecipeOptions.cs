@@ -23,6 +23,8 @@ internal sealed class RecipeOptions
     public readonly Option<double> EndFloor = new("--end-floor") { Description = "Fraction of their channels the first and last prunable layers (the full-resolution convolutions of the ResNet generators) keep at least, in [0, 1]; the rest of the MAC budget is cut from the other layers. 0: only the minimum of 4 channels, as DHP.", DefaultValueFactory = _ => 0.0 };
     public readonly Option<string> SearchUntil = new("--search-until") { Description = "When the search ends: target (DHP, the published method: as soon as the MACs meet the target, or when the search share forces the cut) or budget (it runs the whole search share: once the target is met the pruning stops and the masks hold while the hypernetwork trains on; with --target-ratio 1 --lambda 0 --search-share 1 the hypernetwork generator trains every step with nothing pruned).", DefaultValueFactory = _ => "target" };
     public readonly Option<string> FinetuneLr = new("--finetune-lr") { Description = "The learning rate of the fine-tune after extraction: continue (the published method: the run's one schedule) or restart (a fresh schedule over the fine-tune's steps: --lr for their first half, then the linear decay to 0).", DefaultValueFactory = _ => "continue" };
+    public readonly Option<string> FinetuneFrom = new("--finetune-from") { Description = "The generator's weights when the fine-tune starts: extracted (the published method: the weights the search ends with, cut to the compact widths) or scratch (fresh random weights at the compact widths: the search only chooses the architecture; extracted.safetensors still holds the extracted weights).", DefaultValueFactory = _ => "extracted" };
+    public readonly Option<string> FinetuneD = new("--finetune-d") { Description = "The discriminator(s) when the fine-tune starts: continue (the published method) or restart (fresh weights and optimizer, so a discriminator trained against the full-width generator does not face the narrow one).", DefaultValueFactory = _ => "continue" };
     public readonly Option<string> Device = new("--device") { Description = "auto, cpu, cuda, opencl, ilgpu-cpu (see `coronetgan devices`).", DefaultValueFactory = _ => "auto" };
     public readonly Option<bool> SkipBad = new("--skip-bad-images") { Description = "Skip unreadable images with a warning instead of stopping." };
     public readonly Option<int> Seed = new("--seed") { Description = "Random seed of the run.", DefaultValueFactory = _ => 0 };
@@ -46,7 +48,7 @@ internal sealed class RecipeOptions
     /// <summary>Adds every option to <paramref name="command"/>.</summary>
     public void AddTo(Command command)
     {
-        foreach (var o in new Option[] { Mode, Data, Size, Ngf, Ndf, NetG, Steps, Epochs, EpochsDecay, Share, Lambda, Pressure, EndFloor, SearchUntil, FinetuneLr, Device, SkipBad, Seed, CheckpointEvery, SampleEvery, LoadSize, BatchSize, Norm,
+        foreach (var o in new Option[] { Mode, Data, Size, Ngf, Ndf, NetG, Steps, Epochs, EpochsDecay, Share, Lambda, Pressure, EndFloor, SearchUntil, FinetuneLr, FinetuneFrom, FinetuneD, Device, SkipBad, Seed, CheckpointEvery, SampleEvery, LoadSize, BatchSize, Norm,
             Lr, Beta1, GanMode, LambdaL1, LambdaA, LambdaB, LambdaIdentity, PoolSize, LayersD, Direction, NoFlip })
             command.Add(o);
     }
@@ -92,7 +94,8 @@ internal sealed class RecipeOptions
         Prune: new PruneOptions(TargetRatio: targetGMacs == null ? targetRatio ?? 0.5 : null, TargetGMacs: targetGMacs,
             Lambda: parse.GetValue(Lambda), SearchShare: parse.GetValue(Share), Pressure: ParsePressure(parse.GetValue(Pressure)!),
             EndFloor: parse.GetValue(EndFloor), SearchUntil: ParseSearchUntil(parse.GetValue(SearchUntil)!),
-            FinetuneRate: ParseFinetuneRate(parse.GetValue(FinetuneLr)!)),
+            FinetuneRate: ParseFinetuneRate(parse.GetValue(FinetuneLr)!), FinetuneFrom: ParseFinetuneFrom(parse.GetValue(FinetuneFrom)!),
+            FinetuneD: ParseFinetuneD(parse.GetValue(FinetuneD)!)),
         BatchSize: parse.GetValue(BatchSize), Norm: parse.GetValue(Norm) is { } n ? CliParsing.Norm(n) : null,
         LearningRate: parse.GetValue(Lr), Beta1: parse.GetValue(Beta1), Gan: ParseGan(parse.GetValue(GanMode)),
         LambdaL1: parse.GetValue(LambdaL1), LambdaA: parse.GetValue(LambdaA), LambdaB: parse.GetValue(LambdaB),
@@ -118,6 +121,20 @@ internal sealed class RecipeOptions
         "continue" => CoroNetGAN.FinetuneRate.Continue,
         "restart" => CoroNetGAN.FinetuneRate.Restart,
         _ => throw new ArgumentException($"--finetune-lr must be continue or restart, got '{text}'."),
+    };
+
+    public static FinetuneStart ParseFinetuneFrom(string text) => text.Trim().ToLowerInvariant() switch
+    {
+        "extracted" => FinetuneStart.Extracted,
+        "scratch" => FinetuneStart.Scratch,
+        _ => throw new ArgumentException($"--finetune-from must be extracted or scratch, got '{text}'."),
+    };
+
+    public static FinetuneDiscriminator ParseFinetuneD(string text) => text.Trim().ToLowerInvariant() switch
+    {
+        "continue" => CoroNetGAN.FinetuneDiscriminator.Continue,
+        "restart" => CoroNetGAN.FinetuneDiscriminator.Restart,
+        _ => throw new ArgumentException($"--finetune-d must be continue or restart, got '{text}'."),
     };
 
     static bool ParseDirection(string text) => text.Trim().ToLowerInvariant() switch

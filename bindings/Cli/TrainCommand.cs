@@ -90,6 +90,8 @@ internal static class TrainCommand
                             EndFloor = Given(recipe.EndFloor) ? parse.GetValue(recipe.EndFloor) : savedPrune.EndFloor,
                             SearchUntil = Given(recipe.SearchUntil) ? RecipeOptions.ParseSearchUntil(parse.GetValue(recipe.SearchUntil)!) : savedPrune.SearchUntil,
                             FinetuneRate = Given(recipe.FinetuneLr) ? RecipeOptions.ParseFinetuneRate(parse.GetValue(recipe.FinetuneLr)!) : savedPrune.FinetuneRate,
+                            FinetuneFrom = Given(recipe.FinetuneFrom) ? RecipeOptions.ParseFinetuneFrom(parse.GetValue(recipe.FinetuneFrom)!) : savedPrune.FinetuneFrom,
+                            FinetuneD = Given(recipe.FinetuneD) ? RecipeOptions.ParseFinetuneD(parse.GetValue(recipe.FinetuneD)!) : savedPrune.FinetuneD,
                         },
                     };
                 }

@@ -93,6 +93,8 @@ public static class ResumeCheck
         Fixed("Prune.EndFloor", a.EndFloor, b.EndFloor, searching);
         Fixed("Prune.SearchUntil", a.SearchUntil, b.SearchUntil, searching);
         Fixed("Prune.FinetuneRate", a.FinetuneRate, b.FinetuneRate, searching);
+        Fixed("Prune.FinetuneFrom", a.FinetuneFrom, b.FinetuneFrom, searching);
+        Fixed("Prune.FinetuneD", a.FinetuneD, b.FinetuneD, searching);
         rows.Add(new("TotalSteps", saved.TotalSteps, requested.TotalSteps, CanChange: true));
         rows.Add(new("CheckpointEvery", saved.CheckpointEvery, requested.CheckpointEvery, CanChange: true));
         rows.Add(new("SampleEvery", saved.SampleEvery, requested.SampleEvery, CanChange: true));

@@ -67,6 +67,26 @@ public enum FinetuneRate
     Restart,
 }
 
+/// <summary>The generator's weights when the fine-tune starts.</summary>
+public enum FinetuneStart
+{
+    /// <summary>The weights the search ends with, cut to the compact widths (the published method).</summary>
+    Extracted,
+    /// <summary>Fresh random weights at the compact widths: the search only chooses the architecture, which the fine-tune then
+    /// trains from scratch (Liu et al., "Rethinking the Value of Network Pruning", ICLR 2019).</summary>
+    Scratch,
+}
+
+/// <summary>The discriminators when the fine-tune starts.</summary>
+public enum FinetuneDiscriminator
+{
+    /// <summary>They train on as they are (the published method).</summary>
+    Continue,
+    /// <summary>Fresh random weights and a fresh optimizer: a discriminator trained against the full-width generator is not
+    /// pitted against the narrow one.</summary>
+    Restart,
+}
+
 /// <summary>
 /// How the CoroNetGAN search prunes the generator(s): the target (a ratio of the full MACs or GMACs) and the search
 /// controller's knobs; see <see cref="SearchSettings"/>. The step budget is <see cref="SearchShare"/> of the run's steps.
@@ -83,6 +103,8 @@ public enum FinetuneRate
 /// <param name="EndFloor">Fraction of their channels the first and last prunable layers keep at least (0: DHP's minimum only).</param>
 /// <param name="SearchUntil">When the search ends: at the target (DHP, the published method) or at the end of its step budget.</param>
 /// <param name="FinetuneRate">The fine-tune's learning rate: the run's schedule continues (published) or restarts at extraction.</param>
+/// <param name="FinetuneFrom">The generator's weights at extraction: as extracted (published) or fresh at the compact widths.</param>
+/// <param name="FinetuneD">The discriminators at extraction: they continue (published) or restart from fresh weights.</param>
 public sealed record PruneOptions(
     double? TargetRatio = 0.5,
     double? TargetGMacs = null,
@@ -95,7 +117,9 @@ public sealed record PruneOptions(
     PrunePressure Pressure = PrunePressure.Uniform,
     double EndFloor = 0,
     SearchEnd SearchUntil = SearchEnd.Target,
-    FinetuneRate FinetuneRate = FinetuneRate.Continue)
+    FinetuneRate FinetuneRate = FinetuneRate.Continue,
+    FinetuneStart FinetuneFrom = FinetuneStart.Extracted,
+    FinetuneDiscriminator FinetuneD = FinetuneDiscriminator.Continue)
 {
     /// <summary>The search settings for a run of <paramref name="totalSteps"/> steps.</summary>
     public SearchSettings ToSearchSettings(int totalSteps) => new(
@@ -262,6 +286,8 @@ public sealed record TrainOptions(
             Need(Enum.IsDefined(p.Pressure), $"unknown pressure (TrainOptions.Prune.Pressure) {p.Pressure}.");
             Need(Enum.IsDefined(p.SearchUntil), $"unknown search end (TrainOptions.Prune.SearchUntil) {p.SearchUntil}.");
             Need(Enum.IsDefined(p.FinetuneRate), $"unknown fine-tune rate (TrainOptions.Prune.FinetuneRate) {p.FinetuneRate}.");
+            Need(Enum.IsDefined(p.FinetuneFrom), $"unknown fine-tune start (TrainOptions.Prune.FinetuneFrom) {p.FinetuneFrom}.");
+            Need(Enum.IsDefined(p.FinetuneD), $"unknown discriminator handling at extraction (TrainOptions.Prune.FinetuneD) {p.FinetuneD}.");
             Need(p.MacImageSize >= 32 && p.MacImageSize % 4 == 0, $"the MAC counting size must be a multiple of 4 and at least 32, got {p.MacImageSize}.");
         }
         // The architecture checks the widths (count against its layout, each at least 1) on the shapes-only device, so a

@@ -301,20 +301,48 @@ public abstract partial class Trainer : IDisposable
         return losses;
     }
 
-    /// <summary>Ends the search: swaps every hyper generator for its compact extraction and restarts the G optimizer.</summary>
+    /// <summary>
+    /// Ends the search: swaps every hyper generator for its compact extraction (or, with <see cref="FinetuneStart.Scratch"/>,
+    /// a fresh generator of its widths) and restarts the G optimizer; with <see cref="FinetuneDiscriminator.Restart"/> the
+    /// discriminators and their optimizer start afresh too.
+    /// </summary>
     void Extract()
     {
-        foreach (var g in Generators)
+        var prune = Options.EffectivePrune;
+        for (int i = 0; i < Generators.Count; i++)
         {
+            var g = Generators[i];
             var compact = g.Search!.Extract();
-            Log?.Invoke($"{g.Name}: extracted the compact generator at step {Step + 1}: widths [{string.Join(",", ModelFactory.Widths(compact))}], " +
+            var widths = ModelFactory.Widths(compact);
+            Log?.Invoke($"{g.Name}: extracted the compact generator at step {Step + 1}: widths [{string.Join(",", widths)}], " +
                 $"{g.Search.CurrentRatio:P2} of the full MACs");
             g.Model.Dispose();
+            if (prune.FinetuneFrom == FinetuneStart.Scratch)
+            {
+                // The extracted weights are still saved (extracted.safetensors) before the fresh ones train.
+                _pendingExtracted.Add(compact);
+                compact = ModelFactory.Generator(Options, Device, RunSeeds.FinetuneGenerator(Options.Seed, i), hyper: false, widths: widths);
+                Log?.Invoke($"{g.Name}: the fine-tune starts from fresh weights at these widths");
+            }
             g.Model = compact;
         }
         OptimizerG.Dispose();
         _gParams.Dispose();
         BuildOptimizerG();
+        if (prune.FinetuneD == FinetuneDiscriminator.Restart)
+        {
+            for (int i = 0; i < Discriminators.Count; i++)
+            {
+                var (name, old) = Discriminators[i];
+                old.Dispose();
+                Discriminators[i] = (name, ModelFactory.Discriminator(Options, Device, RunSeeds.FinetuneDiscriminatorSeed(Options.Seed, i)));
+            }
+            OptimizerD.Dispose();
+            _dParams.Dispose();
+            _dParams = Combined(Discriminators);
+            OptimizerD = new Adam(_dParams, Options.LearningRate, Options.Beta1);
+            Log?.Invoke("the discriminators restart from fresh weights for the fine-tune");
+        }
         SetDropoutStreams();
         Phase = FinetunePhase;
         _finetuneStart = Step + 1;
@@ -324,6 +352,8 @@ public abstract partial class Trainer : IDisposable
     /// <summary>The first step of the fine-tune phase (the search's steps); null while the search runs or without one.</summary>
     long? _finetuneStart;
     bool _extractedUnsaved;
+    /// <summary>The extracted generators while fresh ones replace them (<see cref="FinetuneStart.Scratch"/>), until saved.</summary>
+    readonly List<Module> _pendingExtracted = new();
 
     /// <summary>
     /// The learning rate of (0-based) step <paramref name="step"/>: the run's one schedule, or during the fine-tune with
@@ -346,9 +376,18 @@ public abstract partial class Trainer : IDisposable
     void SaveExtracted()
     {
         _extractedUnsaved = false;
-        if (!WritesFiles) return;
-        for (int i = 0; i < Generators.Count; i++)
-            ModelFile.Save(Generators[i].Model, Path.Combine(Options.OutputDirectory, ExtractedFileName(CompactFileName(i))), Options.Size);
+        try
+        {
+            if (!WritesFiles) return;
+            for (int i = 0; i < Generators.Count; i++)
+                ModelFile.Save(_pendingExtracted.Count > 0 ? _pendingExtracted[i] : Generators[i].Model,
+                    Path.Combine(Options.OutputDirectory, ExtractedFileName(CompactFileName(i))), Options.Size);
+        }
+        finally
+        {
+            foreach (var m in _pendingExtracted) m.Dispose();
+            _pendingExtracted.Clear();
+        }
     }
 
     void BuildOptimizerG()
@@ -431,6 +470,7 @@ public abstract partial class Trainer : IDisposable
         _gParams.Dispose();
         _dParams.Dispose();
         foreach (var g in Generators) g.Model.Dispose();
+        foreach (var m in _pendingExtracted) m.Dispose();
         foreach (var (_, d) in Discriminators) d.Dispose();
         GC.SuppressFinalize(this);
     }
