@@ -4,7 +4,7 @@ using CoroNetGAN.Engine.Training;
 namespace CoroNetGAN.Bench;
 
 /// <summary>
-/// <c>train-steps STEPS [plain|search] [cyclegan|pix2pix] [ab SWITCH | device NAME] [size N]</c>: the real trainer on the embedded demo data (CycleGAN:
+/// <c>train-steps STEPS [plain|search] [cyclegan|pix2pix] [ab SWITCH | device NAME] [size N] [net resnet9|resnet6|unet]</c>: the real trainer on the embedded demo data (CycleGAN:
 /// two ResNet-6 ngf 16 generators and two PatchGANs ndf 16 at 64x64 or N x N, batch 1; pix2pix: the demo's U-Net ngf 16 and
 /// PatchGAN ndf 64), data loading included. Prints the median step time of the phase asked for, the device's
 /// counters per step once the first steps have filled its pool (host syncs, pool hits and misses, other
@@ -17,12 +17,12 @@ public static class TrainSteps
     /// The demo's recipe at 64x64 (CycleGAN: ResNet-6 ngf 16, PatchGAN ndf 16; pix2pix: U-Net ngf 16, PatchGAN ndf 64).
     /// The search is given the whole run and a target it cannot reach sooner, so every step is a search step.
     /// </summary>
-    internal static TrainOptions Options(TrainMode m, int steps, string runDirectory, bool search, int size = 64) =>
+    internal static TrainOptions Options(TrainMode m, int steps, string runDirectory, bool search, int size = 64, GeneratorArch? net = null) =>
         new(m, size, steps, runDirectory, Ngf: 16, Ndf: m == TrainMode.CycleGan ? 16 : 64,
-            NetG: m == TrainMode.CycleGan ? GeneratorArch.Resnet6 : null,
+            NetG: net ?? (m == TrainMode.CycleGan ? GeneratorArch.Resnet6 : null),
             Prune: search ? new PruneOptions(TargetRatio: 0.05, SearchShare: 1.0, CheckEvery: 25) : null, NoPrune: !search);
 
-    public static void Run(int steps, bool search, string mode, string? ab = null, string? device = null, int size = 64)
+    public static void Run(int steps, bool search, string mode, string? ab = null, string? device = null, int size = 64, GeneratorArch? net = null)
     {
         string root = Path.Combine(Path.GetTempPath(), $"train-steps-{Guid.NewGuid():N}");
         var (devA, devB) = ab is null ? (device is null ? Device.Cpu : Device.Create(device), null) : AbSwitches.Devices(ab);
@@ -32,7 +32,7 @@ public static class TrainSteps
         {
             var m = mode == "pix2pix" ? TrainMode.Pix2Pix : TrainMode.CycleGan;
             string data = DemoData.Extract(TrainingRuns.ModeName(m), Path.Combine(root, "data"));
-            var options = Options(m, steps, Path.Combine(root, "run"), search, size);
+            var options = Options(m, steps, Path.Combine(root, "run"), search, size, net);
             using var trainer = TrainingRuns.Start(options, data, devA, loadSize: size);
             // A/B: a second trainer on device B, in lockstep with the first (each waits after its step until the
             // other has made one), so both see the same load; its own run directory, the same seeds and data.
@@ -86,7 +86,7 @@ public static class TrainSteps
             // on what else the machine is running, unlike the wall-time medians.
             double cpuMs = (self.TotalProcessorTime - cpu0).TotalMilliseconds / steps;
             times.Sort();
-            Console.WriteLine($"{mode} {(search ? "search" : "plain")} steps at {size}x{size} on {devA.Name}, batch 1, {Environment.ProcessorCount} cores: " +
+            Console.WriteLine($"{mode} {(search ? "search" : "plain")} steps at {size}x{size} ({options.EffectiveNetG}, ngf 16, ndf {options.Ndf}) on {devA.Name}, batch 1, {Environment.ProcessorCount} cores: " +
                 $"median {times[times.Count / 2]:F1} ms, p10 {times[times.Count / 10]:F1}, p90 {times[times.Count * 9 / 10]:F1} over {times.Count} steps; run {sw.Elapsed.TotalSeconds:F0} s, CPU time {cpuMs:F0} ms per step");
             PrintCounters(devA, perStep);
             if (trainerB != null)
