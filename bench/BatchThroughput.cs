@@ -2,6 +2,7 @@ using System.Diagnostics;
 using CoroNetGAN.Engine.Layers;
 using CoroNetGAN.Engine.Serialization;
 using CoroNetGAN.Engine.Tensors;
+using CoroNetGAN.Tooling;
 
 namespace CoroNetGAN.Bench;
 

@@ -3,6 +3,7 @@ using CoroNetGAN.Engine.Layers;
 using CoroNetGAN.Engine.Metrics;
 using CoroNetGAN.Engine.Models;
 using CoroNetGAN.Engine.Tensors;
+using CoroNetGAN.Tooling;
 
 namespace CoroNetGAN.Bench;
 

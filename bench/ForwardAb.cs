@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using CoroNetGAN.Engine.Devices;
 using CoroNetGAN.Engine.Tensors;
+using CoroNetGAN.Tooling;
 
 namespace CoroNetGAN.Bench;
 

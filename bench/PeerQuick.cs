@@ -2,6 +2,7 @@ using System.Diagnostics;
 using CoroNetGAN.Engine.Devices;
 using CoroNetGAN.Engine.Metrics;
 using CoroNetGAN.Engine.Tensors;
+using CoroNetGAN.Tooling;
 
 namespace CoroNetGAN.Bench;
 

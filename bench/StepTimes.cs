@@ -2,6 +2,7 @@ using System.Diagnostics;
 using CoroNetGAN.Engine.Ops;
 using CoroNetGAN.Engine.Optim;
 using CoroNetGAN.Engine.Tensors;
+using CoroNetGAN.Tooling;
 
 namespace CoroNetGAN.Bench;
 

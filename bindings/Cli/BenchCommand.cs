@@ -15,7 +15,7 @@ internal static class BenchCommand
         var widths = new Option<string?>("--widths") { Description = "A model file (its architecture and widths are timed), a JSON file with a list of widths, or the list itself, e.g. [16,32,64]." };
         var train = new Option<bool>("--train") { Description = "Time a training step (forward, backward, Adam) instead of inference." };
         var device = new Option<string>("--device") { Description = "auto, cpu, cuda, opencl, ilgpu-cpu.", DefaultValueFactory = _ => "auto" };
-        var iters = new Option<int>("--iters") { Description = "Timed iterations (after 2 warm-ups).", DefaultValueFactory = _ => 5 };
+        var iters = new Option<int>("--iters") { Description = "Timed iterations, after a warm-up to the JIT's steady state (32 calls, at most 20 s).", DefaultValueFactory = _ => 5 };
         var json = new Option<bool>("--json") { Description = "Print JSON (medianMs, iters, ...)." };
         var cmd = new Command("bench", "Time one model: median milliseconds per forward pass (or training step).") { arch, ngf, size, widths, train, device, iters, json };
         cmd.SetAction(parse =>

@@ -31,7 +31,7 @@ public static class QuickBench
     /// Times <paramref name="arch"/> at <paramref name="size"/> pixels. <paramref name="widths"/> is either null, a
     /// model file (its architecture and widths are used), a file holding a JSON list of widths, or such a list itself.
     /// </summary>
-    public static QuickBenchResult Run(string arch, int ngf, int size, string? widths, bool train, string device, int iters, int warmup = 2)
+    public static QuickBenchResult Run(string arch, int ngf, int size, string? widths, bool train, string device, int iters)
     {
         if (iters < 1) throw new ArgumentException($"--iters must be at least 1, got {iters}.");
         using var dev = Devices.Open(device);
@@ -53,9 +53,8 @@ public static class QuickBench
             using var adam = new Adam(parameters);
             model.Train(train);
             var times = new List<double>();
-            for (int i = 0; i < warmup + iters; i++)
+            void Call()
             {
-                var sw = Stopwatch.StartNew();
                 if (train)
                 {
                     using var tape = new Tape();
@@ -70,7 +69,13 @@ public static class QuickBench
                     model.Forward(x);
                 }
                 dev.Synchronize();
-                if (i >= warmup) times.Add(sw.Elapsed.TotalMilliseconds);
+            }
+            SteadyState.WarmUp(Call);
+            for (int i = 0; i < iters; i++)
+            {
+                var sw = Stopwatch.StartNew();
+                Call();
+                times.Add(sw.Elapsed.TotalMilliseconds);
             }
             times.Sort();
             var used = ModelShapes.Widths(model);
