@@ -14,7 +14,8 @@ namespace CoroNetGAN.Kernels.Cpu;
 /// </summary>
 /// <remarks>
 /// Same data flow as <see cref="WinogradConv"/> (transformed weights cached between calls, 36 GEMMs on the GEMM's
-/// micro-kernels through <see cref="WinogradConv.MultiplyPoint"/>, one task per point ξ) and the same interpolation
+/// micro-kernels through <see cref="WinogradConv.MultiplyPoint"/>, one task per point ξ, and the chunk loop
+/// <see cref="WinogradConv.RunChunks"/>) and the same interpolation
 /// points 0, ±1, ±2, ∞, so B^T is the same matrix. The tiles are taken in row-major order over the whole batch, 8 per
 /// group (one per vector lane), and gathered into and scattered from the lanes element by element: the convs this
 /// serves have few tiles (25 at 128 px) and hundreds of channels, so the transforms are a small part of the time, and
@@ -105,6 +106,8 @@ public static unsafe class Winograd4Conv
         long perPanel = (long)Xi * Math.Max(g.C, oPad) * nr;
         int chunk = (int)Math.Clamp(o.WinogradChunkFloats / perPanel, 1, panels);
         long uFloats = Xi * WinogradConv.UXiStride(g.O, g.C, mr) + 8;
+        var profile = o.WinogradProfile;
+        double t0 = profile?.Now() ?? 0;
         var cached = WinogradConv.WeightCache.Acquire(w, g.O, g.C, 16, mr, adjoint, uFloats, o.WinogradCacheBytes, o.Prepacked?.IsFrozen(w) == true, out bool fresh);
         try
         {
@@ -117,28 +120,11 @@ public static unsafe class Winograd4Conv
                 Par.Loop(o, 0, oPanels, ip => TransformWeights(plan, ip));
                 cached?.Filled();
             }
-            // Transform tasks: panels x channel blocks, at least 4 per thread when the chunk has few panels.
-            int split = Math.Max(1, (4 * o.Threads + chunk - 1) / chunk);
-            int cBlock = Math.Max(8, (g.C + split - 1) / split), oBlock = Math.Max(8, (g.O + split - 1) / split);
-            int cBlocks = (g.C + cBlock - 1) / cBlock, oBlocks = (g.O + oBlock - 1) / oBlock;
-            int cs = g.C, os = g.O;
-            for (int p0 = 0; p0 < panels; p0 += chunk)
-            {
-                int pc = Math.Min(chunk, panels - p0);
-                int first = p0;
-                Par.Loop(o, 0, pc * cBlocks, t =>
-                {
-                    int c0 = t % cBlocks * cBlock;
-                    TransformInput(plan, first, t / cBlocks, c0, Math.Min(cs, c0 + cBlock));
-                });
-                Par.Loop(o, 0, Xi, xi => WinogradConv.MultiplyPoint(plan.U + xi * plan.USlot, plan.V, plan.VSlot, plan.M, plan.MSlot,
-                    plan.G.C, plan.OPanels, plan.Mr, plan.Nr, plan.Use512, pc, xi));
-                Par.Loop(o, 0, pc * oBlocks, t =>
-                {
-                    int o0 = t % oBlocks * oBlock;
-                    TransformOutput(plan, first, t / oBlocks, o0, Math.Min(os, o0 + oBlock));
-                });
-            }
+            profile?.Lap(0, ref t0);
+            WinogradConv.RunChunks(o, g.C, g.O, panels, chunk, (first, jp, c0, c1) => TransformInput(plan, first, jp, c0, c1),
+                (pc, xi) => WinogradConv.MultiplyPoint(plan.U + xi * plan.USlot, plan.V, plan.VSlot, plan.M, plan.MSlot,
+                    plan.G.C, plan.OPanels, plan.Mr, plan.Nr, plan.Use512, pc, xi),
+                (first, jp, o0, o1) => TransformOutput(plan, first, jp, o0, o1), ref t0);
         }
         finally { cached?.Release(); }
     }

@@ -176,14 +176,28 @@ public static unsafe class WinogradConv
 
     static void Run(CpuKernelOptions o, in Plan plan, int panels, int chunk, ref double t0)
     {
-        var g = plan.G;
+        var pl = plan;
+        RunChunks(o, plan.G.C, plan.G.O, panels, chunk, (first, jp, c0, c1) => TransformInput(pl, first, jp, c0, c1),
+            (pc, xi) => Multiply(pl, pc, xi), (first, jp, o0, o1) => TransformOutput(pl, first, jp, o0, o1), ref t0);
+    }
+
+    /// <summary>Transforms channels [from, to) of tile panel <c>first + panel</c> (one chunk's slot <c>panel</c>).</summary>
+    internal delegate void PanelTransform(int first, int panel, int from, int to);
+
+    /// <summary>
+    /// The tile panels in chunks of <paramref name="chunk"/>, each through the three phases: the input transform
+    /// (panels x blocks of the <paramref name="channelsIn"/> input channels), the 36 GEMMs (one task per point ξ:
+    /// <paramref name="multiply"/>(panels in the chunk, ξ)) and the output transform (panels x blocks of the
+    /// <paramref name="channelsOut"/> output channels). Shared by both tile sizes.
+    /// </summary>
+    internal static void RunChunks(CpuKernelOptions o, int channelsIn, int channelsOut, int panels, int chunk,
+        PanelTransform input, Action<int, int> multiply, PanelTransform output, ref double t0)
+    {
         // Transform tasks: panels x channel blocks, at least 4 per thread when the chunk has few panels.
         int split = Math.Max(1, (4 * o.Threads + chunk - 1) / chunk);
         var profile = o.WinogradProfile;
-        int cBlock = Math.Max(8, (g.C + split - 1) / split), oBlock = Math.Max(8, (g.O + split - 1) / split);
-        int cBlocks = (g.C + cBlock - 1) / cBlock, oBlocks = (g.O + oBlock - 1) / oBlock;
-        int cs = g.C, os = g.O;
-        var pl = plan;
+        int cBlock = Math.Max(8, (channelsIn + split - 1) / split), oBlock = Math.Max(8, (channelsOut + split - 1) / split);
+        int cBlocks = (channelsIn + cBlock - 1) / cBlock, oBlocks = (channelsOut + oBlock - 1) / oBlock;
         for (int p0 = 0; p0 < panels; p0 += chunk)
         {
             int pc = Math.Min(chunk, panels - p0);
@@ -191,15 +205,15 @@ public static unsafe class WinogradConv
             Par.Loop(o, 0, pc * cBlocks, t =>
             {
                 int c0 = t % cBlocks * cBlock;
-                TransformInput(pl, first, t / cBlocks, c0, Math.Min(cs, c0 + cBlock));
+                input(first, t / cBlocks, c0, Math.Min(channelsIn, c0 + cBlock));
             });
             profile?.Lap(1, ref t0);
-            Par.Loop(o, 0, Xi, xi => Multiply(pl, pc, xi));
+            Par.Loop(o, 0, Xi, xi => multiply(pc, xi));
             profile?.Lap(2, ref t0);
             Par.Loop(o, 0, pc * oBlocks, t =>
             {
                 int o0 = t % oBlocks * oBlock;
-                TransformOutput(pl, first, t / oBlocks, o0, Math.Min(os, o0 + oBlock));
+                output(first, t / oBlocks, o0, Math.Min(channelsOut, o0 + oBlock));
             });
             profile?.Lap(3, ref t0);
         }
