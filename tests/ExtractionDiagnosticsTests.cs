@@ -30,7 +30,7 @@ public sealed class ExtractionDiagnosticsTests : IDisposable
     static SyntheticImages Paired(int seed = 0) => new(6, 32, paired: true, seed);
 
     /// <summary>Whether two models hold the same tensors under the same names, bit for bit.</summary>
-    static bool SameState(Module x, Module y)
+    internal static bool SameState(Module x, Module y)
     {
         var a = StateDict.Export(x).ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);
         var b = StateDict.Export(y).ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);

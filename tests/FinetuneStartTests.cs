@@ -29,12 +29,7 @@ public sealed class FinetuneStartTests : IDisposable
 
     static Dictionary<string, SafeTensor> State(Module m) => StateDict.Export(m).ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);
 
-    static bool Same(Module x, Module y)
-    {
-        var a = State(x);
-        var b = State(y);
-        return a.Count == b.Count && a.All(p => b.TryGetValue(p.Key, out var t) && p.Value.ContentEquals(t));
-    }
+    static bool Same(Module x, Module y) => ExtractionDiagnosticsTests.SameState(x, y);
 
     /// <summary>The trainer driven to its first fine-tune step: its generator and discriminator then, and the step's log.</summary>
     static (Module G, Module D, List<string> Log) AtFirstFinetuneStep(Trainer t)
