@@ -64,6 +64,20 @@ public sealed class ExtractionDiagnosticsTests : IDisposable
         Assert.False(SameState(extracted, compact));
     }
 
+    /// <summary>A caller that steps past the extraction with RunStep and then calls Run still gets the generator as extracted.</summary>
+    [Fact]
+    public void RunAfterManualStepsThroughTheCutSavesTheExtractionNotALaterStep()
+    {
+        var o = Pix2Pix(Out("manual"), steps: 8);
+        using var t = Trainer.Create(o, Paired());
+        while (t.Phase == Trainer.SearchPhase) t.RunStep();
+        using var atCut = ModelFactory.Generator(o, Device.Cpu, 0, hyper: false, widths: ModelFactory.Widths(t.CurrentGenerators.Values.Single()));
+        StateDict.Load(atCut, StateDict.Export(t.CurrentGenerators.Values.Single()).ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal));
+        t.Run();
+        using var extracted = ModelFile.Load(Path.Combine(o.OutputDirectory, "extracted.safetensors"), Device.Cpu);
+        Assert.True(SameState(atCut, extracted));
+    }
+
     [Fact]
     public void ARunWithoutSearchHasNoExtractedFileAndCycleGanHasTwo()
     {

@@ -147,6 +147,8 @@ public abstract partial class Trainer : IDisposable
         using var runLock = WritesFiles ? RunLock.Acquire(Options.OutputDirectory, line => Log?.Invoke(line)) : null;
         while (Step < Options.TotalSteps)
         {
+            // A search ended by a RunStep call before Run: its extraction is saved before any fine-tune step of Run.
+            if (_extractedUnsaved) SaveExtracted();
             if (StopRequested(cancellation))
             {
                 Checkpoint();
