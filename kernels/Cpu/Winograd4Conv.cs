@@ -13,7 +13,7 @@ namespace CoroNetGAN.Kernels.Cpu;
 /// stride-1 conv of dy with the weights transposed and flipped, padding 3 - p).
 /// </summary>
 /// <remarks>
-/// Same data flow as <see cref="WinogradConv"/> (transformed weights cached between calls, 36 GEMMs on the GEMM's
+/// Same data flow as <see cref="WinogradConv"/> (its buffers and transformed-weight cache, <see cref="WinogradConv.Buffers"/>, 36 GEMMs on the GEMM's
 /// micro-kernels through <see cref="WinogradConv.MultiplyPoint"/>, one task per point ξ, and the chunk loop
 /// <see cref="WinogradConv.RunChunks"/>) and the same interpolation
 /// points 0, ±1, ±2, ∞, so B^T is the same matrix. The tiles are taken in row-major order over the whole batch, 8 per
@@ -62,9 +62,6 @@ public static unsafe class Winograd4Conv
         Compute(o, dy, w, null, dx, AdjointGeometry(g), adjoint: true);
     }
 
-    [ThreadStatic, ProcessWideCache("Per-thread scratch that only grows, so steady-state kernels allocate nothing; it holds no setting.")] static float* t_u, t_v, t_m;
-    [ThreadStatic, ProcessWideCache("Per-thread scratch that only grows, so steady-state kernels allocate nothing; it holds no setting.")] static long t_uLen, t_vLen, t_mLen;
-
     /// <summary>The geometry of one call, shared by its tasks.</summary>
     readonly struct Plan
     {
@@ -98,35 +95,20 @@ public static unsafe class Winograd4Conv
     /// </summary>
     static void Compute(CpuKernelOptions o, float* x, float* w, float* b, float* y, in ConvGeometry g, bool adjoint)
     {
-        long tiles = (long)g.N * Tiles(g.OutH) * Tiles(g.OutW);
-        bool use512 = Gemm.Wide(o, g.O, tiles);
-        int mr = use512 ? 8 : 6, nr = use512 ? 32 : 16;
-        int oPanels = (g.O + mr - 1) / mr, oPad = oPanels * mr;
-        int panels = (int)((tiles + nr - 1) / nr);
-        long perPanel = (long)Xi * Math.Max(g.C, oPad) * nr;
-        int chunk = (int)Math.Clamp(o.WinogradChunkFloats / perPanel, 1, panels);
-        long uFloats = Xi * WinogradConv.UXiStride(g.O, g.C, mr) + 8;
         var profile = o.WinogradProfile;
         double t0 = profile?.Now() ?? 0;
-        var cached = WinogradConv.WeightCache.Acquire(w, g.O, g.C, 16, mr, adjoint, uFloats, o.WinogradCacheBytes, o.Prepacked?.IsFrozen(w) == true, out bool fresh);
-        try
+        using var buffers = new WinogradConv.Buffers(o, w, g, 16, adjoint, (long)g.N * Tiles(g.OutH) * Tiles(g.OutW));
+        var plan = new Plan(g, x, w, b, y, buffers.Use512, buffers.U, buffers.V, buffers.M, adjoint);
+        if (!buffers.Fresh)
         {
-            float* u = cached != null ? cached.U : Scratch.Grow(ref t_u, ref t_uLen, uFloats);
-            float* v = Scratch.Grow(ref t_v, ref t_vLen, (long)chunk * Xi * ((long)g.C * nr + 16));
-            float* m = Scratch.Grow(ref t_m, ref t_mLen, (long)chunk * Xi * ((long)oPad * nr + 16));
-            var plan = new Plan(g, x, w, b, y, use512, u, v, m, adjoint);
-            if (cached == null || !fresh)
-            {
-                Par.Loop(o, 0, oPanels, ip => TransformWeights(plan, ip));
-                cached?.Filled();
-            }
-            profile?.Lap(0, ref t0);
-            WinogradConv.RunChunks(o, g.C, g.O, panels, chunk, (first, jp, c0, c1) => TransformInput(plan, first, jp, c0, c1),
-                (pc, xi) => WinogradConv.MultiplyPoint(plan.U + xi * plan.USlot, plan.V, plan.VSlot, plan.M, plan.MSlot,
-                    plan.G.C, plan.OPanels, plan.Mr, plan.Nr, plan.Use512, pc, xi),
-                (first, jp, o0, o1) => TransformOutput(plan, first, jp, o0, o1), ref t0);
+            Par.Loop(o, 0, buffers.OPanels, ip => TransformWeights(plan, ip));
+            buffers.Filled();
         }
-        finally { cached?.Release(); }
+        profile?.Lap(0, ref t0);
+        WinogradConv.RunChunks(o, g.C, g.O, buffers.Panels, buffers.Chunk, (first, jp, c0, c1) => TransformInput(plan, first, jp, c0, c1),
+            (pc, xi) => WinogradConv.MultiplyPoint(plan.U + xi * plan.USlot, plan.V, plan.VSlot, plan.M, plan.MSlot,
+                plan.G.C, plan.OPanels, plan.Mr, plan.Nr, plan.Use512, pc, xi),
+            (first, jp, o0, o1) => TransformOutput(plan, first, jp, o0, o1), ref t0);
     }
 
     // ---- weights: U[ξ][o panel][c][MR] = (G g G^T)[ξ] ---------------------------------------------------------

@@ -145,33 +145,71 @@ public static unsafe class WinogradConv
     static void Compute(CpuKernelOptions o, float* x, float* w, float* b, float* y, in ConvGeometry g, bool adjoint)
     {
         long groups = (long)g.N * GroupLayout(g, o.WinogradPairRows).GroupsPerImage;
-        bool use512 = Gemm.Wide(o, g.O, groups * 8);
-        int mr = use512 ? 8 : 6, nr = use512 ? 32 : 16;
-        int oPanels = (g.O + mr - 1) / mr, oPad = oPanels * mr;
-        int gpp = nr / 8;
-        int panels = (int)((groups + gpp - 1) / gpp);
-        long perPanel = (long)Xi * Math.Max(g.C, oPad) * nr;
-        int chunk = (int)Math.Clamp(o.WinogradChunkFloats / perPanel, 1, panels);
-
         var profile = o.WinogradProfile;
         double t0 = profile?.Now() ?? 0;
-        long uFloats = Xi * UXiStride(g.O, g.C, mr) + 8;
-        var cached = WeightCache.Acquire(w, g.O, g.C, 9, mr, adjoint, uFloats, o.WinogradCacheBytes, o.Prepacked?.IsFrozen(w) == true, out bool fresh);
-        try
+        using var buffers = new Buffers(o, w, g, 9, adjoint, groups * 8);
+        var plan = new Plan(g, x, w, b, y, buffers.Use512, o.WinogradPairRows, buffers.U, buffers.V, buffers.M, adjoint);
+        if (!buffers.Fresh)
         {
-            float* u = cached != null ? cached.U : Scratch.Grow(ref t_u, ref t_uLen, uFloats);
-            float* v = Scratch.Grow(ref t_v, ref t_vLen, (long)chunk * Xi * ((long)g.C * nr + 16));
-            float* m = Scratch.Grow(ref t_m, ref t_mLen, (long)chunk * Xi * ((long)oPad * nr + 16));
-            var plan = new Plan(g, x, w, b, y, use512, o.WinogradPairRows, u, v, m, adjoint);
-            if (cached == null || !fresh)
-            {
-                Par.Loop(o, 0, oPanels, ip => TransformWeights(plan, ip));
-                cached?.Filled();
-            }
-            profile?.Lap(0, ref t0);
-            Run(o, plan, panels, chunk, ref t0);
+            Par.Loop(o, 0, buffers.OPanels, ip => TransformWeights(plan, ip));
+            buffers.Filled();
         }
-        finally { cached?.Release(); }
+        profile?.Lap(0, ref t0);
+        Run(o, plan, buffers.Panels, buffers.Chunk, ref t0);
+    }
+
+    /// <summary>
+    /// One call's layout and buffers, shared by both tile sizes: the micro-kernel (chosen by the tile columns' padding),
+    /// the tile panels and how many go in one chunk, the transformed weights U (a <see cref="WeightCache"/> entry, or
+    /// this thread's scratch when they do not fit the cache or another thread holds the entry), and V and M for one
+    /// chunk. Dispose releases the cache entry.
+    /// </summary>
+    internal readonly struct Buffers : IDisposable
+    {
+        public readonly bool Use512;
+        /// <summary>Whether U already holds the transform of the weights' current content (a cache hit).</summary>
+        public readonly bool Fresh;
+        public readonly int Mr, Nr, OPanels, Panels, Chunk;
+        public readonly float* U, V, M;
+        readonly WeightCache.Entry? _cached;
+
+        /// <param name="o">The kernel options.</param>
+        /// <param name="w">The weights (their address and content key the cache).</param>
+        /// <param name="g">The conv as computed (the adjoint geometry for an input gradient).</param>
+        /// <param name="taps">Kernel taps (9 or 16).</param>
+        /// <param name="adjoint">Whether the weights are read transposed and flipped (a separate cache entry).</param>
+        /// <param name="columns">GEMM columns: the tiles, padding of partial groups included.</param>
+        public Buffers(CpuKernelOptions o, float* w, in ConvGeometry g, int taps, bool adjoint, long columns)
+        {
+            Use512 = Gemm.Wide(o, g.O, columns);
+            Mr = Use512 ? 8 : 6;
+            Nr = Use512 ? 32 : 16;
+            OPanels = (g.O + Mr - 1) / Mr;
+            long oPad = (long)OPanels * Mr;
+            Panels = (int)((columns + Nr - 1) / Nr);
+            long perPanel = Xi * Math.Max(g.C, oPad) * Nr;
+            Chunk = (int)Math.Clamp(o.WinogradChunkFloats / perPanel, 1, Panels);
+            long uFloats = Xi * UXiStride(g.O, g.C, Mr) + 8;
+            _cached = WeightCache.Acquire(w, g.O, g.C, taps, Mr, adjoint, uFloats, o.WinogradCacheBytes, o.Prepacked?.IsFrozen(w) == true, out bool fresh);
+            try
+            {
+                Fresh = _cached != null && fresh;
+                U = _cached != null ? _cached.U : Scratch.Grow(ref t_u, ref t_uLen, uFloats);
+                V = Scratch.Grow(ref t_v, ref t_vLen, Chunk * Xi * ((long)g.C * Nr + 16));
+                M = Scratch.Grow(ref t_m, ref t_mLen, Chunk * Xi * (oPad * Nr + 16));
+            }
+            catch
+            {
+                _cached?.Release();
+                throw;
+            }
+        }
+
+        /// <summary>U now holds the transform of the weights: a cache entry serves the next call with the same content.</summary>
+        public void Filled() => _cached?.Filled();
+
+        /// <summary>Ends this call's use of the cache entry.</summary>
+        public void Dispose() => _cached?.Release();
     }
 
     static void Run(CpuKernelOptions o, in Plan plan, int panels, int chunk, ref double t0)
