@@ -51,7 +51,7 @@ public sealed class FinetuneStartTests : IDisposable
         Assert.Equal(ModelFactory.Widths(gp), ModelFactory.Widths(gs));
         Assert.False(Same(gp, gs));
         var o = scratch.Options;
-        using (var fresh = ModelFactory.Generator(o, Device.Cpu, RunSeeds.FinetuneGenerator(o.Seed, 0), hyper: false, widths: ModelFactory.Widths(gs)))
+        using (var fresh = ModelFactory.Generator(o, Device.Cpu, RunSeeds.FinetuneGeneratorSeed(o.Seed, 0), hyper: false, widths: ModelFactory.Widths(gs)))
             Assert.True(Same(fresh, gs));
         Assert.Contains(log, l => l.Contains("fresh weights at these widths"));
         // The discriminator continued in both.

@@ -50,8 +50,9 @@ internal static class DemoCommand
                     Prune: new PruneOptions(TargetRatio: target, CheckEvery: 25, SearchShare: 0.4));
                 if (m == TrainMode.CycleGan)
                     // The U-Net's skips carry the input's shapes and colours, so it learns the skin tone without the
-                    // ResNet's speckle, at about half its cost per step; the lighter PatchGAN buys more steps, and a
-                    // quarter of the MACs breaks the translation where half keeps it (docs/quality.md sections 7-7.2).
+                    // ResNet's speckle, at about half its cost per step; the lighter PatchGAN buys more steps. Half the MACs
+                    // keeps the translation on every seed; at a quarter the published fine-tune collapsed on one seed of
+                    // three (docs/quality.md sections 7-7.3).
                     // The end floor keeps the outermost convolutions wide.
                     options = options with
                     {

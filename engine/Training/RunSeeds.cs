@@ -22,7 +22,7 @@ internal static class RunSeeds
     public static int Discriminator(int runSeed, int index) => runSeed * Stride + FirstDiscriminator + index;
 
     /// <summary>The init seed of the <paramref name="index"/>-th generator when the fine-tune starts it afresh (<see cref="FinetuneStart.Scratch"/>).</summary>
-    public static int FinetuneGenerator(int runSeed, int index) => runSeed * Stride + FirstGenerator + 3 + index;
+    public static int FinetuneGeneratorSeed(int runSeed, int index) => runSeed * Stride + FirstGenerator + 3 + index;
 
     /// <summary>The init seed of the <paramref name="index"/>-th discriminator when the fine-tune restarts it (<see cref="FinetuneDiscriminator.Restart"/>).</summary>
     public static int FinetuneDiscriminatorSeed(int runSeed, int index) => runSeed * Stride + FirstDiscriminator + 4 + index;

@@ -90,8 +90,7 @@ public abstract partial class Trainer : IDisposable
         }
         _macs = new MacAccount(options);
         BuildOptimizerG();
-        _dParams = Combined(Discriminators);
-        OptimizerD = new Adam(_dParams, options.LearningRate, options.Beta1);
+        BuildOptimizerD();
     }
 
     /// <summary>The run's options.</summary>
@@ -323,7 +322,7 @@ public abstract partial class Trainer : IDisposable
             {
                 // The extracted weights are still saved (extracted.safetensors) before the fresh ones train.
                 _pendingExtracted.Add(compact);
-                compact = ModelFactory.Generator(Options, Device, RunSeeds.FinetuneGenerator(Options.Seed, i), hyper: false, widths: widths);
+                compact = ModelFactory.Generator(Options, Device, RunSeeds.FinetuneGeneratorSeed(Options.Seed, i), hyper: false, widths: widths);
                 Log?.Invoke($"{g.Name}: the fine-tune starts from fresh weights at these widths");
             }
             g.Model = compact;
@@ -341,8 +340,7 @@ public abstract partial class Trainer : IDisposable
             }
             OptimizerD.Dispose();
             _dParams.Dispose();
-            _dParams = Combined(Discriminators);
-            OptimizerD = new Adam(_dParams, Options.LearningRate, Options.Beta1);
+            BuildOptimizerD();
             Log?.Invoke("the discriminators restart from fresh weights for the fine-tune");
         }
         SetDropoutStreams();
@@ -396,6 +394,12 @@ public abstract partial class Trainer : IDisposable
     {
         _gParams = Combined(Generators.Select(g => (g.Name, g.Model)));
         OptimizerG = new Adam(_gParams, Options.LearningRate, Options.Beta1);
+    }
+
+    void BuildOptimizerD()
+    {
+        _dParams = Combined(Discriminators);
+        OptimizerD = new Adam(_dParams, Options.LearningRate, Options.Beta1);
     }
 
     /// <summary>One parameter set over several models, names prefixed by model (CycleGAN's itertools.chain).</summary>
