@@ -111,15 +111,11 @@ public static class Program
             // Optional trailing "size N": the image size (default 64, the demo's).
             int sizeAt = Array.IndexOf(args, "size");
             int size = sizeAt > 0 && sizeAt + 1 < args.Length ? int.Parse(args[sizeAt + 1]) : 64;
-            // Optional trailing "net resnet9|resnet6|unet": the generator (default: the demo's for the mode).
+            // Optional trailing "net NAME": the generator, any name `train --net-g` takes (default: the demo's for the mode).
             int netAt = Array.IndexOf(args, "net");
-            GeneratorArch? net = netAt > 0 && netAt + 1 < args.Length ? args[netAt + 1] switch
-            {
-                "resnet9" => GeneratorArch.Resnet9,
-                "resnet6" => GeneratorArch.Resnet6,
-                "unet" => GeneratorArch.Unet,
-                var other => throw new ArgumentException($"train-steps: net must be resnet9, resnet6 or unet, got '{other}'."),
-            } : null;
+            GeneratorArch? net = netAt > 0 && netAt + 1 < args.Length
+                ? Architectures.TrainArch(args[netAt + 1]) ?? throw new ArgumentException($"train-steps: net must be one of {string.Join(", ", Architectures.TrainNames)}, got '{args[netAt + 1]}'.")
+                : null;
             TrainSteps.Run(args.Length > 1 ? int.Parse(args[1]) : 200, args.Length > 2 && args[2] == "search", args.Length > 3 ? args[3] : "cyclegan",
                 args.Length > 5 && args[4] == "ab" ? args[5] : null, args.Length > 5 && args[4] == "device" ? args[5] : null, size, net);
             return;
