@@ -46,6 +46,7 @@ public static partial class OptionFlags
         ["TrainOptions.Prune.FinetuneRate"] = "--finetune-lr",
         ["TrainOptions.Prune.FinetuneFrom"] = "--finetune-from",
         ["TrainOptions.Prune.FinetuneD"] = "--finetune-d",
+        ["TrainOptions.Prune.FinetuneDistill"] = "--finetune-distill",
     };
 
     static readonly Dictionary<string, string> Words = new(StringComparer.Ordinal)

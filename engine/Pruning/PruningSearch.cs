@@ -385,6 +385,13 @@ public sealed class PruningSearch
     /// </summary>
     public Module Extract() => _hyper.Extract(_generator, _model, Settings.PruneThreshold, Settings.MinChannels, masks: _stopMasks);
 
+    /// <summary>
+    /// The hyper generator as a plain generator at the full widths, every channel kept, with the weights the hypernetwork
+    /// generates now: the same function as the hyper generator (a teacher for the fine-tune).
+    /// </summary>
+    public Module Materialise() => _hyper.Extract(_generator, _model, Settings.PruneThreshold, Settings.MinChannels,
+        masks: _hyper.Prunable.Select(l => Enumerable.Repeat(true, l.Channels).ToArray()).ToArray());
+
     void Emit(string line)
     {
         History.Add(line);

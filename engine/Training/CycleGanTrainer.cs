@@ -24,6 +24,8 @@ public sealed class CycleGanTrainer : Trainer
     /// <inheritdoc/>
     public override IReadOnlyList<string> LossNames { get; } = ["D_A", "G_A", "cycle_A", "idt_A", "D_B", "G_B", "cycle_B", "idt_B"];
 
+    private protected override IReadOnlyList<string> DistillationNames => ["distill_A", "distill_B"];
+
     private protected override IReadOnlyDictionary<string, float> TrainStep(HostBatch batch, List<TrainSample>? samples)
     {
         var gA = Generators[0].Model;
@@ -39,7 +41,7 @@ public sealed class CycleGanTrainer : Trainer
 
         // G step, with the discriminators frozen.
         Tensor fakeA, fakeB, lossGA, lossGB, cycleA, cycleB, total;
-        Tensor? idtA = null, idtB = null;
+        Tensor? idtA = null, idtB = null, distillA, distillB;
         SetRequiresGrad(dA, false);
         SetRequiresGrad(dB, false);
         try
@@ -55,6 +57,9 @@ public sealed class CycleGanTrainer : Trainer
             cycleA = Scale(L1Loss(recA, realA), la);
             cycleB = Scale(L1Loss(recB, realB), lb);
             total = Add(Add(lossGA, lossGB), Add(cycleA, cycleB));
+            distillA = Distillation(0, realA, fakeB);
+            distillB = Distillation(1, realB, fakeA);
+            if (distillA != null && distillB != null) total = Add(total, Add(distillA, distillB));
             if (li > 0)
             {
                 // G_A should leave B-domain images alone and G_B A-domain ones.
@@ -104,6 +109,6 @@ public sealed class CycleGanTrainer : Trainer
         }
         return ReadLosses(tape, ("D_A", lossDA), ("G_A", lossGA), ("cycle_A", cycleA), ("idt_A", idtA),
             ("D_B", lossDB), ("G_B", lossGB), ("cycle_B", cycleB), ("idt_B", idtB),
-            ("G", total), ("D_A_real", lossDAReal), ("D_A_fake", lossDAFake), ("D_B_real", lossDBReal), ("D_B_fake", lossDBFake));
+            ("G", total), ("D_A_real", lossDAReal), ("D_A_fake", lossDAFake), ("D_B_real", lossDBReal), ("D_B_fake", lossDBFake), ("distill_A", distillA), ("distill_B", distillB));
     }
 }

@@ -55,7 +55,8 @@ public sealed class DcganTrainer : Trainer
         var gan = Options.EffectiveGan;
         using var tape = new Tape(deferFiniteChecks: true);
         var real = Tensor.FromArray(Device, batch.A, batch.Shape);
-        var fake = g.Forward(Noise(Step, batch.Shape[0], 0));
+        var z = Noise(Step, batch.Shape[0], 0);
+        var fake = g.Forward(z);
 
         // D step: the fake is a copy, so no gradient reaches G.
         var predReal = d.Forward(real);
@@ -71,7 +72,9 @@ public sealed class DcganTrainer : Trainer
         try
         {
             var predFakeG = d.Forward(fake);
-            var lossG = GanLoss.Of(gan, predFakeG, real: true, forGenerator: true);
+            var lossGan = GanLoss.Of(gan, predFakeG, real: true, forGenerator: true);
+            var distill = Distillation(0, z, fake);
+            var lossG = distill == null ? lossGan : Add(lossGan, distill);
             Capture("pred_fake_G", predFakeG);
             tape.Backward(lossG);
             StepGenerators();
@@ -82,7 +85,7 @@ public sealed class DcganTrainer : Trainer
                 var fixedImages = FixedNoiseImages(2);
                 samples.Add(new TrainSample(0, "G", Options.Size, First(batch.A, Options.Size), fixedImages[..n], fixedImages[n..]));
             }
-            return ReadLosses(tape, ("G_GAN", lossG), ("D_real", lossDReal), ("D_fake", lossDFake), ("D", lossD), ("G", lossG));
+            return ReadLosses(tape, ("G_GAN", lossGan), ("D_real", lossDReal), ("D_fake", lossDFake), ("D", lossD), ("G", lossG), ("G_distill", distill));
         }
         finally { SetRequiresGrad(d, true); }
     }

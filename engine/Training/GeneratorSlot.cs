@@ -12,4 +12,6 @@ internal sealed class GeneratorSlot(string name, Module model, PruningSearch? se
     public Module Model { get; set; } = model;
     /// <summary>Its search; null without pruning.</summary>
     public PruningSearch? Search { get; set; } = search;
+    /// <summary>The generator as it was at the cut, full width and frozen, while the fine-tune distils from it; else null.</summary>
+    public Module? Teacher { get; set; }
 }

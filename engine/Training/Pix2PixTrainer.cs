@@ -47,12 +47,13 @@ public sealed class Pix2PixTrainer : Trainer
             var lossGan = GanLoss.Of(gan, predFakeG, real: true, forGenerator: true);
             // G_L1 as the reference reports it: weighted by lambda_L1.
             var lossL1 = Scale(L1Loss(fakeB, realB), Options.LambdaL1);
-            var lossG = Add(lossGan, lossL1);
+            var distill = Distillation(0, realA, fakeB);
+            var lossG = Add(lossGan, distill == null ? lossL1 : Add(lossL1, distill));
             Capture("pred_fake_G", predFakeG);
             tape.Backward(lossG);
             StepGenerators();
             samples?.Add(new TrainSample(0, "G", Options.Size, First(batch.A, Options.Size), First(fakeB.ToArray(), Options.Size), First(batch.B, Options.Size)));
-            return ReadLosses(tape, ("G_GAN", lossGan), ("G_L1", lossL1), ("D_real", lossDReal), ("D_fake", lossDFake), ("D", lossD), ("G", lossG));
+            return ReadLosses(tape, ("G_GAN", lossGan), ("G_L1", lossL1), ("D_real", lossDReal), ("D_fake", lossDFake), ("D", lossD), ("G", lossG), ("G_distill", distill));
         }
         finally { SetRequiresGrad(d, true); }
     }

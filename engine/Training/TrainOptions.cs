@@ -105,6 +105,9 @@ public enum FinetuneDiscriminator
 /// <param name="FinetuneRate">The fine-tune's learning rate: the run's schedule continues (published) or restarts at extraction.</param>
 /// <param name="FinetuneFrom">The generator's weights at extraction: as extracted (published) or fresh at the compact widths.</param>
 /// <param name="FinetuneD">The discriminators at extraction: they continue (published) or restart from fresh weights.</param>
+/// <param name="FinetuneDistill">Weight of the fine-tune's self-distillation term: each compact generator's loss adds this
+/// times the mean absolute difference between its output and that of the generator as it was at the cut (full width,
+/// frozen), on the same input. 0 (the published method) adds nothing.</param>
 public sealed record PruneOptions(
     double? TargetRatio = 0.5,
     double? TargetGMacs = null,
@@ -119,7 +122,8 @@ public sealed record PruneOptions(
     SearchEnd SearchUntil = SearchEnd.Target,
     FinetuneRate FinetuneRate = FinetuneRate.Continue,
     FinetuneStart FinetuneFrom = FinetuneStart.Extracted,
-    FinetuneDiscriminator FinetuneD = FinetuneDiscriminator.Continue)
+    FinetuneDiscriminator FinetuneD = FinetuneDiscriminator.Continue,
+    float FinetuneDistill = 0)
 {
     /// <summary>The search settings for a run of <paramref name="totalSteps"/> steps.</summary>
     public SearchSettings ToSearchSettings(int totalSteps) => new(
@@ -288,6 +292,7 @@ public sealed record TrainOptions(
             Need(Enum.IsDefined(p.FinetuneRate), $"unknown fine-tune rate (TrainOptions.Prune.FinetuneRate) {p.FinetuneRate}.");
             Need(Enum.IsDefined(p.FinetuneFrom), $"unknown fine-tune start (TrainOptions.Prune.FinetuneFrom) {p.FinetuneFrom}.");
             Need(Enum.IsDefined(p.FinetuneD), $"unknown discriminator handling at extraction (TrainOptions.Prune.FinetuneD) {p.FinetuneD}.");
+            Need(float.IsFinite(p.FinetuneDistill) && p.FinetuneDistill >= 0, $"the self-distillation weight (TrainOptions.Prune.FinetuneDistill) must be a finite number >= 0, got {p.FinetuneDistill}.");
             Need(p.MacImageSize >= 32 && p.MacImageSize % 4 == 0, $"the MAC counting size must be a multiple of 4 and at least 32, got {p.MacImageSize}.");
         }
         // The architecture checks the widths (count against its layout, each at least 1) on the shapes-only device, so a

@@ -108,6 +108,13 @@ public abstract partial class Trainer
             OptimizerG.Dispose();
             _gParams.Dispose();
             BuildOptimizerG();
+            // The teachers (full width, frozen) take their weights from the checkpoint below.
+            if (Options.EffectivePrune.FinetuneDistill > 0)
+                foreach (var g in Generators)
+                {
+                    g.Teacher = ModelFactory.Generator(Options, Device, 0, hyper: false, widths: null);
+                    SetRequiresGrad(g.Teacher, false);
+                }
         }
         foreach (var (name, model) in AllModels())
         {
@@ -135,7 +142,9 @@ public abstract partial class Trainer
         _record.Resume(Options.OutputDirectory, Step, state.Phases);
     }
 
-    IEnumerable<(string Name, Module Model)> AllModels() => Generators.Select(g => (g.Name, g.Model)).Concat(Discriminators);
+    /// <summary>Every model a checkpoint holds, under its tensors' prefix: the generators, the discriminators, and the fine-tune's teachers.</summary>
+    IEnumerable<(string Name, Module Model)> AllModels() => Generators.Select(g => (g.Name, g.Model)).Concat(Discriminators)
+        .Concat(Generators.Where(g => g.Teacher != null).Select(g => ("teacher_" + g.Name, g.Teacher!)));
 
     string ModeName => Name(Options.Mode);
     string ArchName => Name(Options.EffectiveNetG);

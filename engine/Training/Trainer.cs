@@ -6,6 +6,7 @@ using CoroNetGAN.Engine.Optim;
 using CoroNetGAN.Engine.Pruning;
 using CoroNetGAN.Engine.Serialization;
 using CoroNetGAN.Engine.Tensors;
+using static CoroNetGAN.Engine.Ops.Ops;
 
 namespace CoroNetGAN.Engine.Training;
 
@@ -117,6 +118,9 @@ public abstract partial class Trainer : IDisposable
     /// <summary>The current generators by name (hyper generators during the search, compact ones after it).</summary>
     public IReadOnlyDictionary<string, Module> CurrentGenerators => Generators.ToDictionary(s => s.Name, s => s.Model);
 
+    /// <summary>The fine-tune's teachers (<see cref="PruneOptions.FinetuneDistill"/>) by generator name; empty without them.</summary>
+    internal IReadOnlyDictionary<string, Module> Teachers => Generators.Where(s => s.Teacher != null).ToDictionary(s => s.Name, s => s.Teacher!);
+
     /// <summary>The discriminators by name.</summary>
     public IReadOnlyDictionary<string, Module> CurrentDiscriminators => Discriminators.ToDictionary(d => d.Name, d => d.Model);
 
@@ -184,7 +188,7 @@ public abstract partial class Trainer : IDisposable
         _stepTensors.Clear();
         var all = AverageLosses(TrainStep(batch, wantSample ? samples : null));
         LastStepLosses = all;
-        var losses = LossNames.Where(all.ContainsKey).ToDictionary(n => n, n => all[n], StringComparer.Ordinal);
+        var losses = ReportedLossNames.Where(all.ContainsKey).ToDictionary(n => n, n => all[n], StringComparer.Ordinal);
         string phase = Phase;
         if (Phase == SearchPhase)
         {
@@ -208,6 +212,12 @@ public abstract partial class Trainer : IDisposable
     /// pix2pix G_GAN, G_L1, D_real, D_fake; CycleGAN D_A, G_A, cycle_A, idt_A, D_B, G_B, cycle_B, idt_B.
     /// </summary>
     public abstract IReadOnlyList<string> LossNames { get; }
+
+    /// <summary>The self-distillation terms a step returns (<see cref="Distillation"/>), in generator order.</summary>
+    private protected virtual IReadOnlyList<string> DistillationNames => ["G_distill"];
+
+    /// <summary>What the history and progress report: <see cref="LossNames"/>, and the distillation terms when the fine-tune distils (0 while searching).</summary>
+    IEnumerable<string> ReportedLossNames => !Options.NoPrune && Options.EffectivePrune.FinetuneDistill > 0 ? LossNames.Concat(DistillationNames) : LossNames;
 
     /// <summary>
     /// Every loss term of the last step, as the reference computes them (weighted as they enter the sums): the
@@ -313,6 +323,11 @@ public abstract partial class Trainer : IDisposable
         for (int i = 0; i < Generators.Count; i++)
         {
             var g = Generators[i];
+            if (prune.FinetuneDistill > 0)
+            {
+                g.Teacher = g.Search!.Materialise();
+                SetRequiresGrad(g.Teacher, false);
+            }
             var compact = g.Search!.Extract();
             var widths = ModelFactory.Widths(compact);
             Log?.Invoke($"{g.Name}: extracted the compact generator at step {Step + 1}: widths [{string.Join(",", widths)}], " +
@@ -443,6 +458,17 @@ public abstract partial class Trainer : IDisposable
         optimizer.ZeroGrad();
     }
 
+    /// <summary>
+    /// The fine-tune's self-distillation term of generator <paramref name="index"/> (<see cref="PruneOptions.FinetuneDistill"/>):
+    /// the weight times mean |<paramref name="output"/> - teacher(<paramref name="input"/>)|, the teacher being the generator as
+    /// it was at the cut; null while there is no teacher (the search, or a weight of 0). The teacher's parameters take no
+    /// gradient, so its forward records nothing on the tape.
+    /// </summary>
+    private protected Tensor? Distillation(int index, Tensor input, Tensor output) =>
+        Generators[index].Teacher is { } teacher
+            ? Scale(L1Loss(output, teacher.Forward(input)), Options.EffectivePrune.FinetuneDistill)
+            : null;
+
     /// <summary>The first image of an NCHW host array.</summary>
     private protected static float[] First(float[] batch, int size) => batch.AsSpan(0, ImageIO.Channels * size * size).ToArray();
 
@@ -475,7 +501,7 @@ public abstract partial class Trainer : IDisposable
         OptimizerD.Dispose();
         _gParams.Dispose();
         _dParams.Dispose();
-        foreach (var g in Generators) g.Model.Dispose();
+        foreach (var g in Generators) { g.Model.Dispose(); g.Teacher?.Dispose(); }
         foreach (var m in _pendingExtracted) m.Dispose();
         foreach (var (_, d) in Discriminators) d.Dispose();
         GC.SuppressFinalize(this);
