@@ -315,7 +315,8 @@ public abstract partial class Trainer : IDisposable
     /// <summary>
     /// Ends the search: swaps every hyper generator for its compact extraction (or, with <see cref="FinetuneStart.Scratch"/>,
     /// a fresh generator of its widths) and restarts the G optimizer; with <see cref="FinetuneDiscriminator.Restart"/> the
-    /// discriminators and their optimizer start afresh too.
+    /// discriminators and their optimizer start afresh too; with <see cref="PruneOptions.FinetuneDistill"/> each hyper
+    /// generator is first kept as a plain full-width teacher.
     /// </summary>
     void Extract()
     {
