@@ -21,14 +21,14 @@ public sealed class DistillationTests : IDisposable
         if (Directory.Exists(_dir)) Directory.Delete(_dir, recursive: true);
     }
 
-    static PruneOptions Prune(float distill) =>
-        new(TargetRatio: 0.4, Lambda: 50f, SearchShare: 0.5, MinChannels: 2, CheckEvery: 2, FinetuneDistill: distill);
+    static PruneOptions Prune(float distill, DistillSchedule schedule = DistillSchedule.Constant) =>
+        new(TargetRatio: 0.4, Lambda: 50f, SearchShare: 0.5, MinChannels: 2, CheckEvery: 2, FinetuneDistill: distill, DistillSchedule: schedule);
 
     static TrainOptions Pix2Pix(string dir, float distill) => new(
         TrainMode.Pix2Pix, Size: 32, TotalSteps: 8, OutputDirectory: dir, Ngf: 4, Ndf: 4, Seed: 3, CheckpointEvery: 0, Prune: Prune(distill));
 
-    static TrainOptions CycleGan(string dir, float distill) => new(
-        TrainMode.CycleGan, Size: 32, TotalSteps: 12, OutputDirectory: dir, Ngf: 4, Ndf: 4, Seed: 5, CheckpointEvery: 3, Prune: Prune(distill));
+    static TrainOptions CycleGan(string dir, float distill, DistillSchedule schedule) => new(
+        TrainMode.CycleGan, Size: 32, TotalSteps: 12, OutputDirectory: dir, Ngf: 4, Ndf: 4, Seed: 5, CheckpointEvery: 3, Prune: Prune(distill, schedule));
 
     static SyntheticImages Paired() => new(6, 32, paired: true, 0);
 
@@ -95,7 +95,8 @@ public sealed class DistillationTests : IDisposable
     [Fact]
     public void DistillingCycleGanRunsResumeBitExactFromACheckpointAfterTheCut()
     {
-        var a = CycleGan(Path.Combine(_dir, "a"), 10f);
+        // The linear schedule too: its weight depends on the extraction step, which the resumed run must recover.
+        var a = CycleGan(Path.Combine(_dir, "a"), 10f, DistillSchedule.Linear);
         var b = a with { OutputDirectory = Path.Combine(_dir, "b") };
         using (var t = Trainer.Create(a, Paired()))
         {
@@ -122,7 +123,28 @@ public sealed class DistillationTests : IDisposable
         // A run cannot switch it midway.
         var message = Assert.Throws<InvalidDataException>(() => ResumeCheck.Reconcile(a, a with { Prune = Prune(0f) }, "ckpt")).Message;
         Assert.Contains("TrainOptions.Prune.FinetuneDistill: 10 -> 0", message);
+        Assert.Contains("TrainOptions.Prune.DistillSchedule: linear -> constant", message);
         Assert.Contains("--finetune-distill", CoroNetGAN.Cli.OptionFlags.Rewrite(message));
+    }
+
+    [Fact]
+    public void TheLinearScheduleFallsFromTheWeightAtTheCutToZeroAtTheEnd()
+    {
+        var o = Pix2Pix(Path.Combine(_dir, "lin"), 8f) with { Prune = Prune(8f, DistillSchedule.Linear), TotalSteps = 10 };
+        using var t = Trainer.Create(o, Paired());
+        while (t.Phase == Trainer.SearchPhase) t.RunStep();
+        long cut = t.Step, total = o.TotalSteps;
+        Assert.True(cut is > 0 and < 10);
+        for (long step = cut; step < total; step++)
+            Assert.Equal(8.0 * (total - step) / (total - cut), t.DistillWeight(step), 5);
+        // The first fine-tune step distils at the full weight: its term is 8 x mean |G(A) - T(A)| of that step.
+        t.RunStep();
+        Assert.True(t.LastStepLosses["G_distill"] > 0);
+        using var constant = Trainer.Create(o with { OutputDirectory = Path.Combine(_dir, "const"), Prune = Prune(8f) }, Paired());
+        while (constant.Phase == Trainer.SearchPhase) constant.RunStep();
+        constant.RunStep();
+        Assert.Equal(constant.LastStepLosses["G_distill"], t.LastStepLosses["G_distill"]);
+        Assert.Equal(8f, constant.DistillWeight(total - 1));
     }
 
     [Fact]
@@ -140,6 +162,10 @@ public sealed class DistillationTests : IDisposable
         Assert.Contains("--finetune-distill", err);
         Assert.Contains("-2", err);
         Assert.DoesNotContain("   at ", err);
+        (code, _, err) = Run("train", "--mode", "pix2pix", "--data", missing, "--out", missing, "--size", "32", "--steps", "2", "--device", "cpu",
+            "--finetune-distill-schedule", "cosine");
+        Assert.Equal(2, code);
+        Assert.Contains("--finetune-distill-schedule must be constant or linear, got 'cosine'", err);
         Assert.False(Directory.Exists(missing));
     }
 }

@@ -47,6 +47,7 @@ public static partial class OptionFlags
         ["TrainOptions.Prune.FinetuneFrom"] = "--finetune-from",
         ["TrainOptions.Prune.FinetuneD"] = "--finetune-d",
         ["TrainOptions.Prune.FinetuneDistill"] = "--finetune-distill",
+        ["TrainOptions.Prune.DistillSchedule"] = "--finetune-distill-schedule",
     };
 
     static readonly Dictionary<string, string> Words = new(StringComparer.Ordinal)

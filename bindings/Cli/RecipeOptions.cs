@@ -26,6 +26,7 @@ internal sealed class RecipeOptions
     public readonly Option<string> FinetuneFrom = new("--finetune-from") { Description = "The generator's weights when the fine-tune starts: extracted (the published method: the weights the search ends with, cut to the compact widths) or scratch (fresh random weights at the compact widths: the search only chooses the architecture; extracted.safetensors still holds the extracted weights).", DefaultValueFactory = _ => "extracted" };
     public readonly Option<string> FinetuneD = new("--finetune-d") { Description = "The discriminator(s) when the fine-tune starts: continue (the published method) or restart (fresh weights and optimizer, so a discriminator trained against the full-width generator does not face the narrow one).", DefaultValueFactory = _ => "continue" };
     public readonly Option<float> FinetuneDistill = new("--finetune-distill") { Description = "Self-distillation in the fine-tune: each compact generator's loss adds this weight times the mean absolute difference between its output and the output of the generator as it was at the cut (full width, frozen, kept in the checkpoints), on the same input. 0 (the published method) adds nothing; the CycleGAN cycle weight is 10.", DefaultValueFactory = _ => 0f };
+    public readonly Option<string> DistillSchedule = new("--finetune-distill-schedule") { Description = "How the --finetune-distill weight runs over the fine-tune: constant, or linear (the full weight at the cut, falling to 0 at the last step).", DefaultValueFactory = _ => "constant" };
     public readonly Option<string> Device = new("--device") { Description = "auto, cpu, cuda, opencl, ilgpu-cpu (see `coronetgan devices`).", DefaultValueFactory = _ => "auto" };
     public readonly Option<bool> SkipBad = new("--skip-bad-images") { Description = "Skip unreadable images with a warning instead of stopping." };
     public readonly Option<int> Seed = new("--seed") { Description = "Random seed of the run.", DefaultValueFactory = _ => 0 };
@@ -49,7 +50,7 @@ internal sealed class RecipeOptions
     /// <summary>Adds every option to <paramref name="command"/>.</summary>
     public void AddTo(Command command)
     {
-        foreach (var o in new Option[] { Mode, Data, Size, Ngf, Ndf, NetG, Steps, Epochs, EpochsDecay, Share, Lambda, Pressure, EndFloor, SearchUntil, FinetuneLr, FinetuneFrom, FinetuneD, FinetuneDistill, Device, SkipBad, Seed, CheckpointEvery, SampleEvery, LoadSize, BatchSize, Norm,
+        foreach (var o in new Option[] { Mode, Data, Size, Ngf, Ndf, NetG, Steps, Epochs, EpochsDecay, Share, Lambda, Pressure, EndFloor, SearchUntil, FinetuneLr, FinetuneFrom, FinetuneD, FinetuneDistill, DistillSchedule, Device, SkipBad, Seed, CheckpointEvery, SampleEvery, LoadSize, BatchSize, Norm,
             Lr, Beta1, GanMode, LambdaL1, LambdaA, LambdaB, LambdaIdentity, PoolSize, LayersD, Direction, NoFlip })
             command.Add(o);
     }
@@ -96,7 +97,8 @@ internal sealed class RecipeOptions
             Lambda: parse.GetValue(Lambda), SearchShare: parse.GetValue(Share), Pressure: ParsePressure(parse.GetValue(Pressure)!),
             EndFloor: parse.GetValue(EndFloor), SearchUntil: ParseSearchUntil(parse.GetValue(SearchUntil)!),
             FinetuneRate: ParseFinetuneRate(parse.GetValue(FinetuneLr)!), FinetuneFrom: ParseFinetuneFrom(parse.GetValue(FinetuneFrom)!),
-            FinetuneD: ParseFinetuneD(parse.GetValue(FinetuneD)!), FinetuneDistill: parse.GetValue(FinetuneDistill)),
+            FinetuneD: ParseFinetuneD(parse.GetValue(FinetuneD)!), FinetuneDistill: parse.GetValue(FinetuneDistill),
+            DistillSchedule: ParseDistillSchedule(parse.GetValue(DistillSchedule)!)),
         BatchSize: parse.GetValue(BatchSize), Norm: parse.GetValue(Norm) is { } n ? CliParsing.Norm(n) : null,
         LearningRate: parse.GetValue(Lr), Beta1: parse.GetValue(Beta1), Gan: ParseGan(parse.GetValue(GanMode)),
         LambdaL1: parse.GetValue(LambdaL1), LambdaA: parse.GetValue(LambdaA), LambdaB: parse.GetValue(LambdaB),
@@ -136,6 +138,13 @@ internal sealed class RecipeOptions
         "continue" => CoroNetGAN.FinetuneDiscriminator.Continue,
         "restart" => CoroNetGAN.FinetuneDiscriminator.Restart,
         _ => throw new ArgumentException($"--finetune-d must be continue or restart, got '{text}'."),
+    };
+
+    public static CoroNetGAN.DistillSchedule ParseDistillSchedule(string text) => text.Trim().ToLowerInvariant() switch
+    {
+        "constant" => CoroNetGAN.DistillSchedule.Constant,
+        "linear" => CoroNetGAN.DistillSchedule.Linear,
+        _ => throw new ArgumentException($"--finetune-distill-schedule must be constant or linear, got '{text}'."),
     };
 
     static bool ParseDirection(string text) => text.Trim().ToLowerInvariant() switch

@@ -93,6 +93,7 @@ internal static class TrainCommand
                             FinetuneFrom = Given(recipe.FinetuneFrom) ? RecipeOptions.ParseFinetuneFrom(parse.GetValue(recipe.FinetuneFrom)!) : savedPrune.FinetuneFrom,
                             FinetuneD = Given(recipe.FinetuneD) ? RecipeOptions.ParseFinetuneD(parse.GetValue(recipe.FinetuneD)!) : savedPrune.FinetuneD,
                             FinetuneDistill = Given(recipe.FinetuneDistill) ? parse.GetValue(recipe.FinetuneDistill) : savedPrune.FinetuneDistill,
+                            DistillSchedule = Given(recipe.DistillSchedule) ? RecipeOptions.ParseDistillSchedule(parse.GetValue(recipe.DistillSchedule)!) : savedPrune.DistillSchedule,
                         },
                     };
                 }

@@ -96,6 +96,7 @@ public static class ResumeCheck
         Fixed("Prune.FinetuneFrom", a.FinetuneFrom, b.FinetuneFrom, searching);
         Fixed("Prune.FinetuneD", a.FinetuneD, b.FinetuneD, searching);
         Fixed("Prune.FinetuneDistill", a.FinetuneDistill, b.FinetuneDistill, searching);
+        Fixed("Prune.DistillSchedule", a.DistillSchedule, b.DistillSchedule, searching);
         rows.Add(new("TotalSteps", saved.TotalSteps, requested.TotalSteps, CanChange: true));
         rows.Add(new("CheckpointEvery", saved.CheckpointEvery, requested.CheckpointEvery, CanChange: true));
         rows.Add(new("SampleEvery", saved.SampleEvery, requested.SampleEvery, CanChange: true));

@@ -87,6 +87,16 @@ public enum FinetuneDiscriminator
     Restart,
 }
 
+/// <summary>The weight of the fine-tune's self-distillation term over the fine-tune's steps.</summary>
+public enum DistillSchedule
+{
+    /// <summary>The same weight for every fine-tune step.</summary>
+    Constant,
+    /// <summary>The full weight at the cut, falling linearly to 0 at the end of the run: the teacher steadies the narrow
+    /// generator right after the cut and lets it go where it can do better than a snapshot from the middle of training.</summary>
+    Linear,
+}
+
 /// <summary>
 /// How the CoroNetGAN search prunes the generator(s): the target (a ratio of the full MACs or GMACs) and the search
 /// controller's knobs; see <see cref="SearchSettings"/>. The step budget is <see cref="SearchShare"/> of the run's steps.
@@ -108,6 +118,7 @@ public enum FinetuneDiscriminator
 /// <param name="FinetuneDistill">Weight of the fine-tune's self-distillation term: each compact generator's loss adds this
 /// times the mean absolute difference between its output and that of the generator as it was at the cut (full width,
 /// frozen), on the same input. 0 (the published method) adds nothing.</param>
+/// <param name="DistillSchedule">How <paramref name="FinetuneDistill"/> runs over the fine-tune: constant, or falling linearly to 0.</param>
 public sealed record PruneOptions(
     double? TargetRatio = 0.5,
     double? TargetGMacs = null,
@@ -123,7 +134,8 @@ public sealed record PruneOptions(
     FinetuneRate FinetuneRate = FinetuneRate.Continue,
     FinetuneStart FinetuneFrom = FinetuneStart.Extracted,
     FinetuneDiscriminator FinetuneD = FinetuneDiscriminator.Continue,
-    float FinetuneDistill = 0)
+    float FinetuneDistill = 0,
+    DistillSchedule DistillSchedule = DistillSchedule.Constant)
 {
     /// <summary>The search settings for a run of <paramref name="totalSteps"/> steps.</summary>
     public SearchSettings ToSearchSettings(int totalSteps) => new(
@@ -292,6 +304,7 @@ public sealed record TrainOptions(
             Need(Enum.IsDefined(p.FinetuneRate), $"unknown fine-tune rate (TrainOptions.Prune.FinetuneRate) {p.FinetuneRate}.");
             Need(Enum.IsDefined(p.FinetuneFrom), $"unknown fine-tune start (TrainOptions.Prune.FinetuneFrom) {p.FinetuneFrom}.");
             Need(Enum.IsDefined(p.FinetuneD), $"unknown discriminator handling at extraction (TrainOptions.Prune.FinetuneD) {p.FinetuneD}.");
+            Need(Enum.IsDefined(p.DistillSchedule), $"unknown self-distillation schedule (TrainOptions.Prune.DistillSchedule) {p.DistillSchedule}.");
             Need(float.IsFinite(p.FinetuneDistill) && p.FinetuneDistill >= 0, $"the self-distillation weight (TrainOptions.Prune.FinetuneDistill) must be a finite number >= 0, got {p.FinetuneDistill}.");
             Need(p.MacImageSize >= 32 && p.MacImageSize % 4 == 0, $"the MAC counting size must be a multiple of 4 and at least 32, got {p.MacImageSize}.");
         }

@@ -461,14 +461,26 @@ public abstract partial class Trainer : IDisposable
 
     /// <summary>
     /// The fine-tune's self-distillation term of generator <paramref name="index"/> (<see cref="PruneOptions.FinetuneDistill"/>):
-    /// the weight times mean |<paramref name="output"/> - teacher(<paramref name="input"/>)|, the teacher being the generator as
-    /// it was at the cut; null while there is no teacher (the search, or a weight of 0). The teacher's parameters take no
-    /// gradient, so its forward records nothing on the tape.
+    /// the step's weight (<see cref="DistillWeight"/>) times mean |<paramref name="output"/> - teacher(<paramref name="input"/>)|,
+    /// the teacher being the generator as it was at the cut; null while there is no teacher (the search, or a weight of 0).
+    /// The teacher's parameters take no gradient, so its forward records nothing on the tape.
     /// </summary>
     private protected Tensor? Distillation(int index, Tensor input, Tensor output) =>
         Generators[index].Teacher is { } teacher
-            ? Scale(L1Loss(output, teacher.Forward(input)), Options.EffectivePrune.FinetuneDistill)
+            ? Scale(L1Loss(output, teacher.Forward(input)), DistillWeight(Step))
             : null;
+
+    /// <summary>
+    /// The self-distillation weight of (0-based) step <paramref name="step"/> of the fine-tune: the option's weight, or with
+    /// <see cref="DistillSchedule.Linear"/> that weight times (total - step) / (total - first fine-tune step), a pure
+    /// function of the step and the extraction step like <see cref="RateAt"/>, so a resumed run needs no state.
+    /// </summary>
+    internal float DistillWeight(long step)
+    {
+        var p = Options.EffectivePrune;
+        if (p.DistillSchedule == DistillSchedule.Constant || _finetuneStart is not { } s) return p.FinetuneDistill;
+        return (float)(p.FinetuneDistill * (double)(Options.TotalSteps - step) / Math.Max(1, Options.TotalSteps - s));
+    }
 
     /// <summary>The first image of an NCHW host array.</summary>
     private protected static float[] First(float[] batch, int size) => batch.AsSpan(0, ImageIO.Channels * size * size).ToArray();
