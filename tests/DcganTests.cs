@@ -169,6 +169,21 @@ public sealed class DcganTests : IDisposable
     }
 
     [Fact]
+    public void TheFinetuneDistilsFromTheGeneratorAtTheCutOnTheSameNoise()
+    {
+        var o = Dcgan(_tmp.File("distill"), steps: 8, noPrune: false);
+        o = o with { Prune = o.EffectivePrune with { FinetuneDistill = 5f } };
+        using var t = Trainer.Create(o, new SyntheticImages(6, 16, paired: false));
+        while (t.Phase == Trainer.SearchPhase) t.RunStep();
+        Assert.IsType<DcganGenerator>(t.Teachers["G"]);
+        t.RunStep();
+        var l = t.LastStepLosses;
+        Assert.True(l["G_distill"] > 0);
+        Assert.Equal(l["G_GAN"] + l["G_distill"], l["G"], 3e-5 * l["G"]);
+        Assert.Contains("G_distill", t.History[^1].Losses.Keys);
+    }
+
+    [Fact]
     public void ResumedMidSearchEndsBitExactWithAnUninterruptedRun()
     {
         var a = Dcgan(_tmp.File("a"), steps: 6, noPrune: false);
