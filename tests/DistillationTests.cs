@@ -148,6 +148,25 @@ public sealed class DistillationTests : IDisposable
     }
 
     [Fact]
+    public void TheCommandLineDistilsCycleGanByDefaultAndNothingElse()
+    {
+        string cycle = DemoData.Extract("cyclegan", Path.Combine(_dir, "cdata"));
+        string paired = DemoData.Extract("pix2pix", Path.Combine(_dir, "pdata"));
+        float Saved(string mode, string data, string name, params string[] extra)
+        {
+            string run = Path.Combine(_dir, name);
+            var (code, output, err) = Run(["train", "--mode", mode, "--data", data, "--out", run, "--size", "32", "--ngf", "4", "--ndf", "4",
+                "--steps", "2", "--target-ratio", "0.5", "--device", "cpu", "--checkpoint-every", "2", "--sample-every", "0", .. extra]);
+            Assert.True(code == 0, output + err);
+            return Trainer.ReadOptions(Trainer.Checkpoints(run)[^1]).EffectivePrune.FinetuneDistill;
+        }
+        Assert.Equal(3f, Saved("cyclegan", cycle, "c-default"));
+        Assert.Equal(0f, Saved("cyclegan", cycle, "c-published", "--finetune-distill", "0"));
+        Assert.Equal(0f, Saved("pix2pix", paired, "p-default"));
+        Assert.Equal(2.5f, Saved("pix2pix", paired, "p-given", "--finetune-distill", "2.5"));
+    }
+
+    [Fact]
     public void BadWeightsAreRefusedBeforeTraining()
     {
         foreach (float w in new[] { -1f, float.NaN, float.PositiveInfinity })

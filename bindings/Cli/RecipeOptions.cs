@@ -25,7 +25,9 @@ internal sealed class RecipeOptions
     public readonly Option<string> FinetuneLr = new("--finetune-lr") { Description = "The learning rate of the fine-tune after extraction: continue (the published method: the run's one schedule) or restart (a fresh schedule over the fine-tune's steps: --lr for their first half, then the linear decay to 0).", DefaultValueFactory = _ => "continue" };
     public readonly Option<string> FinetuneFrom = new("--finetune-from") { Description = "The generator's weights when the fine-tune starts: extracted (the published method: the weights the search ends with, cut to the compact widths) or scratch (fresh random weights at the compact widths: the search only chooses the architecture; extracted.safetensors still holds the extracted weights).", DefaultValueFactory = _ => "extracted" };
     public readonly Option<string> FinetuneD = new("--finetune-d") { Description = "The discriminator(s) when the fine-tune starts: continue (the published method) or restart (fresh weights and optimizer, so a discriminator trained against the full-width generator does not face the narrow one).", DefaultValueFactory = _ => "continue" };
-    public readonly Option<float> FinetuneDistill = new("--finetune-distill") { Description = "Self-distillation in the fine-tune: each compact generator's loss adds this weight times the mean absolute difference between its output and the output of the generator as it was at the cut (full width, frozen, kept in the checkpoints), on the same input. 0 (the published method) adds nothing; the CycleGAN cycle weight is 10.", DefaultValueFactory = _ => 0f };
+    public readonly Option<float?> FinetuneDistill = new("--finetune-distill") { Description = $"Self-distillation in the fine-tune: each compact generator's loss adds this weight times the mean absolute difference between its output and the output of the generator as it was at the cut (full width, frozen, kept in the checkpoints), on the same input. 0 is the published method. Default: {CycleGanDistill.ToString(System.Globalization.CultureInfo.InvariantCulture)} for cyclegan (it keeps the narrow generators from collapsing against the discriminators; docs/quality.md 7.4), 0 for pix2pix and dcgan." };
+    /// <summary>The CycleGAN default of <c>--finetune-distill</c> (measured in docs/quality.md 7.4); other modes default to 0.</summary>
+    public const float CycleGanDistill = 3f;
     public readonly Option<string> DistillSchedule = new("--finetune-distill-schedule") { Description = "How the --finetune-distill weight runs over the fine-tune: constant, or linear (the full weight at the cut, falling to 0 at the last step).", DefaultValueFactory = _ => "constant" };
     public readonly Option<string> Device = new("--device") { Description = "auto, cpu, cuda, opencl, ilgpu-cpu (see `coronetgan devices`).", DefaultValueFactory = _ => "auto" };
     public readonly Option<bool> SkipBad = new("--skip-bad-images") { Description = "Skip unreadable images with a warning instead of stopping." };
@@ -97,7 +99,7 @@ internal sealed class RecipeOptions
             Lambda: parse.GetValue(Lambda), SearchShare: parse.GetValue(Share), Pressure: ParsePressure(parse.GetValue(Pressure)!),
             EndFloor: parse.GetValue(EndFloor), SearchUntil: ParseSearchUntil(parse.GetValue(SearchUntil)!),
             FinetuneRate: ParseFinetuneRate(parse.GetValue(FinetuneLr)!), FinetuneFrom: ParseFinetuneFrom(parse.GetValue(FinetuneFrom)!),
-            FinetuneD: ParseFinetuneD(parse.GetValue(FinetuneD)!), FinetuneDistill: parse.GetValue(FinetuneDistill),
+            FinetuneD: ParseFinetuneD(parse.GetValue(FinetuneD)!), FinetuneDistill: parse.GetValue(FinetuneDistill) ?? DefaultDistill(ParseMode(parse.GetValue(Mode)!)),
             DistillSchedule: ParseDistillSchedule(parse.GetValue(DistillSchedule)!)),
         BatchSize: parse.GetValue(BatchSize), Norm: parse.GetValue(Norm) is { } n ? CliParsing.Norm(n) : null,
         LearningRate: parse.GetValue(Lr), Beta1: parse.GetValue(Beta1), Gan: ParseGan(parse.GetValue(GanMode)),
@@ -125,6 +127,9 @@ internal sealed class RecipeOptions
         "restart" => CoroNetGAN.FinetuneRate.Restart,
         _ => throw new ArgumentException($"--finetune-lr must be continue or restart, got '{text}'."),
     };
+
+    /// <summary>The <c>--finetune-distill</c> weight a run of <paramref name="mode"/> gets when the option is not given.</summary>
+    public static float DefaultDistill(TrainMode mode) => mode == TrainMode.CycleGan ? CycleGanDistill : 0f;
 
     public static FinetuneStart ParseFinetuneFrom(string text) => text.Trim().ToLowerInvariant() switch
     {

@@ -92,7 +92,7 @@ internal static class TrainCommand
                             FinetuneRate = Given(recipe.FinetuneLr) ? RecipeOptions.ParseFinetuneRate(parse.GetValue(recipe.FinetuneLr)!) : savedPrune.FinetuneRate,
                             FinetuneFrom = Given(recipe.FinetuneFrom) ? RecipeOptions.ParseFinetuneFrom(parse.GetValue(recipe.FinetuneFrom)!) : savedPrune.FinetuneFrom,
                             FinetuneD = Given(recipe.FinetuneD) ? RecipeOptions.ParseFinetuneD(parse.GetValue(recipe.FinetuneD)!) : savedPrune.FinetuneD,
-                            FinetuneDistill = Given(recipe.FinetuneDistill) ? parse.GetValue(recipe.FinetuneDistill) : savedPrune.FinetuneDistill,
+                            FinetuneDistill = Given(recipe.FinetuneDistill) ? parse.GetValue(recipe.FinetuneDistill)!.Value : savedPrune.FinetuneDistill,
                             DistillSchedule = Given(recipe.DistillSchedule) ? RecipeOptions.ParseDistillSchedule(parse.GetValue(recipe.DistillSchedule)!) : savedPrune.DistillSchedule,
                         },
                     };
