@@ -91,15 +91,18 @@ internal sealed class RecipeOptions
         return ((int)total, (int)(epochs.Value * perEpoch));
     }
 
-    TrainOptions BuildWith(ParseResult parse, string outDir, bool noPrune, double? targetRatio, double? targetGMacs, int steps) => new(
-        ParseMode(parse.GetValue(Mode)!), parse.GetValue(Size), steps, outDir,
+    TrainOptions BuildWith(ParseResult parse, string outDir, bool noPrune, double? targetRatio, double? targetGMacs, int steps) =>
+        BuildWith(parse, ParseMode(parse.GetValue(Mode)!), outDir, noPrune, targetRatio, targetGMacs, steps);
+
+    TrainOptions BuildWith(ParseResult parse, TrainMode mode, string outDir, bool noPrune, double? targetRatio, double? targetGMacs, int steps) => new(
+        mode, parse.GetValue(Size), steps, outDir,
         Ngf: parse.GetValue(Ngf), Ndf: parse.GetValue(Ndf), NetG: ParseNetG(parse.GetValue(NetG)), Seed: parse.GetValue(Seed),
         NoPrune: noPrune, CheckpointEvery: parse.GetValue(CheckpointEvery), SampleEvery: parse.GetValue(SampleEvery),
         Prune: new PruneOptions(TargetRatio: targetGMacs == null ? targetRatio ?? 0.5 : null, TargetGMacs: targetGMacs,
             Lambda: parse.GetValue(Lambda), SearchShare: parse.GetValue(Share), Pressure: ParsePressure(parse.GetValue(Pressure)!),
             EndFloor: parse.GetValue(EndFloor), SearchUntil: ParseSearchUntil(parse.GetValue(SearchUntil)!),
             FinetuneRate: ParseFinetuneRate(parse.GetValue(FinetuneLr)!), FinetuneFrom: ParseFinetuneFrom(parse.GetValue(FinetuneFrom)!),
-            FinetuneD: ParseFinetuneD(parse.GetValue(FinetuneD)!), FinetuneDistill: parse.GetValue(FinetuneDistill) ?? DefaultDistill(ParseMode(parse.GetValue(Mode)!)),
+            FinetuneD: ParseFinetuneD(parse.GetValue(FinetuneD)!), FinetuneDistill: parse.GetValue(FinetuneDistill) ?? DefaultDistill(mode),
             DistillSchedule: ParseDistillSchedule(parse.GetValue(DistillSchedule)!)),
         BatchSize: parse.GetValue(BatchSize), Norm: parse.GetValue(Norm) is { } n ? CliParsing.Norm(n) : null,
         LearningRate: parse.GetValue(Lr), Beta1: parse.GetValue(Beta1), Gan: ParseGan(parse.GetValue(GanMode)),

@@ -109,12 +109,8 @@ public abstract partial class Trainer
             _gParams.Dispose();
             BuildOptimizerG();
             // The teachers (full width, frozen) take their weights from the checkpoint below.
-            if (Options.EffectivePrune.FinetuneDistill > 0)
-                foreach (var g in Generators)
-                {
-                    g.Teacher = ModelFactory.Generator(Options, Device, 0, hyper: false, widths: null);
-                    SetRequiresGrad(g.Teacher, false);
-                }
+            if (Distils)
+                foreach (var g in Generators) g.Teacher = Frozen(ModelFactory.Generator(Options, Device, 0, hyper: false, widths: null));
         }
         foreach (var (name, model) in AllModels())
         {

@@ -217,7 +217,17 @@ public abstract partial class Trainer : IDisposable
     private protected virtual IReadOnlyList<string> DistillationNames => ["G_distill"];
 
     /// <summary>What the history and progress report: <see cref="LossNames"/>, and the distillation terms when the fine-tune distils (0 while searching).</summary>
-    IEnumerable<string> ReportedLossNames => !Options.NoPrune && Options.EffectivePrune.FinetuneDistill > 0 ? LossNames.Concat(DistillationNames) : LossNames;
+    IEnumerable<string> ReportedLossNames => Distils ? LossNames.Concat(DistillationNames) : LossNames;
+
+    /// <summary>Whether the fine-tune distils from teachers kept at the cut (a searched run with <see cref="PruneOptions.FinetuneDistill"/> above 0).</summary>
+    bool Distils => !Options.NoPrune && Options.EffectivePrune.FinetuneDistill > 0;
+
+    /// <summary><paramref name="teacher"/> with every parameter out of the gradient (a teacher is never trained).</summary>
+    static Module Frozen(Module teacher)
+    {
+        SetRequiresGrad(teacher, false);
+        return teacher;
+    }
 
     /// <summary>
     /// Every loss term of the last step, as the reference computes them (weighted as they enter the sums): the
@@ -324,11 +334,7 @@ public abstract partial class Trainer : IDisposable
         for (int i = 0; i < Generators.Count; i++)
         {
             var g = Generators[i];
-            if (prune.FinetuneDistill > 0)
-            {
-                g.Teacher = g.Search!.Materialise();
-                SetRequiresGrad(g.Teacher, false);
-            }
+            if (Distils) g.Teacher = Frozen(g.Search!.Materialise());
             var compact = g.Search!.Extract();
             var widths = ModelFactory.Widths(compact);
             Log?.Invoke($"{g.Name}: extracted the compact generator at step {Step + 1}: widths [{string.Join(",", widths)}], " +
