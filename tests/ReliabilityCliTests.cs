@@ -208,6 +208,13 @@ public class ReliabilityCliTests
     {
         AssertUserError(Run("train", "--no-such-option"), "--no-such-option");
         AssertUserError(Run("translate", "--size", "abc"), "abc");
+        // A value that is not of the option's type is named in words, not as a .NET type.
+        foreach (var (option, expected) in new[] { ("--size", "as a whole number"), ("--target-ratio", "as a number"), ("--finetune-distill", "as a number") })
+        {
+            var bad = Run("train", option, "abc");
+            AssertUserError(bad, $"Cannot parse argument 'abc' for option '{option}' {expected}");
+            Assert.DoesNotContain("System.", bad.Err);
+        }
         Assert.Equal(2, Run("no-such-command").Code);
         using var sw = new StringWriter();
         Assert.Equal(1, CoroNetGAN.Cli.CliErrors.ReportTo(new InvalidOperationException("boom"), false, sw));

@@ -17,7 +17,7 @@ public static class Program
         // A parse error is a usage error (exit 2), not the library's default 1, which the convention keeps for crashes.
         if (parse.Errors.Count > 0)
         {
-            foreach (var error in parse.Errors) Console.Error.WriteLine($"error: {error.Message}");
+            foreach (var error in parse.Errors) Console.Error.WriteLine($"error: {PlainTypes(error.Message)}");
             string command = parse.CommandResult.Command == root ? "" : parse.CommandResult.Command.Name + " ";
             Console.Error.WriteLine($"see 'coronetgan {command}--help' for the options.");
             return CliErrors.BadInput;
@@ -25,6 +25,19 @@ public static class Program
         try { return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false }); }
         catch (Exception e) { return CliErrors.Report(e, verbose); }
     }
+
+    /// <summary>
+    /// A parse error with the .NET type names the parser quotes ("as expected type 'System.Nullable`1[System.Single]'")
+    /// said in words ("as a number"), since a user typed a value, not a type.
+    /// </summary>
+    internal static string PlainTypes(string message) =>
+        System.Text.RegularExpressions.Regex.Replace(message, @"as expected type '(?:System\.Nullable`1\[)?System\.(\w+)\]?'", m => m.Groups[1].Value switch
+        {
+            "Single" or "Double" or "Decimal" => "as a number",
+            "Int16" or "Int32" or "Int64" or "UInt16" or "UInt32" or "UInt64" or "Byte" => "as a whole number",
+            "Boolean" => "as true or false",
+            _ => m.Value,
+        });
 
     /// <summary>The command tree: every command and option (tests check that messages only suggest options it has).</summary>
     public static RootCommand BuildRoot()
