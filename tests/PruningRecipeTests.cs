@@ -84,6 +84,45 @@ public class PruningRecipeTests
         Assert.True(overshoot.CurrentRatio <= 0.2 && overshoot.CurrentRatio >= 0.2 * 0.96, $"{overshoot.CurrentRatio}");
     }
 
+    /// <summary>
+    /// The layers' floor holds in every layer when the budget forces the cut with no pressure (the smallest entries go) and
+    /// when one huge proximal step overshoots; the end layers keep the larger of the two floors; without it the same
+    /// forced search leaves some layer below a quarter of its channels.
+    /// </summary>
+    [Fact]
+    public void LayerFloorKeepsEveryLayerAboveItsShare()
+    {
+        foreach (double floor in new[] { 0.0, 0.25 })
+        {
+            using var g = PruningTests.HyperResnet(16, seed: 5);
+            // The residual stream's entries are the smallest, so the forced cut takes that layer first, down to its floor.
+            SetLatentsToOne(g);
+            Net(g).Prunable[2].Value.CopyFrom(Enumerable.Repeat(0.5f, Net(g).Prunable[2].Channels).ToArray());
+            var search = new PruningSearch(g, new SearchSettings(TargetRatio: 0.15, Lambda: 0f, CheckEvery: 5, StepBudget: 5, ImageSize: 32, LayerFloor: floor));
+            var full = Net(g).Prunable.Select(l => l.Channels).ToArray();
+            var state = SearchState.Searching;
+            for (int i = 0; i < 5; i++) state = search.AfterStep(2e-4f);
+            Assert.Equal(SearchState.Forced, state);
+            Assert.True(search.CurrentRatio <= 0.15 && search.CurrentRatio >= 0.15 * 0.96, $"{search.CurrentRatio}");
+            var w = search.CurrentWidths;
+            bool above = w.Select((c, l) => c >= Math.Ceiling(0.25 * full[l])).All(x => x);
+            if (floor > 0) Assert.True(above, $"widths [{string.Join(",", w)}] of [{string.Join(",", full)}]");
+            else Assert.Equal(search.Settings.MinChannels, w[2]);
+        }
+
+        using var h = PruningTests.HyperResnet(16, seed: 7);
+        var overshoot = new PruningSearch(h, new SearchSettings(TargetRatio: 0.3, Lambda: 1000f, CheckEvery: 1, StepBudget: 1000, ImageSize: 32,
+            LayerFloor: 0.4, EndFloor: 0.75));
+        var fullH = Net(h).Prunable.Select(l => l.Channels).ToArray();
+        Assert.Equal(fullH.Select((c, l) => (int)Math.Ceiling((l == 0 || l == fullH.Length - 1 ? 0.75 : 0.4) * c)).ToArray(), overshoot.Floors);
+        overshoot.AfterStep(1f);
+        Assert.All(overshoot.CurrentWidths.Select((c, l) => (c, l)), x => Assert.True(x.c >= overshoot.Floors[x.l], $"widths [{string.Join(",", overshoot.CurrentWidths)}]"));
+        // A floor whose smallest generator exceeds the target is refused up front, naming it.
+        var e = Assert.Throws<ArgumentException>(() => new PruningSearch(h, new SearchSettings(TargetRatio: 0.05, ImageSize: 32, LayerFloor: 0.5)));
+        Assert.Contains("every layer's floor of 50", e.Message);
+        Assert.Contains("TrainOptions.Prune.LayerFloor", e.Message);
+    }
+
     [Fact]
     public void BadRecipeSettingsAreRefusedByName()
     {
@@ -94,6 +133,9 @@ public class PruningRecipeTests
         Assert.Contains("end layers' floor", e.Message);
         var o = new TrainOptions(TrainMode.Pix2Pix, 32, 10, "run", Prune: new PruneOptions(EndFloor: -0.1));
         Assert.Contains("TrainOptions.Prune.EndFloor", Assert.Throws<ArgumentException>(o.Validate).Message);
+        Assert.Contains("TrainOptions.Prune.LayerFloor", Assert.Throws<ArgumentException>(() => new PruningSearch(g, new SearchSettings(TargetRatio: 0.5, ImageSize: 32, LayerFloor: -0.5))).Message);
+        o = new TrainOptions(TrainMode.Pix2Pix, 32, 10, "run", Prune: new PruneOptions(LayerFloor: 1.5));
+        Assert.Contains("TrainOptions.Prune.LayerFloor", Assert.Throws<ArgumentException>(o.Validate).Message);
     }
 
     [Fact]
@@ -101,11 +143,13 @@ public class PruningRecipeTests
     {
         var saved = new TrainOptions(TrainMode.Pix2Pix, 32, 4, "run", Prune: new PruneOptions(EndFloor: 0.75));
         var message = Assert.Throws<InvalidDataException>(() => ResumeCheck.Reconcile(saved,
-            saved with { Prune = new PruneOptions(Pressure: PrunePressure.Macs) }, "ckpt")).Message;
+            saved with { Prune = new PruneOptions(Pressure: PrunePressure.Macs, LayerFloor: 0.25) }, "ckpt")).Message;
         Assert.Contains("TrainOptions.Prune.Pressure: uniform -> macs", message);
         Assert.Contains("TrainOptions.Prune.EndFloor: 0.75 -> 0", message);
         Assert.Contains("--prune-pressure", CoroNetGAN.Cli.OptionFlags.Rewrite(message));
         Assert.Contains("--end-floor", CoroNetGAN.Cli.OptionFlags.Rewrite(message));
+        Assert.Contains("TrainOptions.Prune.LayerFloor: 0 -> 0.25", message);
+        Assert.Contains("--layer-floor", CoroNetGAN.Cli.OptionFlags.Rewrite(message));
     }
 
     [Fact]
@@ -120,6 +164,10 @@ public class PruningRecipeTests
             "--end-floor", "2");
         Assert.Equal(2, code);
         Assert.Contains("--end-floor", err);
+        (code, _, err) = Run("train", "--mode", "pix2pix", "--data", missing, "--out", missing, "--size", "32", "--steps", "2", "--device", "cpu",
+            "--layer-floor", "-1");
+        Assert.Equal(2, code);
+        Assert.Contains("--layer-floor", err);
         Assert.False(Directory.Exists(missing));
     }
 }

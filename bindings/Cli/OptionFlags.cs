@@ -42,6 +42,7 @@ public static partial class OptionFlags
         ["TrainOptions.Prune.SearchShare"] = "--search-share",
         ["TrainOptions.Prune.Pressure"] = "--prune-pressure",
         ["TrainOptions.Prune.EndFloor"] = "--end-floor",
+        ["TrainOptions.Prune.LayerFloor"] = "--layer-floor",
         ["TrainOptions.Prune.SearchUntil"] = "--search-until",
         ["TrainOptions.Prune.FinetuneRate"] = "--finetune-lr",
         ["TrainOptions.Prune.FinetuneFrom"] = "--finetune-from",

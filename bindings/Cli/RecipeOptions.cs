@@ -21,6 +21,7 @@ internal sealed class RecipeOptions
     public readonly Option<float> Lambda = new("--lambda") { Description = "Initial sparsity pressure (adapted to meet the target within the search share).", DefaultValueFactory = _ => 0.1f };
     public readonly Option<string> Pressure = new("--prune-pressure") { Description = "How the search's sparsity pressure is shared among the layers: uniform (DHP, the published method: the same shrink for every latent entry, so the search cuts where latents are small) or macs (each layer's shrink scaled by the MACs one of its channels costs, mean 1: cheap channels are kept, the search cuts where the MACs are).", DefaultValueFactory = _ => "uniform" };
     public readonly Option<double> EndFloor = new("--end-floor") { Description = "Fraction of their channels the first and last prunable layers (the full-resolution convolutions of the ResNet generators) keep at least, in [0, 1]; the rest of the MAC budget is cut from the other layers. 0: only the minimum of 4 channels, as DHP.", DefaultValueFactory = _ => 0.0 };
+    public readonly Option<double> LayerFloor = new("--layer-floor") { Description = "Fraction of their channels every prunable layer keeps at least, in [0, 1] (the end layers: the larger of this and --end-floor), so a small target cannot leave a layer of a few channels. 0: only the minimum of 4 channels, as DHP.", DefaultValueFactory = _ => 0.0 };
     public readonly Option<string> SearchUntil = new("--search-until") { Description = "When the search ends: target (DHP, the published method: as soon as the MACs meet the target, or when the search share forces the cut) or budget (it runs the whole search share: once the target is met the pruning stops and the masks hold while the hypernetwork trains on; with --target-ratio 1 --lambda 0 --search-share 1 the hypernetwork generator trains every step with nothing pruned).", DefaultValueFactory = _ => "target" };
     public readonly Option<string> FinetuneLr = new("--finetune-lr") { Description = "The learning rate of the fine-tune after extraction: continue (the published method: the run's one schedule) or restart (a fresh schedule over the fine-tune's steps: --lr for their first half, then the linear decay to 0).", DefaultValueFactory = _ => "continue" };
     public readonly Option<string> FinetuneFrom = new("--finetune-from") { Description = "The generator's weights when the fine-tune starts: extracted (the published method: the weights the search ends with, cut to the compact widths) or scratch (fresh random weights at the compact widths: the search only chooses the architecture; extracted.safetensors still holds the extracted weights).", DefaultValueFactory = _ => "extracted" };
@@ -52,7 +53,7 @@ internal sealed class RecipeOptions
     /// <summary>Adds every option to <paramref name="command"/>.</summary>
     public void AddTo(Command command)
     {
-        foreach (var o in new Option[] { Mode, Data, Size, Ngf, Ndf, NetG, Steps, Epochs, EpochsDecay, Share, Lambda, Pressure, EndFloor, SearchUntil, FinetuneLr, FinetuneFrom, FinetuneD, FinetuneDistill, DistillSchedule, Device, SkipBad, Seed, CheckpointEvery, SampleEvery, LoadSize, BatchSize, Norm,
+        foreach (var o in new Option[] { Mode, Data, Size, Ngf, Ndf, NetG, Steps, Epochs, EpochsDecay, Share, Lambda, Pressure, EndFloor, LayerFloor, SearchUntil, FinetuneLr, FinetuneFrom, FinetuneD, FinetuneDistill, DistillSchedule, Device, SkipBad, Seed, CheckpointEvery, SampleEvery, LoadSize, BatchSize, Norm,
             Lr, Beta1, GanMode, LambdaL1, LambdaA, LambdaB, LambdaIdentity, PoolSize, LayersD, Direction, NoFlip })
             command.Add(o);
     }
@@ -100,7 +101,7 @@ internal sealed class RecipeOptions
         NoPrune: noPrune, CheckpointEvery: parse.GetValue(CheckpointEvery), SampleEvery: parse.GetValue(SampleEvery),
         Prune: new PruneOptions(TargetRatio: targetGMacs == null ? targetRatio ?? 0.5 : null, TargetGMacs: targetGMacs,
             Lambda: parse.GetValue(Lambda), SearchShare: parse.GetValue(Share), Pressure: ParsePressure(parse.GetValue(Pressure)!),
-            EndFloor: parse.GetValue(EndFloor), SearchUntil: ParseSearchUntil(parse.GetValue(SearchUntil)!),
+            EndFloor: parse.GetValue(EndFloor), LayerFloor: parse.GetValue(LayerFloor), SearchUntil: ParseSearchUntil(parse.GetValue(SearchUntil)!),
             FinetuneRate: ParseFinetuneRate(parse.GetValue(FinetuneLr)!), FinetuneFrom: ParseFinetuneFrom(parse.GetValue(FinetuneFrom)!),
             FinetuneD: ParseFinetuneD(parse.GetValue(FinetuneD)!), FinetuneDistill: parse.GetValue(FinetuneDistill) ?? DefaultDistill(mode),
             DistillSchedule: ParseDistillSchedule(parse.GetValue(DistillSchedule)!)),

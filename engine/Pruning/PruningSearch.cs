@@ -57,14 +57,16 @@ public sealed class PruningSearch
         if (settings.StepBudget is < 1) throw new ArgumentException($"the step budget must be at least 1, got {settings.StepBudget}.");
         if (!(settings.EndFloor >= 0 && settings.EndFloor <= 1))
             throw new ArgumentException($"the end layers' floor (TrainOptions.Prune.EndFloor) is a fraction of their channels in [0, 1], got {settings.EndFloor}.");
+        if (!(settings.LayerFloor >= 0 && settings.LayerFloor <= 1))
+            throw new ArgumentException($"the layers' floor (TrainOptions.Prune.LayerFloor) is a fraction of their channels in [0, 1], got {settings.LayerFloor}.");
         if (!Enum.IsDefined(settings.Pressure)) throw new ArgumentException($"unknown pressure (TrainOptions.Prune.Pressure) {settings.Pressure}.");
         if (settings.RunToBudget && settings.StepBudget == null)
             throw new ArgumentException("a search that runs to its budget (TrainOptions.Prune.SearchUntil) needs a step budget.");
 
         var full = hyper.Prunable.Select(l => l.Channels).ToArray();
         FullMacs = HyperNetwork.Macs(g, full, settings.ImageSize);
-        Floors = full.Select((c, l) => Math.Min(c, l == 0 || l == full.Length - 1
-            ? Math.Max(settings.MinChannels, (int)Math.Ceiling(settings.EndFloor * c - 1e-9)) : settings.MinChannels)).ToArray();
+        Floors = full.Select((c, l) => Math.Min(c, Math.Max(settings.MinChannels,
+            Share(l == 0 || l == full.Length - 1 ? Math.Max(settings.EndFloor, settings.LayerFloor) : settings.LayerFloor, c)))).ToArray();
         Pressures = settings.Pressure == PrunePressure.Macs ? MacPressures(g, full, FullMacs, settings.ImageSize) : full.Select(_ => 1f).ToArray();
         MinimumMacs = HyperNetwork.Macs(g, Floors.ToArray(), settings.ImageSize);
         double minRatio = (double)MinimumMacs / FullMacs;
@@ -85,11 +87,17 @@ public sealed class PruningSearch
         }
         if (TargetRatio < minRatio)
             throw new ArgumentException($"the target ({TargetRatio:P2} of {FullMacs / 1e9:F3} GMACs) is below what the minimum channel count allows: " +
-                $"with {settings.MinChannels} channels per prunable layer{(settings.EndFloor > 0 ? $" and the end layers' floor of {settings.EndFloor:P0}" : "")} the smallest generator has {MinimumMacs / 1e9:F4} GMACs ({minRatio:P2}). " +
-                "Raise the target (TrainOptions.Prune.TargetRatio or TrainOptions.Prune.TargetGMacs); from code, TrainOptions.Prune.MinChannels can also be lowered.");
+                $"with {settings.MinChannels} channels per prunable layer{(settings.LayerFloor > 0 ? $", every layer's floor of {settings.LayerFloor:P0}" : "")}{(settings.EndFloor > 0 ? $" and the end layers' floor of {settings.EndFloor:P0}" : "")} the smallest generator has {MinimumMacs / 1e9:F4} GMACs ({minRatio:P2}). " +
+                "Raise the target (TrainOptions.Prune.TargetRatio or TrainOptions.Prune.TargetGMacs)" +
+                (settings.LayerFloor > 0 || settings.EndFloor > 0 ? " or lower the floors (TrainOptions.Prune.LayerFloor, TrainOptions.Prune.EndFloor)" : "") +
+                "; from code, TrainOptions.Prune.MinChannels can also be lowered.");
         Lambda = settings.Lambda;
         _nextCheck = settings.CheckEvery;
     }
+
+    /// <summary>Channels a floor of <paramref name="fraction"/> keeps of <paramref name="channels"/> (rounded up; the small
+    /// allowance keeps 0.75 x 16 at 12 despite the double's rounding).</summary>
+    static int Share(double fraction, int channels) => (int)Math.Ceiling(fraction * channels - 1e-9);
 
     /// <summary>The settings.</summary>
     public SearchSettings Settings { get; }

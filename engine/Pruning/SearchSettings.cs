@@ -22,6 +22,9 @@ namespace CoroNetGAN.Engine.Pruning;
 /// <param name="RunToBudget">Run the whole <paramref name="StepBudget"/> (needs one): once the target is met the proximal step
 /// stops and the masks hold while the hypernetwork trains on; at the budget the stop rule is applied again (DHP: false,
 /// the search ends at the target).</param>
+/// <param name="LayerFloor">Fraction of its channels every prunable layer keeps at least (0: only <paramref name="MinChannels"/>,
+/// as DHP); the end layers keep the larger of this and <paramref name="EndFloor"/>. Like the end floor, entries up to it are
+/// never shrunk and never force-pruned, so at a small target the search cannot leave a layer of a few channels.</param>
 public sealed record SearchSettings(
     double? TargetRatio = null,
     double? TargetGMacs = null,
@@ -34,7 +37,8 @@ public sealed record SearchSettings(
     int ImageSize = 256,
     PrunePressure Pressure = PrunePressure.Uniform,
     double EndFloor = 0,
-    bool RunToBudget = false)
+    bool RunToBudget = false,
+    double LayerFloor = 0)
 {
     /// <summary>The largest initial lambda accepted (10,000 x DHP's 0.1; small test runs use up to 50); far above it the
     /// first proximal step prunes every layer to its minimum.</summary>

@@ -91,6 +91,7 @@ public static class ResumeCheck
         Fixed("Prune.MacImageSize", a.MacImageSize, b.MacImageSize, searching);
         Fixed("Prune.Pressure", a.Pressure, b.Pressure, searching);
         Fixed("Prune.EndFloor", a.EndFloor, b.EndFloor, searching);
+        Fixed("Prune.LayerFloor", a.LayerFloor, b.LayerFloor, searching);
         Fixed("Prune.SearchUntil", a.SearchUntil, b.SearchUntil, searching);
         Fixed("Prune.FinetuneRate", a.FinetuneRate, b.FinetuneRate, searching);
         Fixed("Prune.FinetuneFrom", a.FinetuneFrom, b.FinetuneFrom, searching);

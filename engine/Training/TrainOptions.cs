@@ -119,6 +119,8 @@ public enum DistillSchedule
 /// times the mean absolute difference between its output and that of the generator as it was at the cut (full width,
 /// frozen), on the same input. 0 (the published method) adds nothing.</param>
 /// <param name="DistillSchedule">How <paramref name="FinetuneDistill"/> runs over the fine-tune: constant, or falling linearly to 0.</param>
+/// <param name="LayerFloor">Fraction of their channels all prunable layers keep at least (0: DHP's minimum only); the end
+/// layers keep the larger of this and <paramref name="EndFloor"/>.</param>
 public sealed record PruneOptions(
     double? TargetRatio = 0.5,
     double? TargetGMacs = null,
@@ -135,13 +137,14 @@ public sealed record PruneOptions(
     FinetuneStart FinetuneFrom = FinetuneStart.Extracted,
     FinetuneDiscriminator FinetuneD = FinetuneDiscriminator.Continue,
     float FinetuneDistill = 0,
-    DistillSchedule DistillSchedule = DistillSchedule.Constant)
+    DistillSchedule DistillSchedule = DistillSchedule.Constant,
+    double LayerFloor = 0)
 {
     /// <summary>The search settings for a run of <paramref name="totalSteps"/> steps.</summary>
     public SearchSettings ToSearchSettings(int totalSteps) => new(
         TargetRatio: TargetRatio, TargetGMacs: TargetGMacs, Lambda: Lambda, MinChannels: MinChannels, StopTolerance: StopTolerance,
         CheckEvery: CheckEvery, StepBudget: Math.Max(1, (int)Math.Round(totalSteps * SearchShare)), ImageSize: MacImageSize,
-        Pressure: Pressure, EndFloor: EndFloor, RunToBudget: SearchUntil == SearchEnd.Budget);
+        Pressure: Pressure, EndFloor: EndFloor, RunToBudget: SearchUntil == SearchEnd.Budget, LayerFloor: LayerFloor);
 }
 
 /// <summary>
@@ -299,6 +302,7 @@ public sealed record TrainOptions(
             Need(p.Lambda >= 0 && p.Lambda <= SearchSettings.MaxLambda, $"the search's lambda (TrainOptions.Prune.Lambda) must be in [0, {SearchSettings.MaxLambda}], got {p.Lambda}.");
             Need(p.SearchShare > 0 && p.SearchShare <= 1, $"the search share of the steps must be in (0, 1], got {p.SearchShare}.");
             Need(p.EndFloor >= 0 && p.EndFloor <= 1, $"the end layers' floor (TrainOptions.Prune.EndFloor) is a fraction of their channels in [0, 1], got {p.EndFloor}.");
+            Need(p.LayerFloor >= 0 && p.LayerFloor <= 1, $"the layers' floor (TrainOptions.Prune.LayerFloor) is a fraction of their channels in [0, 1], got {p.LayerFloor}.");
             Need(Enum.IsDefined(p.Pressure), $"unknown pressure (TrainOptions.Prune.Pressure) {p.Pressure}.");
             Need(Enum.IsDefined(p.SearchUntil), $"unknown search end (TrainOptions.Prune.SearchUntil) {p.SearchUntil}.");
             Need(Enum.IsDefined(p.FinetuneRate), $"unknown fine-tune rate (TrainOptions.Prune.FinetuneRate) {p.FinetuneRate}.");
