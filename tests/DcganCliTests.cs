@@ -1,4 +1,5 @@
 using System.Text.Json;
+using CoroNetGAN.Engine.Training;
 
 namespace CoroNetGAN.Tests;
 
@@ -25,6 +26,8 @@ public sealed class DcganCliTests : IDisposable
             Assert.True(r.GetProperty("compactMacs").GetInt64() < r.GetProperty("fullMacs").GetInt64());
         }
         Assert.NotEmpty(Directory.GetFiles(Path.Combine(run, "samples"), "*.png"));
+        // DCGAN's fine-tune schedule was not measured, so the command line keeps the published one for it.
+        Assert.Equal(CoroNetGAN.FinetuneRate.Continue, Trainer.ReadOptions(Trainer.Checkpoints(run)[^1]).EffectivePrune.FinetuneRate);
 
         string model = Path.Combine(run, "compact.safetensors");
         (code, output, err) = CliRunner.Run("info", "--model", model);

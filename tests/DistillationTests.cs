@@ -152,18 +152,34 @@ public sealed class DistillationTests : IDisposable
     {
         string cycle = DemoData.Extract("cyclegan", Path.Combine(_dir, "cdata"));
         string paired = DemoData.Extract("pix2pix", Path.Combine(_dir, "pdata"));
-        float Saved(string mode, string data, string name, params string[] extra)
-        {
-            string run = Path.Combine(_dir, name);
-            var (code, output, err) = Run(["train", "--mode", mode, "--data", data, "--out", run, "--size", "32", "--ngf", "4", "--ndf", "4",
-                "--steps", "2", "--target-ratio", "0.5", "--device", "cpu", "--checkpoint-every", "2", "--sample-every", "0", .. extra]);
-            Assert.True(code == 0, output + err);
-            return Trainer.ReadOptions(Trainer.Checkpoints(run)[^1]).EffectivePrune.FinetuneDistill;
-        }
-        Assert.Equal(3f, Saved("cyclegan", cycle, "c-default"));
-        Assert.Equal(0f, Saved("cyclegan", cycle, "c-published", "--finetune-distill", "0"));
-        Assert.Equal(0f, Saved("pix2pix", paired, "p-default"));
-        Assert.Equal(2.5f, Saved("pix2pix", paired, "p-given", "--finetune-distill", "2.5"));
+        Assert.Equal(3f, Saved("cyclegan", cycle, "c-default").FinetuneDistill);
+        Assert.Equal(0f, Saved("cyclegan", cycle, "c-published", "--finetune-distill", "0").FinetuneDistill);
+        Assert.Equal(0f, Saved("pix2pix", paired, "p-default").FinetuneDistill);
+        Assert.Equal(2.5f, Saved("pix2pix", paired, "p-given", "--finetune-distill", "2.5").FinetuneDistill);
+    }
+
+    [Fact]
+    public void TheCommandLineRestartsTheFinetuneRateForBothTranslatorsAndAResumeKeepsTheSavedOne()
+    {
+        string cycle = DemoData.Extract("cyclegan", Path.Combine(_dir, "cdata"));
+        string paired = DemoData.Extract("pix2pix", Path.Combine(_dir, "pdata"));
+        Assert.Equal(FinetuneRate.Restart, Saved("cyclegan", cycle, "c-default").FinetuneRate);
+        Assert.Equal(FinetuneRate.Restart, Saved("pix2pix", paired, "p-default").FinetuneRate);
+        Assert.Equal(FinetuneRate.Continue, Saved("pix2pix", paired, "p-published", "--finetune-lr", "continue").FinetuneRate);
+        // A run started with the published schedule (as every run before the default changed) resumes with it when the
+        // flag is not given again, instead of being refused for a changed option.
+        Assert.Equal(FinetuneRate.Continue, Saved("pix2pix", paired, "p-published", "--resume", "--steps", "4").FinetuneRate);
+    }
+
+    /// <summary>The search options the newest checkpoint of a toy `train` run with <paramref name="extra"/> saved.</summary>
+    PruneOptions Saved(string mode, string data, string name, params string[] extra)
+    {
+        string run = Path.Combine(_dir, name);
+        string[] steps = extra.Contains("--steps") ? [] : ["--steps", "2"];
+        var (code, output, err) = Run(["train", "--mode", mode, "--data", data, "--out", run, "--size", "32", "--ngf", "4", "--ndf", "4",
+            .. steps, "--target-ratio", "0.5", "--device", "cpu", "--checkpoint-every", "2", "--sample-every", "0", .. extra]);
+        Assert.True(code == 0, output + err);
+        return Trainer.ReadOptions(Trainer.Checkpoints(run)[^1]).EffectivePrune;
     }
 
     [Fact]
