@@ -121,6 +121,7 @@ public sealed class FinetuneStartTests : IDisposable
             Assert.Equal(2, code);
             Assert.Contains($"{flag} must be", err);
             Assert.Contains(value, err);
+            if (flag == "--finetune-from") Assert.Contains("extracted, scratch or hyper", err);
         }
         Assert.False(Directory.Exists(missing));
         var bad = new TrainOptions(TrainMode.Pix2Pix, 32, 10, "run", Prune: new PruneOptions(FinetuneFrom: (FinetuneStart)9));

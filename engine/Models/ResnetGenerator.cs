@@ -57,8 +57,6 @@ public sealed class ResnetGenerator : Module, IPrunableGenerator, IGeneratorMode
         Validate.Positive(name, "the number of residual blocks", config.Blocks);
         Config = config;
         Widths = Validate.Widths(name, config.Widths, FullWidths(config.Ngf, config.Blocks), WidthLayout(config.Blocks));
-        if (hyper != null && config.Widths != null)
-            throw new ArgumentException($"{name}: a searching (hyper) generator is built at full width; widths come from its latents.");
         var init = new Init(device, seed);
         var norm = config.Norm;
         bool bias = NormLayers.ConvBias(norm);

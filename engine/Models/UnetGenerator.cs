@@ -63,8 +63,6 @@ public sealed class UnetGenerator : Module, IPrunableGenerator, IGeneratorModel<
         Config = config;
         int n = config.NumDowns;
         Widths = Validate.Widths(name, config.Widths, FullWidths(config.Ngf, n), WidthLayout(n));
-        if (hyper != null && config.Widths != null)
-            throw new ArgumentException($"{name}: a searching (hyper) generator is built at full width; widths come from its latents.");
         var init = new Init(device, seed);
         int D(int level) => Widths[level - 1];
         int U(int level) => Widths[n + (n - level)];

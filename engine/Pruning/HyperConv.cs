@@ -94,8 +94,43 @@ public sealed class HyperConv : Module
     /// </summary>
     public float[] CompactWeight(bool[] keepIn, bool[] keepOut)
     {
-        int cin = ZIn.Channels, cout = ZOut.Channels, kk = Kernel * Kernel, m = Weight1.Dim(2);
-        int[] ins = Enumerable.Range(0, cin).Where(i => keepIn[i]).ToArray();
+        var k = Kept(keepIn, keepOut);
+        var w = new float[k.In.Length * k.Out.Length * Kernel * Kernel];
+        unsafe
+        {
+            fixed (float* pzi = k.ZIn, pzo = k.ZOut, pb0 = k.B0, pw1 = k.W1, pb1 = k.B1, pw2 = k.W2, pb2 = k.B2, pw = w)
+                Kernels.Cpu.HyperWeights.Forward(Kernels.Cpu.CpuKernelOptions.Default, pzi, pzo, pb0, pw1, pb1, pw2, pb2, pw,
+                    new Kernels.HyperShape(k.In.Length, k.Out.Length, Kernel * Kernel, Weight1.Dim(2), Transposed));
+        }
+        return w;
+    }
+
+    /// <summary>
+    /// Copies this layer's hypernetwork, sliced to the kept (input, output) pairs, into <paramref name="target"/>, a
+    /// hyper layer of the kept widths: it then generates exactly <see cref="CompactWeight"/> (the latents it reads
+    /// are sliced by the caller) and trains on in the hypernetwork's form.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="target"/> does not have the kept widths, kernel or embedding.</exception>
+    public void CopyKeptInto(HyperConv target, bool[] keepIn, bool[] keepOut)
+    {
+        var k = Kept(keepIn, keepOut);
+        if (target.ZIn.Channels != k.In.Length || target.ZOut.Channels != k.Out.Length || target.Kernel != Kernel
+            || target.Weight1.Dim(2) != Weight1.Dim(2) || target.Transposed != Transposed || (target.Bias == null) != (Bias == null))
+            throw new ArgumentException($"hyper conv {Path}: the target layer is {target.ZIn.Channels}->{target.ZOut.Channels}, " +
+                $"kernel {target.Kernel}, embedding {target.Weight1.Dim(2)}; the kept slice is {k.In.Length}->{k.Out.Length}, kernel {Kernel}, embedding {Weight1.Dim(2)}.");
+        target.Bias0.CopyFrom(k.B0);
+        target.Weight1.CopyFrom(k.W1);
+        target.Bias1.CopyFrom(k.B1);
+        target.Weight2.CopyFrom(k.W2);
+        target.Bias2.CopyFrom(k.B2);
+        if (Bias != null && Bias.ToArray() is var bias) target.Bias!.CopyFrom(k.Out.Select(j => bias[j]).ToArray());
+    }
+
+    /// <summary>The kept channel indices, their latent entries and every hypernetwork tensor sliced to the kept (input, output) pairs.</summary>
+    (int[] In, int[] Out, float[] ZIn, float[] ZOut, float[] B0, float[] W1, float[] B1, float[] W2, float[] B2) Kept(bool[] keepIn, bool[] keepOut)
+    {
+        int cout = ZOut.Channels, kk = Kernel * Kernel, m = Weight1.Dim(2);
+        int[] ins = Enumerable.Range(0, ZIn.Channels).Where(i => keepIn[i]).ToArray();
         int[] outs = Enumerable.Range(0, cout).Where(j => keepOut[j]).ToArray();
         float[] zi = Flat(ZIn), zo = Flat(ZOut);
         float[] b0 = Bias0.ToArray(), w1 = Weight1.ToArray(), b1 = Bias1.ToArray(), w2 = Weight2.ToArray(), b2 = Bias2.ToArray();
@@ -112,14 +147,7 @@ public sealed class HyperConv : Module
                 Array.Copy(w2, src * kk * m, sw2, dst * kk * m, kk * m);
                 Array.Copy(b2, src * kk, sb2, dst * kk, kk);
             }
-        var w = new float[ci * co * kk];
-        unsafe
-        {
-            fixed (float* pzi = ins.Select(i => zi[i]).ToArray(), pzo = outs.Select(j => zo[j]).ToArray(),
-                   pb0 = sb0, pw1 = sw1, pb1 = sb1, pw2 = sw2, pb2 = sb2, pw = w)
-                Kernels.Cpu.HyperWeights.Forward(Kernels.Cpu.CpuKernelOptions.Default, pzi, pzo, pb0, pw1, pb1, pw2, pb2, pw, new Kernels.HyperShape(ci, co, kk, m, Transposed));
-        }
-        return w;
+        return (ins, outs, ins.Select(i => zi[i]).ToArray(), outs.Select(j => zo[j]).ToArray(), sb0, sw1, sb1, sw2, sb2);
     }
 
     /// <summary>

@@ -100,28 +100,45 @@ public sealed class HyperNetwork
     public Module Extract(IPrunableGenerator generator, Module hyperModel, float pruneThreshold, int minChannels, Device? device = null,
         IReadOnlyList<bool[]>? masks = null)
     {
+        var widths = masks?.Select(m => m.Count(k => k)).ToArray() ?? Widths(pruneThreshold, minChannels);
+        var plain = generator.BuildPlain(widths, device ?? Latents.All[0].Value.Device);
+        try { CopyKept(hyperModel, plain, pruneThreshold, minChannels, masks); }
+        catch { plain.Dispose(); throw; }
+        return plain;
+    }
+
+    /// <summary>
+    /// Copies what <see cref="Extract"/> keeps into <paramref name="target"/>, a generator of the same family built at
+    /// the kept widths: plain (each conv takes its compact weight) or hyper (each hyper conv takes its hypernetwork
+    /// sliced to the kept channel pairs and each latent its kept entries, so it computes the same function as the plain
+    /// extraction and trains on in the hypernetwork's form). Conv biases and norms are sliced to the kept channels.
+    /// </summary>
+    /// <exception cref="ArgumentException">A mask does not fit its latent, or <paramref name="target"/> is not of the kept widths.</exception>
+    public void CopyKept(Module hyperModel, Module target, float pruneThreshold, int minChannels, IReadOnlyList<bool[]>? masks = null)
+    {
         if (masks != null && (masks.Count != Prunable.Count || masks.Where((m, i) => m.Length != Prunable[i].Channels).Any()))
             throw new ArgumentException($"Extraction: {masks.Count} masks given for {Prunable.Count} prunable latents, or a mask of the wrong length.");
         bool[] MaskOf(Latent l) => masks != null && IndexOf(l) is var i and >= 0 ? masks[i] : l.Mask(pruneThreshold, minChannels);
         bool[] RefMask(LatentRef r) => r.Parts.SelectMany(MaskOf).ToArray();
-        var target = device ?? Latents.All[0].Value.Device;
-        var widths = masks?.Select(m => m.Count(k => k)).ToArray() ?? Widths(pruneThreshold, minChannels);
-        var plain = generator.BuildPlain(widths, target);
-        var modules = plain.NamedModules().ToDictionary(m => m.Path, m => m.Module);
+        var modules = target.NamedModules().ToDictionary(m => m.Path, m => m.Module);
         foreach (var (path, module) in hyperModel.NamedModules())
         {
             if (module is not HyperConv hc) continue;
             var keepIn = RefMask(hc.ZIn);
             var keepOut = RefMask(hc.ZOut);
-            var w = hc.CompactWeight(keepIn, keepOut);
-            var (weight, bias) = modules[path] switch
+            switch (modules[path])
             {
-                Layers.Conv2d c => (c.Weight, c.Bias),
-                Layers.ConvTranspose2d c => (c.Weight, c.Bias),
-                var other => throw new InvalidOperationException($"Extraction: {path} is a {other.GetType().Name} in the plain generator, not a conv."),
-            };
-            weight.CopyFrom(w);
-            if (hc.Bias != null && bias != null) bias.CopyFrom(Slice(hc.Bias.ToArray(), keepOut));
+                case HyperConv into: hc.CopyKeptInto(into, keepIn, keepOut); break;
+                case Layers.Conv2d c: SetConv(c.Weight, c.Bias); break;
+                case Layers.ConvTranspose2d c: SetConv(c.Weight, c.Bias); break;
+                case var other: throw new InvalidOperationException($"Extraction: {path} is a {other.GetType().Name} in the target generator, not a conv.");
+            }
+
+            void SetConv(Tensor weight, Tensor? bias)
+            {
+                weight.CopyFrom(hc.CompactWeight(keepIn, keepOut));
+                if (hc.Bias != null && bias != null) bias.CopyFrom(Slice(hc.Bias.ToArray(), keepOut));
+            }
         }
         foreach (var (module, latent) in _sites)
         {
@@ -141,8 +158,32 @@ public sealed class HyperNetwork
                     break;
             }
         }
-        plain.Train(hyperModel.Training);
-        return plain;
+        if (target is IPrunableGenerator { Hyper: { } targetHyper })
+        {
+            if (targetHyper.Latents.All.Count != Latents.All.Count)
+                throw new ArgumentException($"Extraction: the target hyper generator has {targetHyper.Latents.All.Count} latents, the source {Latents.All.Count}.");
+            for (int i = 0; i < Latents.All.Count; i++)
+            {
+                var (from, to) = (Latents.All[i], targetHyper.Latents.All[i]);
+                var kept = Slice(from.Value.ToArray(), MaskOf(from));
+                if (from.Name != to.Name || kept.Length != to.Channels)
+                    throw new ArgumentException($"Extraction: latent {i} is {from.Name} with {kept.Length} kept entries, the target's is {to.Name} with {to.Channels}.");
+                to.Value.CopyFrom(kept);
+            }
+        }
+        target.Train(hyperModel.Training);
+    }
+
+    /// <summary>
+    /// The plain generator of the same widths that computes what the hyper generator <paramref name="hyperModel"/>
+    /// computes now: every channel kept, each conv weight generated once by the hypernetwork.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="hyperModel"/> is not a hyper generator.</exception>
+    public static Module Materialise(Module hyperModel)
+    {
+        if (hyperModel is not IPrunableGenerator { Hyper: { } h } g)
+            throw new ArgumentException($"Materialise: a {hyperModel.GetType().Name} without a hypernetwork is already plain.");
+        return h.Extract(g, hyperModel, 0f, 0, masks: h.Prunable.Select(l => Enumerable.Repeat(true, l.Channels).ToArray()).ToArray());
     }
 
     /// <summary>MACs (torchprofile convention) of the compact generator the given widths describe, at <paramref name="size"/> pixels.</summary>

@@ -394,11 +394,16 @@ public sealed class PruningSearch
     public Module Extract() => _hyper.Extract(_generator, _model, Settings.PruneThreshold, Settings.MinChannels, masks: _stopMasks);
 
     /// <summary>
+    /// Copies what <see cref="Extract"/> keeps into <paramref name="target"/>, a generator of the compact widths: plain,
+    /// or a hyper generator that then trains on in the hypernetwork's form (<see cref="HyperNetwork.CopyKept"/>).
+    /// </summary>
+    public void CopyKept(Module target) => _hyper.CopyKept(_model, target, Settings.PruneThreshold, Settings.MinChannels, masks: _stopMasks);
+
+    /// <summary>
     /// The hyper generator as a plain generator at the full widths, every channel kept, with the weights the hypernetwork
     /// generates now: the same function as the hyper generator (a teacher for the fine-tune).
     /// </summary>
-    public Module Materialise() => _hyper.Extract(_generator, _model, Settings.PruneThreshold, Settings.MinChannels,
-        masks: _hyper.Prunable.Select(l => Enumerable.Repeat(true, l.Channels).ToArray()).ToArray());
+    public Module Materialise() => HyperNetwork.Materialise(_model);
 
     void Emit(string line)
     {

@@ -75,6 +75,11 @@ public enum FinetuneStart
     /// <summary>Fresh random weights at the compact widths: the search only chooses the architecture, which the fine-tune then
     /// trains from scratch (Liu et al., "Rethinking the Value of Network Pruning", ICLR 2019).</summary>
     Scratch,
+    /// <summary>The weights the search ends with, kept in the hypernetwork's form: a hyper generator at the compact widths,
+    /// its latents and hypernetwork sliced to the kept channels, fine-tunes and is turned into the plain compact generator
+    /// only when a model file is written. The hypernetwork's parameterisation trains faster than plain weights
+    /// (docs/quality.md 6 and 7.7); each step costs the weight generation on top of the compact convs.</summary>
+    Hyper,
 }
 
 /// <summary>The discriminators when the fine-tune starts.</summary>

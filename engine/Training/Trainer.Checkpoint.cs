@@ -45,7 +45,7 @@ public abstract partial class Trainer
                 tensors.Add(new($"pool.{name}.{i}", SafeTensor.FromFloats(pool.Images[i], ImageIO.Channels, Options.Size, Options.Size)));
 
         var state = new CheckpointState(Options, ModeName, ArchName, Phase, Step, Step * Options.BatchSize * Options.Ranks,
-            Generators.Select(g => new GeneratorState(g.Name, g.Model.GetType().Name, Phase == SearchPhase, ModelFactory.Widths(g.Model))).ToArray(),
+            Generators.Select(g => new GeneratorState(g.Name, g.Model.GetType().Name, g.Model is IPrunableGenerator { Hyper: not null }, ModelFactory.Widths(g.Model))).ToArray(),
             Generators.Where(g => g.Search != null).ToDictionary(g => g.Name, g => g.Search!.Snapshot()),
             dropout, OptimizerG.StepCount, OptimizerD.StepCount,
             Pools.ToDictionary(p => p.Key, p => p.Value.Draws), Pools.ToDictionary(p => p.Key, p => p.Value.Images.Count),
@@ -99,11 +99,11 @@ public abstract partial class Trainer
         {
             // The extraction came after the search's last step; the restarted fine-tune schedule counts from there.
             _finetuneStart = state.Phases.TryGetValue(SearchPhase, out var searched) ? searched.Steps : 0;
-            // The search had ended: the generators are compact plain ones of the saved widths.
+            // The search had ended: the generators are compact ones of the saved widths (hyper ones with FinetuneStart.Hyper).
             for (int i = 0; i < Generators.Count; i++)
             {
                 Generators[i].Model.Dispose();
-                Generators[i].Model = ModelFactory.Generator(Options, Device, 0, hyper: false, widths: state.Generators[i].Widths);
+                Generators[i].Model = ModelFactory.Generator(Options, Device, 0, hyper: Options.EffectivePrune.FinetuneFrom == FinetuneStart.Hyper, widths: state.Generators[i].Widths);
             }
             OptimizerG.Dispose();
             _gParams.Dispose();

@@ -324,7 +324,8 @@ public abstract partial class Trainer : IDisposable
 
     /// <summary>
     /// Ends the search: swaps every hyper generator for its compact extraction (or, with <see cref="FinetuneStart.Scratch"/>,
-    /// a fresh generator of its widths) and restarts the G optimizer; with <see cref="FinetuneDiscriminator.Restart"/> the
+    /// a fresh generator of its widths; with <see cref="FinetuneStart.Hyper"/>, a hyper generator of its widths holding
+    /// what the extraction keeps) and restarts the G optimizer; with <see cref="FinetuneDiscriminator.Restart"/> the
     /// discriminators and their optimizer start afresh too; with <see cref="PruneOptions.FinetuneDistill"/> each hyper
     /// generator is first kept as a plain full-width teacher.
     /// </summary>
@@ -339,7 +340,6 @@ public abstract partial class Trainer : IDisposable
             var widths = ModelFactory.Widths(compact);
             Log?.Invoke($"{g.Name}: extracted the compact generator at step {Step + 1}: widths [{string.Join(",", widths)}], " +
                 $"{g.Search.CurrentRatio:P2} of the full MACs");
-            g.Model.Dispose();
             if (prune.FinetuneFrom == FinetuneStart.Scratch)
             {
                 // The extracted weights are still saved (extracted.safetensors) before the fresh ones train.
@@ -347,6 +347,14 @@ public abstract partial class Trainer : IDisposable
                 compact = ModelFactory.Generator(Options, Device, RunSeeds.FinetuneGeneratorSeed(Options.Seed, i), hyper: false, widths: widths);
                 Log?.Invoke($"{g.Name}: the fine-tune starts from fresh weights at these widths");
             }
+            else if (prune.FinetuneFrom == FinetuneStart.Hyper)
+            {
+                _pendingExtracted.Add(compact);
+                compact = ModelFactory.Generator(Options, Device, 0, hyper: true, widths: widths);
+                g.Search.CopyKept(compact);
+                Log?.Invoke($"{g.Name}: the fine-tune keeps the hypernetwork's form at these widths");
+            }
+            g.Model.Dispose();
             g.Model = compact;
         }
         OptimizerG.Dispose();
@@ -374,7 +382,8 @@ public abstract partial class Trainer : IDisposable
     /// <summary>The first step of the fine-tune phase (the search's steps); null while the search runs or without one.</summary>
     long? _finetuneStart;
     bool _extractedUnsaved;
-    /// <summary>The extracted generators while fresh ones replace them (<see cref="FinetuneStart.Scratch"/>), until saved.</summary>
+    /// <summary>The extracted generators while fresh or hyper ones replace them (<see cref="FinetuneStart.Scratch"/>,
+    /// <see cref="FinetuneStart.Hyper"/>), until saved.</summary>
     readonly List<Module> _pendingExtracted = new();
 
     /// <summary>
@@ -498,19 +507,37 @@ public abstract partial class Trainer : IDisposable
         string dir = Options.OutputDirectory;
         bool write = WritesFiles;
         var files = new List<string>();
-        for (int i = 0; i < Generators.Count; i++)
+        // A fine-tune in the hypernetwork's form ends as plain generators: the files, the scores and the report are of
+        // those; the hyper ones come back afterwards, so the trainer's state stays that of its last checkpoint.
+        var trained = Generators.Select(g => g.Model).ToList();
+        if (Phase == FinetunePhase)
+            foreach (var g in Generators)
+                if (g.Model is IPrunableGenerator { Hyper: not null }) g.Model = HyperNetwork.Materialise(g.Model);
+        try
         {
-            string file = Path.Combine(dir, CompactFileName(i));
-            if (write) ModelFile.Save(Generators[i].Model, file, Options.Size);
-            files.Add(file);
+            for (int i = 0; i < Generators.Count; i++)
+            {
+                string file = Path.Combine(dir, CompactFileName(i));
+                if (write) ModelFile.Save(Generators[i].Model, file, Options.Size);
+                files.Add(file);
+            }
+            var test = write && _testData != null ? Evaluate(_testData) : null;
+            // A run resumed from a folder written before extracted models were kept has none; the report names only files that exist.
+            var extracted = Options.NoPrune ? [] : Enumerable.Range(0, Generators.Count)
+                .Select(i => Path.Combine(dir, ExtractedFileName(CompactFileName(i)))).TakeWhile(File.Exists).ToList();
+            var report = _record.Compose(Options, ModeName, ArchName, _macs, Generators, files, test, extracted);
+            if (write) _record.WriteReport(dir, report);
+            return report;
         }
-        var test = write && _testData != null ? Evaluate(_testData) : null;
-        // A run resumed from a folder written before extracted models were kept has none; the report names only files that exist.
-        var extracted = Options.NoPrune ? [] : Enumerable.Range(0, Generators.Count)
-            .Select(i => Path.Combine(dir, ExtractedFileName(CompactFileName(i)))).TakeWhile(File.Exists).ToList();
-        var report = _record.Compose(Options, ModeName, ArchName, _macs, Generators, files, test, extracted);
-        if (write) _record.WriteReport(dir, report);
-        return report;
+        finally
+        {
+            for (int i = 0; i < Generators.Count; i++)
+                if (!ReferenceEquals(Generators[i].Model, trained[i]))
+                {
+                    Generators[i].Model.Dispose();
+                    Generators[i].Model = trained[i];
+                }
+        }
     }
 
     /// <summary>Frees every model and optimizer state.</summary>

@@ -51,8 +51,6 @@ public sealed class DcganGenerator : Module, IPrunableGenerator, IGeneratorModel
         Config = config;
         int stages = Stages(config.ImageSize);
         Widths = Validate.Widths(name, config.Widths, FullWidths(config.Ngf, stages), WidthLayout(stages));
-        if (hyper != null && config.Widths != null)
-            throw new ArgumentException($"{name}: a searching (hyper) generator is built at full width; widths come from its latents.");
         var init = new Init(device, seed);
 
         Latent[]? z = null;
