@@ -46,7 +46,8 @@ public sealed class ResnetGenerator : Module, IPrunableGenerator, IGeneratorMode
 
     /// <summary>
     /// Builds the generator on <paramref name="device"/> with the reference init (N(0, 0.02)) from <paramref name="seed"/>,
-    /// or, with <paramref name="hyper"/>, the searching generator whose weights a hypernetwork generates.
+    /// or, with <paramref name="hyper"/>, the generator whose weights a hypernetwork generates (at the widths of
+    /// <paramref name="config"/>: full for the search, compact for a fine-tune in the hypernetwork's form).
     /// </summary>
     public ResnetGenerator(ResnetGeneratorConfig config, Device device, int seed = 0, HyperOptions? hyper = null)
     {

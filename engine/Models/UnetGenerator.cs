@@ -50,7 +50,8 @@ public sealed class UnetGenerator : Module, IPrunableGenerator, IGeneratorModel<
 
     /// <summary>
     /// Builds the generator on <paramref name="device"/> with the reference init from <paramref name="seed"/>, or, with
-    /// <paramref name="hyper"/>, the searching generator whose weights a hypernetwork generates.
+    /// <paramref name="hyper"/>, the generator whose weights a hypernetwork generates (at the widths of <paramref name="config"/>: full for
+    /// the search, compact for a fine-tune in the hypernetwork's form).
     /// </summary>
     public UnetGenerator(UnetGeneratorConfig config, Device device, int seed = 0, HyperOptions? hyper = null)
     {

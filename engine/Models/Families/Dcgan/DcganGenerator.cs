@@ -38,7 +38,8 @@ public sealed class DcganGenerator : Module, IPrunableGenerator, IGeneratorModel
 
     /// <summary>
     /// Builds the generator on <paramref name="device"/> with N(0, 0.02) conv weights and N(1, 0.02) BatchNorm scales
-    /// from <paramref name="seed"/>, or, with <paramref name="hyper"/>, the searching generator.
+    /// from <paramref name="seed"/>, or, with <paramref name="hyper"/>, the generator whose weights a hypernetwork generates
+    /// (at the widths of <paramref name="config"/>: full for the search, compact for a fine-tune in the hypernetwork's form).
     /// </summary>
     public DcganGenerator(DcganGeneratorConfig config, Device device, int seed = 0, HyperOptions? hyper = null)
     {
