@@ -28,6 +28,7 @@ public sealed class DcganCliTests : IDisposable
         Assert.NotEmpty(Directory.GetFiles(Path.Combine(run, "samples"), "*.png"));
         // DCGAN's fine-tune schedule was not measured, so the command line keeps the published one for it.
         Assert.Equal(CoroNetGAN.FinetuneRate.Continue, Trainer.ReadOptions(Trainer.Checkpoints(run)[^1]).EffectivePrune.FinetuneRate);
+        Assert.Equal(FinetuneStart.Extracted, Trainer.ReadOptions(Trainer.Checkpoints(run)[^1]).EffectivePrune.FinetuneFrom);
 
         string model = Path.Combine(run, "compact.safetensors");
         (code, output, err) = CliRunner.Run("info", "--model", model);

@@ -148,23 +148,29 @@ public sealed class DistillationTests : IDisposable
     }
 
     [Fact]
-    public void TheCommandLineDefaultsTheFinetunePerModeAndAResumeKeepsTheSavedSchedule()
+    public void TheCommandLineDefaultsTheFinetunePerModeAndAResumeKeepsTheSavedChoices()
     {
         string cycle = DemoData.Extract("cyclegan", Path.Combine(_dir, "cdata"));
         string paired = DemoData.Extract("pix2pix", Path.Combine(_dir, "pdata"));
-        // Distillation for cyclegan only; the learning-rate restart for both translators (DCGAN's: DcganCliTests).
+        // Distillation for cyclegan only; the learning-rate restart and the hypernetwork's form for both translators (DCGAN's: DcganCliTests).
         var cycleDefault = Saved("cyclegan", cycle, "c-default");
         Assert.Equal(3f, cycleDefault.FinetuneDistill);
         Assert.Equal(FinetuneRate.Restart, cycleDefault.FinetuneRate);
+        Assert.Equal(FinetuneStart.Hyper, cycleDefault.FinetuneFrom);
         Assert.Equal(0f, Saved("cyclegan", cycle, "c-published", "--finetune-distill", "0").FinetuneDistill);
         var pairedDefault = Saved("pix2pix", paired, "p-default");
         Assert.Equal(0f, pairedDefault.FinetuneDistill);
         Assert.Equal(FinetuneRate.Restart, pairedDefault.FinetuneRate);
+        Assert.Equal(FinetuneStart.Hyper, pairedDefault.FinetuneFrom);
         Assert.Equal(2.5f, Saved("pix2pix", paired, "p-given", "--finetune-distill", "2.5").FinetuneDistill);
-        Assert.Equal(FinetuneRate.Continue, Saved("pix2pix", paired, "p-published", "--finetune-lr", "continue").FinetuneRate);
-        // A run started with the published schedule (as every run before the default changed) resumes with it when the
-        // flag is not given again, instead of being refused for a changed option.
-        Assert.Equal(FinetuneRate.Continue, Saved("pix2pix", paired, "p-published", "--resume", "--steps", "4").FinetuneRate);
+        var published = Saved("pix2pix", paired, "p-published", "--finetune-lr", "continue", "--finetune-from", "extracted");
+        Assert.Equal(FinetuneRate.Continue, published.FinetuneRate);
+        Assert.Equal(FinetuneStart.Extracted, published.FinetuneFrom);
+        // A run started with the published fine-tune (as every run before the defaults changed) resumes with it when the
+        // flags are not given again, instead of being refused for changed options.
+        var resumed = Saved("pix2pix", paired, "p-published", "--resume", "--steps", "4");
+        Assert.Equal(FinetuneRate.Continue, resumed.FinetuneRate);
+        Assert.Equal(FinetuneStart.Extracted, resumed.FinetuneFrom);
     }
 
     /// <summary>The search options the newest checkpoint of a toy `train` run with <paramref name="extra"/> saved.</summary>
