@@ -89,10 +89,12 @@ public sealed class FinetuneStartTests : IDisposable
         Assert.Contains(State(restart.CurrentDiscriminators.Values.Single()), p => !p.Value.ContentEquals(before[p.Key]));
     }
 
-    [Fact]
-    public void BothOptionsResumeBitExactAfterTheCut()
+    [Theory]
+    [InlineData(FinetuneStart.Scratch, FinetuneDiscriminator.Restart, "scratch", "restart")]
+    [InlineData(FinetuneStart.Hyper, FinetuneDiscriminator.Continue, "hyper", null)]
+    public void EveryFinetuneStartResumesBitExactAfterTheCut(FinetuneStart from, FinetuneDiscriminator d, string fromName, string? dName)
     {
-        var a = Pix2Pix(Path.Combine(_dir, "a"), Prune(FinetuneStart.Scratch, FinetuneDiscriminator.Restart)) with { TotalSteps = 12, CheckpointEvery = 3 };
+        var a = Pix2Pix(Path.Combine(_dir, "a"), Prune(from, d)) with { TotalSteps = 12, CheckpointEvery = 3 };
         var b = a with { OutputDirectory = Path.Combine(_dir, "b") };
         using (var t = Trainer.Create(a, Paired())) t.Run();
         using (var t = Trainer.Create(b, Paired()))
@@ -100,14 +102,15 @@ public sealed class FinetuneStartTests : IDisposable
             using var cts = new CancellationTokenSource();
             t.Progress += p => { if (p.Step == 9) cts.Cancel(); };
             Assert.Throws<OperationCanceledException>(() => t.Run(cts.Token));
+            Assert.Equal(Trainer.FinetunePhase, t.Phase);
         }
         using (var t = Trainer.Resume(b.OutputDirectory, Paired(), expected: b)) t.Run();
         foreach (var f in new[] { "extracted.safetensors", "compact.safetensors" })
             Assert.Equal(File.ReadAllBytes(Path.Combine(a.OutputDirectory, f)), File.ReadAllBytes(Path.Combine(b.OutputDirectory, f)));
         // A run cannot switch either option midway.
         var message = Assert.Throws<InvalidDataException>(() => ResumeCheck.Reconcile(a, a with { Prune = Prune() }, "ckpt")).Message;
-        Assert.Contains("TrainOptions.Prune.FinetuneFrom: scratch -> extracted", message);
-        Assert.Contains("TrainOptions.Prune.FinetuneD: restart -> continue", message);
+        Assert.Contains($"TrainOptions.Prune.FinetuneFrom: {fromName} -> extracted", message);
+        if (dName != null) Assert.Contains($"TrainOptions.Prune.FinetuneD: {dName} -> continue", message);
         Assert.Contains("--finetune-from", CoroNetGAN.Cli.OptionFlags.Rewrite(message));
     }
 
