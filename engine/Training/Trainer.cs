@@ -15,7 +15,8 @@ namespace CoroNetGAN.Engine.Training;
 /// <see cref="PruningSearch"/> per generator prunes its latents after every generator step, until every search has
 /// met its MAC target (or its step budget); then the compact generators are extracted (the hypernetwork is dropped,
 /// or with <see cref="FinetuneStart.Hyper"/> cut to the compact widths with them, and the generator optimizer starts
-/// afresh; the discriminators continue) and phase "finetune" trains them for the remaining steps. With <see cref="TrainOptions.NoPrune"/> plain generators train throughout (phase "train").
+/// afresh; the discriminators continue) and phase "finetune" trains them for the remaining steps. With
+/// <see cref="TrainOptions.NoPrune"/> plain generators train throughout (phase "train").
 /// The learning rate follows one schedule over the whole run. Outputs go to <see cref="TrainOptions.OutputDirectory"/>:
 /// <c>checkpoint-STEP.safetensors</c>, <c>compact.safetensors</c> (and <c>compact_BtoA.safetensors</c> for
 /// CycleGAN), <c>extracted.safetensors</c> (and <c>extracted_BtoA.safetensors</c>: the compact generators as extracted,
