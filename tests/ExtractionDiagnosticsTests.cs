@@ -64,15 +64,25 @@ public sealed class ExtractionDiagnosticsTests : IDisposable
         Assert.False(SameState(extracted, compact));
     }
 
-    /// <summary>A caller that steps past the extraction with RunStep and then calls Run still gets the generator as extracted.</summary>
-    [Fact]
-    public void RunAfterManualStepsThroughTheCutSavesTheExtractionNotALaterStep()
+    /// <summary>
+    /// A caller that steps past the extraction with RunStep, and on into the fine-tune, and then calls Run still gets
+    /// the generator as extracted, for every way the fine-tune starts.
+    /// </summary>
+    [Theory]
+    [InlineData(FinetuneStart.Extracted, 0)]
+    [InlineData(FinetuneStart.Extracted, 2)]
+    [InlineData(FinetuneStart.Hyper, 2)]
+    [InlineData(FinetuneStart.Scratch, 2)]
+    public void RunAfterManualStepsThroughTheCutSavesTheExtractionNotALaterStep(FinetuneStart start, int finetuneSteps)
     {
         var o = Pix2Pix(Out("manual"), steps: 8);
+        o = o with { Prune = o.Prune! with { FinetuneFrom = start } };
         using var t = Trainer.Create(o, Paired());
         while (t.Phase == Trainer.SearchPhase) t.RunStep();
-        using var atCut = ModelFactory.Generator(o, Device.Cpu, 0, hyper: false, widths: ModelFactory.Widths(t.CurrentGenerators.Values.Single()));
-        StateDict.Load(atCut, StateDict.Export(t.CurrentGenerators.Values.Single()).ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal));
+        using var reference = Trainer.Create(o with { OutputDirectory = Out("reference") }, Paired());
+        reference.Run();
+        using var atCut = ModelFile.Load(Path.Combine(Out("reference"), "extracted.safetensors"), Device.Cpu);
+        for (int i = 0; i < finetuneSteps; i++) t.RunStep();
         t.Run();
         using var extracted = ModelFile.Load(Path.Combine(o.OutputDirectory, "extracted.safetensors"), Device.Cpu);
         Assert.True(SameState(atCut, extracted));

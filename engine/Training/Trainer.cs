@@ -341,16 +341,16 @@ public abstract partial class Trainer : IDisposable
             var widths = ModelFactory.Widths(compact);
             Log?.Invoke($"{g.Name}: extracted the compact generator at step {Step + 1}: widths [{string.Join(",", widths)}], " +
                 $"{g.Search.CurrentRatio:P2} of the full MACs");
+            // Kept aside until extracted.safetensors is written: a caller driving RunStep may take fine-tune steps
+            // before Run saves it, and the published fine-tune trains the extraction itself.
+            _pendingExtracted.Add(prune.FinetuneFrom == FinetuneStart.Extracted ? g.Search.Extract() : compact);
             if (prune.FinetuneFrom == FinetuneStart.Scratch)
             {
-                // The extracted weights are still saved (extracted.safetensors) before the fresh ones train.
-                _pendingExtracted.Add(compact);
                 compact = ModelFactory.Generator(Options, Device, RunSeeds.FinetuneGeneratorSeed(Options.Seed, i), hyper: false, widths: widths);
                 Log?.Invoke($"{g.Name}: the fine-tune starts from fresh weights at these widths");
             }
             else if (prune.FinetuneFrom == FinetuneStart.Hyper)
             {
-                _pendingExtracted.Add(compact);
                 compact = ModelFactory.Generator(Options, Device, 0, hyper: true, widths: widths);
                 g.Search.CopyKept(compact);
                 Log?.Invoke($"{g.Name}: the fine-tune keeps the hypernetwork's form at these widths");
@@ -383,8 +383,7 @@ public abstract partial class Trainer : IDisposable
     /// <summary>The first step of the fine-tune phase (the search's steps); null while the search runs or without one.</summary>
     long? _finetuneStart;
     bool _extractedUnsaved;
-    /// <summary>The extracted generators while fresh or hyper ones replace them (<see cref="FinetuneStart.Scratch"/>,
-    /// <see cref="FinetuneStart.Hyper"/>), until saved.</summary>
+    /// <summary>The generators as extracted at the cut, kept apart from the ones the fine-tune trains, until saved.</summary>
     readonly List<Module> _pendingExtracted = new();
 
     /// <summary>
@@ -412,8 +411,7 @@ public abstract partial class Trainer : IDisposable
         {
             if (!WritesFiles) return;
             for (int i = 0; i < Generators.Count; i++)
-                ModelFile.Save(_pendingExtracted.Count > 0 ? _pendingExtracted[i] : Generators[i].Model,
-                    Path.Combine(Options.OutputDirectory, ExtractedFileName(CompactFileName(i))), Options.Size);
+                ModelFile.Save(_pendingExtracted[i], Path.Combine(Options.OutputDirectory, ExtractedFileName(CompactFileName(i))), Options.Size);
         }
         finally
         {
