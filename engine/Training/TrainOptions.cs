@@ -118,7 +118,8 @@ public enum DistillSchedule
 /// <param name="EndFloor">Fraction of their channels the first and last prunable layers keep at least (0: DHP's minimum only).</param>
 /// <param name="SearchUntil">When the search ends: at the target (DHP, the published method) or at the end of its step budget.</param>
 /// <param name="FinetuneRate">The fine-tune's learning rate: the run's schedule continues (published) or restarts at extraction.</param>
-/// <param name="FinetuneFrom">The generator's weights at extraction: as extracted (published) or fresh at the compact widths.</param>
+/// <param name="FinetuneFrom">The generator's weights at extraction: as extracted (published), fresh at the compact widths, or
+/// kept in the hypernetwork's form at the compact widths.</param>
 /// <param name="FinetuneD">The discriminators at extraction: they continue (published) or restart from fresh weights.</param>
 /// <param name="FinetuneDistill">Weight of the fine-tune's self-distillation term: each compact generator's loss adds this
 /// times the mean absolute difference between its output and that of the generator as it was at the cut (full width,
