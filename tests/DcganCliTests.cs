@@ -26,9 +26,10 @@ public sealed class DcganCliTests : IDisposable
             Assert.True(r.GetProperty("compactMacs").GetInt64() < r.GetProperty("fullMacs").GetInt64());
         }
         Assert.NotEmpty(Directory.GetFiles(Path.Combine(run, "samples"), "*.png"));
-        // DCGAN's fine-tune schedule was not measured, so the command line keeps the published one for it.
+        // DCGAN's fine-tune recipe was not measured, so the command line keeps the published one for it.
         Assert.Equal(CoroNetGAN.FinetuneRate.Continue, Trainer.ReadOptions(Trainer.Checkpoints(run)[^1]).EffectivePrune.FinetuneRate);
         Assert.Equal(FinetuneStart.Extracted, Trainer.ReadOptions(Trainer.Checkpoints(run)[^1]).EffectivePrune.FinetuneFrom);
+        Assert.Equal(0, Trainer.ReadOptions(Trainer.Checkpoints(run)[^1]).EffectivePrune.EndFloor);
 
         string model = Path.Combine(run, "compact.safetensors");
         (code, output, err) = CliRunner.Run("info", "--model", model);

@@ -20,7 +20,7 @@ internal sealed class RecipeOptions
     public readonly Option<double> Share = new("--search-share") { Description = "Share of the steps the search may take before the target is forced.", DefaultValueFactory = _ => 0.5 };
     public readonly Option<float> Lambda = new("--lambda") { Description = "Initial sparsity pressure (adapted to meet the target within the search share).", DefaultValueFactory = _ => 0.1f };
     public readonly Option<string> Pressure = new("--prune-pressure") { Description = "How the search's sparsity pressure is shared among the layers: uniform (DHP, the published method: the same shrink for every latent entry, so the search cuts where latents are small) or macs (each layer's shrink scaled by the MACs one of its channels costs, mean 1: cheap channels are kept, the search cuts where the MACs are).", DefaultValueFactory = _ => "uniform" };
-    public readonly Option<double> EndFloor = new("--end-floor") { Description = "Fraction of their channels the first and last prunable layers (the full-resolution convolutions of the ResNet generators) keep at least, in [0, 1]; the rest of the MAC budget is cut from the other layers. 0: only the minimum of 4 channels, as DHP.", DefaultValueFactory = _ => 0.0 };
+    public readonly Option<double?> EndFloor = new("--end-floor") { Description = "Fraction of their channels the first and last prunable layers (the ResNet generators' full-resolution convolutions, the U-Net's outermost down and up convolutions) keep at least, in [0, 1]; the rest of the MAC budget is cut from the other layers. 0: only the minimum of 4 channels, as DHP (the published method). Default: 0.75 for pix2pix and cyclegan (better on both embedded sets; docs/quality.md 5.1 and 7.8), 0 for dcgan." };
     public readonly Option<double> LayerFloor = new("--layer-floor") { Description = "Fraction of their channels every prunable layer keeps at least, in [0, 1] (the end layers: the larger of this and --end-floor), so a small target cannot leave a layer of a few channels. 0: only the minimum of 4 channels, as DHP.", DefaultValueFactory = _ => 0.0 };
     public readonly Option<string> SearchUntil = new("--search-until") { Description = "When the search ends: target (DHP, the published method: as soon as the MACs meet the target, or when the search share forces the cut) or budget (it runs the whole search share: once the target is met the pruning stops and the masks hold while the hypernetwork trains on; with --target-ratio 1 --lambda 0 --search-share 1 the hypernetwork generator trains every step with nothing pruned).", DefaultValueFactory = _ => "target" };
     public readonly Option<string?> FinetuneLr = new("--finetune-lr") { Description = "The learning rate of the fine-tune after extraction: continue (the published method: the run's one schedule) or restart (a fresh schedule over the fine-tune's steps: --lr for their first half, then the linear decay to 0). Default: restart for pix2pix and cyclegan (a little better on both embedded sets; docs/quality.md 7.6), continue for dcgan." };
@@ -101,7 +101,7 @@ internal sealed class RecipeOptions
         NoPrune: noPrune, CheckpointEvery: parse.GetValue(CheckpointEvery), SampleEvery: parse.GetValue(SampleEvery),
         Prune: new PruneOptions(TargetRatio: targetGMacs == null ? targetRatio ?? 0.5 : null, TargetGMacs: targetGMacs,
             Lambda: parse.GetValue(Lambda), SearchShare: parse.GetValue(Share), Pressure: ParsePressure(parse.GetValue(Pressure)!),
-            EndFloor: parse.GetValue(EndFloor), LayerFloor: parse.GetValue(LayerFloor), SearchUntil: ParseSearchUntil(parse.GetValue(SearchUntil)!),
+            EndFloor: parse.GetValue(EndFloor) ?? DefaultEndFloor(mode), LayerFloor: parse.GetValue(LayerFloor), SearchUntil: ParseSearchUntil(parse.GetValue(SearchUntil)!),
             FinetuneRate: parse.GetValue(FinetuneLr) is { } rate ? ParseFinetuneRate(rate) : DefaultFinetuneRate(mode), FinetuneFrom: parse.GetValue(FinetuneFrom) is { } from ? ParseFinetuneFrom(from) : DefaultFinetuneFrom(mode),
             FinetuneD: ParseFinetuneD(parse.GetValue(FinetuneD)!), FinetuneDistill: parse.GetValue(FinetuneDistill) ?? DefaultDistill(mode),
             DistillSchedule: ParseDistillSchedule(parse.GetValue(DistillSchedule)!)),
@@ -143,6 +143,11 @@ internal sealed class RecipeOptions
     /// published plain extraction for dcgan (not measured there). The engine's <see cref="PruneOptions"/> default stays extracted.
     /// </summary>
     public static FinetuneStart DefaultFinetuneFrom(TrainMode mode) => mode == TrainMode.Dcgan ? FinetuneStart.Extracted : FinetuneStart.Hyper;
+
+    /// <summary>The <c>--end-floor</c> a run of <paramref name="mode"/> gets when the option is not given: a floor of 0.75 for
+    /// the image-to-image modes (measured better on the CycleGAN set, docs/quality.md 5.1, and on the pix2pix set at two
+    /// learning rates, 7.8), none for dcgan (not measured there; DHP's minimum, the published method).</summary>
+    public static double DefaultEndFloor(TrainMode mode) => mode == TrainMode.Dcgan ? 0 : 0.75;
 
     /// <summary>The <c>--finetune-distill</c> weight a run of <paramref name="mode"/> gets when the option is not given.</summary>
     public static float DefaultDistill(TrainMode mode) => mode == TrainMode.CycleGan ? CycleGanDistill : 0f;
