@@ -30,6 +30,7 @@ public sealed class DcganCliTests : IDisposable
         Assert.Equal(CoroNetGAN.FinetuneRate.Continue, Trainer.ReadOptions(Trainer.Checkpoints(run)[^1]).EffectivePrune.FinetuneRate);
         Assert.Equal(FinetuneStart.Extracted, Trainer.ReadOptions(Trainer.Checkpoints(run)[^1]).EffectivePrune.FinetuneFrom);
         Assert.Equal(0, Trainer.ReadOptions(Trainer.Checkpoints(run)[^1]).EffectivePrune.EndFloor);
+        Assert.Equal(FinetuneDiscriminator.Continue, Trainer.ReadOptions(Trainer.Checkpoints(run)[^1]).EffectivePrune.FinetuneD);
 
         string model = Path.Combine(run, "compact.safetensors");
         (code, output, err) = CliRunner.Run("info", "--model", model);

@@ -152,29 +152,35 @@ public sealed class DistillationTests : IDisposable
     {
         string cycle = DemoData.Extract("cyclegan", Path.Combine(_dir, "cdata"));
         string paired = DemoData.Extract("pix2pix", Path.Combine(_dir, "pdata"));
-        // Distillation for cyclegan only; the learning-rate restart, the hypernetwork's form and the end floor for both translators (DCGAN's: DcganCliTests).
+        // Distillation for cyclegan only, the discriminator's restart for pix2pix only; the learning-rate restart, the
+        // hypernetwork's form and the end floor for both translators (DCGAN's: DcganCliTests).
         var cycleDefault = Saved("cyclegan", cycle, "c-default");
         Assert.Equal(3f, cycleDefault.FinetuneDistill);
         Assert.Equal(FinetuneRate.Restart, cycleDefault.FinetuneRate);
         Assert.Equal(FinetuneStart.Hyper, cycleDefault.FinetuneFrom);
         Assert.Equal(0.75, cycleDefault.EndFloor);
+        Assert.Equal(FinetuneDiscriminator.Continue, cycleDefault.FinetuneD);
         Assert.Equal(0f, Saved("cyclegan", cycle, "c-published", "--finetune-distill", "0").FinetuneDistill);
         var pairedDefault = Saved("pix2pix", paired, "p-default");
         Assert.Equal(0f, pairedDefault.FinetuneDistill);
         Assert.Equal(FinetuneRate.Restart, pairedDefault.FinetuneRate);
         Assert.Equal(FinetuneStart.Hyper, pairedDefault.FinetuneFrom);
         Assert.Equal(0.75, pairedDefault.EndFloor);
+        Assert.Equal(FinetuneDiscriminator.Restart, pairedDefault.FinetuneD);
         Assert.Equal(2.5f, Saved("pix2pix", paired, "p-given", "--finetune-distill", "2.5").FinetuneDistill);
-        var published = Saved("pix2pix", paired, "p-published", "--finetune-lr", "continue", "--finetune-from", "extracted", "--end-floor", "0");
+        var published = Saved("pix2pix", paired, "p-published", "--finetune-lr", "continue", "--finetune-from", "extracted", "--end-floor", "0",
+            "--finetune-d", "continue");
         Assert.Equal(FinetuneRate.Continue, published.FinetuneRate);
         Assert.Equal(FinetuneStart.Extracted, published.FinetuneFrom);
         Assert.Equal(0, published.EndFloor);
+        Assert.Equal(FinetuneDiscriminator.Continue, published.FinetuneD);
         // A run started with the published fine-tune (as every run before the defaults changed) resumes with it when the
         // flags are not given again, instead of being refused for changed options.
         var resumed = Saved("pix2pix", paired, "p-published", "--resume", "--steps", "4");
         Assert.Equal(FinetuneRate.Continue, resumed.FinetuneRate);
         Assert.Equal(FinetuneStart.Extracted, resumed.FinetuneFrom);
         Assert.Equal(0, resumed.EndFloor);
+        Assert.Equal(FinetuneDiscriminator.Continue, resumed.FinetuneD);
     }
 
     /// <summary>The search options the newest checkpoint of a toy `train` run with <paramref name="extra"/> saved.</summary>

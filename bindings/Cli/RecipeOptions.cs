@@ -25,7 +25,7 @@ internal sealed class RecipeOptions
     public readonly Option<string> SearchUntil = new("--search-until") { Description = "When the search ends: target (DHP, the published method: as soon as the MACs meet the target, or when the search share forces the cut) or budget (it runs the whole search share: once the target is met the pruning stops and the masks hold while the hypernetwork trains on; with --target-ratio 1 --lambda 0 --search-share 1 the hypernetwork generator trains every step with nothing pruned).", DefaultValueFactory = _ => "target" };
     public readonly Option<string?> FinetuneLr = new("--finetune-lr") { Description = "The learning rate of the fine-tune after extraction: continue (the published method: the run's one schedule) or restart (a fresh schedule over the fine-tune's steps: --lr for their first half, then the linear decay to 0). Default: restart for pix2pix and cyclegan (a little better on both embedded sets; docs/quality.md 7.6), continue for dcgan." };
     public readonly Option<string?> FinetuneFrom = new("--finetune-from") { Description = "The generator's weights when the fine-tune starts: extracted (the published method: the weights the search ends with, cut to the compact widths and trained as plain weights), hyper (the same weights kept in the hypernetwork's form: the compact generator fine-tunes as a hyper generator of its widths and is written as a plain model at the end) or scratch (fresh random weights at the compact widths: the search only chooses the architecture; extracted.safetensors still holds the extracted weights). Default: hyper for pix2pix and cyclegan (better on both embedded sets; docs/quality.md 7.7), extracted for dcgan." };
-    public readonly Option<string> FinetuneD = new("--finetune-d") { Description = "The discriminator(s) when the fine-tune starts: continue (the published method) or restart (fresh weights and optimizer, so a discriminator trained against the full-width generator does not face the narrow one).", DefaultValueFactory = _ => "continue" };
+    public readonly Option<string?> FinetuneD = new("--finetune-d") { Description = "The discriminator(s) when the fine-tune starts: continue (the published method) or restart (fresh weights and optimizer, so a discriminator trained against the full-width generator does not face the narrow one). Default: restart for pix2pix (better at both learning rates measured; docs/quality.md 7.8), continue for cyclegan (restart cost L1 there at a quarter of the MACs, 7.3; add it at a tenth or less) and dcgan." };
     public readonly Option<float?> FinetuneDistill = new("--finetune-distill") { Description = $"Self-distillation in the fine-tune: each compact generator's loss adds this weight times the mean absolute difference between its output and the output of the generator as it was at the cut (full width, frozen, kept in the checkpoints), on the same input. 0 is the published method. Default: {CycleGanDistill.ToString(System.Globalization.CultureInfo.InvariantCulture)} for cyclegan (it keeps the narrow generators from collapsing against the discriminators; docs/quality.md 7.4), 0 for pix2pix and dcgan." };
     /// <summary>The CycleGAN default of <c>--finetune-distill</c> (measured in docs/quality.md 7.4); other modes default to 0.</summary>
     public const float CycleGanDistill = 3f;
@@ -103,7 +103,7 @@ internal sealed class RecipeOptions
             Lambda: parse.GetValue(Lambda), SearchShare: parse.GetValue(Share), Pressure: ParsePressure(parse.GetValue(Pressure)!),
             EndFloor: parse.GetValue(EndFloor) ?? DefaultEndFloor(mode), LayerFloor: parse.GetValue(LayerFloor), SearchUntil: ParseSearchUntil(parse.GetValue(SearchUntil)!),
             FinetuneRate: parse.GetValue(FinetuneLr) is { } rate ? ParseFinetuneRate(rate) : DefaultFinetuneRate(mode), FinetuneFrom: parse.GetValue(FinetuneFrom) is { } from ? ParseFinetuneFrom(from) : DefaultFinetuneFrom(mode),
-            FinetuneD: ParseFinetuneD(parse.GetValue(FinetuneD)!), FinetuneDistill: parse.GetValue(FinetuneDistill) ?? DefaultDistill(mode),
+            FinetuneD: parse.GetValue(FinetuneD) is { } d ? ParseFinetuneD(d) : DefaultFinetuneD(mode), FinetuneDistill: parse.GetValue(FinetuneDistill) ?? DefaultDistill(mode),
             DistillSchedule: ParseDistillSchedule(parse.GetValue(DistillSchedule)!)),
         BatchSize: parse.GetValue(BatchSize), Norm: parse.GetValue(Norm) is { } n ? CliParsing.Norm(n) : null,
         LearningRate: parse.GetValue(Lr), Beta1: parse.GetValue(Beta1), Gan: ParseGan(parse.GetValue(GanMode)),
@@ -148,6 +148,12 @@ internal sealed class RecipeOptions
     /// the image-to-image modes (measured better on the CycleGAN set, docs/quality.md 5.1, and on the pix2pix set at two
     /// learning rates, 7.8), none for dcgan (not measured there; DHP's minimum, the published method).</summary>
     public static double DefaultEndFloor(TrainMode mode) => mode == TrainMode.Dcgan ? 0 : 0.75;
+
+    /// <summary>The <c>--finetune-d</c> choice a run of <paramref name="mode"/> gets when the option is not given: a fresh
+    /// discriminator at the cut for pix2pix (measured better at 2e-4 and 1e-3, docs/quality.md 7.8), the published
+    /// continuing one for cyclegan (where the restart cost L1 at a quarter of the MACs, 7.3) and dcgan (not measured).</summary>
+    public static FinetuneDiscriminator DefaultFinetuneD(TrainMode mode) =>
+        mode == TrainMode.Pix2Pix ? CoroNetGAN.FinetuneDiscriminator.Restart : CoroNetGAN.FinetuneDiscriminator.Continue;
 
     /// <summary>The <c>--finetune-distill</c> weight a run of <paramref name="mode"/> gets when the option is not given.</summary>
     public static float DefaultDistill(TrainMode mode) => mode == TrainMode.CycleGan ? CycleGanDistill : 0f;
