@@ -151,7 +151,8 @@ internal sealed class RecipeOptions
 
     /// <summary>The <c>--finetune-d</c> choice a run of <paramref name="mode"/> gets when the option is not given: a fresh
     /// discriminator at the cut for pix2pix (measured better at 2e-4 and 1e-3, docs/quality.md 7.8), the published
-    /// continuing one for cyclegan (where the restart cost L1 at a quarter of the MACs, 7.3) and dcgan (not measured).</summary>
+    /// continuing one for cyclegan (where the restart cost L1 at a quarter of the MACs, 7.3, and with the hyper fine-tune
+    /// at a tenth too, 8.3) and dcgan (not measured).</summary>
     public static FinetuneDiscriminator DefaultFinetuneD(TrainMode mode) =>
         mode == TrainMode.Pix2Pix ? CoroNetGAN.FinetuneDiscriminator.Restart : CoroNetGAN.FinetuneDiscriminator.Continue;
 
