@@ -20,7 +20,7 @@ public class OptionTableTests
         Assert.Empty(ours.Except(offered));
         // Every option train offers is in the table or is one of the engine's own (search, run and device handling), so a
         // new training option cannot be added without saying what it maps to.
-        string[] own = ["--search-share", "--lambda", "--prune-pressure", "--end-floor", "--layer-floor", "--search-until", "--finetune-lr", "--finetune-from", "--finetune-d", "--finetune-distill", "--finetune-distill-schedule", "--skip-bad-images", "--seed", "--checkpoint-every", "--sample-every", "--target-ratio",
+        string[] own = ["--search-share", "--lambda", "--prune-pressure", "--end-floor", "--layer-floor", "--search-until", "--search-mask", "--finetune-lr", "--finetune-from", "--finetune-d", "--finetune-distill", "--finetune-distill-schedule", "--skip-bad-images", "--seed", "--checkpoint-every", "--sample-every", "--target-ratio",
             "--target-gmacs", "--no-prune", "--widths", "--overwrite", "--distributed", "--watchdog-seconds", "--help", "--verbose"];
         var notInTable = offered.Where(n => !ours.Contains(n) && !own.Contains(n)).ToList();
         Assert.Empty(notInTable);

@@ -44,6 +44,7 @@ public static partial class OptionFlags
         ["TrainOptions.Prune.EndFloor"] = "--end-floor",
         ["TrainOptions.Prune.LayerFloor"] = "--layer-floor",
         ["TrainOptions.Prune.SearchUntil"] = "--search-until",
+        ["TrainOptions.Prune.SearchMask"] = "--search-mask",
         ["TrainOptions.Prune.FinetuneRate"] = "--finetune-lr",
         ["TrainOptions.Prune.FinetuneFrom"] = "--finetune-from",
         ["TrainOptions.Prune.FinetuneD"] = "--finetune-d",

@@ -23,6 +23,7 @@ internal sealed class RecipeOptions
     public readonly Option<double?> EndFloor = new("--end-floor") { Description = "Fraction of their channels the first and last prunable layers (the ResNet generators' full-resolution convolutions, the U-Net's outermost down and up convolutions) keep at least, in [0, 1]; the rest of the MAC budget is cut from the other layers. 0: only the minimum of 4 channels, as DHP (the published method). Default: 0.75 for pix2pix and cyclegan (better on both embedded sets; docs/quality.md 5.1 and 7.8), 0 for dcgan." };
     public readonly Option<double> LayerFloor = new("--layer-floor") { Description = "Fraction of their channels every prunable layer keeps at least, in [0, 1] (the end layers: the larger of this and --end-floor), so a small target cannot leave a layer of a few channels. 0: only the minimum of 4 channels, as DHP.", DefaultValueFactory = _ => 0.0 };
     public readonly Option<string> SearchUntil = new("--search-until") { Description = "When the search ends: target (DHP, the published method: as soon as the MACs meet the target, or when the search share forces the cut) or budget (it runs the whole search share: once the target is met the pruning stops and the masks hold while the hypernetwork trains on; with --target-ratio 1 --lambda 0 --search-share 1 the hypernetwork generator trains every step with nothing pruned).", DefaultValueFactory = _ => "target" };
+    public readonly Option<string> SearchMask = new("--search-mask") { Description = "Whether the search zeroes the pruned channels' activations: off (DHP, the published method: the full width runs unmasked and the cut changes what the generator computes) or on (from each MAC check on, the channels the masks leave out are zeroed where they are produced, so the generator learns without them before the cut and the extraction computes what the searching generator computed).", DefaultValueFactory = _ => "off" };
     public readonly Option<string?> FinetuneLr = new("--finetune-lr") { Description = "The learning rate of the fine-tune after extraction: continue (the published method: the run's one schedule) or restart (a fresh schedule over the fine-tune's steps: --lr for their first half, then the linear decay to 0). Default: restart for pix2pix and cyclegan (a little better on both embedded sets; docs/quality.md 7.6), continue for dcgan." };
     public readonly Option<string?> FinetuneFrom = new("--finetune-from") { Description = "The generator's weights when the fine-tune starts: extracted (the published method: the weights the search ends with, cut to the compact widths and trained as plain weights), hyper (the same weights kept in the hypernetwork's form: the compact generator fine-tunes as a hyper generator of its widths and is written as a plain model at the end) or scratch (fresh random weights at the compact widths: the search only chooses the architecture; extracted.safetensors still holds the extracted weights). Default: hyper for pix2pix and cyclegan (better on both embedded sets; docs/quality.md 7.7), extracted for dcgan." };
     public readonly Option<string?> FinetuneD = new("--finetune-d") { Description = "The discriminator(s) when the fine-tune starts: continue (the published method) or restart (fresh weights and optimizer, so a discriminator trained against the full-width generator does not face the narrow one). Default: restart for pix2pix (better at both learning rates measured; docs/quality.md 7.8), continue for cyclegan (the restart cost L1 there at a quarter of the MACs, 7.3, and with the hyper fine-tune at a tenth too, 8.3) and dcgan." };
@@ -53,7 +54,7 @@ internal sealed class RecipeOptions
     /// <summary>Adds every option to <paramref name="command"/>.</summary>
     public void AddTo(Command command)
     {
-        foreach (var o in new Option[] { Mode, Data, Size, Ngf, Ndf, NetG, Steps, Epochs, EpochsDecay, Share, Lambda, Pressure, EndFloor, LayerFloor, SearchUntil, FinetuneLr, FinetuneFrom, FinetuneD, FinetuneDistill, DistillSchedule, Device, SkipBad, Seed, CheckpointEvery, SampleEvery, LoadSize, BatchSize, Norm,
+        foreach (var o in new Option[] { Mode, Data, Size, Ngf, Ndf, NetG, Steps, Epochs, EpochsDecay, Share, Lambda, Pressure, EndFloor, LayerFloor, SearchUntil, SearchMask, FinetuneLr, FinetuneFrom, FinetuneD, FinetuneDistill, DistillSchedule, Device, SkipBad, Seed, CheckpointEvery, SampleEvery, LoadSize, BatchSize, Norm,
             Lr, Beta1, GanMode, LambdaL1, LambdaA, LambdaB, LambdaIdentity, PoolSize, LayersD, Direction, NoFlip })
             command.Add(o);
     }
@@ -104,7 +105,7 @@ internal sealed class RecipeOptions
             EndFloor: parse.GetValue(EndFloor) ?? DefaultEndFloor(mode), LayerFloor: parse.GetValue(LayerFloor), SearchUntil: ParseSearchUntil(parse.GetValue(SearchUntil)!),
             FinetuneRate: parse.GetValue(FinetuneLr) is { } rate ? ParseFinetuneRate(rate) : DefaultFinetuneRate(mode), FinetuneFrom: parse.GetValue(FinetuneFrom) is { } from ? ParseFinetuneFrom(from) : DefaultFinetuneFrom(mode),
             FinetuneD: parse.GetValue(FinetuneD) is { } d ? ParseFinetuneD(d) : DefaultFinetuneD(mode), FinetuneDistill: parse.GetValue(FinetuneDistill) ?? DefaultDistill(mode),
-            DistillSchedule: ParseDistillSchedule(parse.GetValue(DistillSchedule)!)),
+            DistillSchedule: ParseDistillSchedule(parse.GetValue(DistillSchedule)!), SearchMask: ParseSearchMask(parse.GetValue(SearchMask)!)),
         BatchSize: parse.GetValue(BatchSize), Norm: parse.GetValue(Norm) is { } n ? CliParsing.Norm(n) : null,
         LearningRate: parse.GetValue(Lr), Beta1: parse.GetValue(Beta1), Gan: ParseGan(parse.GetValue(GanMode)),
         LambdaL1: parse.GetValue(LambdaL1), LambdaA: parse.GetValue(LambdaA), LambdaB: parse.GetValue(LambdaB),
@@ -123,6 +124,13 @@ internal sealed class RecipeOptions
         "target" => SearchEnd.Target,
         "budget" => SearchEnd.Budget,
         _ => throw new ArgumentException($"--search-until must be target or budget, got '{text}'."),
+    };
+
+    public static bool ParseSearchMask(string text) => text.Trim().ToLowerInvariant() switch
+    {
+        "off" => false,
+        "on" => true,
+        _ => throw new ArgumentException($"--search-mask must be off or on, got '{text}'."),
     };
 
     public static FinetuneRate ParseFinetuneRate(string text) => text.Trim().ToLowerInvariant() switch

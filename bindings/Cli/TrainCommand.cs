@@ -90,6 +90,7 @@ internal static class TrainCommand
                             EndFloor = Given(recipe.EndFloor) ? parse.GetValue(recipe.EndFloor)!.Value : savedPrune.EndFloor,
                             LayerFloor = Given(recipe.LayerFloor) ? parse.GetValue(recipe.LayerFloor) : savedPrune.LayerFloor,
                             SearchUntil = Given(recipe.SearchUntil) ? RecipeOptions.ParseSearchUntil(parse.GetValue(recipe.SearchUntil)!) : savedPrune.SearchUntil,
+                            SearchMask = Given(recipe.SearchMask) ? RecipeOptions.ParseSearchMask(parse.GetValue(recipe.SearchMask)!) : savedPrune.SearchMask,
                             FinetuneRate = Given(recipe.FinetuneLr) ? RecipeOptions.ParseFinetuneRate(parse.GetValue(recipe.FinetuneLr)!) : savedPrune.FinetuneRate,
                             FinetuneFrom = Given(recipe.FinetuneFrom) ? RecipeOptions.ParseFinetuneFrom(parse.GetValue(recipe.FinetuneFrom)!) : savedPrune.FinetuneFrom,
                             FinetuneD = Given(recipe.FinetuneD) ? RecipeOptions.ParseFinetuneD(parse.GetValue(recipe.FinetuneD)!) : savedPrune.FinetuneD,

@@ -73,16 +73,26 @@ public sealed class HyperNetwork
 
     /// <summary>
     /// When on, every pruned channel's activation is multiplied by zero where it is produced, so the full generator
-    /// computes exactly what the compact one will (the search itself runs unmasked, as DHP does).
+    /// computes exactly what the compact one will (DHP searches unmasked; <see cref="SearchSettings.MaskPruned"/> masks).
     /// </summary>
-    public void SetMasking(bool on, float pruneThreshold, int minChannels)
+    public void SetMasking(bool on, float pruneThreshold, int minChannels) =>
+        SetMasks(on ? Prunable.Select(l => l.Mask(pruneThreshold, minChannels)).ToArray() : null);
+
+    /// <summary>
+    /// Zeroes, where they are produced, the activations of the channels <paramref name="masks"/> (one per prunable latent,
+    /// in order) leave out; null removes the masking.
+    /// </summary>
+    /// <exception cref="ArgumentException">A mask does not fit its latent.</exception>
+    internal void SetMasks(IReadOnlyList<bool[]>? masks)
     {
+        if (masks != null && (masks.Count != Prunable.Count || masks.Where((m, i) => m.Length != Prunable[i].Channels).Any()))
+            throw new ArgumentException($"Masking: {masks.Count} masks given for {Prunable.Count} prunable latents, or a mask of the wrong length.");
         foreach (var t in _maskTensors) t.Dispose();
         _maskTensors.Clear();
         foreach (var (module, latent) in _sites)
         {
-            if (!on) { module.OutputHook = null; continue; }
-            var mask = latent.Mask(pruneThreshold, minChannels).Select(k => k ? 1f : 0f).ToArray();
+            if (masks == null) { module.OutputHook = null; continue; }
+            var mask = latent.Parts.SelectMany(l => IndexOf(l) is var i and >= 0 ? masks[i] : Enumerable.Repeat(true, l.Channels)).Select(k => k ? 1f : 0f).ToArray();
             var device = latent.Parts[0].Value.Device;
             var m = Tensor.FromArray(device, mask, mask.Length);
             Tape.Release(m);

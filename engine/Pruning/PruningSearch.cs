@@ -37,6 +37,7 @@ public sealed class PruningSearch
     bool _near;
     bool _held;
     bool[][]? _stopMasks;
+    bool[][]? _masks;
     double _lastRatio = 1.0;
 
     /// <summary>Starts a search on a generator built with a hypernetwork; validates the settings.</summary>
@@ -151,8 +152,8 @@ public sealed class PruningSearch
         if (Step >= _nextCheck || Settings.StepBudget is { } b && Step >= b) Check();
         if (State != SearchState.Searching)
         {
-            var values = _hyper.ReadPrunable();
-            _stopMasks = _hyper.Prunable.Select((l, i) => l.Mask(values[i], Settings.PruneThreshold, Settings.MinChannels)).ToArray();
+            _stopMasks = MasksOf(_hyper.ReadPrunable());
+            ApplyMasks(_stopMasks);
         }
         return State;
     }
@@ -160,7 +161,10 @@ public sealed class PruningSearch
     /// <summary>Counts the MACs of the current masks and applies the stop rule (also called by <see cref="AfterStep"/>).</summary>
     public SearchState Check()
     {
-        double ratio = MeasureRatio(_hyper.ReadPrunable());
+        var values = _hyper.ReadPrunable();
+        double ratio = MeasureRatio(values);
+        // Masking follows every check while the search runs; the stop's masks are applied where they are taken.
+        if (ratio > TargetRatio || Settings.RunToBudget && Step < Settings.StepBudget!.Value) ApplyMasks(MasksOf(values));
         string status = $"step {Step}: MACs {ratio:P2} of full (target {TargetRatio:P2}), widths [{string.Join(",", CurrentWidths)}]";
         if (ratio <= TargetRatio && Settings.RunToBudget && Step < Settings.StepBudget!.Value)
         {
@@ -347,6 +351,27 @@ public sealed class PruningSearch
     /// <summary>Width lists whose MACs were counted (each builds a meta model), for tests of what the search costs.</summary>
     internal int MacCounts => _macs.Count;
 
+    /// <summary>The masks of host copies <paramref name="values"/> of the prunable latents.</summary>
+    bool[][] MasksOf(float[][] values) =>
+        _hyper.Prunable.Select((l, i) => l.Mask(values[i], Settings.PruneThreshold, Settings.MinChannels)).ToArray();
+
+    /// <summary>With <see cref="SearchSettings.MaskPruned"/>, zeroes the channels <paramref name="masks"/> leave out from now on.</summary>
+    void ApplyMasks(bool[][] masks)
+    {
+        if (!Settings.MaskPruned) return;
+        _masks = masks.Select(m => m.ToArray()).ToArray();
+        _hyper.SetMasks(_masks);
+    }
+
+    /// <summary>Removes the masking (a no-op for an unmasked search): call before the generator is disposed or trained on
+    /// at full width.</summary>
+    public void Unmask()
+    {
+        if (_masks == null) return;
+        _masks = null;
+        _hyper.SetMasks(null);
+    }
+
     /// <summary>Uploads the host copies of the latents that changed.</summary>
     void WriteBack(float[][] values, bool[] changed)
     {
@@ -370,7 +395,7 @@ public sealed class PruningSearch
 
     /// <summary>The controller's private state, for checkpoints (the latents themselves are saved with the model).</summary>
     internal SearchSnapshot Snapshot() => new(Lambda, Step, State, _nextCheck, _lastRegularStep, _lastRegularRatio, _rate, _near, _lastRatio,
-        CurrentWidths.ToArray(), History.ToArray(), _held, _stopMasks?.Select(m => m.ToArray()).ToArray());
+        CurrentWidths.ToArray(), History.ToArray(), _held, _stopMasks?.Select(m => m.ToArray()).ToArray(), _masks?.Select(m => m.ToArray()).ToArray());
 
     /// <summary>Continues from a snapshot taken by <see cref="Snapshot"/> on a search with the same settings.</summary>
     internal void Restore(SearchSnapshot s)
@@ -381,6 +406,11 @@ public sealed class PruningSearch
                 || s.StopMasks.Where((m, l) => m == null || m.Length != _hyper.Prunable[l].Channels).Any()))
             throw new InvalidDataException($"the checkpoint's search state holds stop masks that do not fit the generator's {_hyper.Prunable.Count} prunable latents; the file is corrupt or was edited.");
         _stopMasks = s.StopMasks?.Select(m => m.ToArray()).ToArray();
+        if (s.Masks != null && (!Settings.MaskPruned || s.Masks.Length != _hyper.Prunable.Count
+                || s.Masks.Where((m, l) => m == null || m.Length != _hyper.Prunable[l].Channels).Any()))
+            throw new InvalidDataException($"the checkpoint's search state holds masks that do not fit the generator's {_hyper.Prunable.Count} prunable latents or a search without masking; the file is corrupt or was edited.");
+        if (s.Masks != null) ApplyMasks(s.Masks);
+        else Unmask();
         CurrentWidths = s.CurrentWidths.ToArray();
         History.Clear();
         History.AddRange(s.History);
@@ -405,6 +435,13 @@ public sealed class PruningSearch
     /// </summary>
     public Module Materialise() => HyperNetwork.Materialise(_model);
 
+    /// <summary>
+    /// A frozen-to-be copy of the generator at the cut as a plain generator: <see cref="Materialise"/> (full width) for
+    /// an unmasked search; for a masked one the masked generator computes what its extraction computes, so
+    /// <see cref="Extract"/>.
+    /// </summary>
+    public Module Teacher() => Settings.MaskPruned ? Extract() : Materialise();
+
     void Emit(string line)
     {
         History.Add(line);
@@ -414,4 +451,5 @@ public sealed class PruningSearch
 
 /// <summary>Everything a <see cref="PruningSearch"/> needs, besides its generator, to continue exactly where it was.</summary>
 internal sealed record SearchSnapshot(float Lambda, int Step, SearchState State, int NextCheck, int LastRegularStep, double LastRegularRatio,
-    double Rate, bool Near, double LastRatio, int[] CurrentWidths, string[] History, bool Held = false, bool[][]? StopMasks = null);
+    double Rate, bool Near, double LastRatio, int[] CurrentWidths, string[] History, bool Held = false, bool[][]? StopMasks = null,
+    bool[][]? Masks = null);

@@ -25,6 +25,9 @@ namespace CoroNetGAN.Engine.Pruning;
 /// <param name="LayerFloor">Fraction of its channels every prunable layer keeps at least (0: only <paramref name="MinChannels"/>,
 /// as DHP); the end layers keep the larger of this and <paramref name="EndFloor"/>. Like the end floor, entries up to it are
 /// never shrunk and never force-pruned, so at a small target the search cannot leave a layer of a few channels.</param>
+/// <param name="MaskPruned">Zero the pruned channels' activations while the search runs, from each MAC check on (false: DHP,
+/// the full width runs unmasked and the cut changes the function), so the generator learns without them before the cut
+/// and the extraction computes what the searching generator computed.</param>
 public sealed record SearchSettings(
     double? TargetRatio = null,
     double? TargetGMacs = null,
@@ -38,7 +41,8 @@ public sealed record SearchSettings(
     PrunePressure Pressure = PrunePressure.Uniform,
     double EndFloor = 0,
     bool RunToBudget = false,
-    double LayerFloor = 0)
+    double LayerFloor = 0,
+    bool MaskPruned = false)
 {
     /// <summary>The largest initial lambda accepted (10,000 x DHP's 0.1; small test runs use up to 50); far above it the
     /// first proximal step prunes every layer to its minimum.</summary>

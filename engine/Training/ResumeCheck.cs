@@ -93,6 +93,7 @@ public static class ResumeCheck
         Fixed("Prune.EndFloor", a.EndFloor, b.EndFloor, searching);
         Fixed("Prune.LayerFloor", a.LayerFloor, b.LayerFloor, searching);
         Fixed("Prune.SearchUntil", a.SearchUntil, b.SearchUntil, searching);
+        Fixed("Prune.SearchMask", a.SearchMask ? "on" : "off", b.SearchMask ? "on" : "off", searching);
         Fixed("Prune.FinetuneRate", a.FinetuneRate, b.FinetuneRate, searching);
         Fixed("Prune.FinetuneFrom", a.FinetuneFrom, b.FinetuneFrom, searching);
         Fixed("Prune.FinetuneD", a.FinetuneD, b.FinetuneD, searching);

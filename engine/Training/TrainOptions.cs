@@ -127,6 +127,8 @@ public enum DistillSchedule
 /// <param name="DistillSchedule">How <paramref name="FinetuneDistill"/> runs over the fine-tune: constant, or falling linearly to 0.</param>
 /// <param name="LayerFloor">Fraction of their channels all prunable layers keep at least (0: DHP's minimum only); the end
 /// layers keep the larger of this and <paramref name="EndFloor"/>.</param>
+/// <param name="SearchMask">Whether the search zeroes the pruned channels' activations from each MAC check on (false: DHP, the
+/// published method, searches unmasked and the cut changes the function; see <see cref="SearchSettings.MaskPruned"/>).</param>
 public sealed record PruneOptions(
     double? TargetRatio = 0.5,
     double? TargetGMacs = null,
@@ -144,13 +146,14 @@ public sealed record PruneOptions(
     FinetuneDiscriminator FinetuneD = FinetuneDiscriminator.Continue,
     float FinetuneDistill = 0,
     DistillSchedule DistillSchedule = DistillSchedule.Constant,
-    double LayerFloor = 0)
+    double LayerFloor = 0,
+    bool SearchMask = false)
 {
     /// <summary>The search settings for a run of <paramref name="totalSteps"/> steps.</summary>
     public SearchSettings ToSearchSettings(int totalSteps) => new(
         TargetRatio: TargetRatio, TargetGMacs: TargetGMacs, Lambda: Lambda, MinChannels: MinChannels, StopTolerance: StopTolerance,
         CheckEvery: CheckEvery, StepBudget: Math.Max(1, (int)Math.Round(totalSteps * SearchShare)), ImageSize: MacImageSize,
-        Pressure: Pressure, EndFloor: EndFloor, RunToBudget: SearchUntil == SearchEnd.Budget, LayerFloor: LayerFloor);
+        Pressure: Pressure, EndFloor: EndFloor, RunToBudget: SearchUntil == SearchEnd.Budget, LayerFloor: LayerFloor, MaskPruned: SearchMask);
 }
 
 /// <summary>

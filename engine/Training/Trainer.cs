@@ -336,7 +336,7 @@ public abstract partial class Trainer : IDisposable
         for (int i = 0; i < Generators.Count; i++)
         {
             var g = Generators[i];
-            if (Distils) g.Teacher = Frozen(g.Search!.Materialise());
+            if (Distils) g.Teacher = Frozen(g.Search!.Teacher());
             var compact = g.Search!.Extract();
             var widths = ModelFactory.Widths(compact);
             Log?.Invoke($"{g.Name}: extracted the compact generator at step {Step + 1}: widths [{string.Join(",", widths)}], " +
@@ -355,6 +355,7 @@ public abstract partial class Trainer : IDisposable
                 g.Search.CopyKept(compact);
                 Log?.Invoke($"{g.Name}: the fine-tune keeps the hypernetwork's form at these widths");
             }
+            g.Search.Unmask();
             g.Model.Dispose();
             g.Model = compact;
         }
