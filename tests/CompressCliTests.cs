@@ -25,6 +25,9 @@ public class CompressCliTests
             (code, output, err) = Run("compress", "--model", model, "--data", data, "--target-ratio", "0.5", "--steps", "6", "--out", compressed, "--device", "cpu");
             Assert.True(code == 0, output + err);
             Assert.Contains("compressing", output);
+            // train's recipe defaults for pix2pix, not the engine's published ones: the hyper fine-tune and a fresh discriminator.
+            Assert.Contains("the fine-tune keeps the hypernetwork's form", output);
+            Assert.Contains("the discriminators restart from fresh weights", output);
             using (var report = JsonDocument.Parse(File.ReadAllText(Path.Combine(compressed, "report.json"))))
             {
                 var r = report.RootElement;

@@ -19,7 +19,7 @@ internal static class CompressCommand
         var device = new Option<string>("--device") { Description = "auto, cpu, cuda, opencl, ilgpu-cpu (see `coronetgan devices`).", DefaultValueFactory = _ => "auto" };
         var seed = new Option<int>("--seed") { Description = "Random seed of the run.", DefaultValueFactory = _ => 0 };
         var overwrite = new Option<bool>("--overwrite") { Description = "Delete a run already in --out and start again." };
-        var cmd = new Command("compress", "Compress a trained generator: a pruning search that starts from its weights, to the MAC target, then fine-tuning (train --init with pruning).");
+        var cmd = new Command("compress", "Compress a trained generator: a pruning search that starts from its weights, to the MAC target, then fine-tuning (train --init with pruning and train's recipe defaults for the mode).");
         foreach (var o in new Option[] { model, data, ratio, gmacs, steps, outDir, mode, size, device, seed, overwrite }) cmd.Add(o);
         cmd.SetAction(parse =>
         {
@@ -32,6 +32,7 @@ internal static class CompressCommand
                 string dir = parse.GetValue(outDir) ?? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(m))!, Path.GetFileNameWithoutExtension(m) + "-compressed");
                 var options = InitModels.ForCompress(m, parse.GetValue(data)!, dir, parse.GetValue(ratio), parse.GetValue(steps),
                     parse.GetValue(mode) is { } text ? RecipeOptions.ParseMode(text) : null, parse.GetValue(size), parse.GetValue(seed), parse.GetValue(gmacs));
+                options = options with { Prune = RecipeOptions.WithModeDefaults(options.EffectivePrune, options.Mode) };
                 TrainingRuns.RequireFolder(options.OutputDirectory);
                 Action<string> log = line => Console.WriteLine($"  {OptionFlags.Rewrite(line)}");
                 using var dev = Devices.Open(parse.GetValue(device)!);

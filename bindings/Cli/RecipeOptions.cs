@@ -167,6 +167,17 @@ internal sealed class RecipeOptions
     /// <summary>The <c>--finetune-distill</c> weight a run of <paramref name="mode"/> gets when the option is not given.</summary>
     public static float DefaultDistill(TrainMode mode) => mode == TrainMode.CycleGan ? CycleGanDistill : 0f;
 
+    /// <summary>
+    /// <paramref name="prune"/> with every recipe default of the command line for <paramref name="mode"/> (end floor,
+    /// fine-tune rate, start, discriminators, distillation), for the commands that take none of those options
+    /// (<c>compress</c>, <c>demo</c>): they train what <c>train</c> trains when the options are left out.
+    /// </summary>
+    public static PruneOptions WithModeDefaults(PruneOptions prune, TrainMode mode) => prune with
+    {
+        EndFloor = DefaultEndFloor(mode), FinetuneRate = DefaultFinetuneRate(mode), FinetuneFrom = DefaultFinetuneFrom(mode),
+        FinetuneD = DefaultFinetuneD(mode), FinetuneDistill = DefaultDistill(mode),
+    };
+
     public static FinetuneStart ParseFinetuneFrom(string text) => text.Trim().ToLowerInvariant() switch
     {
         "extracted" => FinetuneStart.Extracted,
