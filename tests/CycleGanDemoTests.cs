@@ -23,7 +23,10 @@ public sealed class CycleGanDemoTests : IDisposable
         string checkpoint = Trainer.Checkpoints(Path.Combine(root, "run"))[^1];
         var saved = Trainer.ReadOptions(checkpoint);
         Assert.Equal((64, 16, GeneratorArch.Unet, 32, 2, 5e-4f, 4), (saved.Size, saved.Ngf, saved.EffectiveNetG, saved.Ndf, saved.LayersD, saved.LearningRate, saved.TotalSteps));
-        Assert.Equal((0.5, 0.4, 0.75), (saved.EffectivePrune.TargetRatio, saved.EffectivePrune.SearchShare, saved.EffectivePrune.EndFloor));
+        // train's recipe defaults for cyclegan, not the engine's published ones.
+        var p = saved.EffectivePrune;
+        Assert.Equal((0.25, 0.4, 0.75), (p.TargetRatio, p.SearchShare, p.EndFloor));
+        Assert.Equal((FinetuneStart.Hyper, FinetuneRate.Restart, FinetuneDiscriminator.Continue, 3f), (p.FinetuneFrom, p.FinetuneRate, p.FinetuneD, p.FinetuneDistill));
         var file = SafeTensorsFile.Read(checkpoint);
         Assert.Equal([32, 3, 4, 4], file["D_A.model.0.weight"].Shape);
         Assert.DoesNotContain(file.Names, n => n.StartsWith("D_A.model.11.", StringComparison.Ordinal));

@@ -16,11 +16,8 @@ internal static class DemoCommand
     /// <summary>The CycleGAN demo's default training steps per run.</summary>
     const int CycleGanSteps = 5500;
 
-    /// <summary>The default target MAC ratio of the pix2pix and DCGAN demos.</summary>
+    /// <summary>The default target MAC ratio of every demo.</summary>
     const double DefaultRatio = 0.25;
-
-    /// <summary>The CycleGAN demo's default target MAC ratio.</summary>
-    const double CycleGanRatio = 0.5;
 
     /// <summary>The CycleGAN demo's initial learning rate.</summary>
     const float CycleGanLearningRate = 5e-4f;
@@ -31,7 +28,7 @@ internal static class DemoCommand
         var mode = new Option<string>("--mode") { Description = "pix2pix (line art -> colour), cyclegan (light <-> dark skin tone, unpaired) or dcgan (32 px emoji from noise).", DefaultValueFactory = _ => "pix2pix" };
         var device = new Option<string>("--device") { Description = "auto, cpu, cuda, opencl.", DefaultValueFactory = _ => "auto" };
         var steps = new Option<int?>("--steps") { Description = $"Training steps of each run (default: 4000 for pix2pix, {CycleGanSteps} for cyclegan; the compressed run and the full baseline take about 6 minutes each on 2 idle CPU cores)." };
-        var ratio = new Option<double?>("--target-ratio") { Description = $"Target MACs as a fraction of the full generator's (default: {DefaultRatio.ToString(System.Globalization.CultureInfo.InvariantCulture)}; {CycleGanRatio.ToString(System.Globalization.CultureInfo.InvariantCulture)} for cyclegan)." };
+        var ratio = new Option<double?>("--target-ratio") { Description = $"Target MACs as a fraction of the full generator's (default: {DefaultRatio.ToString(System.Globalization.CultureInfo.InvariantCulture)})." };
         var noBaseline = new Option<bool>("--no-baseline") { Description = "Skip training the full-width generator the compact one is compared with (FID (ResNet-18) of both)." };
         var cmd = new Command("demo", "Train, compress and translate on the embedded emoji data (no download needed).") { outDir, mode, device, steps, ratio, noBaseline };
         cmd.SetAction(parse =>
@@ -40,25 +37,20 @@ internal static class DemoCommand
             {
                 var m = TrainCommand.ParseMode(parse.GetValue(mode)!);
                 string root = Path.GetFullPath(parse.GetValue(outDir)!);
-                double target = parse.GetValue(ratio) ?? (m == TrainMode.CycleGan ? CycleGanRatio : DefaultRatio);
+                double target = parse.GetValue(ratio) ?? DefaultRatio;
                 if (m == TrainMode.Dcgan) return Dcgan(root, parse.GetValue(steps) ?? 1500, target, parse.GetValue(device)!);
                 string run = Path.Combine(root, "run");
                 string data = DemoData.Extract(TrainingRuns.ModeName(m), Path.Combine(root, "data"));
                 int total = parse.GetValue(steps) ?? (m == TrainMode.Pix2Pix ? 4000 : CycleGanSteps);
                 var options = new TrainOptions(m, 64, total, run, Ngf: 16, Ndf: 64,
                     CheckpointEvery: Math.Max(100, total / 10), SampleEvery: Math.Max(50, total / 10),
-                    Prune: new PruneOptions(TargetRatio: target, CheckEvery: 25, SearchShare: 0.4));
+                    Prune: RecipeOptions.WithModeDefaults(new PruneOptions(TargetRatio: target, CheckEvery: 25, SearchShare: 0.4), m));
                 if (m == TrainMode.CycleGan)
                     // The U-Net's skips carry the input's shapes and colours, so it learns the skin tone without the
-                    // ResNet's speckle, at about half its cost per step; the lighter PatchGAN buys more steps. Half the MACs
-                    // keeps the translation on every seed; at a quarter the published fine-tune collapsed on one seed of
-                    // three (docs/quality.md sections 7-7.3).
-                    // The end floor keeps the outermost convolutions wide.
-                    options = options with
-                    {
-                        NetG = GeneratorArch.Unet, Ndf = 32, LayersD = 2, LearningRate = CycleGanLearningRate,
-                        Prune = options.Prune! with { EndFloor = 0.75 },
-                    };
+                    // ResNet's speckle, at about half its cost per step; the lighter PatchGAN buys more steps. With train's
+                    // recipe defaults (distillation, hyper fine-tune) a quarter of the MACs keeps the translation on every
+                    // seed; the published fine-tune collapsed there (docs/quality.md sections 7-7.4, 8.3).
+                    options = options with { NetG = GeneratorArch.Unet, Ndf = 32, LayersD = 2, LearningRate = CycleGanLearningRate };
                 using var dev = Devices.Open(parse.GetValue(device)!);
                 Console.WriteLine($"coronetgan demo: {TrainingRuns.ModeName(m)} on {data}, {total} steps at 64x64 (generator {options.EffectiveNetG.ToString().ToLowerInvariant()} ngf {options.Ngf}, "
                     + $"PatchGAN ndf {options.Ndf} with {options.LayersD} layers, learning rate {options.LearningRate.ToString(System.Globalization.CultureInfo.InvariantCulture)}), device {dev.Name} ({dev.Info.Description})");
