@@ -65,6 +65,10 @@ public sealed class HyperNetwork
         return values;
     }
 
+    /// <summary>Whether <paramref name="masks"/> holds one mask per prunable latent, each of its latent's length.</summary>
+    internal bool Fits(IReadOnlyList<bool[]?> masks) =>
+        masks.Count == Prunable.Count && masks.Select((m, i) => m != null && m.Length == Prunable[i].Channels).All(ok => ok);
+
     int IndexOf(Latent latent)
     {
         for (int i = 0; i < Prunable.Count; i++) if (ReferenceEquals(Prunable[i], latent)) return i;
@@ -85,7 +89,7 @@ public sealed class HyperNetwork
     /// <exception cref="ArgumentException">A mask does not fit its latent.</exception>
     internal void SetMasks(IReadOnlyList<bool[]>? masks)
     {
-        if (masks != null && (masks.Count != Prunable.Count || masks.Where((m, i) => m.Length != Prunable[i].Channels).Any()))
+        if (masks != null && !Fits(masks))
             throw new ArgumentException($"Masking: {masks.Count} masks given for {Prunable.Count} prunable latents, or a mask of the wrong length.");
         foreach (var t in _maskTensors) t.Dispose();
         _maskTensors.Clear();
@@ -126,7 +130,7 @@ public sealed class HyperNetwork
     /// <exception cref="ArgumentException">A mask does not fit its latent, or <paramref name="target"/> is not of the kept widths.</exception>
     public void CopyKept(Module hyperModel, Module target, float pruneThreshold, int minChannels, IReadOnlyList<bool[]>? masks = null)
     {
-        if (masks != null && (masks.Count != Prunable.Count || masks.Where((m, i) => m.Length != Prunable[i].Channels).Any()))
+        if (masks != null && !Fits(masks))
             throw new ArgumentException($"Extraction: {masks.Count} masks given for {Prunable.Count} prunable latents, or a mask of the wrong length.");
         bool[] MaskOf(Latent l) => masks != null && IndexOf(l) is var i and >= 0 ? masks[i] : l.Mask(pruneThreshold, minChannels);
         bool[] RefMask(LatentRef r) => r.Parts.SelectMany(MaskOf).ToArray();

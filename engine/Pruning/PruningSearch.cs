@@ -163,15 +163,16 @@ public sealed class PruningSearch
     {
         var values = _hyper.ReadPrunable();
         double ratio = MeasureRatio(values);
+        bool beforeBudget = Settings.RunToBudget && Step < Settings.StepBudget!.Value;
         // Masking follows every check while the search runs; the stop's masks are applied where they are taken.
-        if (ratio > TargetRatio || Settings.RunToBudget && Step < Settings.StepBudget!.Value) ApplyMasks(MasksOf(values));
+        if (ratio > TargetRatio || beforeBudget) ApplyMasks(MasksOf(values));
         string status = $"step {Step}: MACs {ratio:P2} of full (target {TargetRatio:P2}), widths [{string.Join(",", CurrentWidths)}]";
-        if (ratio <= TargetRatio && Settings.RunToBudget && Step < Settings.StepBudget!.Value)
+        if (ratio <= TargetRatio && beforeBudget)
         {
             // Held: no more pruning; the next check is the one at the budget, where the stop rule applies as usual.
             if (!_held) Emit(status + $" -> target met; the masks hold and the hypernetwork trains on to the budget (step {Settings.StepBudget})");
             _held = true;
-            _nextCheck = Settings.StepBudget.Value;
+            _nextCheck = Settings.StepBudget!.Value;
             return State;
         }
         if (ratio <= TargetRatio)
@@ -402,12 +403,10 @@ public sealed class PruningSearch
     {
         Lambda = s.Lambda; Step = s.Step; State = s.State; _nextCheck = s.NextCheck; _lastRegularStep = s.LastRegularStep;
         _lastRegularRatio = s.LastRegularRatio; _rate = s.Rate; _near = s.Near; _lastRatio = s.LastRatio; _held = s.Held;
-        if (s.StopMasks != null && (s.StopMasks.Length != _hyper.Prunable.Count
-                || s.StopMasks.Where((m, l) => m == null || m.Length != _hyper.Prunable[l].Channels).Any()))
+        if (s.StopMasks != null && !_hyper.Fits(s.StopMasks))
             throw new InvalidDataException($"the checkpoint's search state holds stop masks that do not fit the generator's {_hyper.Prunable.Count} prunable latents; the file is corrupt or was edited.");
         _stopMasks = s.StopMasks?.Select(m => m.ToArray()).ToArray();
-        if (s.Masks != null && (!Settings.MaskPruned || s.Masks.Length != _hyper.Prunable.Count
-                || s.Masks.Where((m, l) => m == null || m.Length != _hyper.Prunable[l].Channels).Any()))
+        if (s.Masks != null && (!Settings.MaskPruned || !_hyper.Fits(s.Masks)))
             throw new InvalidDataException($"the checkpoint's search state holds masks that do not fit the generator's {_hyper.Prunable.Count} prunable latents or a search without masking; the file is corrupt or was edited.");
         if (s.Masks != null) ApplyMasks(s.Masks);
         else Unmask();
