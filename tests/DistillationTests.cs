@@ -160,6 +160,7 @@ public sealed class DistillationTests : IDisposable
         Assert.Equal(FinetuneStart.Hyper, cycleDefault.FinetuneFrom);
         Assert.Equal(0.75, cycleDefault.EndFloor);
         Assert.Equal(FinetuneDiscriminator.Continue, cycleDefault.FinetuneD);
+        Assert.Equal((false, 0.5), (cycleDefault.SearchMask, cycleDefault.SearchShare));
         Assert.Equal(0f, Saved("cyclegan", cycle, "c-published", "--finetune-distill", "0").FinetuneDistill);
         var pairedDefault = Saved("pix2pix", paired, "p-default");
         Assert.Equal(0f, pairedDefault.FinetuneDistill);
@@ -167,13 +168,20 @@ public sealed class DistillationTests : IDisposable
         Assert.Equal(FinetuneStart.Hyper, pairedDefault.FinetuneFrom);
         Assert.Equal(0.75, pairedDefault.EndFloor);
         Assert.Equal(FinetuneDiscriminator.Restart, pairedDefault.FinetuneD);
+        // pix2pix's masked long search; either half given alone keeps the other's default.
+        Assert.Equal((true, 0.8), (pairedDefault.SearchMask, pairedDefault.SearchShare));
+        var unmasked = Saved("pix2pix", paired, "p-unmasked", "--search-mask", "off");
+        Assert.Equal((false, 0.8), (unmasked.SearchMask, unmasked.SearchShare));
+        var shorter = Saved("pix2pix", paired, "p-shorter", "--search-share", "0.4");
+        Assert.Equal((true, 0.4), (shorter.SearchMask, shorter.SearchShare));
         Assert.Equal(2.5f, Saved("pix2pix", paired, "p-given", "--finetune-distill", "2.5").FinetuneDistill);
         var published = Saved("pix2pix", paired, "p-published", "--finetune-lr", "continue", "--finetune-from", "extracted", "--end-floor", "0",
-            "--finetune-d", "continue");
+            "--finetune-d", "continue", "--search-mask", "off", "--search-share", "0.5");
         Assert.Equal(FinetuneRate.Continue, published.FinetuneRate);
         Assert.Equal(FinetuneStart.Extracted, published.FinetuneFrom);
         Assert.Equal(0, published.EndFloor);
         Assert.Equal(FinetuneDiscriminator.Continue, published.FinetuneD);
+        Assert.Equal((false, 0.5), (published.SearchMask, published.SearchShare));
         // A run started with the published fine-tune (as every run before the defaults changed) resumes with it when the
         // flags are not given again, instead of being refused for changed options.
         var resumed = Saved("pix2pix", paired, "p-published", "--resume", "--steps", "4");
@@ -181,6 +189,7 @@ public sealed class DistillationTests : IDisposable
         Assert.Equal(FinetuneStart.Extracted, resumed.FinetuneFrom);
         Assert.Equal(0, resumed.EndFloor);
         Assert.Equal(FinetuneDiscriminator.Continue, resumed.FinetuneD);
+        Assert.Equal((false, 0.5), (resumed.SearchMask, resumed.SearchShare));
     }
 
     /// <summary>The search options the newest checkpoint of a toy `train` run with <paramref name="extra"/> saved.</summary>

@@ -17,13 +17,15 @@ internal sealed class RecipeOptions
     public readonly Option<int?> Steps = new("--steps") { Description = "Total training steps (search + fine-tune); the learning rate decays linearly to 0 over the second half. Give --steps or --epochs." };
     public readonly Option<int?> Epochs = new("--epochs") { Description = "Epochs at the initial learning rate (pytorch-CycleGAN's n_epochs), instead of --steps: an epoch is one pass over the training images (the larger domain for cyclegan) in batches of --batch-size x ranks." };
     public readonly Option<int?> EpochsDecay = new("--epochs-decay") { Description = "Epochs of linear decay to 0 after --epochs (n_epochs_decay; default: as many as --epochs)." };
-    public readonly Option<double> Share = new("--search-share") { Description = "Share of the steps the search may take before the target is forced.", DefaultValueFactory = _ => 0.5 };
+    public readonly Option<double?> Share = new("--search-share") { Description = "Share of the steps the search may take before the target is forced. Default: 0.8 for pix2pix (a long masked search, better on the pix2pix set at both ratios and both learning rates measured; docs/quality.md 8.5, 9), 0.5 for cyclegan and dcgan." };
+    /// <summary>The <c>--search-share</c> of the modes without their own (cyclegan, dcgan), as the engine's default.</summary>
+    const double DefaultShare = 0.5;
     public readonly Option<float> Lambda = new("--lambda") { Description = "Initial sparsity pressure (adapted to meet the target within the search share).", DefaultValueFactory = _ => 0.1f };
     public readonly Option<string> Pressure = new("--prune-pressure") { Description = "How the search's sparsity pressure is shared among the layers: uniform (DHP, the published method: the same shrink for every latent entry, so the search cuts where latents are small) or macs (each layer's shrink scaled by the MACs one of its channels costs, mean 1: cheap channels are kept, the search cuts where the MACs are).", DefaultValueFactory = _ => "uniform" };
     public readonly Option<double?> EndFloor = new("--end-floor") { Description = "Fraction of their channels the first and last prunable layers (the ResNet generators' full-resolution convolutions, the U-Net's outermost down and up convolutions) keep at least, in [0, 1]; the rest of the MAC budget is cut from the other layers. 0: only the minimum of 4 channels, as DHP (the published method). Default: 0.75 for pix2pix and cyclegan (better on both embedded sets; docs/quality.md 5.1 and 7.8), 0 for dcgan." };
     public readonly Option<double> LayerFloor = new("--layer-floor") { Description = "Fraction of their channels every prunable layer keeps at least, in [0, 1] (the end layers: the larger of this and --end-floor), so a small target cannot leave a layer of a few channels. 0: only the minimum of 4 channels, as DHP.", DefaultValueFactory = _ => 0.0 };
     public readonly Option<string> SearchUntil = new("--search-until") { Description = "When the search ends: target (DHP, the published method: as soon as the MACs meet the target, or when the search share forces the cut) or budget (it runs the whole search share: once the target is met the pruning stops and the masks hold while the hypernetwork trains on; with --target-ratio 1 --lambda 0 --search-share 1 the hypernetwork generator trains every step with nothing pruned).", DefaultValueFactory = _ => "target" };
-    public readonly Option<string> SearchMask = new("--search-mask") { Description = "Whether the search zeroes the pruned channels' activations: off (DHP, the published method: the full width runs unmasked and the cut changes what the generator computes) or on (from each MAC check on, the channels the masks leave out are zeroed where they are produced, so the generator learns without them before the cut and the extraction computes what the searching generator computed).", DefaultValueFactory = _ => "off" };
+    public readonly Option<string?> SearchMask = new("--search-mask") { Description = "Whether the search zeroes the pruned channels' activations: off (DHP, the published method: the full width runs unmasked and the cut changes what the generator computes) or on (from each MAC check on, the channels the masks leave out are zeroed where they are produced, so the generator learns without them before the cut and the extraction computes what the searching generator computed). Default: on for pix2pix (with --search-share 0.8 better on the pix2pix set at both ratios and both learning rates measured; docs/quality.md 8.5, 9), off for cyclegan (a long masked search collapsed a CycleGAN tenth, 8.5) and dcgan." };
     public readonly Option<string?> FinetuneLr = new("--finetune-lr") { Description = "The learning rate of the fine-tune after extraction: continue (the published method: the run's one schedule) or restart (a fresh schedule over the fine-tune's steps: --lr for their first half, then the linear decay to 0). Default: restart for pix2pix and cyclegan (a little better on both embedded sets; docs/quality.md 7.6), continue for dcgan." };
     public readonly Option<string?> FinetuneFrom = new("--finetune-from") { Description = "The generator's weights when the fine-tune starts: extracted (the published method: the weights the search ends with, cut to the compact widths and trained as plain weights), hyper (the same weights kept in the hypernetwork's form: the compact generator fine-tunes as a hyper generator of its widths and is written as a plain model at the end) or scratch (fresh random weights at the compact widths: the search only chooses the architecture; extracted.safetensors still holds the extracted weights). Default: hyper for pix2pix and cyclegan (better on both embedded sets; docs/quality.md 7.7), extracted for dcgan." };
     public readonly Option<string?> FinetuneD = new("--finetune-d") { Description = "The discriminator(s) when the fine-tune starts: continue (the published method) or restart (fresh weights and optimizer, so a discriminator trained against the full-width generator does not face the narrow one). Default: restart for pix2pix (better at both learning rates measured; docs/quality.md 7.8), continue for cyclegan (the restart cost L1 there at a quarter of the MACs, 7.3, and with the hyper fine-tune at a tenth too, 8.3) and dcgan." };
@@ -100,17 +102,31 @@ internal sealed class RecipeOptions
         mode, parse.GetValue(Size), steps, outDir,
         Ngf: parse.GetValue(Ngf), Ndf: parse.GetValue(Ndf), NetG: ParseNetG(parse.GetValue(NetG)), Seed: parse.GetValue(Seed),
         NoPrune: noPrune, CheckpointEvery: parse.GetValue(CheckpointEvery), SampleEvery: parse.GetValue(SampleEvery),
-        Prune: new PruneOptions(TargetRatio: targetGMacs == null ? targetRatio ?? 0.5 : null, TargetGMacs: targetGMacs,
-            Lambda: parse.GetValue(Lambda), SearchShare: parse.GetValue(Share), Pressure: ParsePressure(parse.GetValue(Pressure)!),
-            EndFloor: parse.GetValue(EndFloor) ?? DefaultEndFloor(mode), LayerFloor: parse.GetValue(LayerFloor), SearchUntil: ParseSearchUntil(parse.GetValue(SearchUntil)!),
-            FinetuneRate: parse.GetValue(FinetuneLr) is { } rate ? ParseFinetuneRate(rate) : DefaultFinetuneRate(mode), FinetuneFrom: parse.GetValue(FinetuneFrom) is { } from ? ParseFinetuneFrom(from) : DefaultFinetuneFrom(mode),
-            FinetuneD: parse.GetValue(FinetuneD) is { } d ? ParseFinetuneD(d) : DefaultFinetuneD(mode), FinetuneDistill: parse.GetValue(FinetuneDistill) ?? DefaultDistill(mode),
-            DistillSchedule: ParseDistillSchedule(parse.GetValue(DistillSchedule)!), SearchMask: ParseSearchMask(parse.GetValue(SearchMask)!)),
+        Prune: PruneOf(parse, mode, targetRatio, targetGMacs),
         BatchSize: parse.GetValue(BatchSize), Norm: parse.GetValue(Norm) is { } n ? CliParsing.Norm(n) : null,
         LearningRate: parse.GetValue(Lr), Beta1: parse.GetValue(Beta1), Gan: ParseGan(parse.GetValue(GanMode)),
         LambdaL1: parse.GetValue(LambdaL1), LambdaA: parse.GetValue(LambdaA), LambdaB: parse.GetValue(LambdaB),
         LambdaIdentity: parse.GetValue(LambdaIdentity), PoolSize: parse.GetValue(PoolSize), LayersD: parse.GetValue(LayersD),
         BtoA: ParseDirection(parse.GetValue(Direction)!), NoFlip: parse.GetValue(NoFlip));
+
+    /// <summary>The pruning options: the mode's defaults (<see cref="WithModeDefaults"/>), each replaced by its option where given.</summary>
+    PruneOptions PruneOf(ParseResult parse, TrainMode mode, double? targetRatio, double? targetGMacs)
+    {
+        var d = WithModeDefaults(new PruneOptions(TargetRatio: targetGMacs == null ? targetRatio ?? 0.5 : null, TargetGMacs: targetGMacs,
+            Lambda: parse.GetValue(Lambda), SearchShare: DefaultShare, Pressure: ParsePressure(parse.GetValue(Pressure)!),
+            LayerFloor: parse.GetValue(LayerFloor), SearchUntil: ParseSearchUntil(parse.GetValue(SearchUntil)!),
+            DistillSchedule: ParseDistillSchedule(parse.GetValue(DistillSchedule)!)), mode);
+        return d with
+        {
+            SearchShare = parse.GetValue(Share) ?? d.SearchShare,
+            SearchMask = parse.GetValue(SearchMask) is { } mask ? ParseSearchMask(mask) : d.SearchMask,
+            EndFloor = parse.GetValue(EndFloor) ?? d.EndFloor,
+            FinetuneRate = parse.GetValue(FinetuneLr) is { } rate ? ParseFinetuneRate(rate) : d.FinetuneRate,
+            FinetuneFrom = parse.GetValue(FinetuneFrom) is { } from ? ParseFinetuneFrom(from) : d.FinetuneFrom,
+            FinetuneD = parse.GetValue(FinetuneD) is { } disc ? ParseFinetuneD(disc) : d.FinetuneD,
+            FinetuneDistill = parse.GetValue(FinetuneDistill) ?? d.FinetuneDistill,
+        };
+    }
 
     public static PrunePressure ParsePressure(string text) => text.Trim().ToLowerInvariant() switch
     {
@@ -140,42 +156,40 @@ internal sealed class RecipeOptions
         _ => throw new ArgumentException($"--finetune-lr must be continue or restart, got '{text}'."),
     };
 
-    /// <summary>The <c>--finetune-lr</c> schedule a run of <paramref name="mode"/> gets when the option is not given: the
-    /// restart measured better on the pix2pix and CycleGAN sets (docs/quality.md 7.6); DCGAN, not measured, keeps the
-    /// published one.</summary>
-    public static FinetuneRate DefaultFinetuneRate(TrainMode mode) => mode == TrainMode.Dcgan ? CoroNetGAN.FinetuneRate.Continue : CoroNetGAN.FinetuneRate.Restart;
-
     /// <summary>
-    /// The command line's fine-tune start for <paramref name="mode"/> when <c>--finetune-from</c> is not given: the
-    /// hypernetwork's form for the image-to-image modes (measured better on both embedded sets, docs/quality.md 7.7), the
-    /// published plain extraction for dcgan (not measured there). The engine's <see cref="PruneOptions"/> default stays extracted.
+    /// <paramref name="prune"/> with the command line's recipe defaults for <paramref name="mode"/>, the one place they
+    /// are chosen: <c>train</c> and <c>study</c> start from them and replace each with its option where given, and the
+    /// commands that take none of those options (<c>compress</c>, <c>demo</c>) train with them as they are. The engine's
+    /// <see cref="PruneOptions"/> defaults stay the published method; these are what measured better on the embedded sets
+    /// (docs/quality.md), and dcgan, not measured, keeps the published recipe throughout.
+    /// <list type="bullet">
+    /// <item>End floor 0.75 for pix2pix and cyclegan (5.1, 7.8).</item>
+    /// <item>The fine-tune's learning rate restarted at the cut for pix2pix and cyclegan (7.6).</item>
+    /// <item>The fine-tune in the hypernetwork's form for pix2pix and cyclegan (7.7).</item>
+    /// <item>A fresh discriminator at the cut for pix2pix (7.8); cyclegan's continue (a restart cost L1 there, 7.3, 8.3).</item>
+    /// <item>Self-distillation of weight <see cref="CycleGanDistill"/> for cyclegan (7.4).</item>
+    /// <item>The masked search (<c>--search-mask on</c>) over 0.8 of the steps for pix2pix (8.5, 9); cyclegan's and dcgan's
+    /// unmasked, over the share the caller gives (a long masked search collapsed a CycleGAN tenth, 8.5).</item>
+    /// </list>
     /// </summary>
-    public static FinetuneStart DefaultFinetuneFrom(TrainMode mode) => mode == TrainMode.Dcgan ? FinetuneStart.Extracted : FinetuneStart.Hyper;
-
-    /// <summary>The <c>--end-floor</c> a run of <paramref name="mode"/> gets when the option is not given: a floor of 0.75 for
-    /// the image-to-image modes (measured better on the CycleGAN set, docs/quality.md 5.1, and on the pix2pix set at two
-    /// learning rates, 7.8), none for dcgan (not measured there; DHP's minimum, the published method).</summary>
-    public static double DefaultEndFloor(TrainMode mode) => mode == TrainMode.Dcgan ? 0 : 0.75;
-
-    /// <summary>The <c>--finetune-d</c> choice a run of <paramref name="mode"/> gets when the option is not given: a fresh
-    /// discriminator at the cut for pix2pix (measured better at 2e-4 and 1e-3, docs/quality.md 7.8), the published
-    /// continuing one for cyclegan (where the restart cost L1 at a quarter of the MACs, 7.3, and with the hyper fine-tune
-    /// at a tenth too, 8.3) and dcgan (not measured).</summary>
-    public static FinetuneDiscriminator DefaultFinetuneD(TrainMode mode) =>
-        mode == TrainMode.Pix2Pix ? CoroNetGAN.FinetuneDiscriminator.Restart : CoroNetGAN.FinetuneDiscriminator.Continue;
-
-    /// <summary>The <c>--finetune-distill</c> weight a run of <paramref name="mode"/> gets when the option is not given.</summary>
-    public static float DefaultDistill(TrainMode mode) => mode == TrainMode.CycleGan ? CycleGanDistill : 0f;
-
-    /// <summary>
-    /// <paramref name="prune"/> with every recipe default of the command line for <paramref name="mode"/> (end floor,
-    /// fine-tune rate, start, discriminators, distillation), for the commands that take none of those options
-    /// (<c>compress</c>, <c>demo</c>): they train what <c>train</c> trains when the options are left out.
-    /// </summary>
-    public static PruneOptions WithModeDefaults(PruneOptions prune, TrainMode mode) => prune with
+    public static PruneOptions WithModeDefaults(PruneOptions prune, TrainMode mode) => mode switch
     {
-        EndFloor = DefaultEndFloor(mode), FinetuneRate = DefaultFinetuneRate(mode), FinetuneFrom = DefaultFinetuneFrom(mode),
-        FinetuneD = DefaultFinetuneD(mode), FinetuneDistill = DefaultDistill(mode),
+        TrainMode.Pix2Pix => prune with
+        {
+            EndFloor = 0.75, FinetuneRate = CoroNetGAN.FinetuneRate.Restart, FinetuneFrom = FinetuneStart.Hyper,
+            FinetuneD = CoroNetGAN.FinetuneDiscriminator.Restart, FinetuneDistill = 0,
+            SearchMask = true, SearchShare = 0.8,
+        },
+        TrainMode.CycleGan => prune with
+        {
+            EndFloor = 0.75, FinetuneRate = CoroNetGAN.FinetuneRate.Restart, FinetuneFrom = FinetuneStart.Hyper,
+            FinetuneD = CoroNetGAN.FinetuneDiscriminator.Continue, FinetuneDistill = CycleGanDistill,
+        },
+        _ => prune with
+        {
+            EndFloor = 0, FinetuneRate = CoroNetGAN.FinetuneRate.Continue, FinetuneFrom = FinetuneStart.Extracted,
+            FinetuneD = CoroNetGAN.FinetuneDiscriminator.Continue, FinetuneDistill = 0,
+        },
     };
 
     public static FinetuneStart ParseFinetuneFrom(string text) => text.Trim().ToLowerInvariant() switch

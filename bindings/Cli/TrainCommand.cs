@@ -85,7 +85,7 @@ internal static class TrainCommand
                             TargetRatio = Given(ratio) ? parse.GetValue(ratio) : Given(gmacs) ? null : savedPrune.TargetRatio,
                             TargetGMacs = Given(gmacs) ? parse.GetValue(gmacs) : Given(ratio) ? null : savedPrune.TargetGMacs,
                             Lambda = Given(recipe.Lambda) ? parse.GetValue(recipe.Lambda) : savedPrune.Lambda,
-                            SearchShare = Given(recipe.Share) ? parse.GetValue(recipe.Share) : savedPrune.SearchShare,
+                            SearchShare = Given(recipe.Share) ? parse.GetValue(recipe.Share)!.Value : savedPrune.SearchShare,
                             Pressure = Given(recipe.Pressure) ? RecipeOptions.ParsePressure(parse.GetValue(recipe.Pressure)!) : savedPrune.Pressure,
                             EndFloor = Given(recipe.EndFloor) ? parse.GetValue(recipe.EndFloor)!.Value : savedPrune.EndFloor,
                             LayerFloor = Given(recipe.LayerFloor) ? parse.GetValue(recipe.LayerFloor) : savedPrune.LayerFloor,
