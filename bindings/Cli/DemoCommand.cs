@@ -27,7 +27,7 @@ internal static class DemoCommand
         var outDir = new Option<string>("--out") { Description = "Output folder.", DefaultValueFactory = _ => "coronetgan-demo" };
         var mode = new Option<string>("--mode") { Description = "pix2pix (line art -> colour), cyclegan (light <-> dark skin tone, unpaired) or dcgan (32 px emoji from noise).", DefaultValueFactory = _ => "pix2pix" };
         var device = new Option<string>("--device") { Description = "auto, cpu, cuda, opencl.", DefaultValueFactory = _ => "auto" };
-        var steps = new Option<int?>("--steps") { Description = $"Training steps of each run (default: 4000 for pix2pix, {CycleGanSteps} for cyclegan; the compressed run and the full baseline take about 6 minutes each on 2 idle CPU cores)." };
+        var steps = new Option<int?>("--steps") { Description = $"Training steps of each run (default: 4000 for pix2pix, {CycleGanSteps} for cyclegan; each run takes a few minutes on 2 CPU cores; the README gives measured times)." };
         var ratio = new Option<double?>("--target-ratio") { Description = $"Target MACs as a fraction of the full generator's (default: {DefaultRatio.ToString(System.Globalization.CultureInfo.InvariantCulture)})." };
         var noBaseline = new Option<bool>("--no-baseline") { Description = "Skip training the full-width generator the compact one is compared with (FID (ResNet-18) of both)." };
         var cmd = new Command("demo", "Train, compress and translate on the embedded emoji data (no download needed).") { outDir, mode, device, steps, ratio, noBaseline };
