@@ -166,7 +166,7 @@ public sealed class DistillationTests : IDisposable
         Assert.Equal(0f, pairedDefault.FinetuneDistill);
         Assert.Equal(FinetuneRate.Restart, pairedDefault.FinetuneRate);
         Assert.Equal(FinetuneStart.Hyper, pairedDefault.FinetuneFrom);
-        Assert.Equal(0.5, pairedDefault.EndFloor);
+        Assert.Equal(0.75, pairedDefault.EndFloor);
         Assert.Equal(FinetuneDiscriminator.Restart, pairedDefault.FinetuneD);
         // pix2pix's masked long search; either half given alone keeps the other's default.
         Assert.Equal((true, 0.8), (pairedDefault.SearchMask, pairedDefault.SearchShare));
