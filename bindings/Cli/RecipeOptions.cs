@@ -18,8 +18,6 @@ internal sealed class RecipeOptions
     public readonly Option<int?> Epochs = new("--epochs") { Description = "Epochs at the initial learning rate (pytorch-CycleGAN's n_epochs), instead of --steps: an epoch is one pass over the training images (the larger domain for cyclegan) in batches of --batch-size x ranks." };
     public readonly Option<int?> EpochsDecay = new("--epochs-decay") { Description = "Epochs of linear decay to 0 after --epochs (n_epochs_decay; default: as many as --epochs)." };
     public readonly Option<double?> Share = new("--search-share") { Description = "Share of the steps the search may take before the target is forced. Default: 0.8 for pix2pix (a long masked search, better on the pix2pix set at both ratios and both learning rates measured; docs/quality.md 8.5, 9), 0.5 for cyclegan and dcgan." };
-    /// <summary>The <c>--search-share</c> of the modes without their own (cyclegan, dcgan), as the engine's default.</summary>
-    const double DefaultShare = 0.5;
     public readonly Option<float> Lambda = new("--lambda") { Description = "Initial sparsity pressure (adapted to meet the target within the search share).", DefaultValueFactory = _ => 0.1f };
     public readonly Option<string> Pressure = new("--prune-pressure") { Description = "How the search's sparsity pressure is shared among the layers: uniform (DHP, the published method: the same shrink for every latent entry, so the search cuts where latents are small) or macs (each layer's shrink scaled by the MACs one of its channels costs, mean 1: cheap channels are kept, the search cuts where the MACs are).", DefaultValueFactory = _ => "uniform" };
     public readonly Option<double?> EndFloor = new("--end-floor") { Description = "Fraction of their channels the first and last prunable layers (the ResNet generators' full-resolution convolutions, the U-Net's outermost down and up convolutions) keep at least, in [0, 1]; the rest of the MAC budget is cut from the other layers. 0: only the minimum of 4 channels, as DHP (the published method). Default: 0.75 for pix2pix and cyclegan (better on both embedded sets; docs/quality.md 5.1 and 7.8), 0 for dcgan. On pix2pix 0.5 is better at a tenth of the MACs and worse at a quarter (9)." };
@@ -109,11 +107,12 @@ internal sealed class RecipeOptions
         LambdaIdentity: parse.GetValue(LambdaIdentity), PoolSize: parse.GetValue(PoolSize), LayersD: parse.GetValue(LayersD),
         BtoA: ParseDirection(parse.GetValue(Direction)!), NoFlip: parse.GetValue(NoFlip));
 
-    /// <summary>The pruning options: the mode's defaults (<see cref="WithModeDefaults"/>), each replaced by its option where given.</summary>
+    /// <summary>The pruning options: the mode's defaults (<see cref="WithModeDefaults"/>, over the engine's own, such as the
+    /// search share of 0.5 for the modes without one), each replaced by its option where given.</summary>
     PruneOptions PruneOf(ParseResult parse, TrainMode mode, double? targetRatio, double? targetGMacs)
     {
         var d = WithModeDefaults(new PruneOptions(TargetRatio: targetGMacs == null ? targetRatio ?? 0.5 : null, TargetGMacs: targetGMacs,
-            Lambda: parse.GetValue(Lambda), SearchShare: DefaultShare, Pressure: ParsePressure(parse.GetValue(Pressure)!),
+            Lambda: parse.GetValue(Lambda), Pressure: ParsePressure(parse.GetValue(Pressure)!),
             LayerFloor: parse.GetValue(LayerFloor), SearchUntil: ParseSearchUntil(parse.GetValue(SearchUntil)!),
             DistillSchedule: ParseDistillSchedule(parse.GetValue(DistillSchedule)!)), mode);
         return d with
