@@ -166,7 +166,7 @@ public sealed class DistillationTests : IDisposable
         Assert.Equal(0f, pairedDefault.FinetuneDistill);
         Assert.Equal(FinetuneRate.Restart, pairedDefault.FinetuneRate);
         Assert.Equal(FinetuneStart.Hyper, pairedDefault.FinetuneFrom);
-        Assert.Equal(0.75, pairedDefault.EndFloor);
+        Assert.Null(pairedDefault.EndFloor);
         Assert.Equal(FinetuneDiscriminator.Restart, pairedDefault.FinetuneD);
         // pix2pix's masked long search; either half given alone keeps the other's default.
         Assert.Equal((true, 0.8), (pairedDefault.SearchMask, pairedDefault.SearchShare));
@@ -175,6 +175,9 @@ public sealed class DistillationTests : IDisposable
         var shorter = Saved("pix2pix", paired, "p-shorter", "--search-share", "0.4");
         Assert.Equal((true, 0.4), (shorter.SearchMask, shorter.SearchShare));
         Assert.Equal(2.5f, Saved("pix2pix", paired, "p-given", "--finetune-distill", "2.5").FinetuneDistill);
+        // The end floor: pix2pix's falls with the target (null), cyclegan's 0.75 unless auto is asked for.
+        Assert.Equal(0.75, Saved("pix2pix", paired, "p-floor", "--end-floor", "0.75").EndFloor);
+        Assert.Null(Saved("cyclegan", cycle, "c-floor", "--end-floor", "auto").EndFloor);
         var published = Saved("pix2pix", paired, "p-published", "--finetune-lr", "continue", "--finetune-from", "extracted", "--end-floor", "0",
             "--finetune-d", "continue", "--search-mask", "off", "--search-share", "0.5");
         Assert.Equal(FinetuneRate.Continue, published.FinetuneRate);

@@ -85,6 +85,38 @@ public class PruningRecipeTests
     }
 
     /// <summary>
+    /// Left to the target, the end layers' floor is 0.75 down to a quarter of the MACs and 1.5 x sqrt(ratio) below it, also
+    /// when the target is given in GMACs (known as a ratio only once the search has counted the full MACs); a floor given
+    /// explicitly is kept at every target.
+    /// </summary>
+    [Fact]
+    public void TheEndFloorLeftToTheTargetFallsWithIt()
+    {
+        Assert.Equal(0.75, SearchSettings.EndFloorFor(1));
+        Assert.Equal(0.75, SearchSettings.EndFloorFor(0.25), 12);
+        Assert.Equal(1.5 * Math.Sqrt(0.1), SearchSettings.EndFloorFor(0.1), 12);
+        Assert.Equal(0.325, SearchSettings.EndFloorFor(0.047), 3);
+        using var g = PruningTests.HyperResnet(16, seed: 3);
+        var quarter = new PruningSearch(g, new SearchSettings(TargetRatio: 0.25, ImageSize: 32, EndFloor: null));
+        Assert.Equal(0.75, quarter.EndFloor, 12);
+        Assert.Equal((12, 12), (quarter.Floors[0], quarter.Floors[^1]));
+        var tenth = new PruningSearch(g, new SearchSettings(TargetRatio: 0.1, ImageSize: 32, EndFloor: null));
+        Assert.Equal(1.5 * Math.Sqrt(0.1), tenth.EndFloor, 12);
+        Assert.Equal((8, 8), (tenth.Floors[0], tenth.Floors[^1]));
+        Assert.All(tenth.Floors.Skip(1).SkipLast(1), f => Assert.Equal(tenth.Settings.MinChannels, f));
+        var inGMacs = new PruningSearch(g, new SearchSettings(TargetGMacs: 0.1 * tenth.FullMacs / 1e9, ImageSize: 32, EndFloor: null));
+        Assert.Equal(tenth.EndFloor, inGMacs.EndFloor, 9);
+        Assert.Equal(tenth.Floors, inGMacs.Floors);
+        var given = new PruningSearch(g, new SearchSettings(TargetRatio: 0.1, ImageSize: 32, EndFloor: 0.75));
+        Assert.Equal((0.75, 12, 12), (given.EndFloor, given.Floors[0], given.Floors[^1]));
+        // The trainer's options leave it to the target the same way (null), and a resume reads a changed choice as a change.
+        var saved = new TrainOptions(TrainMode.Pix2Pix, 32, 4, "run", Prune: new PruneOptions(EndFloor: null));
+        saved.Validate();
+        var message = Assert.Throws<InvalidDataException>(() => ResumeCheck.Reconcile(saved, saved with { Prune = new PruneOptions(EndFloor: 0.5) }, "ckpt")).Message;
+        Assert.Contains("TrainOptions.Prune.EndFloor: auto -> 0.5", message);
+    }
+
+    /// <summary>
     /// The layers' floor holds in every layer when the budget forces the cut with no pressure (the smallest entries go) and
     /// when one huge proximal step overshoots; the end layers keep the larger of the two floors; without it the same
     /// forced search leaves some layer below a quarter of its channels.
@@ -164,6 +196,10 @@ public class PruningRecipeTests
             "--end-floor", "2");
         Assert.Equal(2, code);
         Assert.Contains("--end-floor", err);
+        (code, _, err) = Run("train", "--mode", "pix2pix", "--data", missing, "--out", missing, "--size", "32", "--steps", "2", "--device", "cpu",
+            "--end-floor", "half");
+        Assert.Equal(2, code);
+        Assert.Contains("--end-floor must be auto or a fraction of the channels in [0, 1], got 'half'", err);
         (code, _, err) = Run("train", "--mode", "pix2pix", "--data", missing, "--out", missing, "--size", "32", "--steps", "2", "--device", "cpu",
             "--layer-floor", "-1");
         Assert.Equal(2, code);

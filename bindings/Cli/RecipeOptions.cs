@@ -20,7 +20,7 @@ internal sealed class RecipeOptions
     public readonly Option<double?> Share = new("--search-share") { Description = "Share of the steps the search may take before the target is forced. Default: 0.8 for pix2pix (a long masked search, better on the pix2pix set at both ratios and both learning rates measured; docs/quality.md 8.5, 9), 0.5 for cyclegan and dcgan." };
     public readonly Option<float> Lambda = new("--lambda") { Description = "Initial sparsity pressure (adapted to meet the target within the search share).", DefaultValueFactory = _ => 0.1f };
     public readonly Option<string> Pressure = new("--prune-pressure") { Description = "How the search's sparsity pressure is shared among the layers: uniform (DHP, the published method: the same shrink for every latent entry, so the search cuts where latents are small) or macs (each layer's shrink scaled by the MACs one of its channels costs, mean 1: cheap channels are kept, the search cuts where the MACs are).", DefaultValueFactory = _ => "uniform" };
-    public readonly Option<double?> EndFloor = new("--end-floor") { Description = "Fraction of their channels the first and last prunable layers (the ResNet generators' full-resolution convolutions, the U-Net's outermost down and up convolutions) keep at least, in [0, 1]; the rest of the MAC budget is cut from the other layers. 0: only the minimum of 4 channels, as DHP (the published method). Default: 0.75 for pix2pix and cyclegan (better on both embedded sets; docs/quality.md 5.1 and 7.8), 0 for dcgan. On pix2pix 0.5 is better at a tenth of the MACs and worse at a quarter (9)." };
+    public readonly Option<string?> EndFloor = new("--end-floor") { Description = "Fraction of their channels the first and last prunable layers (the ResNet generators' full-resolution convolutions, the U-Net's outermost down and up convolutions) keep at least, in [0, 1], or auto: 0.75 down to a quarter of the MACs, then 1.5 x sqrt(target ratio) (0.47 at a tenth), so that at small targets the end layers leave the other layers a share of the budget; the rest of the MAC budget is cut from the other layers. 0: only the minimum of 4 channels, as DHP (the published method). Default: auto for pix2pix (0.75 measured best at a quarter and 0.5 at a tenth of the MACs, where 0.75 was worse and 0.3 no better; docs/quality.md 9, 10), 0.75 for cyclegan (5.1, 7.8; 0.5 at a tenth was mixed there, 8.3), 0 for dcgan." };
     public readonly Option<double> LayerFloor = new("--layer-floor") { Description = "Fraction of their channels every prunable layer keeps at least, in [0, 1] (the end layers: the larger of this and --end-floor), so a small target cannot leave a layer of a few channels. 0: only the minimum of 4 channels, as DHP.", DefaultValueFactory = _ => 0.0 };
     public readonly Option<string> SearchUntil = new("--search-until") { Description = "When the search ends: target (DHP, the published method: as soon as the MACs meet the target, or when the search share forces the cut) or budget (it runs the whole search share: once the target is met the pruning stops and the masks hold while the hypernetwork trains on; with --target-ratio 1 --lambda 0 --search-share 1 the hypernetwork generator trains every step with nothing pruned).", DefaultValueFactory = _ => "target" };
     public readonly Option<string?> SearchMask = new("--search-mask") { Description = "Whether the search zeroes the pruned channels' activations: off (DHP, the published method: the full width runs unmasked and the cut changes what the generator computes) or on (from each MAC check on, the channels the masks leave out are zeroed where they are produced, so the generator learns without them before the cut and the extraction computes what the searching generator computed). Default: on for pix2pix (with --search-share 0.8 better on the pix2pix set at both ratios and both learning rates measured; docs/quality.md 8.5, 9), off for cyclegan (a long masked search collapsed a CycleGAN tenth, 8.5) and dcgan." };
@@ -119,7 +119,7 @@ internal sealed class RecipeOptions
         {
             SearchShare = parse.GetValue(Share) ?? d.SearchShare,
             SearchMask = parse.GetValue(SearchMask) is { } mask ? ParseSearchMask(mask) : d.SearchMask,
-            EndFloor = parse.GetValue(EndFloor) ?? d.EndFloor,
+            EndFloor = parse.GetValue(EndFloor) is { } floor ? ParseEndFloor(floor) : d.EndFloor,
             FinetuneRate = parse.GetValue(FinetuneLr) is { } rate ? ParseFinetuneRate(rate) : d.FinetuneRate,
             FinetuneFrom = parse.GetValue(FinetuneFrom) is { } from ? ParseFinetuneFrom(from) : d.FinetuneFrom,
             FinetuneD = parse.GetValue(FinetuneD) is { } disc ? ParseFinetuneD(disc) : d.FinetuneD,
@@ -133,6 +133,16 @@ internal sealed class RecipeOptions
         "macs" => CoroNetGAN.PrunePressure.Macs,
         _ => throw new ArgumentException($"--prune-pressure must be uniform or macs, got '{text}'."),
     };
+
+    /// <summary><c>--end-floor</c>: a fraction in [0, 1], or auto (null: the floor <see cref="CoroNetGAN.Engine.Pruning.SearchSettings.EndFloorFor"/>
+    /// gives for the target).</summary>
+    public static double? ParseEndFloor(string text)
+    {
+        if (text.Trim().Equals("auto", StringComparison.OrdinalIgnoreCase)) return null;
+        if (double.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double f) && f >= 0 && f <= 1)
+            return f;
+        throw new ArgumentException($"--end-floor must be auto or a fraction of the channels in [0, 1], got '{text}'.");
+    }
 
     public static SearchEnd ParseSearchUntil(string text) => text.Trim().ToLowerInvariant() switch
     {
@@ -162,8 +172,9 @@ internal sealed class RecipeOptions
     /// <see cref="PruneOptions"/> defaults stay the published method; these are what measured better on the embedded sets
     /// (docs/quality.md), and dcgan, not measured, keeps the published recipe throughout.
     /// <list type="bullet">
-    /// <item>End floor 0.75 for pix2pix and cyclegan (5.1, 7.8; with pix2pix's masked search 0.5 is better at a tenth of
-    /// the MACs but worse at a quarter, 9).</item>
+    /// <item>End floor 0.75 for cyclegan (5.1, 7.8); for pix2pix the floor that falls with the target
+    /// (<see cref="CoroNetGAN.Engine.Pruning.SearchSettings.EndFloorFor"/>: 0.75 at a quarter, 0.47 at a tenth; with the masked search 0.5 is better
+    /// at a tenth and worse at a quarter, and 0.3 no better at a tenth, 9, 10).</item>
     /// <item>The fine-tune's learning rate restarted at the cut for pix2pix and cyclegan (7.6).</item>
     /// <item>The fine-tune in the hypernetwork's form for pix2pix and cyclegan (7.7).</item>
     /// <item>A fresh discriminator at the cut for pix2pix (7.8); cyclegan's continue (a restart cost L1 there, 7.3, 8.3).</item>
@@ -176,7 +187,7 @@ internal sealed class RecipeOptions
     {
         TrainMode.Pix2Pix => prune with
         {
-            EndFloor = 0.75, FinetuneRate = CoroNetGAN.FinetuneRate.Restart, FinetuneFrom = FinetuneStart.Hyper,
+            EndFloor = null, FinetuneRate = CoroNetGAN.FinetuneRate.Restart, FinetuneFrom = FinetuneStart.Hyper,
             FinetuneD = CoroNetGAN.FinetuneDiscriminator.Restart, FinetuneDistill = 0,
             SearchMask = true, SearchShare = 0.8,
         },

@@ -87,7 +87,7 @@ internal static class TrainCommand
                             Lambda = Given(recipe.Lambda) ? parse.GetValue(recipe.Lambda) : savedPrune.Lambda,
                             SearchShare = Given(recipe.Share) ? parse.GetValue(recipe.Share)!.Value : savedPrune.SearchShare,
                             Pressure = Given(recipe.Pressure) ? RecipeOptions.ParsePressure(parse.GetValue(recipe.Pressure)!) : savedPrune.Pressure,
-                            EndFloor = Given(recipe.EndFloor) ? parse.GetValue(recipe.EndFloor)!.Value : savedPrune.EndFloor,
+                            EndFloor = Given(recipe.EndFloor) ? RecipeOptions.ParseEndFloor(parse.GetValue(recipe.EndFloor)!) : savedPrune.EndFloor,
                             LayerFloor = Given(recipe.LayerFloor) ? parse.GetValue(recipe.LayerFloor) : savedPrune.LayerFloor,
                             SearchUntil = Given(recipe.SearchUntil) ? RecipeOptions.ParseSearchUntil(parse.GetValue(recipe.SearchUntil)!) : savedPrune.SearchUntil,
                             SearchMask = Given(recipe.SearchMask) ? RecipeOptions.ParseSearchMask(parse.GetValue(recipe.SearchMask)!) : savedPrune.SearchMask,

@@ -56,8 +56,8 @@ public sealed class PruningSearch
         if (!(settings.StopTolerance >= 0 && settings.StopTolerance < 1)) throw new ArgumentException($"the stop tolerance must be in [0, 1), got {settings.StopTolerance}.");
         if (settings.CheckEvery < 1) throw new ArgumentException($"the check interval must be at least 1 step, got {settings.CheckEvery}.");
         if (settings.StepBudget is < 1) throw new ArgumentException($"the step budget must be at least 1, got {settings.StepBudget}.");
-        if (!(settings.EndFloor >= 0 && settings.EndFloor <= 1))
-            throw new ArgumentException($"the end layers' floor (TrainOptions.Prune.EndFloor) is a fraction of their channels in [0, 1], got {settings.EndFloor}.");
+        if (settings.EndFloor is { } endFloor && !(endFloor >= 0 && endFloor <= 1))
+            throw new ArgumentException($"the end layers' floor (TrainOptions.Prune.EndFloor) is a fraction of their channels in [0, 1], got {endFloor}.");
         if (!(settings.LayerFloor >= 0 && settings.LayerFloor <= 1))
             throw new ArgumentException($"the layers' floor (TrainOptions.Prune.LayerFloor) is a fraction of their channels in [0, 1], got {settings.LayerFloor}.");
         if (!Enum.IsDefined(settings.Pressure)) throw new ArgumentException($"unknown pressure (TrainOptions.Prune.Pressure) {settings.Pressure}.");
@@ -66,11 +66,6 @@ public sealed class PruningSearch
 
         var full = hyper.Prunable.Select(l => l.Channels).ToArray();
         FullMacs = HyperNetwork.Macs(g, full, settings.ImageSize);
-        Floors = full.Select((c, l) => Math.Min(c, Math.Max(settings.MinChannels,
-            Share(l == 0 || l == full.Length - 1 ? Math.Max(settings.EndFloor, settings.LayerFloor) : settings.LayerFloor, c)))).ToArray();
-        Pressures = settings.Pressure == PrunePressure.Macs ? MacPressures(g, full, FullMacs, settings.ImageSize) : full.Select(_ => 1f).ToArray();
-        MinimumMacs = HyperNetwork.Macs(g, Floors.ToArray(), settings.ImageSize);
-        double minRatio = (double)MinimumMacs / FullMacs;
         if (settings.TargetRatio.HasValue == settings.TargetGMacs.HasValue)
             throw new ArgumentException("Give exactly one target: a ratio (TrainOptions.Prune.TargetRatio) or GMACs (TrainOptions.Prune.TargetGMacs).");
         if (settings.TargetRatio is { } ratio)
@@ -86,11 +81,18 @@ public sealed class PruningSearch
             if (TargetRatio > 1)
                 throw new ArgumentException($"the target {gmacs} GMACs exceeds the full generator's {FullMacs / 1e9:F3} GMACs at {settings.ImageSize}x{settings.ImageSize}.");
         }
+        // The floor that falls with the target needs the target as a ratio, which a target in GMACs gives only here.
+        EndFloor = settings.EndFloor ?? SearchSettings.EndFloorFor(TargetRatio);
+        Floors = full.Select((c, l) => Math.Min(c, Math.Max(settings.MinChannels,
+            Share(l == 0 || l == full.Length - 1 ? Math.Max(EndFloor, settings.LayerFloor) : settings.LayerFloor, c)))).ToArray();
+        Pressures = settings.Pressure == PrunePressure.Macs ? MacPressures(g, full, FullMacs, settings.ImageSize) : full.Select(_ => 1f).ToArray();
+        MinimumMacs = HyperNetwork.Macs(g, Floors.ToArray(), settings.ImageSize);
+        double minRatio = (double)MinimumMacs / FullMacs;
         if (TargetRatio < minRatio)
             throw new ArgumentException($"the target ({TargetRatio:P2} of {FullMacs / 1e9:F3} GMACs) is below what the minimum channel count allows: " +
-                $"with {settings.MinChannels} channels per prunable layer{(settings.LayerFloor > 0 ? $", every layer's floor of {settings.LayerFloor:P0}" : "")}{(settings.EndFloor > 0 ? $" and the end layers' floor of {settings.EndFloor:P0}" : "")} the smallest generator has {MinimumMacs / 1e9:F4} GMACs ({minRatio:P2}). " +
+                $"with {settings.MinChannels} channels per prunable layer{(settings.LayerFloor > 0 ? $", every layer's floor of {settings.LayerFloor:P0}" : "")}{(EndFloor > 0 ? $" and the end layers' floor of {EndFloor:P0}{(settings.EndFloor == null ? " (the one for this target)" : "")}" : "")} the smallest generator has {MinimumMacs / 1e9:F4} GMACs ({minRatio:P2}). " +
                 "Raise the target (TrainOptions.Prune.TargetRatio or TrainOptions.Prune.TargetGMacs)" +
-                (settings.LayerFloor > 0 || settings.EndFloor > 0 ? " or lower the floors (TrainOptions.Prune.LayerFloor, TrainOptions.Prune.EndFloor)" : "") +
+                (settings.LayerFloor > 0 || EndFloor > 0 ? " or lower the floors (TrainOptions.Prune.LayerFloor, TrainOptions.Prune.EndFloor)" : "") +
                 "; from code, TrainOptions.Prune.MinChannels can also be lowered.");
         Lambda = settings.Lambda;
         _nextCheck = settings.CheckEvery;
@@ -102,6 +104,9 @@ public sealed class PruningSearch
 
     /// <summary>The settings.</summary>
     public SearchSettings Settings { get; }
+    /// <summary>The end layers' floor in force: the settings' own, or the one <see cref="SearchSettings.EndFloorFor"/> gives
+    /// for the target where they leave it to the target.</summary>
+    public double EndFloor { get; }
     /// <summary>MACs of the full generator (torchprofile convention, at the settings' image size).</summary>
     public long FullMacs { get; }
     /// <summary>MACs when every prunable layer keeps only the minimum channel count (the end layers their floor).</summary>

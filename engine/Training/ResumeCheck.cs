@@ -90,7 +90,7 @@ public static class ResumeCheck
         Fixed("Prune.StopTolerance", a.StopTolerance, b.StopTolerance, searching);
         Fixed("Prune.MacImageSize", a.MacImageSize, b.MacImageSize, searching);
         Fixed("Prune.Pressure", a.Pressure, b.Pressure, searching);
-        Fixed("Prune.EndFloor", a.EndFloor, b.EndFloor, searching);
+        Fixed("Prune.EndFloor", a.EndFloor ?? (object)"auto", b.EndFloor ?? (object)"auto", searching);
         Fixed("Prune.LayerFloor", a.LayerFloor, b.LayerFloor, searching);
         Fixed("Prune.SearchUntil", a.SearchUntil, b.SearchUntil, searching);
         Fixed("Prune.SearchMask", a.SearchMask ? "on" : "off", b.SearchMask ? "on" : "off", searching);

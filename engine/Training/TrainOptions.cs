@@ -115,7 +115,8 @@ public enum DistillSchedule
 /// <param name="StopTolerance">The search ends with the MACs at most the target and at least (1 - this) x the target.</param>
 /// <param name="MacImageSize">Image size the MACs are counted at (256, the paper's convention).</param>
 /// <param name="Pressure">How the sparsity pressure is shared among the layers (uniform: DHP, the published method).</param>
-/// <param name="EndFloor">Fraction of their channels the first and last prunable layers keep at least (0: DHP's minimum only).</param>
+/// <param name="EndFloor">Fraction of their channels the first and last prunable layers keep at least (0: DHP's minimum only;
+/// null: a floor that falls with the target, <see cref="SearchSettings.EndFloorFor"/>).</param>
 /// <param name="SearchUntil">When the search ends: at the target (DHP, the published method) or at the end of its step budget.</param>
 /// <param name="FinetuneRate">The fine-tune's learning rate: the run's schedule continues (published) or restarts at extraction.</param>
 /// <param name="FinetuneFrom">The generator's weights at extraction: as extracted (published), fresh at the compact widths, or
@@ -139,7 +140,7 @@ public sealed record PruneOptions(
     double StopTolerance = 0.04,
     int MacImageSize = 256,
     PrunePressure Pressure = PrunePressure.Uniform,
-    double EndFloor = 0,
+    double? EndFloor = 0,
     SearchEnd SearchUntil = SearchEnd.Target,
     FinetuneRate FinetuneRate = FinetuneRate.Continue,
     FinetuneStart FinetuneFrom = FinetuneStart.Extracted,
@@ -310,7 +311,7 @@ public sealed record TrainOptions(
             Need(p.TargetRatio == null || p.TargetGMacs == null, $"give one target, TrainOptions.Prune.TargetRatio ({p.TargetRatio}) or TrainOptions.Prune.TargetGMacs ({p.TargetGMacs}), not both.");
             Need(p.Lambda >= 0 && p.Lambda <= SearchSettings.MaxLambda, $"the search's lambda (TrainOptions.Prune.Lambda) must be in [0, {SearchSettings.MaxLambda}], got {p.Lambda}.");
             Need(p.SearchShare > 0 && p.SearchShare <= 1, $"the search share of the steps must be in (0, 1], got {p.SearchShare}.");
-            Need(p.EndFloor >= 0 && p.EndFloor <= 1, $"the end layers' floor (TrainOptions.Prune.EndFloor) is a fraction of their channels in [0, 1], got {p.EndFloor}.");
+            Need(p.EndFloor is null or (>= 0 and <= 1), $"the end layers' floor (TrainOptions.Prune.EndFloor) is a fraction of their channels in [0, 1], got {p.EndFloor}.");
             Need(p.LayerFloor >= 0 && p.LayerFloor <= 1, $"the layers' floor (TrainOptions.Prune.LayerFloor) is a fraction of their channels in [0, 1], got {p.LayerFloor}.");
             Need(Enum.IsDefined(p.Pressure), $"unknown pressure (TrainOptions.Prune.Pressure) {p.Pressure}.");
             Need(Enum.IsDefined(p.SearchUntil), $"unknown search end (TrainOptions.Prune.SearchUntil) {p.SearchUntil}.");
