@@ -1,5 +1,6 @@
 using CoroNetGAN.Engine.Layers;
 using CoroNetGAN.Engine.Models;
+using CoroNetGAN.Engine.Models.Families.Dcgan;
 using CoroNetGAN.Engine.Optim;
 using CoroNetGAN.Engine.Pruning;
 using CoroNetGAN.Engine.Training;
@@ -21,10 +22,10 @@ public sealed class SearchMaskTests : IDisposable
         if (Directory.Exists(_dir)) Directory.Delete(_dir, recursive: true);
     }
 
-    static float[] Forward(Module m, float[] x)
+    static float[] Forward(Module m, float[] x, int[] shape)
     {
         using var scope = Tape.NoGrad();
-        return m.Forward(Tensor.FromArray(Device.Cpu, x, 2, 3, 32, 32)).ToArray();
+        return m.Forward(Tensor.FromArray(Device.Cpu, x, shape)).ToArray();
     }
 
     static double MaxDiff(float[] a, float[] b)
@@ -33,21 +34,32 @@ public sealed class SearchMaskTests : IDisposable
         return a.Zip(b).Max(p => (double)Math.Abs(p.First - p.Second));
     }
 
+    /// <summary>A hyper generator of each family with its input shape (a batch of 2: the batch-norm families normalise over it).</summary>
+    static (Module G, int[] Input) Generator(string family) => family switch
+    {
+        "unet" => (new UnetGenerator(new UnetGeneratorConfig(Ngf: 8, NumDowns: 5, UseDropout: false), Device.Cpu, 4, new HyperOptions()), [2, 3, 32, 32]),
+        "resnet" => (new ResnetGenerator(new ResnetGeneratorConfig(Ngf: 8, Blocks: 3, Norm: NormKind.Instance), Device.Cpu, 4, new HyperOptions()), [2, 3, 32, 32]),
+        _ => (new DcganGenerator(new DcganGeneratorConfig(Nz: 6, Ngf: 8, ImageSize: 32), Device.Cpu, 4, new HyperOptions()), [2, 6, 1, 1]),
+    };
+
     /// <summary>
     /// Runs a search on an L1 loss until its first check that prunes a channel, compares the hyper generator with the
     /// extraction of the masks of that check, then runs on to the stop and compares again (and the distillation teacher).
     /// Returns the largest differences found at the two points.
     /// </summary>
-    static (double AtCheck, double AtStop, double Teacher) SearchAndCompare(bool masked)
+    static (double AtCheck, double AtStop, double Teacher) SearchAndCompare(string family, bool masked)
     {
-        using var g = new UnetGenerator(new UnetGeneratorConfig(Ngf: 8, NumDowns: 5, UseDropout: false), Device.Cpu, 4, new HyperOptions());
+        var (g, shape) = Generator(family);
+        using var owned = g;
         var search = new PruningSearch(g, new SearchSettings(TargetRatio: 0.3, Lambda: 500f, CheckEvery: 2, StepBudget: 12, ImageSize: 32, MaskPruned: masked));
         using var parameters = g.Parameters();
         using var adam = new Adam(parameters, lr: 2e-4f);
-        var input = Tensor.RandomUniform(Device.Cpu, 1, -1f, 1f, 2, 3, 32, 32);
-        var target = Tensor.RandomUniform(Device.Cpu, 2, -1f, 1f, 2, 3, 32, 32);
-        var x = TestRandom.Array(new Random(5), [2, 3, 32, 32]).ToFloats();
-        var full = ((UnetGenerator)g).Widths;
+        var input = Tensor.RandomUniform(Device.Cpu, 1, -1f, 1f, shape);
+        int[] outShape;
+        using (Tape.NoGrad()) outShape = g.Forward(input).Shape;
+        var target = Tensor.RandomUniform(Device.Cpu, 2, -1f, 1f, outShape);
+        var x = TestRandom.Array(new Random(5), shape).ToFloats();
+        var full = ((IPrunableGenerator)g).Hyper!.Prunable.Select(l => l.Channels).ToArray();
         double atCheck = double.NaN;
         var state = SearchState.Searching;
         while (state == SearchState.Searching)
@@ -60,29 +72,32 @@ public sealed class SearchMaskTests : IDisposable
             if (state == SearchState.Searching && double.IsNaN(atCheck) && search.Step % 2 == 0 && !search.CurrentWidths.SequenceEqual(full))
             {
                 using var compact = search.Extract();
-                atCheck = MaxDiff(Forward(g, x), Forward(compact, x));
+                atCheck = MaxDiff(Forward(g, x, shape), Forward(compact, x, shape));
             }
         }
-        Assert.False(double.IsNaN(atCheck), "no check pruned a channel before the stop; log:\n" + string.Join("\n", search.History));
+        Assert.False(double.IsNaN(atCheck), $"{family}: no check pruned a channel before the stop; log:\n" + string.Join("\n", search.History));
         using var cut = search.Extract();
         using var teacher = search.Teacher();
-        var hyperOut = Forward(g, x);
-        var result = (atCheck, MaxDiff(hyperOut, Forward(cut, x)), MaxDiff(hyperOut, Forward(teacher, x)));
+        var hyperOut = Forward(g, x, shape);
+        var result = (atCheck, MaxDiff(hyperOut, Forward(cut, x, shape)), MaxDiff(hyperOut, Forward(teacher, x, shape)));
         search.Unmask();
         return result;
     }
 
-    [Fact]
-    public void AMaskedSearchComputesWhatItsExtractionComputesAtEveryCheckAndAtTheCut()
+    [Theory]
+    [InlineData("unet")]
+    [InlineData("resnet")]
+    [InlineData("dcgan")]
+    public void AMaskedSearchComputesWhatItsExtractionComputesAtEveryCheckAndAtTheCut(string family)
     {
-        var masked = SearchAndCompare(masked: true);
-        Assert.True(masked.AtCheck < 1e-5, $"masked search vs its extraction at a check: {masked.AtCheck}");
-        Assert.True(masked.AtStop < 1e-5, $"masked search vs its extraction at the stop: {masked.AtStop}");
-        Assert.True(masked.Teacher < 1e-5, $"masked search vs the distillation teacher: {masked.Teacher}");
+        var masked = SearchAndCompare(family, masked: true);
+        Assert.True(masked.AtCheck < 1e-5, $"{family}: masked search vs its extraction at a check: {masked.AtCheck}");
+        Assert.True(masked.AtStop < 1e-5, $"{family}: masked search vs its extraction at the stop: {masked.AtStop}");
+        Assert.True(masked.Teacher < 1e-5, $"{family}: masked search vs the distillation teacher: {masked.Teacher}");
         // DHP's unmasked search changes the function at the cut: the comparison above can fail.
-        var unmasked = SearchAndCompare(masked: false);
-        Assert.True(unmasked.AtCheck > 1e-3 && unmasked.AtStop > 1e-3, $"unmasked: {unmasked}");
-        Assert.True(unmasked.Teacher < 1e-5, $"the unmasked search's teacher is its full-width generator: {unmasked.Teacher}");
+        var unmasked = SearchAndCompare(family, masked: false);
+        Assert.True(unmasked.AtCheck > 1e-3 && unmasked.AtStop > 1e-3, $"{family} unmasked: {unmasked}");
+        Assert.True(unmasked.Teacher < 1e-5, $"{family}: the unmasked search's teacher is its full-width generator: {unmasked.Teacher}");
     }
 
     static TrainOptions Pix2Pix(string dir, bool mask) => new(
