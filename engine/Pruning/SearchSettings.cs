@@ -51,10 +51,11 @@ public sealed record SearchSettings(
 
     /// <summary>
     /// The end layers' floor for a target of <paramref name="targetRatio"/> of the full MACs when none is given
-    /// (<see cref="EndFloor"/> null): 0.75 down to a quarter of the MACs, then 1.5 x sqrt(ratio) (0.47 at a tenth, 0.33 at
-    /// 0.047). The end layers' MACs grow with their floor while the budget shrinks with the target, so a fixed floor that
-    /// helps at a quarter starves the middle layers at a tenth; on the pix2pix set 0.75 measured best at a quarter and 0.5
-    /// at a tenth, where 0.75 was worse and 0.3 no better (docs/quality.md 9, 10).
+    /// (<see cref="EndFloor"/> null): 1.5 times the width factor of a uniformly narrowed generator of the target's MACs
+    /// (sqrt(ratio), since MACs scale with the square of the width), at most 0.75: 0.75 down to a quarter of the MACs,
+    /// 0.47 at a tenth, 0.33 at 0.047. The end layers' MACs grow with their floor while the budget shrinks with the
+    /// target, so a fixed floor that helps at a quarter starves the other layers at a tenth; on the pix2pix set 0.75
+    /// measured best at a quarter and 0.5 at a tenth, where 0.75 was worse and 0.3 no better (docs/quality.md 9, 10).
     /// </summary>
     public static double EndFloorFor(double targetRatio) => Math.Min(0.75, 1.5 * Math.Sqrt(targetRatio));
 }
