@@ -104,6 +104,7 @@ public class PruningRecipeTests
         Assert.Equal(1.5 * Math.Sqrt(0.1), tenth.EndFloor, 12);
         Assert.Equal((8, 8), (tenth.Floors[0], tenth.Floors[^1]));
         Assert.All(tenth.Floors.Skip(1).SkipLast(1), f => Assert.Equal(tenth.Settings.MinChannels, f));
+        Assert.Contains("end layers' floor 47", Assert.Single(tenth.History));
         var inGMacs = new PruningSearch(g, new SearchSettings(TargetGMacs: 0.1 * tenth.FullMacs / 1e9, ImageSize: 32, EndFloor: null));
         Assert.Equal(tenth.EndFloor, inGMacs.EndFloor, 9);
         Assert.Equal(tenth.Floors, inGMacs.Floors);

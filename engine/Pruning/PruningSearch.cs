@@ -85,6 +85,9 @@ public sealed class PruningSearch
         EndFloor = settings.EndFloor ?? SearchSettings.EndFloorFor(TargetRatio);
         Floors = full.Select((c, l) => Math.Min(c, Math.Max(settings.MinChannels,
             Share(l == 0 || l == full.Length - 1 ? Math.Max(EndFloor, settings.LayerFloor) : settings.LayerFloor, c)))).ToArray();
+        // Recorded where the run's report keeps the search's log, since no option states it.
+        if (settings.EndFloor == null)
+            History.Add($"end layers' floor {EndFloor:P0} for a target of {TargetRatio:P2} (left to the target): {Floors[0]} and {Floors[^1]} channels at least");
         Pressures = settings.Pressure == PrunePressure.Macs ? MacPressures(g, full, FullMacs, settings.ImageSize) : full.Select(_ => 1f).ToArray();
         MinimumMacs = HyperNetwork.Macs(g, Floors.ToArray(), settings.ImageSize);
         double minRatio = (double)MinimumMacs / FullMacs;
