@@ -134,12 +134,12 @@ internal sealed class RecipeOptions
         _ => throw new ArgumentException($"--prune-pressure must be uniform or macs, got '{text}'."),
     };
 
-    /// <summary><c>--end-floor</c>: a fraction in [0, 1], or auto (null: the floor <see cref="CoroNetGAN.Engine.Pruning.SearchSettings.EndFloorFor"/>
-    /// gives for the target).</summary>
+    /// <summary><c>--end-floor</c>: a number, or auto (null: the floor <see cref="CoroNetGAN.Engine.Pruning.SearchSettings.EndFloorFor"/>
+    /// gives for the target). The range [0, 1] is checked where every other option's is, by <see cref="TrainOptions.Validate"/>.</summary>
     public static double? ParseEndFloor(string text)
     {
         if (text.Trim().Equals("auto", StringComparison.OrdinalIgnoreCase)) return null;
-        if (double.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double f) && f >= 0 && f <= 1)
+        if (double.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double f))
             return f;
         throw new ArgumentException($"--end-floor must be auto or a fraction of the channels in [0, 1], got '{text}'.");
     }
