@@ -135,7 +135,8 @@ internal sealed class RecipeOptions
     };
 
     /// <summary><c>--end-floor</c>: a number, or auto (null: the floor <see cref="CoroNetGAN.Engine.Pruning.SearchSettings.EndFloorFor"/>
-    /// gives for the target). The range [0, 1] is checked where every other option's is, by <see cref="TrainOptions.Validate"/>.</summary>
+    /// gives for the target). The range [0, 1] is checked where every other option's is, when the trainer validates its
+    /// options.</summary>
     public static double? ParseEndFloor(string text)
     {
         if (text.Trim().Equals("auto", StringComparison.OrdinalIgnoreCase)) return null;
